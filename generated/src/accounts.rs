@@ -694,7 +694,7 @@ where
 }
 
 /// The payload of the `account.vanity_url_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountVanityUrlRejected {
     /// The name of the event.
     pub event: String,
@@ -721,11 +721,11 @@ impl __runtime::Object for AccountVanityUrlRejected {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -735,10 +735,24 @@ impl __runtime::Object for AccountVanityUrlRejected {
     }
 }
 
+impl serde::Serialize for AccountVanityUrlRejected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountVanityUrlRejected",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AccountVanityUrlRejected`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountVanityUrlPayload {
     /// The account ID of the account's owner.
     pub account_id: String,
@@ -766,12 +780,12 @@ impl __runtime::Object for AccountVanityUrlPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -781,10 +795,24 @@ impl __runtime::Object for AccountVanityUrlPayload {
     }
 }
 
+impl serde::Serialize for AccountVanityUrlPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountVanityUrlPayload",
+            3,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the account's rejected vanity URL.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountVanityUrlPayloadObject {
     /// The account's ID.
     pub id: String,
@@ -808,12 +836,12 @@ impl __runtime::Object for AccountVanityUrlPayloadObject {
         let mut vanity_url = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "vanity_url" => {
-                    __runtime::field(&mut __map, &mut vanity_url, "vanity_url")?
+                    __runtime::field(&mut __map, &mut vanity_url, "vanity_url")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -822,17 +850,27 @@ impl __runtime::Object for AccountVanityUrlPayloadObject {
     }
 }
 
+impl serde::Serialize for AccountVanityUrlPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountVanityUrlPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("vanity_url", &self.vanity_url)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `account.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountCreated {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountCreatedPayload>,
 }
 
@@ -853,11 +891,11 @@ impl __runtime::Object for AccountCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -867,20 +905,31 @@ impl __runtime::Object for AccountCreated {
     }
 }
 
+impl serde::Serialize for AccountCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountCreated",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AccountCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountCreatedPayload {
     /// The account ID of the account's owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who created the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who created the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the created account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountCreatedPayloadObject>,
 }
 
@@ -903,15 +952,15 @@ impl __runtime::Object for AccountCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -922,17 +971,31 @@ impl __runtime::Object for AccountCreatedPayload {
     }
 }
 
+impl serde::Serialize for AccountCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountCreatedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the created account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountCreatedPayloadObject {
     /// The account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account owner's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The account email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -953,11 +1016,11 @@ impl __runtime::Object for AccountCreatedPayloadObject {
         let mut email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -967,8 +1030,23 @@ impl __runtime::Object for AccountCreatedPayloadObject {
     }
 }
 
+impl serde::Serialize for AccountCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountCreatedPayloadObject",
+            usize::from(self.id.is_some()) + usize::from(self.owner_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("owner_id", &self.owner_id)?;
+        fields.optional("email", &self.email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `information_barriers.policy_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyDeleted {
     /// The name of the event.
     pub event: String,
@@ -995,11 +1073,11 @@ impl __runtime::Object for InformationBarriersPolicyDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1009,10 +1087,24 @@ impl __runtime::Object for InformationBarriersPolicyDeleted {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`InformationBarriersPolicyDeleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyPayload {
     /// The account ID of the user who deleted the policy.
     pub account_id: String,
@@ -1037,11 +1129,11 @@ impl __runtime::Object for InformationBarriersPolicyPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1050,10 +1142,23 @@ impl __runtime::Object for InformationBarriersPolicyPayload {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// An [information barrier's](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers) policies and its information.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyPayloadObject {
     /// The assigner group's (Group 1) ID.
     pub assigned_group_id: String,
@@ -1078,7 +1183,6 @@ pub struct InformationBarriersPolicyPayloadObject {
     /// * 3 — No blocks exist and users in Group 1 and Group 2 can chat with each other.
     ///
     /// This field only supports 0.
-    #[serde(rename = "type")]
     pub type_: InformationBarriersPolicyDeletedPayloadObjectType,
 }
 
@@ -1108,20 +1212,20 @@ impl __runtime::Object for InformationBarriersPolicyPayloadObject {
                         &mut __map,
                         &mut assigned_group_id,
                         "assigned_group_id",
-                    )?
+                    )
                 }
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "policy_name" => {
-                    __runtime::field(&mut __map, &mut policy_name, "policy_name")?
+                    __runtime::field(&mut __map, &mut policy_name, "policy_name")
                 }
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "to_group_id" => {
-                    __runtime::field(&mut __map, &mut to_group_id, "to_group_id")?
+                    __runtime::field(&mut __map, &mut to_group_id, "to_group_id")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             assigned_group_id: __runtime::required::<
@@ -1138,12 +1242,30 @@ impl __runtime::Object for InformationBarriersPolicyPayloadObject {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyPayloadObject",
+            7,
+        )?;
+        fields.field("assigned_group_id", &self.assigned_group_id)?;
+        fields.field("id", &self.id)?;
+        fields.field("policy_name", &self.policy_name)?;
+        fields.field("settings", &self.settings)?;
+        fields.field("status", &self.status)?;
+        fields.field("to_group_id", &self.to_group_id)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The information barriers policy's settings.
 /// * If the meeting setting is true, then a [hard block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
 /// * If the meeting setting is false but the screen_share, file_transfer, in_meeting_chat, im, and/or recording settings are true, then a [soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyPayloadObjectSettings {
     /// If true, users between groups **cannot** call each other.
     pub complete_phone_calls: bool,
@@ -1192,33 +1314,25 @@ impl __runtime::Object for InformationBarriersPolicyPayloadObjectSettings {
                         &mut __map,
                         &mut complete_phone_calls,
                         "complete_phone_calls",
-                    )?
+                    )
                 }
                 "file_transfer" => {
-                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")
                 }
-                "im" => __runtime::field(&mut __map, &mut im, "im")?,
+                "im" => __runtime::field(&mut __map, &mut im, "im"),
                 "in_meeting_chat" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut in_meeting_chat,
-                        "in_meeting_chat",
-                    )?
+                    __runtime::field(&mut __map, &mut in_meeting_chat, "in_meeting_chat")
                 }
-                "meeting" => __runtime::field(&mut __map, &mut meeting, "meeting")?,
+                "meeting" => __runtime::field(&mut __map, &mut meeting, "meeting"),
                 "message_via_sms" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut message_via_sms,
-                        "message_via_sms",
-                    )?
+                    __runtime::field(&mut __map, &mut message_via_sms, "message_via_sms")
                 }
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
                 "screen_share" => {
-                    __runtime::field(&mut __map, &mut screen_share, "screen_share")?
+                    __runtime::field(&mut __map, &mut screen_share, "screen_share")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             complete_phone_calls: __runtime::required::<
@@ -1239,6 +1353,25 @@ impl __runtime::Object for InformationBarriersPolicyPayloadObjectSettings {
             recording: __runtime::required::<A, _>(recording, "recording")?,
             screen_share: __runtime::required::<A, _>(screen_share, "screen_share")?,
         })
+    }
+}
+
+impl serde::Serialize for InformationBarriersPolicyPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyPayloadObjectSettings",
+            8,
+        )?;
+        fields.field("complete_phone_calls", &self.complete_phone_calls)?;
+        fields.field("file_transfer", &self.file_transfer)?;
+        fields.field("im", &self.im)?;
+        fields.field("in_meeting_chat", &self.in_meeting_chat)?;
+        fields.field("meeting", &self.meeting)?;
+        fields.field("message_via_sms", &self.message_via_sms)?;
+        fields.field("recording", &self.recording)?;
+        fields.field("screen_share", &self.screen_share)?;
+        fields.end()
     }
 }
 
@@ -1352,16 +1485,13 @@ impl<'de> serde::Deserialize<'de> for InformationBarriersPolicyDeletedPayloadObj
 }
 
 /// The payload of the `account.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountUpdated {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<AccountUpdatedPayload>>,
 }
 
@@ -1382,11 +1512,11 @@ impl __runtime::Object for AccountUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -1396,30 +1526,39 @@ impl __runtime::Object for AccountUpdated {
     }
 }
 
+impl serde::Serialize for AccountUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountUpdated",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AccountUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountUpdatedPayload {
     /// The account ID of the account's owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who updated the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// This field only returns for the following operations:
     /// * apply_vanity_url
     /// * managed_domains_added
     /// * managed_domains_deleted
     /// * managed_domains_verifying
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<AccountUpdatedPayloadOperation>,
     /// Information about the updated account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountUpdatedPayloadObject>,
     /// Information about the account's previous profile settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<Box<AccountUpdatedPayloadOldObject>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<serde_json::Value>,
 }
 
@@ -1444,19 +1583,19 @@ impl __runtime::Object for AccountUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "operation" => __runtime::field(&mut __map, &mut operation, "operation")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "operation" => __runtime::field(&mut __map, &mut operation, "operation"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1466,6 +1605,27 @@ impl __runtime::Object for AccountUpdatedPayload {
             old_object: old_object.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountUpdatedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.operation.is_some())
+                + usize::from(self.object.is_some())
+                + usize::from(self.old_object.is_some())
+                + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operation", &self.operation)?;
+        fields.optional("object", &self.object)?;
+        fields.optional("old_object", &self.old_object)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.end()
     }
 }
 
@@ -1526,25 +1686,19 @@ impl<'de> serde::Deserialize<'de> for AccountUpdatedPayloadOperation {
 }
 
 /// Information about the updated account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountUpdatedPayloadObject {
     /// The account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account's updated name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// The account's updated alias.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_alias: Option<String>,
     /// The account's updated name for account support.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_support_name: Option<String>,
     /// The account's updated email address for account support.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_support_email: Option<String>,
     /// The account's updated managed domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_domains: Option<Vec<String>>,
 }
 
@@ -1568,36 +1722,32 @@ impl __runtime::Object for AccountUpdatedPayloadObject {
         let mut managed_domains = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "account_name" => {
-                    __runtime::field(&mut __map, &mut account_name, "account_name")?
+                    __runtime::field(&mut __map, &mut account_name, "account_name")
                 }
                 "account_alias" => {
-                    __runtime::field(&mut __map, &mut account_alias, "account_alias")?
+                    __runtime::field(&mut __map, &mut account_alias, "account_alias")
                 }
                 "account_support_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut account_support_name,
                         "account_support_name",
-                    )?
+                    )
                 }
                 "account_support_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut account_support_email,
                         "account_support_email",
-                    )?
+                    )
                 }
                 "managed_domains" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut managed_domains,
-                        "managed_domains",
-                    )?
+                    __runtime::field(&mut __map, &mut managed_domains, "managed_domains")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -1610,20 +1760,37 @@ impl __runtime::Object for AccountUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for AccountUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountUpdatedPayloadObject",
+            usize::from(self.id.is_some()) + usize::from(self.account_name.is_some())
+                + usize::from(self.account_alias.is_some())
+                + usize::from(self.account_support_name.is_some())
+                + usize::from(self.account_support_email.is_some())
+                + usize::from(self.managed_domains.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("account_name", &self.account_name)?;
+        fields.optional("account_alias", &self.account_alias)?;
+        fields.optional("account_support_name", &self.account_support_name)?;
+        fields.optional("account_support_email", &self.account_support_email)?;
+        fields.optional("managed_domains", &self.managed_domains)?;
+        fields.end()
+    }
+}
+
 /// Information about the account's previous profile settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountUpdatedPayloadOldObject {
     /// The updated field name and its previous value.
-    #[serde(rename = "$changed_field_name", skip_serializing_if = "Option::is_none")]
     pub changed_field_name: Option<String>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_name: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_alias: Option<serde_json::Value>,
 }
 
@@ -1650,17 +1817,17 @@ impl __runtime::Object for AccountUpdatedPayloadOldObject {
                         &mut __map,
                         &mut changed_field_name,
                         "$changed_field_name",
-                    )?
+                    )
                 }
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "account_name" => {
-                    __runtime::field(&mut __map, &mut account_name, "account_name")?
+                    __runtime::field(&mut __map, &mut account_name, "account_name")
                 }
                 "account_alias" => {
-                    __runtime::field(&mut __map, &mut account_alias, "account_alias")?
+                    __runtime::field(&mut __map, &mut account_alias, "account_alias")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             changed_field_name: changed_field_name.unwrap_or_default(),
@@ -1671,8 +1838,26 @@ impl __runtime::Object for AccountUpdatedPayloadOldObject {
     }
 }
 
+impl serde::Serialize for AccountUpdatedPayloadOldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountUpdatedPayloadOldObject",
+            usize::from(self.changed_field_name.is_some())
+                + usize::from(self.id.is_some())
+                + usize::from(self.account_name.is_some())
+                + usize::from(self.account_alias.is_some()),
+        )?;
+        fields.optional("$changed_field_name", &self.changed_field_name)?;
+        fields.optional("id", &self.id)?;
+        fields.optional("account_name", &self.account_name)?;
+        fields.optional("account_alias", &self.account_alias)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `information_barriers.policy_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyCreated {
     /// The name of the event.
     pub event: String,
@@ -1699,11 +1884,11 @@ impl __runtime::Object for InformationBarriersPolicyCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1713,17 +1898,28 @@ impl __runtime::Object for InformationBarriersPolicyCreated {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `account.lock_settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdated {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountLockSettingsUpdatedPayload>,
 }
 
@@ -1744,11 +1940,11 @@ impl __runtime::Object for AccountLockSettingsUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -1758,26 +1954,35 @@ impl __runtime::Object for AccountLockSettingsUpdated {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdated",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AccountLockSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayload {
     /// The account ID of the account's owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who updated the account's lock settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the account's lock settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the updated fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountLockSettingsUpdatedPayloadObject>,
     /// A timestamp that indicates when the lock setting was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the account's previous lock settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<AccountLockSettingsUpdatedPayloadOldObject>,
 }
 
@@ -1802,21 +2007,21 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1829,14 +2034,33 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayload {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some())
+                + usize::from(self.object.is_some())
+                + usize::from(self.time_stamp.is_some())
+                + usize::from(self.old_object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("object", &self.object)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.optional("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the updated fields.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObject {
     /// The updated account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the account's updated lock settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettings>>,
 }
 
@@ -1856,10 +2080,10 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -1868,48 +2092,51 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObject",
+            usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// Information about the account's updated lock settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettings {
     /// The `schedule_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
     /// The `in_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<
         Box<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
     >,
     /// The `email_notification` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `recording` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<AccountLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// Account Settings: Telephony.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Account Audio Conference Settings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// The `chat` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `other_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions,
     >,
     /// Account Settings: TSP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTsp>,
     /// The `meeting_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
@@ -1944,41 +2171,41 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettings {
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
                 "audio_conferencing" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "other_options" => {
-                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                    __runtime::field(&mut __map, &mut other_options, "other_options")
                 }
-                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             schedule_meeting: schedule_meeting.unwrap_or_default(),
@@ -1995,56 +2222,70 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettings",
+            usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.telephony.is_some())
+                + usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.other_options.is_some())
+                + usize::from(self.tsp.is_some())
+                + usize::from(self.meeting_security.is_some()),
+        )?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("other_options", &self.other_options)?;
+        fields.optional("tsp", &self.tsp)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.end()
+    }
+}
+
 /// The `schedule_meeting` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Determine how participants can join the audio portion of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<bool>,
     /// If the value is set to true, the meeting password will be encrypted and included in the join meeting link to allow participants to join with just one click without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Allow only signed-in users to join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login: Option<bool>,
     /// Allow only signed-in users with specified domains to join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login_with_domains: Option<bool>,
     /// Start meetings with host video on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Allow participants to join the meeting before the host arrives
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Only authenticated users can join meetings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_authentication: Option<bool>,
     /// Whether to enable the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_store_meeting_topic: Option<bool>,
     /// Start meetings with participant video on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// Require password for instant meetings. If you use a PMI for your instant meetings, this option will be disabled. This setting is always enabled for free accounts and Pro accounts with a single host and cannot be modified for these accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Require participants to enter password for PMI meetings. This setting is always enabled for free accounts and Pro accounts with a single host and cannot be modified for these accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<bool>,
     /// This setting applies for regular meetings that do not use a PMI. If enabled, a password will be generated while a host schedules a new meeting and participants will be required to enter the password before they can join the meeting. This setting is always enabled for free accounts and Pro accounts with a single host and cannot be modified for these accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// Use a Personal Meeting ID (PMI) when starting an instant meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Use a Personal Meeting ID (PMI) when scheduling a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
     /// Whether to enable the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_webinar_as_topic: Option<bool>,
     /// Whether to enable the **Meeting Templates** setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_template: Option<bool>,
 }
 
@@ -2081,107 +2322,107 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "audio_type" => {
-                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "enforce_login" => {
-                    __runtime::field(&mut __map, &mut enforce_login, "enforce_login")?
+                    __runtime::field(&mut __map, &mut enforce_login, "enforce_login")
                 }
                 "enforce_login_with_domains" => {
                     __runtime::field(
                         &mut __map,
                         &mut enforce_login_with_domains,
                         "enforce_login_with_domains",
-                    )?
+                    )
                 }
                 "host_video" => {
-                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                    __runtime::field(&mut __map, &mut host_video, "host_video")
                 }
                 "join_before_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_before_host,
                         "join_before_host",
-                    )?
+                    )
                 }
                 "meeting_authentication" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_authentication,
                         "meeting_authentication",
-                    )?
+                    )
                 }
                 "not_store_meeting_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut not_store_meeting_topic,
                         "not_store_meeting_topic",
-                    )?
+                    )
                 }
                 "participant_video" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_video,
                         "participant_video",
-                    )?
+                    )
                 }
                 "require_password_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_instant_meetings,
                         "require_password_for_instant_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_pmi_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_pmi_meetings,
                         "require_password_for_pmi_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduling_new_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduling_new_meetings,
                         "require_password_for_scheduling_new_meetings",
-                    )?
+                    )
                 }
                 "use_pmi_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_instant_meetings,
                         "use_pmi_for_instant_meetings",
-                    )?
+                    )
                 }
                 "use_pmi_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_scheduled_meetings,
                         "use_pmi_for_scheduled_meetings",
-                    )?
+                    )
                 }
                 "always_display_zoom_webinar_as_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut always_display_zoom_webinar_as_topic,
                         "always_display_zoom_webinar_as_topic",
-                    )?
+                    )
                 }
                 "meeting_template" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_template,
                         "meeting_template",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_type: audio_type.unwrap_or_default(),
@@ -2210,179 +2451,193 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     }
 }
 
+impl serde::Serialize
+for AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting",
+            usize::from(self.audio_type.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.enforce_login.is_some())
+                + usize::from(self.enforce_login_with_domains.is_some())
+                + usize::from(self.host_video.is_some())
+                + usize::from(self.join_before_host.is_some())
+                + usize::from(self.meeting_authentication.is_some())
+                + usize::from(self.not_store_meeting_topic.is_some())
+                + usize::from(self.participant_video.is_some())
+                + usize::from(self.require_password_for_instant_meetings.is_some())
+                + usize::from(self.require_password_for_pmi_meetings.is_some())
+                + usize::from(
+                    self.require_password_for_scheduling_new_meetings.is_some(),
+                ) + usize::from(self.use_pmi_for_instant_meetings.is_some())
+                + usize::from(self.use_pmi_for_scheduled_meetings.is_some())
+                + usize::from(self.always_display_zoom_webinar_as_topic.is_some())
+                + usize::from(self.meeting_template.is_some()),
+        )?;
+        fields.optional("audio_type", &self.audio_type)?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields.optional("enforce_login", &self.enforce_login)?;
+        fields.optional("enforce_login_with_domains", &self.enforce_login_with_domains)?;
+        fields.optional("host_video", &self.host_video)?;
+        fields.optional("join_before_host", &self.join_before_host)?;
+        fields.optional("meeting_authentication", &self.meeting_authentication)?;
+        fields.optional("not_store_meeting_topic", &self.not_store_meeting_topic)?;
+        fields.optional("participant_video", &self.participant_video)?;
+        fields
+            .optional(
+                "require_password_for_instant_meetings",
+                &self.require_password_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_pmi_meetings",
+                &self.require_password_for_pmi_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduling_new_meetings",
+                &self.require_password_for_scheduling_new_meetings,
+            )?;
+        fields
+            .optional(
+                "use_pmi_for_instant_meetings",
+                &self.use_pmi_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "use_pmi_for_scheduled_meetings",
+                &self.use_pmi_for_scheduled_meetings,
+            )?;
+        fields
+            .optional(
+                "always_display_zoom_webinar_as_topic",
+                &self.always_display_zoom_webinar_as_topic,
+            )?;
+        fields.optional("meeting_template", &self.meeting_template)?;
+        fields.end()
+    }
+}
+
 /// The `in_meeting` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Allow participants who belong to your account to see that a guest (someone who does not belong to your account) is participating in the meeting or webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether to allow livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Show Zoom windows during screen share.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Allow participants to use annotation tools to add information to shared screens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// The `anonymous_question_answer` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous_question_answer: Option<bool>,
     /// Allow host to put attendee on hold.
     ///
     /// **This field has been deprecated and is no longer supported.**
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendee_on_hold: Option<bool>,
     /// Whether to enable the [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) feature. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
     ///
     ///  This value defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
     /// Enable users to see and add contacts to 'auto-answer group' in the contact list on chat. Any call from members of this group will be automatically answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether to enable Zoom's [live transcription feature](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription#h_01FHGGHYJ4457H4GSZY0KM3NSB).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_generated_captions: Option<bool>,
     /// Automatically save all in-meeting chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Allow host to split meeting participants into separate, smaller rooms.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Allow meeting participants to send chat message visible to all participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Allow host to type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Allow the host to add co-hosts. Co-hosts have the same in-meeting controls as the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Displays whether or not custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) have been selected for meetings/webinars hosted by the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// Whether to enable the **Disable desktop screen sharing for meetings you host** setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether to enable the **Disable screen sharing when guests are in the meeting** setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Enable DSCP marking for signaling and media packets. (Default is 56 for audio, 40 for video, and 40 for signaling.)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_marking: Option<bool>,
     /// Require that all meetings are encrypted using AES.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Allow another user to take control of the camera during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Enable users to provide feedback to Zoom at the end of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Indicates whether [in-meeting file transfer](https://support.zoom.us/hc/en-us/articles/209605493-In-meeting-file-transfer) setting has been enabled for all users on the account or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether full transcripts are available for viewing in the in-meeting side panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_transcript: Option<bool>,
     /// Enable higher quality video for host and participants. This will require more bandwidth.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether hosts can assign participants as interpreters to interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<bool>,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<bool>,
     /// Whether to enable manual closed captioning. When [enabled](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription), the host or assigned participant can provide manual captioning or a [3rd-party device](https://support.zoom.us/hc/en-us/articles/115002212983) can be assigned to provide captioning.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captions: Option<bool>,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether the host can present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Allow users to select original sound during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Add 'Polls' to the meeting controls. This allows the host to survey the attendees.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Display end-of-meeting experience feedback survey.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Allow meeting participants to send a private 1:1 message to another participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// During screen sharing, allow the person who is sharing to let others control the shared content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether to enable the [**Non-verbal feedback**](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions-) setting.  This value defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether to enable the [**Remote support**](https://support.zoom.us/hc/en-us/articles/360060951012-Enabling-remote-support) setting. This value defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether to enable the [**Request permission to unmute participants**](https://support.zoom.us/hc/en-us/articles/203435537-Muting-and-unmuting-participants-in-a-meeting) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_permission_to_unmute_participants: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
     /// Whether participants can [save closed caption or transcripts](https://support.zoom.us/hc/en-us/articles/360060958752).
     ///
     ///  **Note:** If the full_transcript field is set to false, participants **cannot** save captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_captions: Option<bool>,
     /// Allow host and participants to share their screen or content during meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Allow users to invite participants by email only by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Always show meeting controls during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Allow users to select stereo audio during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// Allow  HTML formatting instead of plain text for meeting invitations scheduled with the Outlook plugin.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Enable virtual background.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Whether to allow webinar participants to send chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<bool>,
     /// Whether to enable webinar livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<bool>,
     /// Whether the host can add polls before or during a webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<bool>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether the host can present surveys to attendees once a webinar has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Allow participants to share a whiteboard that includes annotation tools.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
 }
 
@@ -2461,278 +2716,266 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsInMeet
                         &mut __map,
                         &mut alert_guest_join,
                         "alert_guest_join",
-                    )?
+                    )
                 }
                 "allow_users_to_delete_messages_in_meeting_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_delete_messages_in_meeting_chat,
                         "allow_users_to_delete_messages_in_meeting_chat",
-                    )?
+                    )
                 }
                 "allow_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_live_streaming,
                         "allow_live_streaming",
-                    )?
+                    )
                 }
                 "allow_show_zoom_windows" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_show_zoom_windows,
                         "allow_show_zoom_windows",
-                    )?
+                    )
                 }
                 "annotation" => {
-                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                    __runtime::field(&mut __map, &mut annotation, "annotation")
                 }
                 "anonymous_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut anonymous_question_answer,
                         "anonymous_question_answer",
-                    )?
+                    )
                 }
                 "attendee_on_hold" => {
                     __runtime::field(
                         &mut __map,
                         &mut attendee_on_hold,
                         "attendee_on_hold",
-                    )?
+                    )
                 }
                 "attention_mode_focus_mode" => {
                     __runtime::field(
                         &mut __map,
                         &mut attention_mode_focus_mode,
                         "attention_mode_focus_mode",
-                    )?
+                    )
                 }
                 "auto_answer" => {
-                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")
                 }
                 "auto_generated_captions" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_generated_captions,
                         "auto_generated_captions",
-                    )?
+                    )
                 }
                 "auto_saving_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_saving_chat,
                         "auto_saving_chat",
-                    )?
+                    )
                 }
                 "breakout_room" => {
-                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "closed_caption" => {
-                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")
                 }
-                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host"),
                 "custom_data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_data_center_regions,
                         "custom_data_center_regions",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_host_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_host_meetings,
                         "disable_screen_sharing_for_host_meetings",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_in_meeting_guests" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_in_meeting_guests,
                         "disable_screen_sharing_for_in_meeting_guests",
-                    )?
+                    )
                 }
                 "dscp_marking" => {
-                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")?
+                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")
                 }
                 "e2e_encryption" => {
-                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")
                 }
                 "far_end_camera_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut far_end_camera_control,
                         "far_end_camera_control",
-                    )?
+                    )
                 }
-                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback"),
                 "file_transfer" => {
-                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")
                 }
                 "full_transcript" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut full_transcript,
-                        "full_transcript",
-                    )?
+                    __runtime::field(&mut __map, &mut full_transcript, "full_transcript")
                 }
-                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd"),
                 "language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut language_interpretation,
                         "language_interpretation",
-                    )?
+                    )
                 }
                 "sign_language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut sign_language_interpretation,
                         "sign_language_interpretation",
-                    )?
+                    )
                 }
                 "manual_captions" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut manual_captions,
-                        "manual_captions",
-                    )?
+                    __runtime::field(&mut __map, &mut manual_captions, "manual_captions")
                 }
                 "meeting_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions,
                         "meeting_reactions",
-                    )?
+                    )
                 }
                 "webinar_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_reactions,
                         "webinar_reactions",
-                    )?
+                    )
                 }
                 "meeting_survey" => {
-                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")
                 }
                 "original_audio" => {
-                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")
                 }
-                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling"),
                 "post_meeting_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut post_meeting_feedback,
                         "post_meeting_feedback",
-                    )?
+                    )
                 }
                 "private_chat" => {
-                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")
                 }
                 "remote_control" => {
-                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")
                 }
                 "non_verbal_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut non_verbal_feedback,
                         "non_verbal_feedback",
-                    )?
+                    )
                 }
                 "remote_support" => {
-                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")
                 }
                 "request_permission_to_unmute_participants" => {
                     __runtime::field(
                         &mut __map,
                         &mut request_permission_to_unmute_participants,
                         "request_permission_to_unmute_participants",
-                    )?
+                    )
                 }
                 "save_caption" => {
-                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")
                 }
                 "save_captions" => {
-                    __runtime::field(&mut __map, &mut save_captions, "save_captions")?
+                    __runtime::field(&mut __map, &mut save_captions, "save_captions")
                 }
                 "screen_sharing" => {
-                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")
                 }
                 "sending_default_email_invites" => {
                     __runtime::field(
                         &mut __map,
                         &mut sending_default_email_invites,
                         "sending_default_email_invites",
-                    )?
+                    )
                 }
                 "show_meeting_control_toolbar" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_meeting_control_toolbar,
                         "show_meeting_control_toolbar",
-                    )?
+                    )
                 }
                 "slide_control" => {
-                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")
                 }
                 "stereo_audio" => {
-                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")
                 }
                 "use_html_format_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_html_format_email,
                         "use_html_format_email",
-                    )?
+                    )
                 }
                 "virtual_background" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background,
                         "virtual_background",
-                    )?
+                    )
                 }
                 "webinar_chat" => {
-                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")
                 }
                 "webinar_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_live_streaming,
                         "webinar_live_streaming",
-                    )?
+                    )
                 }
                 "webinar_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut webinar_polling,
-                        "webinar_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut webinar_polling, "webinar_polling")
                 }
                 "webinar_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_question_answer,
                         "webinar_question_answer",
-                    )?
+                    )
                 }
                 "meeting_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_question_answer,
                         "meeting_question_answer",
-                    )?
+                    )
                 }
                 "webinar_survey" => {
-                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")
                 }
                 "whiteboard" => {
-                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             alert_guest_join: alert_guest_join.unwrap_or_default(),
@@ -2801,23 +3044,168 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsInMeet
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting",
+            usize::from(self.alert_guest_join.is_some())
+                + usize::from(
+                    self.allow_users_to_delete_messages_in_meeting_chat.is_some(),
+                ) + usize::from(self.allow_live_streaming.is_some())
+                + usize::from(self.allow_show_zoom_windows.is_some())
+                + usize::from(self.annotation.is_some())
+                + usize::from(self.anonymous_question_answer.is_some())
+                + usize::from(self.attendee_on_hold.is_some())
+                + usize::from(self.attention_mode_focus_mode.is_some())
+                + usize::from(self.auto_answer.is_some())
+                + usize::from(self.auto_generated_captions.is_some())
+                + usize::from(self.auto_saving_chat.is_some())
+                + usize::from(self.breakout_room.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.closed_caption.is_some())
+                + usize::from(self.co_host.is_some())
+                + usize::from(self.custom_data_center_regions.is_some())
+                + usize::from(self.disable_screen_sharing_for_host_meetings.is_some())
+                + usize::from(
+                    self.disable_screen_sharing_for_in_meeting_guests.is_some(),
+                ) + usize::from(self.dscp_marking.is_some())
+                + usize::from(self.e2e_encryption.is_some())
+                + usize::from(self.far_end_camera_control.is_some())
+                + usize::from(self.feedback.is_some())
+                + usize::from(self.file_transfer.is_some())
+                + usize::from(self.full_transcript.is_some())
+                + usize::from(self.group_hd.is_some())
+                + usize::from(self.language_interpretation.is_some())
+                + usize::from(self.sign_language_interpretation.is_some())
+                + usize::from(self.manual_captions.is_some())
+                + usize::from(self.meeting_reactions.is_some())
+                + usize::from(self.webinar_reactions.is_some())
+                + usize::from(self.meeting_survey.is_some())
+                + usize::from(self.original_audio.is_some())
+                + usize::from(self.polling.is_some())
+                + usize::from(self.post_meeting_feedback.is_some())
+                + usize::from(self.private_chat.is_some())
+                + usize::from(self.remote_control.is_some())
+                + usize::from(self.non_verbal_feedback.is_some())
+                + usize::from(self.remote_support.is_some())
+                + usize::from(self.request_permission_to_unmute_participants.is_some())
+                + usize::from(self.save_caption.is_some())
+                + usize::from(self.save_captions.is_some())
+                + usize::from(self.screen_sharing.is_some())
+                + usize::from(self.sending_default_email_invites.is_some())
+                + usize::from(self.show_meeting_control_toolbar.is_some())
+                + usize::from(self.slide_control.is_some())
+                + usize::from(self.stereo_audio.is_some())
+                + usize::from(self.use_html_format_email.is_some())
+                + usize::from(self.virtual_background.is_some())
+                + usize::from(self.webinar_chat.is_some())
+                + usize::from(self.webinar_live_streaming.is_some())
+                + usize::from(self.webinar_polling.is_some())
+                + usize::from(self.webinar_question_answer.is_some())
+                + usize::from(self.meeting_question_answer.is_some())
+                + usize::from(self.webinar_survey.is_some())
+                + usize::from(self.whiteboard.is_some()),
+        )?;
+        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        fields
+            .optional(
+                "allow_users_to_delete_messages_in_meeting_chat",
+                &self.allow_users_to_delete_messages_in_meeting_chat,
+            )?;
+        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
+        fields.optional("annotation", &self.annotation)?;
+        fields.optional("anonymous_question_answer", &self.anonymous_question_answer)?;
+        fields.optional("attendee_on_hold", &self.attendee_on_hold)?;
+        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode)?;
+        fields.optional("auto_answer", &self.auto_answer)?;
+        fields.optional("auto_generated_captions", &self.auto_generated_captions)?;
+        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
+        fields.optional("breakout_room", &self.breakout_room)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("closed_caption", &self.closed_caption)?;
+        fields.optional("co_host", &self.co_host)?;
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_host_meetings",
+                &self.disable_screen_sharing_for_host_meetings,
+            )?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_in_meeting_guests",
+                &self.disable_screen_sharing_for_in_meeting_guests,
+            )?;
+        fields.optional("dscp_marking", &self.dscp_marking)?;
+        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
+        fields.optional("feedback", &self.feedback)?;
+        fields.optional("file_transfer", &self.file_transfer)?;
+        fields.optional("full_transcript", &self.full_transcript)?;
+        fields.optional("group_hd", &self.group_hd)?;
+        fields.optional("language_interpretation", &self.language_interpretation)?;
+        fields
+            .optional(
+                "sign_language_interpretation",
+                &self.sign_language_interpretation,
+            )?;
+        fields.optional("manual_captions", &self.manual_captions)?;
+        fields.optional("meeting_reactions", &self.meeting_reactions)?;
+        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+        fields.optional("meeting_survey", &self.meeting_survey)?;
+        fields.optional("original_audio", &self.original_audio)?;
+        fields.optional("polling", &self.polling)?;
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
+        fields.optional("private_chat", &self.private_chat)?;
+        fields.optional("remote_control", &self.remote_control)?;
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
+        fields.optional("remote_support", &self.remote_support)?;
+        fields
+            .optional(
+                "request_permission_to_unmute_participants",
+                &self.request_permission_to_unmute_participants,
+            )?;
+        fields.optional("save_caption", &self.save_caption)?;
+        fields.optional("save_captions", &self.save_captions)?;
+        fields.optional("screen_sharing", &self.screen_sharing)?;
+        fields
+            .optional(
+                "sending_default_email_invites",
+                &self.sending_default_email_invites,
+            )?;
+        fields
+            .optional(
+                "show_meeting_control_toolbar",
+                &self.show_meeting_control_toolbar,
+            )?;
+        fields.optional("slide_control", &self.slide_control)?;
+        fields.optional("stereo_audio", &self.stereo_audio)?;
+        fields.optional("use_html_format_email", &self.use_html_format_email)?;
+        fields.optional("virtual_background", &self.virtual_background)?;
+        fields.optional("webinar_chat", &self.webinar_chat)?;
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
+        fields.optional("webinar_polling", &self.webinar_polling)?;
+        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
+        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
+        fields.optional("webinar_survey", &self.webinar_survey)?;
+        fields.optional("whiteboard", &self.whiteboard)?;
+        fields.end()
+    }
+}
+
 /// The `email_notification` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Notify the alternative host who is set or removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Notify host and participants when the meeting is cancelled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether to notify the host when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Notify host when participants join the meeting before them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Notify the host there is a meeting is scheduled, rescheduled, or cancelled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
 }
 
@@ -2847,34 +3235,34 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
                         &mut __map,
                         &mut alternative_host_reminder,
                         "alternative_host_reminder",
-                    )?
+                    )
                 }
                 "cancel_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cancel_meeting_reminder,
                         "cancel_meeting_reminder",
-                    )?
+                    )
                 }
                 "cloud_recording_available_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_available_reminder,
                         "cloud_recording_available_reminder",
-                    )?
+                    )
                 }
                 "jbh_reminder" => {
-                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")
                 }
                 "schedule_for_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_for_reminder,
                         "schedule_for_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
@@ -2887,38 +3275,53 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
     }
 }
 
+impl serde::Serialize
+for AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification",
+            usize::from(self.alternative_host_reminder.is_some())
+                + usize::from(self.cancel_meeting_reminder.is_some())
+                + usize::from(self.cloud_recording_available_reminder.is_some())
+                + usize::from(self.jbh_reminder.is_some())
+                + usize::from(self.schedule_for_reminder.is_some()),
+        )?;
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        fields
+            .optional(
+                "cloud_recording_available_reminder",
+                &self.cloud_recording_available_reminder,
+            )?;
+        fields.optional("jbh_reminder", &self.jbh_reminder)?;
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+        fields.end()
+    }
+}
+
 /// The `recording` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsRecording {
     /// Make cloud recordings accessible to account members only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// Allow Zoom to automatically delete recordings permanently after a specified number of days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// Record meetings automatically as they start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<serde_json::Value>,
     /// Allow hosts to record and save the meeting / webinar in the cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Allow anyone with a link to the cloud recording to download.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Allow the host to delete the recordings. If this option is disabled, the recordings cannot be deleted by the host and only admin can delete them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Setting to allow cloud recording access only from specific IP address ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<bool>,
     /// Allow hosts and participants to record the meeting to a local file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Only authenticated users can view cloud recordings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_authentication: Option<bool>,
     /// [Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This setting can only be used if you have been granted archiving solution access by the Zoom support team.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<bool>,
 }
 
@@ -2952,63 +3355,51 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsRecord
                         &mut __map,
                         &mut account_user_access_recording,
                         "account_user_access_recording",
-                    )?
+                    )
                 }
                 "auto_delete_cmr" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut auto_delete_cmr,
-                        "auto_delete_cmr",
-                    )?
+                    __runtime::field(&mut __map, &mut auto_delete_cmr, "auto_delete_cmr")
                 }
                 "auto_recording" => {
-                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")
                 }
                 "cloud_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut cloud_recording,
-                        "cloud_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut cloud_recording, "cloud_recording")
                 }
                 "cloud_recording_download" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_download,
                         "cloud_recording_download",
-                    )?
+                    )
                 }
                 "host_delete_cloud_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut host_delete_cloud_recording,
                         "host_delete_cloud_recording",
-                    )?
+                    )
                 }
                 "ip_address_access_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_address_access_control,
                         "ip_address_access_control",
-                    )?
+                    )
                 }
                 "local_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut local_recording,
-                        "local_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut local_recording, "local_recording")
                 }
                 "recording_authentication" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_authentication,
                         "recording_authentication",
-                    )?
+                    )
                 }
-                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_user_access_recording: account_user_access_recording
@@ -3026,14 +3417,47 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsRecord
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsRecording",
+            usize::from(self.account_user_access_recording.is_some())
+                + usize::from(self.auto_delete_cmr.is_some())
+                + usize::from(self.auto_recording.is_some())
+                + usize::from(self.cloud_recording.is_some())
+                + usize::from(self.cloud_recording_download.is_some())
+                + usize::from(self.host_delete_cloud_recording.is_some())
+                + usize::from(self.ip_address_access_control.is_some())
+                + usize::from(self.local_recording.is_some())
+                + usize::from(self.recording_authentication.is_some())
+                + usize::from(self.archive.is_some()),
+        )?;
+        fields
+            .optional(
+                "account_user_access_recording",
+                &self.account_user_access_recording,
+            )?;
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
+        fields.optional("auto_recording", &self.auto_recording)?;
+        fields.optional("cloud_recording", &self.cloud_recording)?;
+        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+        fields
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
+        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+        fields.optional("local_recording", &self.local_recording)?;
+        fields.optional("recording_authentication", &self.recording_authentication)?;
+        fields.optional("archive", &self.archive)?;
+        fields.end()
+    }
+}
+
 /// Account Settings: Telephony.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Indicates where most of the participants call into or call from during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<bool>,
     /// Allow users to join the meeting using the existing 3rd party audio configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
 }
 
@@ -3059,17 +3483,17 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsTeleph
                         &mut __map,
                         &mut telephony_regions,
                         "telephony_regions",
-                    )?
+                    )
                 }
                 "third_party_audio" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_audio,
                         "third_party_audio",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             telephony_regions: telephony_regions.unwrap_or_default(),
@@ -3078,23 +3502,32 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsTeleph
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsTelephony",
+            usize::from(self.telephony_regions.is_some())
+                + usize::from(self.third_party_audio.is_some()),
+        )?;
+        fields.optional("telephony_regions", &self.telephony_regions)?;
+        fields.optional("third_party_audio", &self.third_party_audio)?;
+        fields.end()
+    }
+}
+
 /// Account Audio Conference Settings
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// Whether the account has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<bool>,
     /// Whether the account has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<bool>,
     /// Whether the account has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<bool>,
     /// Whether the account has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMEB7GK6XXPKHDBHYFF27) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// Whether the account has the [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<bool>,
 }
 
@@ -3124,32 +3557,32 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
                         &mut __map,
                         &mut toll_free_and_fee_based_toll_call,
                         "toll_free_and_fee_based_toll_call",
-                    )?
+                    )
                 }
-                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call"),
                 "call_me_and_invite_by_phone" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_me_and_invite_by_phone,
                         "call_me_and_invite_by_phone",
-                    )?
+                    )
                 }
                 "personal_audio_conference" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_audio_conference,
                         "personal_audio_conference",
-                    )?
+                    )
                 }
                 "participant_phone_masking" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_phone_masking,
                         "participant_phone_masking",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
@@ -3162,107 +3595,100 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     }
 }
 
+impl serde::Serialize
+for AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing",
+            usize::from(self.toll_free_and_fee_based_toll_call.is_some())
+                + usize::from(self.toll_call.is_some())
+                + usize::from(self.call_me_and_invite_by_phone.is_some())
+                + usize::from(self.personal_audio_conference.is_some())
+                + usize::from(self.participant_phone_masking.is_some()),
+        )?;
+        fields
+            .optional(
+                "toll_free_and_fee_based_toll_call",
+                &self.toll_free_and_fee_based_toll_call,
+            )?;
+        fields.optional("toll_call", &self.toll_call)?;
+        fields
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
+        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
+        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        fields.end()
+    }
+}
+
 /// The `chat` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsChat {
     /// Users can share files in chats and channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_files: Option<bool>,
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<bool>,
     /// Allow users to record voice messages that can be sent in direct messages or group conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_voice_messages: Option<bool>,
     /// Allow users to record video messages that can be sent in direct messages or group conversations. If the file share setting is disabled, they will not be able to record and send video messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_video_messages: Option<bool>,
     /// Allow users to take and send screenshots in direct messages or group conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_capture: Option<bool>,
     /// Share links to messages and channels in Team Chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_links_in_chat: Option<bool>,
     /// Schedule a meeting from chat or channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meetings_in_chat: Option<bool>,
     /// Whether to allow users to add contacts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_add_contacts: Option<bool>,
     /// Whether to Allow users to chat with others.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_chat_with_others: Option<bool>,
     /// Whether to enable the **Chat Etiquette Tool**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<bool>,
     /// Whether to send data to third-party archiving service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_data_to_third_party_archiving_service: Option<bool>,
     /// Allow users to translate team chat messages. \[Learn more\].(<https://support.zoom.us/hc/en-us/articles/12998089084685>)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub translate_messages: Option<bool>,
     /// Whether to allow users to search GIF images from GIPHY when they compose messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub search_and_send_animated_gif_images: Option<bool>,
     /// Store messages in Zoom's cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_cloud: Option<bool>,
     /// Set retention period for messages on local devices.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_local: Option<bool>,
     /// Whether to allow users to create Shared Spaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_spaces: Option<bool>,
     /// Whether to allow users to create channels and group chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_create_channels_and_group_chats: Option<bool>,
     /// Whether to allow huddles from channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_huddles_from_channels: Option<bool>,
     /// Whether to allow users to downloading files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_file: Option<bool>,
     /// Whether to allow users to share screen in chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_screen_in_chat: Option<bool>,
     /// Chat email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_email_address: Option<bool>,
     /// Whether to enable read receipts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_receipts: Option<bool>,
     /// Whether to allow users to delete messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_delete_message: Option<bool>,
     /// Whether to allow users to edit messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_edit_message: Option<bool>,
     /// Change my presence status when I am in a meeting or call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_on_meeting: Option<bool>,
     /// Change my status to away when screen saver begins.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_away_when_screen_saver: Option<bool>,
     /// Summarize with AI Companion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_summary: Option<bool>,
     /// Compose with AI Companion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_compose: Option<bool>,
     /// Chat Recommendation with Zoom AI Companion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_recommend: Option<bool>,
     /// Quick reply with AI Companion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_reply: Option<bool>,
     /// Sentence completion with AI Companion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sentence_completion: Option<bool>,
     /// Quick schedule with AI Companion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_quick_schedule: Option<bool>,
     /// Allow users to launch a poll in chats and channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_poll: Option<bool>,
 }
 
@@ -3315,192 +3741,192 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsChat {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "share_files" => {
-                    __runtime::field(&mut __map, &mut share_files, "share_files")?
+                    __runtime::field(&mut __map, &mut share_files, "share_files")
                 }
                 "chat_emojis" => {
-                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")?
+                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")
                 }
                 "record_voice_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_voice_messages,
                         "record_voice_messages",
-                    )?
+                    )
                 }
                 "record_video_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_video_messages,
                         "record_video_messages",
-                    )?
+                    )
                 }
                 "screen_capture" => {
-                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")?
+                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")
                 }
                 "share_links_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_links_in_chat,
                         "share_links_in_chat",
-                    )?
+                    )
                 }
                 "schedule_meetings_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_meetings_in_chat,
                         "schedule_meetings_in_chat",
-                    )?
+                    )
                 }
                 "allow_users_to_add_contacts" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_add_contacts,
                         "allow_users_to_add_contacts",
-                    )?
+                    )
                 }
                 "allow_users_to_chat_with_others" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_chat_with_others,
                         "allow_users_to_chat_with_others",
-                    )?
+                    )
                 }
                 "chat_etiquette_tool" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_etiquette_tool,
                         "chat_etiquette_tool",
-                    )?
+                    )
                 }
                 "send_data_to_third_party_archiving_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut send_data_to_third_party_archiving_service,
                         "send_data_to_third_party_archiving_service",
-                    )?
+                    )
                 }
                 "translate_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut translate_messages,
                         "translate_messages",
-                    )?
+                    )
                 }
                 "search_and_send_animated_gif_images" => {
                     __runtime::field(
                         &mut __map,
                         &mut search_and_send_animated_gif_images,
                         "search_and_send_animated_gif_images",
-                    )?
+                    )
                 }
                 "set_retention_period_in_cloud" => {
                     __runtime::field(
                         &mut __map,
                         &mut set_retention_period_in_cloud,
                         "set_retention_period_in_cloud",
-                    )?
+                    )
                 }
                 "set_retention_period_in_local" => {
                     __runtime::field(
                         &mut __map,
                         &mut set_retention_period_in_local,
                         "set_retention_period_in_local",
-                    )?
+                    )
                 }
                 "shared_spaces" => {
-                    __runtime::field(&mut __map, &mut shared_spaces, "shared_spaces")?
+                    __runtime::field(&mut __map, &mut shared_spaces, "shared_spaces")
                 }
                 "allow_create_channels_and_group_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_create_channels_and_group_chats,
                         "allow_create_channels_and_group_chats",
-                    )?
+                    )
                 }
                 "allow_huddles_from_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_huddles_from_channels,
                         "allow_huddles_from_channels",
-                    )?
+                    )
                 }
                 "download_file" => {
-                    __runtime::field(&mut __map, &mut download_file, "download_file")?
+                    __runtime::field(&mut __map, &mut download_file, "download_file")
                 }
                 "share_screen_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_screen_in_chat,
                         "share_screen_in_chat",
-                    )?
+                    )
                 }
                 "chat_email_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_email_address,
                         "chat_email_address",
-                    )?
+                    )
                 }
                 "read_receipts" => {
-                    __runtime::field(&mut __map, &mut read_receipts, "read_receipts")?
+                    __runtime::field(&mut __map, &mut read_receipts, "read_receipts")
                 }
                 "allow_delete_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_delete_message,
                         "allow_delete_message",
-                    )?
+                    )
                 }
                 "allow_edit_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_edit_message,
                         "allow_edit_message",
-                    )?
+                    )
                 }
                 "presence_on_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut presence_on_meeting,
                         "presence_on_meeting",
-                    )?
+                    )
                 }
                 "presence_away_when_screen_saver" => {
                     __runtime::field(
                         &mut __map,
                         &mut presence_away_when_screen_saver,
                         "presence_away_when_screen_saver",
-                    )?
+                    )
                 }
                 "ai_summary" => {
-                    __runtime::field(&mut __map, &mut ai_summary, "ai_summary")?
+                    __runtime::field(&mut __map, &mut ai_summary, "ai_summary")
                 }
                 "ai_compose" => {
-                    __runtime::field(&mut __map, &mut ai_compose, "ai_compose")?
+                    __runtime::field(&mut __map, &mut ai_compose, "ai_compose")
                 }
                 "ai_recommend" => {
-                    __runtime::field(&mut __map, &mut ai_recommend, "ai_recommend")?
+                    __runtime::field(&mut __map, &mut ai_recommend, "ai_recommend")
                 }
-                "ai_reply" => __runtime::field(&mut __map, &mut ai_reply, "ai_reply")?,
+                "ai_reply" => __runtime::field(&mut __map, &mut ai_reply, "ai_reply"),
                 "ai_sentence_completion" => {
                     __runtime::field(
                         &mut __map,
                         &mut ai_sentence_completion,
                         "ai_sentence_completion",
-                    )?
+                    )
                 }
                 "ai_quick_schedule" => {
                     __runtime::field(
                         &mut __map,
                         &mut ai_quick_schedule,
                         "ai_quick_schedule",
-                    )?
+                    )
                 }
                 "survey_poll" => {
-                    __runtime::field(&mut __map, &mut survey_poll, "survey_poll")?
+                    __runtime::field(&mut __map, &mut survey_poll, "survey_poll")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             share_files: share_files.unwrap_or_default(),
@@ -3547,14 +3973,118 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsChat {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsChat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsChat",
+            usize::from(self.share_files.is_some())
+                + usize::from(self.chat_emojis.is_some())
+                + usize::from(self.record_voice_messages.is_some())
+                + usize::from(self.record_video_messages.is_some())
+                + usize::from(self.screen_capture.is_some())
+                + usize::from(self.share_links_in_chat.is_some())
+                + usize::from(self.schedule_meetings_in_chat.is_some())
+                + usize::from(self.allow_users_to_add_contacts.is_some())
+                + usize::from(self.allow_users_to_chat_with_others.is_some())
+                + usize::from(self.chat_etiquette_tool.is_some())
+                + usize::from(self.send_data_to_third_party_archiving_service.is_some())
+                + usize::from(self.translate_messages.is_some())
+                + usize::from(self.search_and_send_animated_gif_images.is_some())
+                + usize::from(self.set_retention_period_in_cloud.is_some())
+                + usize::from(self.set_retention_period_in_local.is_some())
+                + usize::from(self.shared_spaces.is_some())
+                + usize::from(self.allow_create_channels_and_group_chats.is_some())
+                + usize::from(self.allow_huddles_from_channels.is_some())
+                + usize::from(self.download_file.is_some())
+                + usize::from(self.share_screen_in_chat.is_some())
+                + usize::from(self.chat_email_address.is_some())
+                + usize::from(self.read_receipts.is_some())
+                + usize::from(self.allow_delete_message.is_some())
+                + usize::from(self.allow_edit_message.is_some())
+                + usize::from(self.presence_on_meeting.is_some())
+                + usize::from(self.presence_away_when_screen_saver.is_some())
+                + usize::from(self.ai_summary.is_some())
+                + usize::from(self.ai_compose.is_some())
+                + usize::from(self.ai_recommend.is_some())
+                + usize::from(self.ai_reply.is_some())
+                + usize::from(self.ai_sentence_completion.is_some())
+                + usize::from(self.ai_quick_schedule.is_some())
+                + usize::from(self.survey_poll.is_some()),
+        )?;
+        fields.optional("share_files", &self.share_files)?;
+        fields.optional("chat_emojis", &self.chat_emojis)?;
+        fields.optional("record_voice_messages", &self.record_voice_messages)?;
+        fields.optional("record_video_messages", &self.record_video_messages)?;
+        fields.optional("screen_capture", &self.screen_capture)?;
+        fields.optional("share_links_in_chat", &self.share_links_in_chat)?;
+        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat)?;
+        fields
+            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts)?;
+        fields
+            .optional(
+                "allow_users_to_chat_with_others",
+                &self.allow_users_to_chat_with_others,
+            )?;
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        fields
+            .optional(
+                "send_data_to_third_party_archiving_service",
+                &self.send_data_to_third_party_archiving_service,
+            )?;
+        fields.optional("translate_messages", &self.translate_messages)?;
+        fields
+            .optional(
+                "search_and_send_animated_gif_images",
+                &self.search_and_send_animated_gif_images,
+            )?;
+        fields
+            .optional(
+                "set_retention_period_in_cloud",
+                &self.set_retention_period_in_cloud,
+            )?;
+        fields
+            .optional(
+                "set_retention_period_in_local",
+                &self.set_retention_period_in_local,
+            )?;
+        fields.optional("shared_spaces", &self.shared_spaces)?;
+        fields
+            .optional(
+                "allow_create_channels_and_group_chats",
+                &self.allow_create_channels_and_group_chats,
+            )?;
+        fields
+            .optional("allow_huddles_from_channels", &self.allow_huddles_from_channels)?;
+        fields.optional("download_file", &self.download_file)?;
+        fields.optional("share_screen_in_chat", &self.share_screen_in_chat)?;
+        fields.optional("chat_email_address", &self.chat_email_address)?;
+        fields.optional("read_receipts", &self.read_receipts)?;
+        fields.optional("allow_delete_message", &self.allow_delete_message)?;
+        fields.optional("allow_edit_message", &self.allow_edit_message)?;
+        fields.optional("presence_on_meeting", &self.presence_on_meeting)?;
+        fields
+            .optional(
+                "presence_away_when_screen_saver",
+                &self.presence_away_when_screen_saver,
+            )?;
+        fields.optional("ai_summary", &self.ai_summary)?;
+        fields.optional("ai_compose", &self.ai_compose)?;
+        fields.optional("ai_recommend", &self.ai_recommend)?;
+        fields.optional("ai_reply", &self.ai_reply)?;
+        fields.optional("ai_sentence_completion", &self.ai_sentence_completion)?;
+        fields.optional("ai_quick_schedule", &self.ai_quick_schedule)?;
+        fields.optional("survey_poll", &self.survey_poll)?;
+        fields.end()
+    }
+}
+
 /// The `other_options` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// If true, iOS blurs the screenshot in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
     /// Webinar registration options.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_registration_options: Option<bool>,
 }
 
@@ -3576,17 +4106,17 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsOtherO
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "blur_snapshot" => {
-                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")
                 }
                 "webinar_registration_options" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_registration_options,
                         "webinar_registration_options",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             blur_snapshot: blur_snapshot.unwrap_or_default(),
@@ -3596,14 +4126,30 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsOtherO
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions",
+            usize::from(self.blur_snapshot.is_some())
+                + usize::from(self.webinar_registration_options.is_some()),
+        )?;
+        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        fields
+            .optional(
+                "webinar_registration_options",
+                &self.webinar_registration_options,
+            )?;
+        fields.end()
+    }
+}
+
 /// Account Settings: TSP.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
     /// Call Out Countries/Regions
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// Show international numbers link on the invitation email
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
 }
 
@@ -3624,16 +4170,16 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
         let mut show_international_numbers_link = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out")?,
+                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out"),
                 "show_international_numbers_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_international_numbers_link,
                         "show_international_numbers_link",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             call_out: call_out.unwrap_or_default(),
@@ -3643,53 +4189,58 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsTsp",
+            usize::from(self.call_out.is_some())
+                + usize::from(self.show_international_numbers_link.is_some()),
+        )?;
+        fields.optional("call_out", &self.call_out)?;
+        fields
+            .optional(
+                "show_international_numbers_link",
+                &self.show_international_numbers_link,
+            )?;
+        fields.end()
+    }
+}
+
 /// The `meeting_security` property of [`AccountLockSettingsUpdatedPayloadObjectSettings`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to enable the [**Approve or block entry for users from specific countries/regions**](https://support.zoom.us/hc/en-us/articles/360060086231-Joining-from-specific-countries-regions) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_or_denied_countries_or_regions: Option<bool>,
     /// Whether all meetings must be secured with at least one security option.
     ///
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether users in specific domains are blocked from joining meetings and webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// Whether to enable the **Chat Etiquette Tool**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<bool>,
     /// Whether the meeting password is encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether use encryption to start a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<bool>,
     /// Whether to enable end-to-end encryption for meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to specify that only authenticated users can join the meeting from the web client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Whether passwords are required for participants joining by phone.
     ///
     ///  If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether to generate a password when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
 }
 
@@ -3727,78 +4278,74 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
                         &mut __map,
                         &mut approved_or_denied_countries_or_regions,
                         "approved_or_denied_countries_or_regions",
-                    )?
+                    )
                 }
                 "auto_security" => {
-                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")
                 }
                 "block_user_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain,
                         "block_user_domain",
-                    )?
+                    )
                 }
                 "chat_etiquette_tool" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_etiquette_tool,
                         "chat_etiquette_tool",
-                    )?
+                    )
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "encryption_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut encryption_type,
-                        "encryption_type",
-                    )?
+                    __runtime::field(&mut __map, &mut encryption_type, "encryption_type")
                 }
                 "end_to_end_encrypted_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut end_to_end_encrypted_meetings,
                         "end_to_end_encrypted_meetings",
-                    )?
+                    )
                 }
                 "meeting_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password,
                         "meeting_password",
-                    )?
+                    )
                 }
                 "only_authenticated_can_join_from_webclient" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_authenticated_can_join_from_webclient,
                         "only_authenticated_can_join_from_webclient",
-                    )?
+                    )
                 }
                 "phone_password" => {
-                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "webinar_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_password,
                         "webinar_password",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             approved_or_denied_countries_or_regions: approved_or_denied_countries_or_regions
@@ -3821,14 +4368,62 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     }
 }
 
+impl serde::Serialize
+for AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity",
+            usize::from(self.approved_or_denied_countries_or_regions.is_some())
+                + usize::from(self.auto_security.is_some())
+                + usize::from(self.block_user_domain.is_some())
+                + usize::from(self.chat_etiquette_tool.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.encryption_type.is_some())
+                + usize::from(self.end_to_end_encrypted_meetings.is_some())
+                + usize::from(self.meeting_password.is_some())
+                + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
+                + usize::from(self.phone_password.is_some())
+                + usize::from(self.pmi_password.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.webinar_password.is_some()),
+        )?;
+        fields
+            .optional(
+                "approved_or_denied_countries_or_regions",
+                &self.approved_or_denied_countries_or_regions,
+            )?;
+        fields.optional("auto_security", &self.auto_security)?;
+        fields.optional("block_user_domain", &self.block_user_domain)?;
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields.optional("encryption_type", &self.encryption_type)?;
+        fields
+            .optional(
+                "end_to_end_encrypted_meetings",
+                &self.end_to_end_encrypted_meetings,
+            )?;
+        fields.optional("meeting_password", &self.meeting_password)?;
+        fields
+            .optional(
+                "only_authenticated_can_join_from_webclient",
+                &self.only_authenticated_can_join_from_webclient,
+            )?;
+        fields.optional("phone_password", &self.phone_password)?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("webinar_password", &self.webinar_password)?;
+        fields.end()
+    }
+}
+
 /// Information about the account's previous lock settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadOldObject {
     /// The updated account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the updated account or sub account settings. This only returns modified settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountLockSettingsUpdatedPayloadOldObjectSettings>>,
 }
 
@@ -3848,10 +4443,10 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadOldObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -3860,50 +4455,53 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadOldObject {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadOldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadOldObject",
+            usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// Information about the updated account or sub account settings. This only returns modified settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountLockSettingsUpdatedPayloadOldObjectSettings {
     /// The `schedule_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
     /// The `in_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<
         Box<AccountLockSettingsUpdatedPayloadObjectSettingsInMeeting>,
     >,
     /// The `email_notification` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `recording` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<AccountLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// Account Settings: Telephony.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// The `other_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions,
     >,
     /// Account Audio Conference Settings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// The `chat` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountLockSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
     /// Account Settings: TSP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountLockSettingsUpdatedPayloadObjectSettingsTsp>,
 }
 
@@ -3937,41 +4535,41 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadOldObjectSettings {
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
                 "other_options" => {
-                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                    __runtime::field(&mut __map, &mut other_options, "other_options")
                 }
                 "audio_conferencing" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
-                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             schedule_meeting: schedule_meeting.unwrap_or_default(),
@@ -3988,17 +4586,44 @@ impl __runtime::Object for AccountLockSettingsUpdatedPayloadOldObjectSettings {
     }
 }
 
+impl serde::Serialize for AccountLockSettingsUpdatedPayloadOldObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountLockSettingsUpdatedPayloadOldObjectSettings",
+            usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.telephony.is_some())
+                + usize::from(self.other_options.is_some())
+                + usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.meeting_security.is_some())
+                + usize::from(self.tsp.is_some()),
+        )?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("other_options", &self.other_options)?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.optional("tsp", &self.tsp)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `account.disassociated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountDisassociated {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountDisassociatedPayload>,
 }
 
@@ -4019,11 +4644,11 @@ impl __runtime::Object for AccountDisassociated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -4033,20 +4658,31 @@ impl __runtime::Object for AccountDisassociated {
     }
 }
 
+impl serde::Serialize for AccountDisassociated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountDisassociated",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AccountDisassociated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountDisassociatedPayload {
     /// The account ID under which the account was [disassociated](https://support.zoom.us/hc/en-us/articles/115005269946-Removing-a-user-from-your-account#h_98a81098-0ca3-45ae-8d00-aab235cc781d).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who disassociated the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who disassociated the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the disassociated account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountDisassociatedPayloadObject>,
 }
 
@@ -4069,15 +4705,15 @@ impl __runtime::Object for AccountDisassociatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -4088,17 +4724,31 @@ impl __runtime::Object for AccountDisassociatedPayload {
     }
 }
 
+impl serde::Serialize for AccountDisassociatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountDisassociatedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the disassociated account.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountDisassociatedPayloadObject {
     /// The account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The account owner's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The account owner's email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_email: Option<String>,
 }
 
@@ -4119,13 +4769,13 @@ impl __runtime::Object for AccountDisassociatedPayloadObject {
         let mut owner_email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id"),
                 "owner_email" => {
-                    __runtime::field(&mut __map, &mut owner_email, "owner_email")?
+                    __runtime::field(&mut __map, &mut owner_email, "owner_email")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -4135,8 +4785,23 @@ impl __runtime::Object for AccountDisassociatedPayloadObject {
     }
 }
 
+impl serde::Serialize for AccountDisassociatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountDisassociatedPayloadObject",
+            usize::from(self.id.is_some()) + usize::from(self.owner_id.is_some())
+                + usize::from(self.owner_email.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("owner_id", &self.owner_id)?;
+        fields.optional("owner_email", &self.owner_email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `information_barriers.policy_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyUpdated {
     /// The name of the event.
     pub event: String,
@@ -4163,11 +4828,11 @@ impl __runtime::Object for InformationBarriersPolicyUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4177,8 +4842,22 @@ impl __runtime::Object for InformationBarriersPolicyUpdated {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`InformationBarriersPolicyUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyUpdatedPayload {
     /// The account ID of the user who updated the policy.
     pub account_id: String,
@@ -4203,11 +4882,11 @@ impl __runtime::Object for InformationBarriersPolicyUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4216,27 +4895,35 @@ impl __runtime::Object for InformationBarriersPolicyUpdatedPayload {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyUpdatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The diff of the [Information Barrier](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers) policy and its information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InformationBarriersPolicyUpdatedPayloadObject {
     /// The assigner group's (Group 1) ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_group_id: Option<String>,
     /// The Information Barriers policy's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<String>,
     /// The Information Barriers policy's settings.
     /// * If the meeting setting is true, then a [hard block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
     /// * If the meeting setting is false but the screen_share, file_transfer, in_meeting_chat, im, and/or recording settings are true, then a [soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists between both groups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<InformationBarriersPolicyPayloadObjectSettings>,
     /// The Information Barriers policy's status:
     /// * 0 — Disabled.
     /// * 1 — Enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InformationBarriersPolicyDeletedPayloadObjectStatus>,
     /// The assignee group's (Group 2) ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_group_id: Option<String>,
     /// The Information Barriers policy's type of settings restrictions:
     /// * 0 — A [hard or soft block](https://support.zoom.us/hc/en-us/articles/360040913711-Information-Barriers#h_a603c6f7-05c8-4de5-b4b6-91982d748b34) exists, but users in Group 1 and Group 2 can chat with each other.
@@ -4245,16 +4932,12 @@ pub struct InformationBarriersPolicyUpdatedPayloadObject {
     /// * 3 — No blocks exist and users in Group 1 and Group 2 can chat with each other.
     ///
     /// This field only supports 0.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<InformationBarriersPolicyDeletedPayloadObjectType>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_policy: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_policy: Option<serde_json::Value>,
 }
 
@@ -4286,26 +4969,26 @@ impl __runtime::Object for InformationBarriersPolicyUpdatedPayloadObject {
                         &mut __map,
                         &mut assigned_group_id,
                         "assigned_group_id",
-                    )?
+                    )
                 }
                 "policy_name" => {
-                    __runtime::field(&mut __map, &mut policy_name, "policy_name")?
+                    __runtime::field(&mut __map, &mut policy_name, "policy_name")
                 }
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "to_group_id" => {
-                    __runtime::field(&mut __map, &mut to_group_id, "to_group_id")?
+                    __runtime::field(&mut __map, &mut to_group_id, "to_group_id")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "new_policy" => {
-                    __runtime::field(&mut __map, &mut new_policy, "new_policy")?
+                    __runtime::field(&mut __map, &mut new_policy, "new_policy")
                 }
                 "old_policy" => {
-                    __runtime::field(&mut __map, &mut old_policy, "old_policy")?
+                    __runtime::field(&mut __map, &mut old_policy, "old_policy")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             assigned_group_id: assigned_group_id.unwrap_or_default(),
@@ -4321,8 +5004,35 @@ impl __runtime::Object for InformationBarriersPolicyUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for InformationBarriersPolicyUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InformationBarriersPolicyUpdatedPayloadObject",
+            usize::from(self.assigned_group_id.is_some())
+                + usize::from(self.policy_name.is_some())
+                + usize::from(self.settings.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.to_group_id.is_some())
+                + usize::from(self.type_.is_some()) + usize::from(self.id.is_some())
+                + usize::from(self.new_policy.is_some())
+                + usize::from(self.old_policy.is_some()),
+        )?;
+        fields.optional("assigned_group_id", &self.assigned_group_id)?;
+        fields.optional("policy_name", &self.policy_name)?;
+        fields.optional("settings", &self.settings)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("to_group_id", &self.to_group_id)?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("id", &self.id)?;
+        fields.optional("new_policy", &self.new_policy)?;
+        fields.optional("old_policy", &self.old_policy)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `account.vanity_url_approved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountVanityUrlApproved {
     /// The name of the event.
     pub event: String,
@@ -4349,11 +5059,11 @@ impl __runtime::Object for AccountVanityUrlApproved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4363,17 +5073,28 @@ impl __runtime::Object for AccountVanityUrlApproved {
     }
 }
 
+impl serde::Serialize for AccountVanityUrlApproved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountVanityUrlApproved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `account.settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdated {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AccountSettingsUpdatedPayload>,
 }
 
@@ -4394,11 +5115,11 @@ impl __runtime::Object for AccountSettingsUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -4408,26 +5129,35 @@ impl __runtime::Object for AccountSettingsUpdated {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdated",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AccountSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayload {
     /// The account ID of the account's owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The email address of the user who updated the account's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the account's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the updated fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<AccountSettingsUpdatedPayloadObject>,
     /// A timestamp that indicates when the setting was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the account's previous settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<AccountSettingsUpdatedPayloadOldObject>,
 }
 
@@ -4452,21 +5182,21 @@ impl __runtime::Object for AccountSettingsUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -4479,14 +5209,33 @@ impl __runtime::Object for AccountSettingsUpdatedPayload {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some())
+                + usize::from(self.object.is_some())
+                + usize::from(self.time_stamp.is_some())
+                + usize::from(self.old_object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("object", &self.object)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.optional("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the updated fields.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObject {
     /// The updated account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the account's updated settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountSettingsUpdatedPayloadObjectSettings>>,
 }
 
@@ -4506,10 +5255,10 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -4518,72 +5267,67 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObject",
+            usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// Information about the account's updated settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettings {
     /// Information about the schedule meeting settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// Information about the Zoom Rooms settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_rooms: Option<AccountSettingsUpdatedPayloadObjectSettingsZoomRooms>,
     /// Information about the security settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<AccountSettingsUpdatedPayloadObjectSettingsSecurity>,
     /// Information about recording settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Information about TSP settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountSettingsUpdatedPayloadObjectSettingsTsp>,
     /// Information about integration settings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<AccountSettingsUpdatedPayloadObjectSettingsIntegration>,
     /// Feature
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<AccountSettingsUpdatedPayloadObjectSettingsFeature>,
     /// The `other_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The account's audio conference settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing>,
     >,
     /// The account's chat settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The `in_session` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_session: Option<AccountSettingsUpdatedPayloadObjectSettingsInSession>,
     /// The `session_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity,
     >,
     /// Email and calendar related settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_calendar: Option<AccountSettingsUpdatedPayloadObjectSettingsMailCalendar>,
     /// General settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub general_setting: Option<
         AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting,
     >,
@@ -4626,69 +5370,65 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettings {
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
                 "zoom_rooms" => {
-                    __runtime::field(&mut __map, &mut zoom_rooms, "zoom_rooms")?
+                    __runtime::field(&mut __map, &mut zoom_rooms, "zoom_rooms")
                 }
-                "security" => __runtime::field(&mut __map, &mut security, "security")?,
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
-                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                "security" => __runtime::field(&mut __map, &mut security, "security"),
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp"),
                 "integration" => {
-                    __runtime::field(&mut __map, &mut integration, "integration")?
+                    __runtime::field(&mut __map, &mut integration, "integration")
                 }
-                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature"),
                 "other_options" => {
-                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                    __runtime::field(&mut __map, &mut other_options, "other_options")
                 }
                 "audio_conferencing" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
                 "in_session" => {
-                    __runtime::field(&mut __map, &mut in_session, "in_session")?
+                    __runtime::field(&mut __map, &mut in_session, "in_session")
                 }
                 "session_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut session_security,
                         "session_security",
-                    )?
+                    )
                 }
                 "mail_calendar" => {
-                    __runtime::field(&mut __map, &mut mail_calendar, "mail_calendar")?
+                    __runtime::field(&mut __map, &mut mail_calendar, "mail_calendar")
                 }
                 "general_setting" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut general_setting,
-                        "general_setting",
-                    )?
+                    __runtime::field(&mut __map, &mut general_setting, "general_setting")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             schedule_meeting: schedule_meeting.unwrap_or_default(),
@@ -4713,50 +5453,83 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettings",
+            usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.zoom_rooms.is_some())
+                + usize::from(self.security.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.telephony.is_some()) + usize::from(self.tsp.is_some())
+                + usize::from(self.integration.is_some())
+                + usize::from(self.feature.is_some())
+                + usize::from(self.other_options.is_some())
+                + usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.meeting_security.is_some())
+                + usize::from(self.in_session.is_some())
+                + usize::from(self.session_security.is_some())
+                + usize::from(self.mail_calendar.is_some())
+                + usize::from(self.general_setting.is_some()),
+        )?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("zoom_rooms", &self.zoom_rooms)?;
+        fields.optional("security", &self.security)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("tsp", &self.tsp)?;
+        fields.optional("integration", &self.integration)?;
+        fields.optional("feature", &self.feature)?;
+        fields.optional("other_options", &self.other_options)?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.optional("in_session", &self.in_session)?;
+        fields.optional("session_security", &self.session_security)?;
+        fields.optional("mail_calendar", &self.mail_calendar)?;
+        fields.optional("general_setting", &self.general_setting)?;
+        fields.end()
+    }
+}
+
 /// Information about the schedule meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether to start meetings with the host video on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether to start meetings with the participant video on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// The type of audio used to join the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<String>,
     /// Whether participants can join the meeting before its host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether only users who are signed in to Zoom can join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login: Option<bool>,
     /// Whether only users with a specific domain can join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login_with_domains: Option<bool>,
     /// The specified domains for users to sign in to in order to join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_login_domains: Option<String>,
     /// Whether to display the "Zoom Meeting" message as the meeting's topic.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_store_meeting_topic: Option<bool>,
     /// Whether to require a password for personal meetings if attendees can join before host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<bool>,
     /// Use a [PMI (Personal Meeting ID)](https://support.zoom.us/hc/en-us/articles/203276937-Using-Personal-Meeting-ID-PMI-) to schedule meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
     /// Require a password from participants before joining a meeting via [PSTN](https://support.zoom.us/hc/en-us/articles/204517069-Getting-Started-with-Personal-Audio-Conference).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<String>,
     /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
     ///
     /// * 0 — Allow the participant to join the meeting at anytime.
     /// * 5 — Allow the participant to join 5 minutes before the meeting's start time.
     /// * 10 — Allow the participant to join 10 minutes before the meeting's start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_time: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingJbhTime,
     >,
@@ -4767,55 +5540,43 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// **For Zoom Phone only:**
     ///
     /// If a user has been assigned a desk phone, the desk phone's **Elevate to Zoom Meeting** setting will be disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting: Option<bool>,
     /// Whether a random password will be generated on the end of user who starts the instant meeting. Other meeting participants **must** enter the generated password to join the meeting.
     ///
     /// If instant meetings use a PMI, this option is **disabled**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether to automatically mute all participants when they join the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Require participants to enter password for PMI meetings:
     /// * jbh_only — Only when a participant joins before the host.
     /// * all — All participants must enter a password to join the meeting.
     /// * none — No password required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmiMeetings,
     >,
     /// Whether PMI is enabled for all instant meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Whether a password is generated when a meeting host schedules a new meeting. Meeting participants will be required to enter the password before they can join the meeting.
     ///
     /// This setting only applies to regular meetings that do **not** use a PMI.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// The PMI's password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<String>,
     /// Whether to receive a desktop notification for upcoming meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
     /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_meeting_as_topic: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic,
     >,
     /// Information about the **Hide meeting description** feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_meeting_description: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription,
     >,
     /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_webinar_as_topic: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic,
     >,
     /// Information about the **Hide webinar description** feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_webinar_description: Option<
         AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription,
     >,
@@ -4861,153 +5622,149 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsScheduleMe
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "host_video" => {
-                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                    __runtime::field(&mut __map, &mut host_video, "host_video")
                 }
                 "participant_video" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_video,
                         "participant_video",
-                    )?
+                    )
                 }
                 "audio_type" => {
-                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")
                 }
                 "join_before_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_before_host,
                         "join_before_host",
-                    )?
+                    )
                 }
                 "enforce_login" => {
-                    __runtime::field(&mut __map, &mut enforce_login, "enforce_login")?
+                    __runtime::field(&mut __map, &mut enforce_login, "enforce_login")
                 }
                 "enforce_login_with_domains" => {
                     __runtime::field(
                         &mut __map,
                         &mut enforce_login_with_domains,
                         "enforce_login_with_domains",
-                    )?
+                    )
                 }
                 "enforce_login_domains" => {
                     __runtime::field(
                         &mut __map,
                         &mut enforce_login_domains,
                         "enforce_login_domains",
-                    )?
+                    )
                 }
                 "not_store_meeting_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut not_store_meeting_topic,
                         "not_store_meeting_topic",
-                    )?
+                    )
                 }
                 "force_pmi_jbh_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut force_pmi_jbh_password,
                         "force_pmi_jbh_password",
-                    )?
+                    )
                 }
                 "use_pmi_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_scheduled_meetings,
                         "use_pmi_for_scheduled_meetings",
-                    )?
+                    )
                 }
                 "pstn_password_protected" => {
                     __runtime::field(
                         &mut __map,
                         &mut pstn_password_protected,
                         "pstn_password_protected",
-                    )?
+                    )
                 }
-                "jbh_time" => __runtime::field(&mut __map, &mut jbh_time, "jbh_time")?,
+                "jbh_time" => __runtime::field(&mut __map, &mut jbh_time, "jbh_time"),
                 "personal_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_meeting,
                         "personal_meeting",
-                    )?
+                    )
                 }
                 "require_password_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_instant_meetings,
                         "require_password_for_instant_meetings",
-                    )?
+                    )
                 }
                 "mute_upon_entry" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut mute_upon_entry,
-                        "mute_upon_entry",
-                    )?
+                    __runtime::field(&mut __map, &mut mute_upon_entry, "mute_upon_entry")
                 }
                 "require_password_for_pmi_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_pmi_meetings,
                         "require_password_for_pmi_meetings",
-                    )?
+                    )
                 }
                 "use_pmi_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_instant_meetings,
                         "use_pmi_for_instant_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduling_new_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduling_new_meetings,
                         "require_password_for_scheduling_new_meetings",
-                    )?
+                    )
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "upcoming_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut upcoming_meeting_reminder,
                         "upcoming_meeting_reminder",
-                    )?
+                    )
                 }
                 "always_display_zoom_meeting_as_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut always_display_zoom_meeting_as_topic,
                         "always_display_zoom_meeting_as_topic",
-                    )?
+                    )
                 }
                 "hide_meeting_description" => {
                     __runtime::field(
                         &mut __map,
                         &mut hide_meeting_description,
                         "hide_meeting_description",
-                    )?
+                    )
                 }
                 "always_display_zoom_webinar_as_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut always_display_zoom_webinar_as_topic,
                         "always_display_zoom_webinar_as_topic",
-                    )?
+                    )
                 }
                 "hide_webinar_description" => {
                     __runtime::field(
                         &mut __map,
                         &mut hide_webinar_description,
                         "hide_webinar_description",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             host_video: host_video.unwrap_or_default(),
@@ -5042,6 +5799,93 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsScheduleMe
                 .unwrap_or_default(),
             hide_webinar_description: hide_webinar_description.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting",
+            usize::from(self.host_video.is_some())
+                + usize::from(self.participant_video.is_some())
+                + usize::from(self.audio_type.is_some())
+                + usize::from(self.join_before_host.is_some())
+                + usize::from(self.enforce_login.is_some())
+                + usize::from(self.enforce_login_with_domains.is_some())
+                + usize::from(self.enforce_login_domains.is_some())
+                + usize::from(self.not_store_meeting_topic.is_some())
+                + usize::from(self.force_pmi_jbh_password.is_some())
+                + usize::from(self.use_pmi_for_scheduled_meetings.is_some())
+                + usize::from(self.pstn_password_protected.is_some())
+                + usize::from(self.jbh_time.is_some())
+                + usize::from(self.personal_meeting.is_some())
+                + usize::from(self.require_password_for_instant_meetings.is_some())
+                + usize::from(self.mute_upon_entry.is_some())
+                + usize::from(self.require_password_for_pmi_meetings.is_some())
+                + usize::from(self.use_pmi_for_instant_meetings.is_some())
+                + usize::from(
+                    self.require_password_for_scheduling_new_meetings.is_some(),
+                ) + usize::from(self.pmi_password.is_some())
+                + usize::from(self.upcoming_meeting_reminder.is_some())
+                + usize::from(self.always_display_zoom_meeting_as_topic.is_some())
+                + usize::from(self.hide_meeting_description.is_some())
+                + usize::from(self.always_display_zoom_webinar_as_topic.is_some())
+                + usize::from(self.hide_webinar_description.is_some()),
+        )?;
+        fields.optional("host_video", &self.host_video)?;
+        fields.optional("participant_video", &self.participant_video)?;
+        fields.optional("audio_type", &self.audio_type)?;
+        fields.optional("join_before_host", &self.join_before_host)?;
+        fields.optional("enforce_login", &self.enforce_login)?;
+        fields.optional("enforce_login_with_domains", &self.enforce_login_with_domains)?;
+        fields.optional("enforce_login_domains", &self.enforce_login_domains)?;
+        fields.optional("not_store_meeting_topic", &self.not_store_meeting_topic)?;
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
+        fields
+            .optional(
+                "use_pmi_for_scheduled_meetings",
+                &self.use_pmi_for_scheduled_meetings,
+            )?;
+        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
+        fields.optional("jbh_time", &self.jbh_time)?;
+        fields.optional("personal_meeting", &self.personal_meeting)?;
+        fields
+            .optional(
+                "require_password_for_instant_meetings",
+                &self.require_password_for_instant_meetings,
+            )?;
+        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
+        fields
+            .optional(
+                "require_password_for_pmi_meetings",
+                &self.require_password_for_pmi_meetings,
+            )?;
+        fields
+            .optional(
+                "use_pmi_for_instant_meetings",
+                &self.use_pmi_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduling_new_meetings",
+                &self.require_password_for_scheduling_new_meetings,
+            )?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+        fields
+            .optional(
+                "always_display_zoom_meeting_as_topic",
+                &self.always_display_zoom_meeting_as_topic,
+            )?;
+        fields.optional("hide_meeting_description", &self.hide_meeting_description)?;
+        fields
+            .optional(
+                "always_display_zoom_webinar_as_topic",
+                &self.always_display_zoom_webinar_as_topic,
+            )?;
+        fields.optional("hide_webinar_description", &self.hide_webinar_description)?;
+        fields.end()
     }
 }
 
@@ -5163,13 +6007,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordFor
 /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
     /// Whether the **Always display "Zoom Meeting" as the meeting topic** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to display "Zoom Meeting" as the topic for already-scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_meetings: Option<bool>,
 }
 
@@ -5191,16 +6033,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomM
         let mut display_topic_for_scheduled_meetings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "display_topic_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_topic_for_scheduled_meetings,
                         "display_topic_for_scheduled_meetings",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5210,16 +6052,33 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomM
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic",
+            usize::from(self.enable.is_some())
+                + usize::from(self.display_topic_for_scheduled_meetings.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "display_topic_for_scheduled_meetings",
+                &self.display_topic_for_scheduled_meetings,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the **Hide meeting description** feature.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription {
     /// Whether the **Hide meeting description** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to hide the description for already-scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_description_for_scheduled_meetings: Option<bool>,
 }
 
@@ -5241,16 +6100,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescrip
         let mut hide_description_for_scheduled_meetings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "hide_description_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut hide_description_for_scheduled_meetings,
                         "hide_description_for_scheduled_meetings",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5260,16 +6119,33 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescrip
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription",
+            usize::from(self.enable.is_some())
+                + usize::from(self.hide_description_for_scheduled_meetings.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "hide_description_for_scheduled_meetings",
+                &self.hide_description_for_scheduled_meetings,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
     /// Whether the **Always show "Zoom Webinar" as the webinar topic** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to display "Zoom Webinar" as the topic for already-scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_webinars: Option<bool>,
 }
 
@@ -5291,16 +6167,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomW
         let mut display_topic_for_scheduled_webinars = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "display_topic_for_scheduled_webinars" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_topic_for_scheduled_webinars,
                         "display_topic_for_scheduled_webinars",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5310,16 +6186,33 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomW
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic",
+            usize::from(self.enable.is_some())
+                + usize::from(self.display_topic_for_scheduled_webinars.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "display_topic_for_scheduled_webinars",
+                &self.display_topic_for_scheduled_webinars,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the **Hide webinar description** feature.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription {
     /// Whether the **Hide webinar description** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to hide webinar description for the webinars which have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_description_for_scheduled_webinars: Option<bool>,
 }
 
@@ -5341,16 +6234,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescrip
         let mut hide_description_for_scheduled_webinars = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "hide_description_for_scheduled_webinars" => {
                     __runtime::field(
                         &mut __map,
                         &mut hide_description_for_scheduled_webinars,
                         "hide_description_for_scheduled_webinars",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5360,19 +6253,35 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescrip
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription",
+            usize::from(self.enable.is_some())
+                + usize::from(self.hide_description_for_scheduled_webinars.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "hide_description_for_scheduled_webinars",
+                &self.hide_description_for_scheduled_webinars,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the in meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether to require [AES encryption](https://en.wikipedia.org/wiki/Advanced_Encryption_Standard) for meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether meeting participants can use [in-meeting chat](https://support.zoom.us/hc/en-us/articles/203650445-In-Meeting-Chat).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether participants can chat with certain groups:
     /// * 1 — The participants cannot use chat.
@@ -5381,7 +6290,6 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 4 - The participants can chat with other participants publicly and privately.
     ///
     /// **Note:** This setting is only available with client versions 5.7.3 and above.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
@@ -5389,143 +6297,98 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 1 — Participants cannot save meeting chats.
     /// * 2 — Participants can only save host and co-host meeting chats.
     /// * 3 — Participants can save all meeting chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether meeting participants can use private chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// Whether to automatically save all in-meeting chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Whether file sharing via in-meeting chat is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether users can send feedback to Zoom at the end of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether to display a post-meeting feedback survey at the end of a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether to allow the meeting host to add co-hosts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether polls are available in the meeting controls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Information about the account's meeting polling settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_polling: Option<AccountSettingsUpdatedPayloadPolling>,
     /// Whether hosts can temporarily place an attendee on hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendee_on_hold: Option<bool>,
     /// Whether to always display the meeting control bar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether to display the Zoom desktop application when sharing access.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Whether participants can use annotation tools to add information to shared screens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether participants can share a whiteboard that includes annotation tools.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// Whether Q&A is enabled in a webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether anonymous Q&A is enabled in a webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous_question_answer: Option<bool>,
     /// Whether the host can split meeting participants into separate, smaller rooms.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether the host can assign participants to breakout rooms when scheduling. This feature is **only** available in version 4.5.0 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room_schedule: Option<bool>,
     /// Whether the host can add closed captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Whether another user can take control of camera during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Whether higher quality video for the host and participants is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether users can change their background.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Whether to add watermark when viewing a shared screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark: Option<bool>,
     /// Whether to turn on watermark by default when scheduling a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark_by_default: Option<bool>,
     /// Whether to turn on [audio watermark](https://support.zoom.us/hc/en-us/articles/360021839031-Adding-audio-watermark) by default when scheduling a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_watermark_by_default: Option<bool>,
     /// Whether the [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) feature is enabled. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
     /// Whether the host can enable [**Focus Mode**](https://support.zoom.us/hc/en-us/articles/360061113751-Using-focus-mode) when scheduling a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_focus_mode: Option<bool>,
     /// Whether to alert when a guest joins a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// Whether users can see and add contacts to the **auto-answer** group in the chat contact list. Any call from members of this group will automatically be answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether peer-to-peer connection when only two people are in a meeting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_connetion: Option<bool>,
     /// Whether a peer-to-peer listening ports range is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_ports: Option<bool>,
     /// The comma-separated peer-to-peer listening ports range (for example, 55,56), between 1 to 65535.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports_range: Option<String>,
     /// Whether to display the default email when sending email invites.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Whether to use HTML-formatted email for the Outlook plugin.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Whether to use DSCP (differentiated services code point) marking.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_marking: Option<bool>,
     /// The DSCP audio value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_audio: Option<i64>,
     /// The DSCP video value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_video: Option<i64>,
     /// Whether users can select stereo audio in their client settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// Whether users can select original sound in their client settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Whether to allow screen sharing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Whether users can request remote control.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether to enable the [**Non-verbal feedback**](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions-) setting.  This value defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether to enable the [**Remote support**](https://support.zoom.us/hc/en-us/articles/360060951012-Enabling-remote-support) setting. This value defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) are enabled for hosting real-time meeting and webinar traffic:
     /// * true — Enabled. Provide the data center regions in the data_center_regions field.
     /// * false — Disabled. Only use the default data center regions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// The user's selected custom data center regions. This field only returns if the custom_data_center_regions value is true:
     /// * AU — Australia.
@@ -5541,107 +6404,80 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<
         Vec<AccountSettingsUpdatedPayloadDataCenterRegionsItem>,
     >,
     /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation,
     >,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
     /// * all — All emojis: Allow meeting participants to use any emoji available in Zoom chat as a reaction in a meeting.
     /// * selected — Selected emojis: Allow meeting participants to use the 6 standard meeting reaction emojis: Clapping Hands, Thumbs Up, Heart, Tears of Joy, Open Mouth, Party Popper (Tada, Celebration)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions_emojis: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
     /// Whether to allow host and panelist to use audible clap.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether participants can join a meeting directly from their mobile browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_mobile: Option<bool>,
     /// Whether participants can join a meeting directly from their desktop browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_desktop: Option<bool>,
     /// Whether to allow livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether to allow Facebook livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_facebook: Option<bool>,
     /// Whether to allow Workplace by Facebook livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workplace_by_facebook: Option<bool>,
     /// Whether to allow YouTube livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_youtube: Option<bool>,
     /// Whether to allow custom livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_live_streaming_service: Option<bool>,
     /// The custom livestreaming service instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// The `webinar_live_streaming` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
     /// The `webinar_chat` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
     /// The account's closed captioning settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_captioning: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning,
     >,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether to allow the host to present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Information about the account's webinar polling settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<AccountSettingsUpdatedPayloadPolling>,
     /// Whether to allow the host to present surveys to attendees once a webinar has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether the **Disable desktop screen sharing for meetings you host** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// The type of user who can share their screen or content during meetings:
     /// * host — Only hosts can screen share.
     /// * all — Both hosts and participants can screen share.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
     /// The type of user that can begin sharing their screen when someone else in the meeting is sharing their screen:
     /// * host — Only hosts can screen share when someone else is sharing.
     /// * all — Both hosts and participants can screen share when someone else is sharing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen_when_someone_is_sharing: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
@@ -5651,7 +6487,6 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// .
     ///
     /// multiple: Multiple participants can screen share simultaneously (dual monitors recommended).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_share_simultaneously: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingParticipantsShareSimultaneously,
     >,
@@ -5750,416 +6585,408 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsInMeeting 
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "e2e_encryption" => {
-                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "allow_users_to_delete_messages_in_meeting_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_delete_messages_in_meeting_chat,
                         "allow_users_to_delete_messages_in_meeting_chat",
-                    )?
+                    )
                 }
                 "allow_participants_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_participants_chat_with,
                         "allow_participants_chat_with",
-                    )?
+                    )
                 }
                 "allow_users_save_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_save_chats,
                         "allow_users_save_chats",
-                    )?
+                    )
                 }
                 "private_chat" => {
-                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")
                 }
                 "auto_saving_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_saving_chat,
                         "auto_saving_chat",
-                    )?
+                    )
                 }
                 "file_transfer" => {
-                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")
                 }
-                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback"),
                 "post_meeting_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut post_meeting_feedback,
                         "post_meeting_feedback",
-                    )?
+                    )
                 }
-                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
-                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host"),
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling"),
                 "meeting_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut meeting_polling,
-                        "meeting_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut meeting_polling, "meeting_polling")
                 }
                 "attendee_on_hold" => {
                     __runtime::field(
                         &mut __map,
                         &mut attendee_on_hold,
                         "attendee_on_hold",
-                    )?
+                    )
                 }
                 "show_meeting_control_toolbar" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_meeting_control_toolbar,
                         "show_meeting_control_toolbar",
-                    )?
+                    )
                 }
                 "allow_show_zoom_windows" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_show_zoom_windows,
                         "allow_show_zoom_windows",
-                    )?
+                    )
                 }
                 "annotation" => {
-                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                    __runtime::field(&mut __map, &mut annotation, "annotation")
                 }
                 "whiteboard" => {
-                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")
                 }
                 "webinar_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_question_answer,
                         "webinar_question_answer",
-                    )?
+                    )
                 }
                 "meeting_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_question_answer,
                         "meeting_question_answer",
-                    )?
+                    )
                 }
                 "anonymous_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut anonymous_question_answer,
                         "anonymous_question_answer",
-                    )?
+                    )
                 }
                 "breakout_room" => {
-                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")
                 }
                 "breakout_room_schedule" => {
                     __runtime::field(
                         &mut __map,
                         &mut breakout_room_schedule,
                         "breakout_room_schedule",
-                    )?
+                    )
                 }
                 "closed_caption" => {
-                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")
                 }
                 "far_end_camera_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut far_end_camera_control,
                         "far_end_camera_control",
-                    )?
+                    )
                 }
-                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd"),
                 "virtual_background" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background,
                         "virtual_background",
-                    )?
+                    )
                 }
-                "watermark" => __runtime::field(&mut __map, &mut watermark, "watermark")?,
+                "watermark" => __runtime::field(&mut __map, &mut watermark, "watermark"),
                 "watermark_by_default" => {
                     __runtime::field(
                         &mut __map,
                         &mut watermark_by_default,
                         "watermark_by_default",
-                    )?
+                    )
                 }
                 "audio_watermark_by_default" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_watermark_by_default,
                         "audio_watermark_by_default",
-                    )?
+                    )
                 }
                 "attention_mode_focus_mode" => {
                     __runtime::field(
                         &mut __map,
                         &mut attention_mode_focus_mode,
                         "attention_mode_focus_mode",
-                    )?
+                    )
                 }
                 "allow_host_to_enable_focus_mode" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_to_enable_focus_mode,
                         "allow_host_to_enable_focus_mode",
-                    )?
+                    )
                 }
                 "alert_guest_join" => {
                     __runtime::field(
                         &mut __map,
                         &mut alert_guest_join,
                         "alert_guest_join",
-                    )?
+                    )
                 }
                 "auto_answer" => {
-                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")
                 }
                 "p2p_connetion" => {
-                    __runtime::field(&mut __map, &mut p2p_connetion, "p2p_connetion")?
+                    __runtime::field(&mut __map, &mut p2p_connetion, "p2p_connetion")
                 }
-                "p2p_ports" => __runtime::field(&mut __map, &mut p2p_ports, "p2p_ports")?,
+                "p2p_ports" => __runtime::field(&mut __map, &mut p2p_ports, "p2p_ports"),
                 "ports_range" => {
-                    __runtime::field(&mut __map, &mut ports_range, "ports_range")?
+                    __runtime::field(&mut __map, &mut ports_range, "ports_range")
                 }
                 "sending_default_email_invites" => {
                     __runtime::field(
                         &mut __map,
                         &mut sending_default_email_invites,
                         "sending_default_email_invites",
-                    )?
+                    )
                 }
                 "use_html_format_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_html_format_email,
                         "use_html_format_email",
-                    )?
+                    )
                 }
                 "dscp_marking" => {
-                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")?
+                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")
                 }
                 "dscp_audio" => {
-                    __runtime::field(&mut __map, &mut dscp_audio, "dscp_audio")?
+                    __runtime::field(&mut __map, &mut dscp_audio, "dscp_audio")
                 }
                 "dscp_video" => {
-                    __runtime::field(&mut __map, &mut dscp_video, "dscp_video")?
+                    __runtime::field(&mut __map, &mut dscp_video, "dscp_video")
                 }
                 "stereo_audio" => {
-                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")
                 }
                 "original_audio" => {
-                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")
                 }
                 "screen_sharing" => {
-                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")
                 }
                 "remote_control" => {
-                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")
                 }
                 "non_verbal_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut non_verbal_feedback,
                         "non_verbal_feedback",
-                    )?
+                    )
                 }
                 "remote_support" => {
-                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")
                 }
                 "custom_data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_data_center_regions,
                         "custom_data_center_regions",
-                    )?
+                    )
                 }
                 "data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut data_center_regions,
                         "data_center_regions",
-                    )?
+                    )
                 }
                 "language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut language_interpretation,
                         "language_interpretation",
-                    )?
+                    )
                 }
                 "sign_language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut sign_language_interpretation,
                         "sign_language_interpretation",
-                    )?
+                    )
                 }
                 "meeting_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions,
                         "meeting_reactions",
-                    )?
+                    )
                 }
                 "meeting_reactions_emojis" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions_emojis,
                         "meeting_reactions_emojis",
-                    )?
+                    )
                 }
                 "allow_host_panelists_to_use_audible_clap" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_panelists_to_use_audible_clap,
                         "allow_host_panelists_to_use_audible_clap",
-                    )?
+                    )
                 }
                 "webinar_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_reactions,
                         "webinar_reactions",
-                    )?
+                    )
                 }
                 "show_a_join_from_your_browser_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_a_join_from_your_browser_link,
                         "show_a_join_from_your_browser_link",
-                    )?
+                    )
                 }
                 "join_from_mobile" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_from_mobile,
                         "join_from_mobile",
-                    )?
+                    )
                 }
                 "join_from_desktop" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_from_desktop,
                         "join_from_desktop",
-                    )?
+                    )
                 }
                 "allow_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_live_streaming,
                         "allow_live_streaming",
-                    )?
+                    )
                 }
                 "live_streaming_facebook" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_facebook,
                         "live_streaming_facebook",
-                    )?
+                    )
                 }
                 "workplace_by_facebook" => {
                     __runtime::field(
                         &mut __map,
                         &mut workplace_by_facebook,
                         "workplace_by_facebook",
-                    )?
+                    )
                 }
                 "live_streaming_youtube" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_youtube,
                         "live_streaming_youtube",
-                    )?
+                    )
                 }
                 "custom_live_streaming_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_live_streaming_service,
                         "custom_live_streaming_service",
-                    )?
+                    )
                 }
                 "custom_service_instructions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_service_instructions,
                         "custom_service_instructions",
-                    )?
+                    )
                 }
                 "webinar_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_live_streaming,
                         "webinar_live_streaming",
-                    )?
+                    )
                 }
                 "webinar_chat" => {
-                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")
                 }
                 "closed_captioning" => {
                     __runtime::field(
                         &mut __map,
                         &mut closed_captioning,
                         "closed_captioning",
-                    )?
+                    )
                 }
                 "slide_control" => {
-                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")
                 }
                 "meeting_survey" => {
-                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")
                 }
                 "webinar_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut webinar_polling,
-                        "webinar_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut webinar_polling, "webinar_polling")
                 }
                 "webinar_survey" => {
-                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")
                 }
                 "disable_screen_sharing_for_host_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_host_meetings,
                         "disable_screen_sharing_for_host_meetings",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_in_meeting_guests" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_in_meeting_guests,
                         "disable_screen_sharing_for_in_meeting_guests",
-                    )?
+                    )
                 }
                 "who_can_share_screen" => {
                     __runtime::field(
                         &mut __map,
                         &mut who_can_share_screen,
                         "who_can_share_screen",
-                    )?
+                    )
                 }
                 "who_can_share_screen_when_someone_is_sharing" => {
                     __runtime::field(
                         &mut __map,
                         &mut who_can_share_screen_when_someone_is_sharing,
                         "who_can_share_screen_when_someone_is_sharing",
-                    )?
+                    )
                 }
                 "participants_share_simultaneously" => {
                     __runtime::field(
                         &mut __map,
                         &mut participants_share_simultaneously,
                         "participants_share_simultaneously",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             e2e_encryption: e2e_encryption.unwrap_or_default(),
@@ -6253,6 +7080,225 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsInMeeting 
             participants_share_simultaneously: participants_share_simultaneously
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInMeeting",
+            usize::from(self.e2e_encryption.is_some()) + usize::from(self.chat.is_some())
+                + usize::from(
+                    self.allow_users_to_delete_messages_in_meeting_chat.is_some(),
+                ) + usize::from(self.allow_participants_chat_with.is_some())
+                + usize::from(self.allow_users_save_chats.is_some())
+                + usize::from(self.private_chat.is_some())
+                + usize::from(self.auto_saving_chat.is_some())
+                + usize::from(self.file_transfer.is_some())
+                + usize::from(self.feedback.is_some())
+                + usize::from(self.post_meeting_feedback.is_some())
+                + usize::from(self.co_host.is_some())
+                + usize::from(self.polling.is_some())
+                + usize::from(self.meeting_polling.is_some())
+                + usize::from(self.attendee_on_hold.is_some())
+                + usize::from(self.show_meeting_control_toolbar.is_some())
+                + usize::from(self.allow_show_zoom_windows.is_some())
+                + usize::from(self.annotation.is_some())
+                + usize::from(self.whiteboard.is_some())
+                + usize::from(self.webinar_question_answer.is_some())
+                + usize::from(self.meeting_question_answer.is_some())
+                + usize::from(self.anonymous_question_answer.is_some())
+                + usize::from(self.breakout_room.is_some())
+                + usize::from(self.breakout_room_schedule.is_some())
+                + usize::from(self.closed_caption.is_some())
+                + usize::from(self.far_end_camera_control.is_some())
+                + usize::from(self.group_hd.is_some())
+                + usize::from(self.virtual_background.is_some())
+                + usize::from(self.watermark.is_some())
+                + usize::from(self.watermark_by_default.is_some())
+                + usize::from(self.audio_watermark_by_default.is_some())
+                + usize::from(self.attention_mode_focus_mode.is_some())
+                + usize::from(self.allow_host_to_enable_focus_mode.is_some())
+                + usize::from(self.alert_guest_join.is_some())
+                + usize::from(self.auto_answer.is_some())
+                + usize::from(self.p2p_connetion.is_some())
+                + usize::from(self.p2p_ports.is_some())
+                + usize::from(self.ports_range.is_some())
+                + usize::from(self.sending_default_email_invites.is_some())
+                + usize::from(self.use_html_format_email.is_some())
+                + usize::from(self.dscp_marking.is_some())
+                + usize::from(self.dscp_audio.is_some())
+                + usize::from(self.dscp_video.is_some())
+                + usize::from(self.stereo_audio.is_some())
+                + usize::from(self.original_audio.is_some())
+                + usize::from(self.screen_sharing.is_some())
+                + usize::from(self.remote_control.is_some())
+                + usize::from(self.non_verbal_feedback.is_some())
+                + usize::from(self.remote_support.is_some())
+                + usize::from(self.custom_data_center_regions.is_some())
+                + usize::from(self.data_center_regions.is_some())
+                + usize::from(self.language_interpretation.is_some())
+                + usize::from(self.sign_language_interpretation.is_some())
+                + usize::from(self.meeting_reactions.is_some())
+                + usize::from(self.meeting_reactions_emojis.is_some())
+                + usize::from(self.allow_host_panelists_to_use_audible_clap.is_some())
+                + usize::from(self.webinar_reactions.is_some())
+                + usize::from(self.show_a_join_from_your_browser_link.is_some())
+                + usize::from(self.join_from_mobile.is_some())
+                + usize::from(self.join_from_desktop.is_some())
+                + usize::from(self.allow_live_streaming.is_some())
+                + usize::from(self.live_streaming_facebook.is_some())
+                + usize::from(self.workplace_by_facebook.is_some())
+                + usize::from(self.live_streaming_youtube.is_some())
+                + usize::from(self.custom_live_streaming_service.is_some())
+                + usize::from(self.custom_service_instructions.is_some())
+                + usize::from(self.webinar_live_streaming.is_some())
+                + usize::from(self.webinar_chat.is_some())
+                + usize::from(self.closed_captioning.is_some())
+                + usize::from(self.slide_control.is_some())
+                + usize::from(self.meeting_survey.is_some())
+                + usize::from(self.webinar_polling.is_some())
+                + usize::from(self.webinar_survey.is_some())
+                + usize::from(self.disable_screen_sharing_for_host_meetings.is_some())
+                + usize::from(
+                    self.disable_screen_sharing_for_in_meeting_guests.is_some(),
+                ) + usize::from(self.who_can_share_screen.is_some())
+                + usize::from(
+                    self.who_can_share_screen_when_someone_is_sharing.is_some(),
+                ) + usize::from(self.participants_share_simultaneously.is_some()),
+        )?;
+        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+        fields.optional("chat", &self.chat)?;
+        fields
+            .optional(
+                "allow_users_to_delete_messages_in_meeting_chat",
+                &self.allow_users_to_delete_messages_in_meeting_chat,
+            )?;
+        fields
+            .optional(
+                "allow_participants_chat_with",
+                &self.allow_participants_chat_with,
+            )?;
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+        fields.optional("private_chat", &self.private_chat)?;
+        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
+        fields.optional("file_transfer", &self.file_transfer)?;
+        fields.optional("feedback", &self.feedback)?;
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
+        fields.optional("co_host", &self.co_host)?;
+        fields.optional("polling", &self.polling)?;
+        fields.optional("meeting_polling", &self.meeting_polling)?;
+        fields.optional("attendee_on_hold", &self.attendee_on_hold)?;
+        fields
+            .optional(
+                "show_meeting_control_toolbar",
+                &self.show_meeting_control_toolbar,
+            )?;
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
+        fields.optional("annotation", &self.annotation)?;
+        fields.optional("whiteboard", &self.whiteboard)?;
+        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
+        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
+        fields.optional("anonymous_question_answer", &self.anonymous_question_answer)?;
+        fields.optional("breakout_room", &self.breakout_room)?;
+        fields.optional("breakout_room_schedule", &self.breakout_room_schedule)?;
+        fields.optional("closed_caption", &self.closed_caption)?;
+        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
+        fields.optional("group_hd", &self.group_hd)?;
+        fields.optional("virtual_background", &self.virtual_background)?;
+        fields.optional("watermark", &self.watermark)?;
+        fields.optional("watermark_by_default", &self.watermark_by_default)?;
+        fields.optional("audio_watermark_by_default", &self.audio_watermark_by_default)?;
+        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode)?;
+        fields
+            .optional(
+                "allow_host_to_enable_focus_mode",
+                &self.allow_host_to_enable_focus_mode,
+            )?;
+        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        fields.optional("auto_answer", &self.auto_answer)?;
+        fields.optional("p2p_connetion", &self.p2p_connetion)?;
+        fields.optional("p2p_ports", &self.p2p_ports)?;
+        fields.optional("ports_range", &self.ports_range)?;
+        fields
+            .optional(
+                "sending_default_email_invites",
+                &self.sending_default_email_invites,
+            )?;
+        fields.optional("use_html_format_email", &self.use_html_format_email)?;
+        fields.optional("dscp_marking", &self.dscp_marking)?;
+        fields.optional("dscp_audio", &self.dscp_audio)?;
+        fields.optional("dscp_video", &self.dscp_video)?;
+        fields.optional("stereo_audio", &self.stereo_audio)?;
+        fields.optional("original_audio", &self.original_audio)?;
+        fields.optional("screen_sharing", &self.screen_sharing)?;
+        fields.optional("remote_control", &self.remote_control)?;
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
+        fields.optional("remote_support", &self.remote_support)?;
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+        fields.optional("data_center_regions", &self.data_center_regions)?;
+        fields.optional("language_interpretation", &self.language_interpretation)?;
+        fields
+            .optional(
+                "sign_language_interpretation",
+                &self.sign_language_interpretation,
+            )?;
+        fields.optional("meeting_reactions", &self.meeting_reactions)?;
+        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis)?;
+        fields
+            .optional(
+                "allow_host_panelists_to_use_audible_clap",
+                &self.allow_host_panelists_to_use_audible_clap,
+            )?;
+        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+        fields
+            .optional(
+                "show_a_join_from_your_browser_link",
+                &self.show_a_join_from_your_browser_link,
+            )?;
+        fields.optional("join_from_mobile", &self.join_from_mobile)?;
+        fields.optional("join_from_desktop", &self.join_from_desktop)?;
+        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
+        fields.optional("live_streaming_facebook", &self.live_streaming_facebook)?;
+        fields.optional("workplace_by_facebook", &self.workplace_by_facebook)?;
+        fields.optional("live_streaming_youtube", &self.live_streaming_youtube)?;
+        fields
+            .optional(
+                "custom_live_streaming_service",
+                &self.custom_live_streaming_service,
+            )?;
+        fields
+            .optional("custom_service_instructions", &self.custom_service_instructions)?;
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
+        fields.optional("webinar_chat", &self.webinar_chat)?;
+        fields.optional("closed_captioning", &self.closed_captioning)?;
+        fields.optional("slide_control", &self.slide_control)?;
+        fields.optional("meeting_survey", &self.meeting_survey)?;
+        fields.optional("webinar_polling", &self.webinar_polling)?;
+        fields.optional("webinar_survey", &self.webinar_survey)?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_host_meetings",
+                &self.disable_screen_sharing_for_host_meetings,
+            )?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_in_meeting_guests",
+                &self.disable_screen_sharing_for_in_meeting_guests,
+            )?;
+        fields.optional("who_can_share_screen", &self.who_can_share_screen)?;
+        fields
+            .optional(
+                "who_can_share_screen_when_someone_is_sharing",
+                &self.who_can_share_screen_when_someone_is_sharing,
+            )?;
+        fields
+            .optional(
+                "participants_share_simultaneously",
+                &self.participants_share_simultaneously,
+            )?;
+        fields.end()
     }
 }
 
@@ -6376,25 +7422,19 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats {
 /// Information about the account's meeting polling settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadPolling {
     /// Whether the host can add polls before or during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the host can create advanced polls and quizzes. Advanced polls and quizzes include single choice, multiple choice, drop down, matching, short answer, long answer, rank order, and fill-in-the-blank questions. Hosts can also set the correct answers for quizzes they create.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_polls: Option<bool>,
     /// Whether to require answers to be anonymous.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_answers_to_be_anonymous: Option<bool>,
     /// Whether alternative hosts can add or edit polls and quizzes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_alternative_host_to_add_edit: Option<bool>,
     /// Whether to allow users to manage saved polls and quizzes from Meetings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_saved_polls_and_quizzes: Option<bool>,
     /// Whether to allow host to upload an image for each question.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_upload_image: Option<bool>,
 }
 
@@ -6418,40 +7458,40 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadPolling {
         let mut allow_host_to_upload_image = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "advanced_polls" => {
-                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")?
+                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")
                 }
                 "require_answers_to_be_anonymous" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_answers_to_be_anonymous,
                         "require_answers_to_be_anonymous",
-                    )?
+                    )
                 }
                 "allow_alternative_host_to_add_edit" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_alternative_host_to_add_edit,
                         "allow_alternative_host_to_add_edit",
-                    )?
+                    )
                 }
                 "manage_saved_polls_and_quizzes" => {
                     __runtime::field(
                         &mut __map,
                         &mut manage_saved_polls_and_quizzes,
                         "manage_saved_polls_and_quizzes",
-                    )?
+                    )
                 }
                 "allow_host_to_upload_image" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_to_upload_image,
                         "allow_host_to_upload_image",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6464,6 +7504,40 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadPolling {
                 .unwrap_or_default(),
             allow_host_to_upload_image: allow_host_to_upload_image.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadPolling {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadPolling",
+            usize::from(self.enable.is_some())
+                + usize::from(self.advanced_polls.is_some())
+                + usize::from(self.require_answers_to_be_anonymous.is_some())
+                + usize::from(self.allow_alternative_host_to_add_edit.is_some())
+                + usize::from(self.manage_saved_polls_and_quizzes.is_some())
+                + usize::from(self.allow_host_to_upload_image.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("advanced_polls", &self.advanced_polls)?;
+        fields
+            .optional(
+                "require_answers_to_be_anonymous",
+                &self.require_answers_to_be_anonymous,
+            )?;
+        fields
+            .optional(
+                "allow_alternative_host_to_add_edit",
+                &self.allow_alternative_host_to_add_edit,
+            )?;
+        fields
+            .optional(
+                "manage_saved_polls_and_quizzes",
+                &self.manage_saved_polls_and_quizzes,
+            )?;
+        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image)?;
+        fields.end()
     }
 }
 
@@ -6561,25 +7635,19 @@ for AccountSettingsUpdatedPayloadDataCenterRegionsItem {
 /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     /// Whether hosts can assign participants as interpreters to interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether enable language interpretation by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_language_interpretation_by_default: Option<bool>,
     /// Whether to allow participants to speak in listening channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_to_speak_in_listening_channel: Option<bool>,
     /// Whether to allow up to 25 custom languages when scheduling meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_up_to_25_custom_languages_when_scheduling_meetings: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
     /// A list of user-defined supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
 }
 
@@ -6605,38 +7673,38 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
         let mut custom_languages = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "enable_language_interpretation_by_default" => {
                     __runtime::field(
                         &mut __map,
                         &mut enable_language_interpretation_by_default,
                         "enable_language_interpretation_by_default",
-                    )?
+                    )
                 }
                 "allow_participants_to_speak_in_listening_channel" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_participants_to_speak_in_listening_channel,
                         "allow_participants_to_speak_in_listening_channel",
-                    )?
+                    )
                 }
                 "allow_up_to_25_custom_languages_when_scheduling_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_up_to_25_custom_languages_when_scheduling_meetings,
                         "allow_up_to_25_custom_languages_when_scheduling_meetings",
-                    )?
+                    )
                 }
-                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages"),
                 "custom_languages" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_languages,
                         "custom_languages",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6652,26 +7720,62 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation",
+            usize::from(self.enable.is_some())
+                + usize::from(self.enable_language_interpretation_by_default.is_some())
+                + usize::from(
+                    self.allow_participants_to_speak_in_listening_channel.is_some(),
+                )
+                + usize::from(
+                    self
+                        .allow_up_to_25_custom_languages_when_scheduling_meetings
+                        .is_some(),
+                ) + usize::from(self.languages.is_some())
+                + usize::from(self.custom_languages.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "enable_language_interpretation_by_default",
+                &self.enable_language_interpretation_by_default,
+            )?;
+        fields
+            .optional(
+                "allow_participants_to_speak_in_listening_channel",
+                &self.allow_participants_to_speak_in_listening_channel,
+            )?;
+        fields
+            .optional(
+                "allow_up_to_25_custom_languages_when_scheduling_meetings",
+                &self.allow_up_to_25_custom_languages_when_scheduling_meetings,
+            )?;
+        fields.optional("languages", &self.languages)?;
+        fields.optional("custom_languages", &self.custom_languages)?;
+        fields.end()
+    }
+}
+
 /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation {
     /// Whether to allow hosts to assign participants as sign language interpreters who can interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to enable sign language interpretation view by default in scheduler.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sign_language_interpretation_by_default: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretationLanguagesItem,
         >,
     >,
     /// A list of user-defined supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
 }
 
@@ -6695,24 +7799,24 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretati
         let mut custom_languages = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "enable_sign_language_interpretation_by_default" => {
                     __runtime::field(
                         &mut __map,
                         &mut enable_sign_language_interpretation_by_default,
                         "enable_sign_language_interpretation_by_default",
-                    )?
+                    )
                 }
-                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages"),
                 "custom_languages" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_languages,
                         "custom_languages",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6721,6 +7825,30 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretati
             languages: languages.unwrap_or_default(),
             custom_languages: custom_languages.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretation",
+            usize::from(self.enable.is_some())
+                + usize::from(
+                    self.enable_sign_language_interpretation_by_default.is_some(),
+                ) + usize::from(self.languages.is_some())
+                + usize::from(self.custom_languages.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "enable_sign_language_interpretation_by_default",
+                &self.enable_sign_language_interpretation_by_default,
+            )?;
+        fields.optional("languages", &self.languages)?;
+        fields.optional("custom_languages", &self.custom_languages)?;
+        fields.end()
     }
 }
 
@@ -6857,27 +7985,23 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis {
 /// The `webinar_live_streaming` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeeting`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     /// Whether webinar livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The available livestreaming services:
     /// * facebook
     /// * workplace_by_facebook
     /// * youtube
     /// * custom_live_streaming_service
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_service: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem,
         >,
     >,
     /// The specific instructions that allow the account's meeting hosts to configure a custom livestream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether to notify users to watch the livestream. This does not apply to custom RTMP (real-time messaging protocol).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_reminder: Option<bool>,
 }
 
@@ -6901,30 +8025,30 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
         let mut live_streaming_reminder = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "live_streaming_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_service,
                         "live_streaming_service",
-                    )?
+                    )
                 }
                 "custom_service_instructions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_service_instructions,
                         "custom_service_instructions",
-                    )?
+                    )
                 }
                 "live_streaming_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_reminder,
                         "live_streaming_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6932,6 +8056,26 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
             custom_service_instructions: custom_service_instructions.unwrap_or_default(),
             live_streaming_reminder: live_streaming_reminder.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming",
+            usize::from(self.enable.is_some())
+                + usize::from(self.live_streaming_service.is_some())
+                + usize::from(self.custom_service_instructions.is_some())
+                + usize::from(self.live_streaming_reminder.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("live_streaming_service", &self.live_streaming_service)?;
+        fields
+            .optional("custom_service_instructions", &self.custom_service_instructions)?;
+        fields.optional("live_streaming_reminder", &self.live_streaming_reminder)?;
+        fields.end()
     }
 }
 
@@ -6994,15 +8138,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreamingLive
 /// The `webinar_chat` property of [`AccountSettingsUpdatedPayloadObjectSettingsInMeeting`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// Whether webinar participants can send chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Webinar panelists can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
@@ -7010,30 +8152,25 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// * 1 — No one.
     /// * 2 — Host and all panelists.
     /// * 3 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendees_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// By default, webinar attendees can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_attendees_chat_with: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// Whether webinar panelists can send direct messages to other panelists.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_send_direct_message: Option<bool>,
     /// Whether webinar attendees can save chats:
     /// * 0 — Attendees cannot save chats.
     /// * 1 — Attendees can only save host and panelist chats.
     /// * 2 — Attendees can save all chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// Whether chat messages are saved automatically to a local file on the host's computer when the webinar ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_save_local_chat_file: Option<bool>,
 }
 
@@ -7060,51 +8197,51 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
         let mut allow_auto_save_local_chat_file = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "allow_panelists_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_panelists_chat_with,
                         "allow_panelists_chat_with",
-                    )?
+                    )
                 }
                 "allow_attendees_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_attendees_chat_with,
                         "allow_attendees_chat_with",
-                    )?
+                    )
                 }
                 "default_attendees_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut default_attendees_chat_with,
                         "default_attendees_chat_with",
-                    )?
+                    )
                 }
                 "allow_panelists_send_direct_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_panelists_send_direct_message,
                         "allow_panelists_send_direct_message",
-                    )?
+                    )
                 }
                 "allow_users_save_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_save_chats,
                         "allow_users_save_chats",
-                    )?
+                    )
                 }
                 "allow_auto_save_local_chat_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_auto_save_local_chat_file,
                         "allow_auto_save_local_chat_file",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -7117,6 +8254,40 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
             allow_auto_save_local_chat_file: allow_auto_save_local_chat_file
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat",
+            usize::from(self.enable.is_some())
+                + usize::from(self.allow_panelists_chat_with.is_some())
+                + usize::from(self.allow_attendees_chat_with.is_some())
+                + usize::from(self.default_attendees_chat_with.is_some())
+                + usize::from(self.allow_panelists_send_direct_message.is_some())
+                + usize::from(self.allow_users_save_chats.is_some())
+                + usize::from(self.allow_auto_save_local_chat_file.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with)?;
+        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with)?;
+        fields
+            .optional("default_attendees_chat_with", &self.default_attendees_chat_with)?;
+        fields
+            .optional(
+                "allow_panelists_send_direct_message",
+                &self.allow_panelists_send_direct_message,
+            )?;
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+        fields
+            .optional(
+                "allow_auto_save_local_chat_file",
+                &self.allow_auto_save_local_chat_file,
+            )?;
+        fields.end()
     }
 }
 
@@ -7228,22 +8399,17 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSav
 /// The account's closed captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     /// Whether to allow the host to type closed captions or assign a participant or 3rd-party service to provide closed captioning.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to allow the use of an API token to integrate with 3rd-party closed captioning services.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
     /// Whether to allow a live transcription service to transcribe meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_transcribing: Option<bool>,
     /// Whether to allow the viewing of full transcripts in the in-meeting side panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_full_transcript: Option<bool>,
     /// Whether to allow participants to save closed captions or transcripts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
 }
 
@@ -7268,33 +8434,33 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
         let mut save_caption = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "third_party_captioning_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_captioning_service,
                         "third_party_captioning_service",
-                    )?
+                    )
                 }
                 "auto_transcribing" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_transcribing,
                         "auto_transcribing",
-                    )?
+                    )
                 }
                 "view_full_transcript" => {
                     __runtime::field(
                         &mut __map,
                         &mut view_full_transcript,
                         "view_full_transcript",
-                    )?
+                    )
                 }
                 "save_caption" => {
-                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -7304,6 +8470,31 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
             view_full_transcript: view_full_transcript.unwrap_or_default(),
             save_caption: save_caption.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning",
+            usize::from(self.enable.is_some())
+                + usize::from(self.third_party_captioning_service.is_some())
+                + usize::from(self.auto_transcribing.is_some())
+                + usize::from(self.view_full_transcript.is_some())
+                + usize::from(self.save_caption.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "third_party_captioning_service",
+                &self.third_party_captioning_service,
+            )?;
+        fields.optional("auto_transcribing", &self.auto_transcribing)?;
+        fields.optional("view_full_transcript", &self.view_full_transcript)?;
+        fields.optional("save_caption", &self.save_caption)?;
+        fields.end()
     }
 }
 
@@ -7413,31 +8604,23 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingParticipantsShareSimulta
 /// Information about the email notification settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether to notify the host when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether to notify the person who scheduled the meeting or webinar for the host when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_schedulers: Option<bool>,
     /// Whether to notify any alternative hosts when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_alternative_hosts: Option<bool>,
     /// Whether to notify the host when participants join the meeting before them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether to notify the host and participants when a meeting is canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether to notify the user when host licenses are running low.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub low_host_count_reminder: Option<bool>,
     /// Whether to notify when an alternative host is added to or removed from a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether to notify the host that there is a meeting is scheduled, rescheduled, or canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
 }
 
@@ -7469,55 +8652,55 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsEmailNotif
                         &mut __map,
                         &mut cloud_recording_available_reminder,
                         "cloud_recording_available_reminder",
-                    )?
+                    )
                 }
                 "recording_available_reminder_schedulers" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_available_reminder_schedulers,
                         "recording_available_reminder_schedulers",
-                    )?
+                    )
                 }
                 "recording_available_reminder_alternative_hosts" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_available_reminder_alternative_hosts,
                         "recording_available_reminder_alternative_hosts",
-                    )?
+                    )
                 }
                 "jbh_reminder" => {
-                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")
                 }
                 "cancel_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cancel_meeting_reminder,
                         "cancel_meeting_reminder",
-                    )?
+                    )
                 }
                 "low_host_count_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut low_host_count_reminder,
                         "low_host_count_reminder",
-                    )?
+                    )
                 }
                 "alternative_host_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut alternative_host_reminder,
                         "alternative_host_reminder",
-                    )?
+                    )
                 }
                 "schedule_for_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_for_reminder,
                         "schedule_for_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             cloud_recording_available_reminder: cloud_recording_available_reminder
@@ -7535,40 +8718,69 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsEmailNotif
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsEmailNotification",
+            usize::from(self.cloud_recording_available_reminder.is_some())
+                + usize::from(self.recording_available_reminder_schedulers.is_some())
+                + usize::from(
+                    self.recording_available_reminder_alternative_hosts.is_some(),
+                ) + usize::from(self.jbh_reminder.is_some())
+                + usize::from(self.cancel_meeting_reminder.is_some())
+                + usize::from(self.low_host_count_reminder.is_some())
+                + usize::from(self.alternative_host_reminder.is_some())
+                + usize::from(self.schedule_for_reminder.is_some()),
+        )?;
+        fields
+            .optional(
+                "cloud_recording_available_reminder",
+                &self.cloud_recording_available_reminder,
+            )?;
+        fields
+            .optional(
+                "recording_available_reminder_schedulers",
+                &self.recording_available_reminder_schedulers,
+            )?;
+        fields
+            .optional(
+                "recording_available_reminder_alternative_hosts",
+                &self.recording_available_reminder_alternative_hosts,
+            )?;
+        fields.optional("jbh_reminder", &self.jbh_reminder)?;
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        fields.optional("low_host_count_reminder", &self.low_host_count_reminder)?;
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+        fields.end()
+    }
+}
+
 /// Information about the Zoom Rooms settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsZoomRooms {
     /// Whether upcoming meeting alerts are enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_alert: Option<bool>,
     /// Whether to start the AirPlay service manually.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_airplay_manually: Option<bool>,
     /// Whether weekly system restarts are enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub weekly_system_restart: Option<bool>,
     /// Whether to display meeting lists with calendar integration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub list_meetings_with_calendar: Option<bool>,
     /// Whether Zoom Room post-meeting feedback is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zr_post_meeting_feedback: Option<bool>,
     /// Whether the automatic direct sharing using an ultrasonic proximity signal is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ultrasonic: Option<bool>,
     /// Whether to force all meetings to be [private meetings](https://support.zoom.us/hc/en-us/articles/115001051063-Zoom-Rooms-Private-Meetings).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_private_meeting: Option<bool>,
     /// Whether hiding of the host and meeting ID in private meetings is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_host_information: Option<bool>,
     /// Whether cloud recording for instant meetings is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmr_for_instant_meeting: Option<bool>,
     /// Whether an automatic start time and stop time for scheduled meetings is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_start_stop_scheduled_meetings: Option<bool>,
 }
 
@@ -7602,69 +8814,69 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsZoomRooms 
                         &mut __map,
                         &mut upcoming_meeting_alert,
                         "upcoming_meeting_alert",
-                    )?
+                    )
                 }
                 "start_airplay_manually" => {
                     __runtime::field(
                         &mut __map,
                         &mut start_airplay_manually,
                         "start_airplay_manually",
-                    )?
+                    )
                 }
                 "weekly_system_restart" => {
                     __runtime::field(
                         &mut __map,
                         &mut weekly_system_restart,
                         "weekly_system_restart",
-                    )?
+                    )
                 }
                 "list_meetings_with_calendar" => {
                     __runtime::field(
                         &mut __map,
                         &mut list_meetings_with_calendar,
                         "list_meetings_with_calendar",
-                    )?
+                    )
                 }
                 "zr_post_meeting_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut zr_post_meeting_feedback,
                         "zr_post_meeting_feedback",
-                    )?
+                    )
                 }
                 "ultrasonic" => {
-                    __runtime::field(&mut __map, &mut ultrasonic, "ultrasonic")?
+                    __runtime::field(&mut __map, &mut ultrasonic, "ultrasonic")
                 }
                 "force_private_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut force_private_meeting,
                         "force_private_meeting",
-                    )?
+                    )
                 }
                 "hide_host_information" => {
                     __runtime::field(
                         &mut __map,
                         &mut hide_host_information,
                         "hide_host_information",
-                    )?
+                    )
                 }
                 "cmr_for_instant_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut cmr_for_instant_meeting,
                         "cmr_for_instant_meeting",
-                    )?
+                    )
                 }
                 "auto_start_stop_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_start_stop_scheduled_meetings,
                         "auto_start_stop_scheduled_meetings",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             upcoming_meeting_alert: upcoming_meeting_alert.unwrap_or_default(),
@@ -7682,27 +8894,57 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsZoomRooms 
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsZoomRooms {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsZoomRooms",
+            usize::from(self.upcoming_meeting_alert.is_some())
+                + usize::from(self.start_airplay_manually.is_some())
+                + usize::from(self.weekly_system_restart.is_some())
+                + usize::from(self.list_meetings_with_calendar.is_some())
+                + usize::from(self.zr_post_meeting_feedback.is_some())
+                + usize::from(self.ultrasonic.is_some())
+                + usize::from(self.force_private_meeting.is_some())
+                + usize::from(self.hide_host_information.is_some())
+                + usize::from(self.cmr_for_instant_meeting.is_some())
+                + usize::from(self.auto_start_stop_scheduled_meetings.is_some()),
+        )?;
+        fields.optional("upcoming_meeting_alert", &self.upcoming_meeting_alert)?;
+        fields.optional("start_airplay_manually", &self.start_airplay_manually)?;
+        fields.optional("weekly_system_restart", &self.weekly_system_restart)?;
+        fields
+            .optional("list_meetings_with_calendar", &self.list_meetings_with_calendar)?;
+        fields.optional("zr_post_meeting_feedback", &self.zr_post_meeting_feedback)?;
+        fields.optional("ultrasonic", &self.ultrasonic)?;
+        fields.optional("force_private_meeting", &self.force_private_meeting)?;
+        fields.optional("hide_host_information", &self.hide_host_information)?;
+        fields.optional("cmr_for_instant_meeting", &self.cmr_for_instant_meeting)?;
+        fields
+            .optional(
+                "auto_start_stop_scheduled_meetings",
+                &self.auto_start_stop_scheduled_meetings,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the security settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecurity {
     /// Whether only account administrators can change a user's username and picture.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_change_name_pic: Option<bool>,
     /// Whether users can import photos from a photo library on a device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub import_photos_from_devices: Option<bool>,
     /// Whether hiding of billing information is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hide_billing_info: Option<bool>,
     /// Information about the [enhanced password rules](https://support.zoom.us/hc/en-us/articles/360034675592-Advanced-security-settings#h_bf8a25f6-9a66-447a-befd-f02ed3404f89) that allows Zoom account administrators and owners to apply additinal requirements to the users' Zoom login password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_requirement: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement,
     >,
     /// Allow users to sign in with single sign-on (SSO).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signin_with_sso: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso,
     >,
@@ -7733,38 +8975,34 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsSecurity {
                         &mut __map,
                         &mut admin_change_name_pic,
                         "admin_change_name_pic",
-                    )?
+                    )
                 }
                 "import_photos_from_devices" => {
                     __runtime::field(
                         &mut __map,
                         &mut import_photos_from_devices,
                         "import_photos_from_devices",
-                    )?
+                    )
                 }
                 "hide_billing_info" => {
                     __runtime::field(
                         &mut __map,
                         &mut hide_billing_info,
                         "hide_billing_info",
-                    )?
+                    )
                 }
                 "password_requirement" => {
                     __runtime::field(
                         &mut __map,
                         &mut password_requirement,
                         "password_requirement",
-                    )?
+                    )
                 }
                 "signin_with_sso" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut signin_with_sso,
-                        "signin_with_sso",
-                    )?
+                    __runtime::field(&mut __map, &mut signin_with_sso, "signin_with_sso")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             admin_change_name_pic: admin_change_name_pic.unwrap_or_default(),
@@ -7776,26 +9014,42 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsSecurity {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsSecurity",
+            usize::from(self.admin_change_name_pic.is_some())
+                + usize::from(self.import_photos_from_devices.is_some())
+                + usize::from(self.hide_billing_info.is_some())
+                + usize::from(self.password_requirement.is_some())
+                + usize::from(self.signin_with_sso.is_some()),
+        )?;
+        fields.optional("admin_change_name_pic", &self.admin_change_name_pic)?;
+        fields.optional("import_photos_from_devices", &self.import_photos_from_devices)?;
+        fields.optional("hide_billing_info", &self.hide_billing_info)?;
+        fields.optional("password_requirement", &self.password_requirement)?;
+        fields.optional("signin_with_sso", &self.signin_with_sso)?;
+        fields.end()
+    }
+}
+
 /// Information about the [enhanced password rules](https://support.zoom.us/hc/en-us/articles/360034675592-Advanced-security-settings#h_bf8a25f6-9a66-447a-befd-f02ed3404f89) that allows Zoom account administrators and owners to apply additinal requirements to the users' Zoom login password.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
     /// A password's required minimum length value. The password length can be between a minimum of 8 characters, up to 14 characters.
     ///
     /// If this is a 0 value, this setting is **disabled** and is not used. The default password length requirement will be a minimum of 8 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_password_length: Option<i64>,
     /// Whether a password requires at least one special character (for example, !, @, and #).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// The password's maximum length of consecutive characters (for example, abcde).
     ///
     /// If this is a 0 value, there is no consecutive character restriction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<i64>,
     /// Whether passwords must pass detection through a weak password dictionary.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
 }
 
@@ -7824,31 +9078,31 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
                         &mut __map,
                         &mut minimum_password_length,
                         "minimum_password_length",
-                    )?
+                    )
                 }
                 "have_special_character" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_special_character,
                         "have_special_character",
-                    )?
+                    )
                 }
                 "consecutive_characters_length" => {
                     __runtime::field(
                         &mut __map,
                         &mut consecutive_characters_length,
                         "consecutive_characters_length",
-                    )?
+                    )
                 }
                 "weak_enhance_detection" => {
                     __runtime::field(
                         &mut __map,
                         &mut weak_enhance_detection,
                         "weak_enhance_detection",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             minimum_password_length: minimum_password_length.unwrap_or_default(),
@@ -7860,22 +9114,41 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement",
+            usize::from(self.minimum_password_length.is_some())
+                + usize::from(self.have_special_character.is_some())
+                + usize::from(self.consecutive_characters_length.is_some())
+                + usize::from(self.weak_enhance_detection.is_some()),
+        )?;
+        fields.optional("minimum_password_length", &self.minimum_password_length)?;
+        fields.optional("have_special_character", &self.have_special_character)?;
+        fields
+            .optional(
+                "consecutive_characters_length",
+                &self.consecutive_characters_length,
+            )?;
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+        fields.end()
+    }
+}
+
 /// Allow users to sign in with single sign-on (SSO).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
     /// Whether to allow users to sign in with single sign-on (SSO). Enabling this requires you to configure your account's SSO settings. This lets users sign in with SSO through your company's vanity URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to require users to sign in with single sign-on (SSO) if their e-mail address belongs to one of the domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_sso_for_domains: Option<bool>,
     /// Users using these domains are required to sign in with single sign-on (SSO).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The users can bypass SSO sign-in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_bypass_users: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem,
@@ -7903,24 +9176,24 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
         let mut sso_bypass_users = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "require_sso_for_domains" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_sso_for_domains,
                         "require_sso_for_domains",
-                    )?
+                    )
                 }
-                "domains" => __runtime::field(&mut __map, &mut domains, "domains")?,
+                "domains" => __runtime::field(&mut __map, &mut domains, "domains"),
                 "sso_bypass_users" => {
                     __runtime::field(
                         &mut __map,
                         &mut sso_bypass_users,
                         "sso_bypass_users",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -7931,16 +9204,33 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso",
+            usize::from(self.enable.is_some())
+                + usize::from(self.require_sso_for_domains.is_some())
+                + usize::from(self.domains.is_some())
+                + usize::from(self.sso_bypass_users.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("require_sso_for_domains", &self.require_sso_for_domains)?;
+        fields.optional("domains", &self.domains)?;
+        fields.optional("sso_bypass_users", &self.sso_bypass_users)?;
+        fields.end()
+    }
+}
+
 /// An item of the `sso_bypass_users` property of [`AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem {
     /// The user's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The user's email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -7962,10 +9252,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUse
         let mut email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -7974,131 +9264,111 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUse
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem",
+            usize::from(self.id.is_some()) + usize::from(self.email.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("email", &self.email)?;
+        fields.end()
+    }
+}
+
 /// Information about recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether hosts and participants can record the meeting using a local file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether hosts can record and save the meeting in the cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether recording the active speaker with a shared screen is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
     /// Whether recording the [gallery view](https://support.zoom.us/hc/en-us/articles/360000005883-Displaying-Participants-in-Gallery-View) with a shared screen is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether recording an audio-only file is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file: Option<bool>,
     /// Whether saving the chat text from the meeting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_chat_text: Option<bool>,
     /// Whether adding a timestamp to the recording is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_timestamp: Option<bool>,
     /// Whether automatically transcribing the audio of the meeting or webinar to the cloud is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_audio_transcript: Option<bool>,
     /// The automatic recording setting:
     /// * local — Record locally
     /// * cloud — Record on the cloud.
     /// * none — Disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<String>,
     /// Whether cloud recording downloads are enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Whether only the host can download cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download_host: Option<bool>,
     /// Whether cloud recordings are only accessible to account members. People outside of your organization **cannot** open links that provide access to cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// Whether Zoom will permanently delete recordings automatically after a specified number of days is enabled. The number of days is displayed in the auto_delete_cmr_days field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// When the auto_delete_cmr value is true, this value is the number of days before the auto-deletion of cloud recordings:
     /// * 30 — 30 days.
     /// * 60 — 60 days.
     /// * 90 — 90 days.
     /// * 120 — 120 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr_days: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays,
     >,
     /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately,
     >,
     /// Whether participants' names display in the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_participant_name: Option<bool>,
     /// Whether thumbnails of the presenter are recorded when they are sharing their screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_thumbnails: Option<bool>,
     /// Whether recordings will be optimized for a 3rd party video editor. This can increase the file size and the time it takes to generate recording files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
     /// Whether the [recording highlights](https://support.zoom.us/hc/en-us/articles/360060802432) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub smart_recording: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording,
     >,
     /// Whether panelist chats are saved to the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_panelist_chat: Option<bool>,
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
     /// Whether [closed captions](https://support.zoom.us/hc/en-us/articles/207279736) are saved as a VTT (Video Track Text) file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether to record separate audio files for each participant is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file_each_participant: Option<bool>,
     /// Whether the meeting's host can pause or stop the cloud's auto recording is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_pause_stop_recording: Option<bool>,
     /// Whether to display a disclaimer to participants before a recording begins is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_disclaimer: Option<bool>,
     /// Whether to ask participants for consent when a recording begins is enabled. This is only available when the value of the recording_disclaimer field is set to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_participants_to_consent_disclaimer: Option<bool>,
     /// Whether to ask the host to confirm the recording disclaimer is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_host_to_confirm_disclaimer: Option<bool>,
     /// Information about the minimum password requirements for recordings via the Account Recording settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_password_requirement: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement,
     >,
     /// Information about the settings to allow cloud recording access only from specific IP address ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl,
     >,
     /// Whether meeting hosts are prevented from accessing their meeting cloud recordings. Only the administrators with recording management privileges can access them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_host_access_recording: Option<bool>,
     /// Whether the host can delete recordings. If this is disabled, the recordings cannot be deleted by the host. Only an administrator can delete the recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Whether the recovery of deleted cloud recordings from the trash is enabled.
     ///
     /// If enabled, then deleted cloud recordings are kept in the trash for 30 days after deletion. The recordings can be recovered within that period.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_recovery_deleted_cloud_recordings: Option<bool>,
     /// Information about the [archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This is only available if granted archiving solution access by the Zoom support team.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive>,
 }
 
@@ -8152,227 +9422,211 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsRecording 
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "local_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut local_recording,
-                        "local_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut local_recording, "local_recording")
                 }
                 "cloud_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut cloud_recording,
-                        "cloud_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut cloud_recording, "cloud_recording")
                 }
                 "record_speaker_view" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_speaker_view,
                         "record_speaker_view",
-                    )?
+                    )
                 }
                 "record_gallery_view" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_gallery_view,
                         "record_gallery_view",
-                    )?
+                    )
                 }
                 "record_audio_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_audio_file,
                         "record_audio_file",
-                    )?
+                    )
                 }
                 "save_chat_text" => {
-                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")?
+                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")
                 }
                 "show_timestamp" => {
-                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")?
+                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")
                 }
                 "recording_audio_transcript" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_audio_transcript,
                         "recording_audio_transcript",
-                    )?
+                    )
                 }
                 "auto_recording" => {
-                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")
                 }
                 "cloud_recording_download" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_download,
                         "cloud_recording_download",
-                    )?
+                    )
                 }
                 "cloud_recording_download_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_download_host,
                         "cloud_recording_download_host",
-                    )?
+                    )
                 }
                 "account_user_access_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut account_user_access_recording,
                         "account_user_access_recording",
-                    )?
+                    )
                 }
                 "auto_delete_cmr" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut auto_delete_cmr,
-                        "auto_delete_cmr",
-                    )?
+                    __runtime::field(&mut __map, &mut auto_delete_cmr, "auto_delete_cmr")
                 }
                 "auto_delete_cmr_days" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_delete_cmr_days,
                         "auto_delete_cmr_days",
-                    )?
+                    )
                 }
                 "record_files_separately" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_files_separately,
                         "record_files_separately",
-                    )?
+                    )
                 }
                 "display_participant_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_participant_name,
                         "display_participant_name",
-                    )?
+                    )
                 }
                 "recording_thumbnails" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_thumbnails,
                         "recording_thumbnails",
-                    )?
+                    )
                 }
                 "optimize_recording_for_3rd_party_video_editor" => {
                     __runtime::field(
                         &mut __map,
                         &mut optimize_recording_for_3rd_party_video_editor,
                         "optimize_recording_for_3rd_party_video_editor",
-                    )?
+                    )
                 }
                 "recording_highlight" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_highlight,
                         "recording_highlight",
-                    )?
+                    )
                 }
                 "smart_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut smart_recording,
-                        "smart_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut smart_recording, "smart_recording")
                 }
                 "save_panelist_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_panelist_chat,
                         "save_panelist_chat",
-                    )?
+                    )
                 }
                 "save_poll_results" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_poll_results,
                         "save_poll_results",
-                    )?
+                    )
                 }
                 "save_close_caption" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_close_caption,
                         "save_close_caption",
-                    )?
+                    )
                 }
                 "record_audio_file_each_participant" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_audio_file_each_participant,
                         "record_audio_file_each_participant",
-                    )?
+                    )
                 }
                 "host_pause_stop_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut host_pause_stop_recording,
                         "host_pause_stop_recording",
-                    )?
+                    )
                 }
                 "recording_disclaimer" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_disclaimer,
                         "recording_disclaimer",
-                    )?
+                    )
                 }
                 "ask_participants_to_consent_disclaimer" => {
                     __runtime::field(
                         &mut __map,
                         &mut ask_participants_to_consent_disclaimer,
                         "ask_participants_to_consent_disclaimer",
-                    )?
+                    )
                 }
                 "ask_host_to_confirm_disclaimer" => {
                     __runtime::field(
                         &mut __map,
                         &mut ask_host_to_confirm_disclaimer,
                         "ask_host_to_confirm_disclaimer",
-                    )?
+                    )
                 }
                 "recording_password_requirement" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_password_requirement,
                         "recording_password_requirement",
-                    )?
+                    )
                 }
                 "ip_address_access_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_address_access_control,
                         "ip_address_access_control",
-                    )?
+                    )
                 }
                 "prevent_host_access_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut prevent_host_access_recording,
                         "prevent_host_access_recording",
-                    )?
+                    )
                 }
                 "host_delete_cloud_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut host_delete_cloud_recording,
                         "host_delete_cloud_recording",
-                    )?
+                    )
                 }
                 "allow_recovery_deleted_cloud_recordings" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_recovery_deleted_cloud_recordings,
                         "allow_recovery_deleted_cloud_recordings",
-                    )?
+                    )
                 }
-                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             local_recording: local_recording.unwrap_or_default(),
@@ -8419,6 +9673,122 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsRecording 
                 .unwrap_or_default(),
             archive: archive.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecording",
+            usize::from(self.local_recording.is_some())
+                + usize::from(self.cloud_recording.is_some())
+                + usize::from(self.record_speaker_view.is_some())
+                + usize::from(self.record_gallery_view.is_some())
+                + usize::from(self.record_audio_file.is_some())
+                + usize::from(self.save_chat_text.is_some())
+                + usize::from(self.show_timestamp.is_some())
+                + usize::from(self.recording_audio_transcript.is_some())
+                + usize::from(self.auto_recording.is_some())
+                + usize::from(self.cloud_recording_download.is_some())
+                + usize::from(self.cloud_recording_download_host.is_some())
+                + usize::from(self.account_user_access_recording.is_some())
+                + usize::from(self.auto_delete_cmr.is_some())
+                + usize::from(self.auto_delete_cmr_days.is_some())
+                + usize::from(self.record_files_separately.is_some())
+                + usize::from(self.display_participant_name.is_some())
+                + usize::from(self.recording_thumbnails.is_some())
+                + usize::from(
+                    self.optimize_recording_for_3rd_party_video_editor.is_some(),
+                ) + usize::from(self.recording_highlight.is_some())
+                + usize::from(self.smart_recording.is_some())
+                + usize::from(self.save_panelist_chat.is_some())
+                + usize::from(self.save_poll_results.is_some())
+                + usize::from(self.save_close_caption.is_some())
+                + usize::from(self.record_audio_file_each_participant.is_some())
+                + usize::from(self.host_pause_stop_recording.is_some())
+                + usize::from(self.recording_disclaimer.is_some())
+                + usize::from(self.ask_participants_to_consent_disclaimer.is_some())
+                + usize::from(self.ask_host_to_confirm_disclaimer.is_some())
+                + usize::from(self.recording_password_requirement.is_some())
+                + usize::from(self.ip_address_access_control.is_some())
+                + usize::from(self.prevent_host_access_recording.is_some())
+                + usize::from(self.host_delete_cloud_recording.is_some())
+                + usize::from(self.allow_recovery_deleted_cloud_recordings.is_some())
+                + usize::from(self.archive.is_some()),
+        )?;
+        fields.optional("local_recording", &self.local_recording)?;
+        fields.optional("cloud_recording", &self.cloud_recording)?;
+        fields.optional("record_speaker_view", &self.record_speaker_view)?;
+        fields.optional("record_gallery_view", &self.record_gallery_view)?;
+        fields.optional("record_audio_file", &self.record_audio_file)?;
+        fields.optional("save_chat_text", &self.save_chat_text)?;
+        fields.optional("show_timestamp", &self.show_timestamp)?;
+        fields.optional("recording_audio_transcript", &self.recording_audio_transcript)?;
+        fields.optional("auto_recording", &self.auto_recording)?;
+        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+        fields
+            .optional(
+                "cloud_recording_download_host",
+                &self.cloud_recording_download_host,
+            )?;
+        fields
+            .optional(
+                "account_user_access_recording",
+                &self.account_user_access_recording,
+            )?;
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
+        fields.optional("auto_delete_cmr_days", &self.auto_delete_cmr_days)?;
+        fields.optional("record_files_separately", &self.record_files_separately)?;
+        fields.optional("display_participant_name", &self.display_participant_name)?;
+        fields.optional("recording_thumbnails", &self.recording_thumbnails)?;
+        fields
+            .optional(
+                "optimize_recording_for_3rd_party_video_editor",
+                &self.optimize_recording_for_3rd_party_video_editor,
+            )?;
+        fields.optional("recording_highlight", &self.recording_highlight)?;
+        fields.optional("smart_recording", &self.smart_recording)?;
+        fields.optional("save_panelist_chat", &self.save_panelist_chat)?;
+        fields.optional("save_poll_results", &self.save_poll_results)?;
+        fields.optional("save_close_caption", &self.save_close_caption)?;
+        fields
+            .optional(
+                "record_audio_file_each_participant",
+                &self.record_audio_file_each_participant,
+            )?;
+        fields.optional("host_pause_stop_recording", &self.host_pause_stop_recording)?;
+        fields.optional("recording_disclaimer", &self.recording_disclaimer)?;
+        fields
+            .optional(
+                "ask_participants_to_consent_disclaimer",
+                &self.ask_participants_to_consent_disclaimer,
+            )?;
+        fields
+            .optional(
+                "ask_host_to_confirm_disclaimer",
+                &self.ask_host_to_confirm_disclaimer,
+            )?;
+        fields
+            .optional(
+                "recording_password_requirement",
+                &self.recording_password_requirement,
+            )?;
+        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+        fields
+            .optional(
+                "prevent_host_access_recording",
+                &self.prevent_host_access_recording,
+            )?;
+        fields
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
+        fields
+            .optional(
+                "allow_recovery_deleted_cloud_recordings",
+                &self.allow_recovery_deleted_cloud_recordings,
+            )?;
+        fields.optional("archive", &self.archive)?;
+        fields.end()
     }
 }
 
@@ -8485,16 +9855,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays {
 /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
     /// Whether recording only the active speaker is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_speaker: Option<bool>,
     /// Whether recording only the gallery view is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gallery_view: Option<bool>,
     /// Whether recording only the gallery view is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_screen: Option<bool>,
 }
 
@@ -8518,16 +9885,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "active_speaker" => {
-                    __runtime::field(&mut __map, &mut active_speaker, "active_speaker")?
+                    __runtime::field(&mut __map, &mut active_speaker, "active_speaker")
                 }
                 "gallery_view" => {
-                    __runtime::field(&mut __map, &mut gallery_view, "gallery_view")?
+                    __runtime::field(&mut __map, &mut gallery_view, "gallery_view")
                 }
                 "shared_screen" => {
-                    __runtime::field(&mut __map, &mut shared_screen, "shared_screen")?
+                    __runtime::field(&mut __map, &mut shared_screen, "shared_screen")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             active_speaker: active_speaker.unwrap_or_default(),
@@ -8537,19 +9904,33 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately",
+            usize::from(self.active_speaker.is_some())
+                + usize::from(self.gallery_view.is_some())
+                + usize::from(self.shared_screen.is_some()),
+        )?;
+        fields.optional("active_speaker", &self.active_speaker)?;
+        fields.optional("gallery_view", &self.gallery_view)?;
+        fields.optional("shared_screen", &self.shared_screen)?;
+        fields.end()
+    }
+}
+
 /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
     /// By selecting this option, meeting details in the audio transcript will be highlighted. Hosts can modify highlighted sections and generate a video summary (highlighted sections may have a 3-second offset) based on these sections. The summary is for informational purposes only and may not be complete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_recording_highlights: Option<bool>,
     /// By selecting this option, your recording will have chapters with overview. Hosts can edit the chapters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_smart_chapters: Option<bool>,
     /// By selecting this option, there will be a summary of actions to take after the recorded meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_next_steps: Option<bool>,
 }
 
@@ -8577,24 +9958,24 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
                         &mut __map,
                         &mut create_recording_highlights,
                         "create_recording_highlights",
-                    )?
+                    )
                 }
                 "create_smart_chapters" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_smart_chapters,
                         "create_smart_chapters",
-                    )?
+                    )
                 }
                 "create_next_steps" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_next_steps,
                         "create_next_steps",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             create_recording_highlights: create_recording_highlights.unwrap_or_default(),
@@ -8604,25 +9985,38 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording",
+            usize::from(self.create_recording_highlights.is_some())
+                + usize::from(self.create_smart_chapters.is_some())
+                + usize::from(self.create_next_steps.is_some()),
+        )?;
+        fields
+            .optional("create_recording_highlights", &self.create_recording_highlights)?;
+        fields.optional("create_smart_chapters", &self.create_smart_chapters)?;
+        fields.optional("create_next_steps", &self.create_next_steps)?;
+        fields.end()
+    }
+}
+
 /// Information about the minimum password requirements for recordings via the Account Recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
     /// The password's minimum required length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one alphabetical letter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character (for example, !, @, or #).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
 }
 
@@ -8647,29 +10041,29 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequire
         let mut only_allow_numeric = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "length" => __runtime::field(&mut __map, &mut length, "length"),
                 "have_letter" => {
-                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")
                 }
                 "have_number" => {
-                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                    __runtime::field(&mut __map, &mut have_number, "have_number")
                 }
                 "have_special_character" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_special_character,
                         "have_special_character",
-                    )?
+                    )
                 }
                 "only_allow_numeric" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_allow_numeric,
                         "only_allow_numeric",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             length: length.unwrap_or_default(),
@@ -8681,16 +10075,34 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequire
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement",
+            usize::from(self.length.is_some()) + usize::from(self.have_letter.is_some())
+                + usize::from(self.have_number.is_some())
+                + usize::from(self.have_special_character.is_some())
+                + usize::from(self.only_allow_numeric.is_some()),
+        )?;
+        fields.optional("length", &self.length)?;
+        fields.optional("have_letter", &self.have_letter)?;
+        fields.optional("have_number", &self.have_number)?;
+        fields.optional("have_special_character", &self.have_special_character)?;
+        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        fields.end()
+    }
+}
+
 /// Information about the settings to allow cloud recording access only from specific IP address ranges.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
     /// Whether the cloud recordings of the account can only be accessed by the IP addresses defined in the ip_addresses_or_ranges property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The IP addresses or ranges that have access to the cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_addresses_or_ranges: Option<String>,
 }
 
@@ -8712,16 +10124,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
         let mut ip_addresses_or_ranges = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "ip_addresses_or_ranges" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_addresses_or_ranges,
                         "ip_addresses_or_ranges",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -8730,24 +10142,36 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl",
+            usize::from(self.enable.is_some())
+                + usize::from(self.ip_addresses_or_ranges.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("ip_addresses_or_ranges", &self.ip_addresses_or_ranges)?;
+        fields.end()
+    }
+}
+
 /// Information about the [archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This is only available if granted archiving solution access by the Zoom support team.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// Whether the archiving feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The archive solution type:
     /// * 1 — Only meetings are archived.
     /// * 2 — Only webinars are archived.
     /// * 3 — Both meetings and webinars are archived.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// The `settings` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings>,
     >,
@@ -8771,11 +10195,11 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsRecordingA
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -8785,52 +10209,57 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsRecordingA
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive",
+            usize::from(self.enable.is_some()) + usize::from(self.type_.is_some())
+                + usize::from(self.settings.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// The `settings` property of [`AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
     /// Whether to include in-meeting chat in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_file: Option<bool>,
     /// Whether to include user emails in the in-meeting chat file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_with_sender_email: Option<bool>,
     /// Whether to include in-meeting and/or in-webinar audio in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_file: Option<bool>,
     /// Whether to include in-meeting and/or in-webinar video in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_file: Option<bool>,
     /// Whether to include closed captions or transcripts in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_transcript_file: Option<bool>,
     /// Include direct message in in-meeting chat file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_with_direct_message: Option<serde_json::Value>,
     /// The retention period for archiving content, in days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive_retention: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsArchiveRetention,
     >,
     /// Perform the action when meetings or webinars cannot be archived.
     /// 1 - Participants can stay in the meeting and will receive a notification.
     /// 2 - Nobody can join or stay in the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_when_archive_failed: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// Show notification when video or audio archiving starts.
     /// 1 - Participants can stay in the meeting and will receive a notification.
     /// 2 - Nobody can join or stay in the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_when_archiving_starts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsNotificationWhenArchivingStarts,
     >,
     /// Play voice prompt when video or audio archiving starts.
     /// 1 - Participants can stay in the meeting and will receive a notification.
     /// 2 - Nobody can join or stay in the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub play_voice_prompt_when_archiving_starts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsPlayVoicePromptWhenArchivingStarts,
     >,
@@ -8862,64 +10291,64 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
         let mut play_voice_prompt_when_archiving_starts = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "chat_file" => __runtime::field(&mut __map, &mut chat_file, "chat_file")?,
+                "chat_file" => __runtime::field(&mut __map, &mut chat_file, "chat_file"),
                 "chat_with_sender_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_with_sender_email,
                         "chat_with_sender_email",
-                    )?
+                    )
                 }
                 "audio_file" => {
-                    __runtime::field(&mut __map, &mut audio_file, "audio_file")?
+                    __runtime::field(&mut __map, &mut audio_file, "audio_file")
                 }
                 "video_file" => {
-                    __runtime::field(&mut __map, &mut video_file, "video_file")?
+                    __runtime::field(&mut __map, &mut video_file, "video_file")
                 }
                 "cc_transcript_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut cc_transcript_file,
                         "cc_transcript_file",
-                    )?
+                    )
                 }
                 "chat_with_direct_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_with_direct_message,
                         "chat_with_direct_message",
-                    )?
+                    )
                 }
                 "archive_retention" => {
                     __runtime::field(
                         &mut __map,
                         &mut archive_retention,
                         "archive_retention",
-                    )?
+                    )
                 }
                 "action_when_archive_failed" => {
                     __runtime::field(
                         &mut __map,
                         &mut action_when_archive_failed,
                         "action_when_archive_failed",
-                    )?
+                    )
                 }
                 "notification_when_archiving_starts" => {
                     __runtime::field(
                         &mut __map,
                         &mut notification_when_archiving_starts,
                         "notification_when_archiving_starts",
-                    )?
+                    )
                 }
                 "play_voice_prompt_when_archiving_starts" => {
                     __runtime::field(
                         &mut __map,
                         &mut play_voice_prompt_when_archiving_starts,
                         "play_voice_prompt_when_archiving_starts",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             chat_file: chat_file.unwrap_or_default(),
@@ -8935,6 +10364,45 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
             play_voice_prompt_when_archiving_starts: play_voice_prompt_when_archiving_starts
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings",
+            usize::from(self.chat_file.is_some())
+                + usize::from(self.chat_with_sender_email.is_some())
+                + usize::from(self.audio_file.is_some())
+                + usize::from(self.video_file.is_some())
+                + usize::from(self.cc_transcript_file.is_some())
+                + usize::from(self.chat_with_direct_message.is_some())
+                + usize::from(self.archive_retention.is_some())
+                + usize::from(self.action_when_archive_failed.is_some())
+                + usize::from(self.notification_when_archiving_starts.is_some())
+                + usize::from(self.play_voice_prompt_when_archiving_starts.is_some()),
+        )?;
+        fields.optional("chat_file", &self.chat_file)?;
+        fields.optional("chat_with_sender_email", &self.chat_with_sender_email)?;
+        fields.optional("audio_file", &self.audio_file)?;
+        fields.optional("video_file", &self.video_file)?;
+        fields.optional("cc_transcript_file", &self.cc_transcript_file)?;
+        fields.optional("chat_with_direct_message", &self.chat_with_direct_message)?;
+        fields.optional("archive_retention", &self.archive_retention)?;
+        fields.optional("action_when_archive_failed", &self.action_when_archive_failed)?;
+        fields
+            .optional(
+                "notification_when_archiving_starts",
+                &self.notification_when_archiving_starts,
+            )?;
+        fields
+            .optional(
+                "play_voice_prompt_when_archiving_starts",
+                &self.play_voice_prompt_when_archiving_starts,
+            )?;
+        fields.end()
     }
 }
 
@@ -9205,16 +10673,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettingsPlayVoice
 /// Information about telephony settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Whether users can join the meeting using an existing third-party audio configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
     /// Information about the third-party audio configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conference_info: Option<String>,
     /// Information about where most of the participants call into or call from during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions,
     >,
@@ -9243,24 +10708,24 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsTelephony 
                         &mut __map,
                         &mut third_party_audio,
                         "third_party_audio",
-                    )?
+                    )
                 }
                 "audio_conference_info" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_conference_info,
                         "audio_conference_info",
-                    )?
+                    )
                 }
                 "telephony_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut telephony_regions,
                         "telephony_regions",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             third_party_audio: third_party_audio.unwrap_or_default(),
@@ -9270,16 +10735,30 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsTelephony 
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsTelephony",
+            usize::from(self.third_party_audio.is_some())
+                + usize::from(self.audio_conference_info.is_some())
+                + usize::from(self.telephony_regions.is_some()),
+        )?;
+        fields.optional("third_party_audio", &self.third_party_audio)?;
+        fields.optional("audio_conference_info", &self.audio_conference_info)?;
+        fields.optional("telephony_regions", &self.telephony_regions)?;
+        fields.end()
+    }
+}
+
 /// Information about where most of the participants call into or call from during a meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     /// The telephony region options provided by Zoom.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The account's selected telephony regions that indicates where most of the participants call into or call from during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_values: Option<String>,
 }
 
@@ -9302,17 +10781,17 @@ for AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "allowed_values" => {
-                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")?
+                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")
                 }
                 "selection_values" => {
                     __runtime::field(
                         &mut __map,
                         &mut selection_values,
                         "selection_values",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allowed_values: allowed_values.unwrap_or_default(),
@@ -9321,31 +10800,39 @@ for AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions",
+            usize::from(self.allowed_values.is_some())
+                + usize::from(self.selection_values.is_some()),
+        )?;
+        fields.optional("allowed_values", &self.allowed_values)?;
+        fields.optional("selection_values", &self.selection_values)?;
+        fields.end()
+    }
+}
+
 /// Information about TSP settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsTsp {
     /// Call Out
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// Call Out Countries/Regions
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<Vec<String>>,
     /// Whether webinar attendees can use Call Me to connect audio. This feature is only available in version 5.2.2 and higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_call_me: Option<bool>,
     /// Display toll-free numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_toll_free_numbers: Option<bool>,
     /// Whether webinar attendees can dial in through the account's **Toll-free** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_toll_free_dial: Option<bool>,
     /// Show international numbers link on the invitation email
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
     /// The account's **Global Dial-in Countries/Regions** settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<AccountSettingsUpdatedPayloadCountries>,
 }
 
@@ -9370,51 +10857,51 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsTsp {
         let mut global_dial_in_countries = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out")?,
+                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out"),
                 "call_out_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_out_countries,
                         "call_out_countries",
-                    )?
+                    )
                 }
                 "allow_webinar_attendees_call_me" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_webinar_attendees_call_me,
                         "allow_webinar_attendees_call_me",
-                    )?
+                    )
                 }
                 "display_toll_free_numbers" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_toll_free_numbers,
                         "display_toll_free_numbers",
-                    )?
+                    )
                 }
                 "allow_webinar_attendees_toll_free_dial" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_webinar_attendees_toll_free_dial,
                         "allow_webinar_attendees_toll_free_dial",
-                    )?
+                    )
                 }
                 "show_international_numbers_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_international_numbers_link,
                         "show_international_numbers_link",
-                    )?
+                    )
                 }
                 "global_dial_in_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut global_dial_in_countries,
                         "global_dial_in_countries",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             call_out: call_out.unwrap_or_default(),
@@ -9431,13 +10918,48 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsTsp {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsTsp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsTsp",
+            usize::from(self.call_out.is_some())
+                + usize::from(self.call_out_countries.is_some())
+                + usize::from(self.allow_webinar_attendees_call_me.is_some())
+                + usize::from(self.display_toll_free_numbers.is_some())
+                + usize::from(self.allow_webinar_attendees_toll_free_dial.is_some())
+                + usize::from(self.show_international_numbers_link.is_some())
+                + usize::from(self.global_dial_in_countries.is_some()),
+        )?;
+        fields.optional("call_out", &self.call_out)?;
+        fields.optional("call_out_countries", &self.call_out_countries)?;
+        fields
+            .optional(
+                "allow_webinar_attendees_call_me",
+                &self.allow_webinar_attendees_call_me,
+            )?;
+        fields.optional("display_toll_free_numbers", &self.display_toll_free_numbers)?;
+        fields
+            .optional(
+                "allow_webinar_attendees_toll_free_dial",
+                &self.allow_webinar_attendees_toll_free_dial,
+            )?;
+        fields
+            .optional(
+                "show_international_numbers_link",
+                &self.show_international_numbers_link,
+            )?;
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+        fields.end()
+    }
+}
+
 /// The account's **Global Dial-in Countries/Regions** settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadCountries {
     /// The list of selected countries/regions whose dial-in numbers will be listed in the email invitation. You can adjust the order that the dial-in numbers appear in the email invitation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_countries: Option<
         Vec<AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem>,
     >,
@@ -9463,10 +10985,10 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadCountries {
                         &mut __map,
                         &mut selected_countries,
                         "selected_countries",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             selected_countries: selected_countries.unwrap_or_default(),
@@ -9474,16 +10996,26 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadCountries {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadCountries {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadCountries",
+            usize::from(self.selected_countries.is_some()),
+        )?;
+        fields.optional("selected_countries", &self.selected_countries)?;
+        fields.end()
+    }
+}
+
 /// An item of the `selected_countries` property of [`AccountSettingsUpdatedPayloadCountries`].
 ///
 /// One type for 6 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem {
     /// The code of the country or region.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The name of the country or region.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -9504,10 +11036,10 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadCountriesSelectedCountri
         let mut name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "code" => __runtime::field(&mut __map, &mut code, "code")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "code" => __runtime::field(&mut __map, &mut code, "code"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             code: code.unwrap_or_default(),
@@ -9516,28 +11048,35 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadCountriesSelectedCountri
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem",
+            usize::from(self.code.is_some()) + usize::from(self.name.is_some()),
+        )?;
+        fields.optional("code", &self.code)?;
+        fields.optional("name", &self.name)?;
+        fields.end()
+    }
+}
+
 /// Information about integration settings
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsIntegration {
     /// Whether meetings can be scheduled using Google Calendar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub google_calendar: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Google Drive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub google_drive: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Dropbox account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dropbox: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Box account.
-    #[serde(rename = "box", skip_serializing_if = "Option::is_none")]
     pub box_: Option<bool>,
     /// Whether users who join a meeting from their mobile device can share content from their Microsoft OneDrive account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub microsoft_one_drive: Option<bool>,
     /// Whether users can control a connected Kubi device from within a Zoom meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kubi: Option<bool>,
 }
 
@@ -9563,27 +11102,23 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsIntegratio
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "google_calendar" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut google_calendar,
-                        "google_calendar",
-                    )?
+                    __runtime::field(&mut __map, &mut google_calendar, "google_calendar")
                 }
                 "google_drive" => {
-                    __runtime::field(&mut __map, &mut google_drive, "google_drive")?
+                    __runtime::field(&mut __map, &mut google_drive, "google_drive")
                 }
-                "dropbox" => __runtime::field(&mut __map, &mut dropbox, "dropbox")?,
-                "box" => __runtime::field(&mut __map, &mut box_, "box")?,
+                "dropbox" => __runtime::field(&mut __map, &mut dropbox, "dropbox"),
+                "box" => __runtime::field(&mut __map, &mut box_, "box"),
                 "microsoft_one_drive" => {
                     __runtime::field(
                         &mut __map,
                         &mut microsoft_one_drive,
                         "microsoft_one_drive",
-                    )?
+                    )
                 }
-                "kubi" => __runtime::field(&mut __map, &mut kubi, "kubi")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "kubi" => __runtime::field(&mut __map, &mut kubi, "kubi"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             google_calendar: google_calendar.unwrap_or_default(),
@@ -9596,13 +11131,33 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsIntegratio
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsIntegration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsIntegration",
+            usize::from(self.google_calendar.is_some())
+                + usize::from(self.google_drive.is_some())
+                + usize::from(self.dropbox.is_some()) + usize::from(self.box_.is_some())
+                + usize::from(self.microsoft_one_drive.is_some())
+                + usize::from(self.kubi.is_some()),
+        )?;
+        fields.optional("google_calendar", &self.google_calendar)?;
+        fields.optional("google_drive", &self.google_drive)?;
+        fields.optional("dropbox", &self.dropbox)?;
+        fields.optional("box", &self.box_)?;
+        fields.optional("microsoft_one_drive", &self.microsoft_one_drive)?;
+        fields.optional("kubi", &self.kubi)?;
+        fields.end()
+    }
+}
+
 /// Feature
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsFeature {
     /// The maximum number of participants a host can have in a single meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
 }
 
@@ -9627,10 +11182,10 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsFeature {
                         &mut __map,
                         &mut meeting_capacity,
                         "meeting_capacity",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             meeting_capacity: meeting_capacity.unwrap_or_default(),
@@ -9638,44 +11193,47 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsFeature {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsFeature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsFeature",
+            usize::from(self.meeting_capacity.is_some()),
+        )?;
+        fields.optional("meeting_capacity", &self.meeting_capacity)?;
+        fields.end()
+    }
+}
+
 /// The `other_options` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// Whether administrators can activate users with a single default password when they add users. This immediately activates the users without waiting for them to set their own password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_active_users: Option<bool>,
     /// Whether iOS blurs the screenshot in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
     /// Whether a user with the [scheduling privilege](https://support.zoom.us/hc/en-us/articles/201362803-Scheduling-privilege) can view other users' meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_meetings_scheduled_for_others: Option<bool>,
     /// Allow connections to different CDNs (content delivery networks) for a better web browsing experience. All users in your organization will use the selected CDN to access static resources:
     /// * none — Do not use a CDN.
     /// * default — Use the Amazon CloudFront CDN for users **except** Chinese Mainland users. Chinese Mainland users will use the Wangsu CDN (China).
     /// * wangsu — Use the Wangsu CDN for all users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_cdn: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsUseCdn>,
     /// Whether to display the Zoom Help badge on the bottom-right of the page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_contact_support_via_chat: Option<bool>,
     /// Whether meetings with only one person will display on the Dashboard and in reports.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_one_user_meeting_on_dashboard: Option<bool>,
     /// The Dashboard meeting [quality scores and network alerts](https://support.zoom.us/hc/en-us/articles/360061244651) setting:
     /// * 0 — Do not enable meeting quality scores and network alerts on the Dashboard.
     /// * 1 — Display the meeting quality score and network alerts on the Dashboard.
     /// * 2 — Use custom thresholds for quality scores and network alerts.
     /// * 3 —Both Use custom thresholds for quality scores and network alerts and Display the meeting quality score and network alerts on the Dashboard.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_qos_and_mos: Option<InformationBarriersPolicyDeletedPayloadObjectType>,
     /// Whether users can add pronouns to their profile cards and share them during meetings and webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_enter_and_share_pronouns: Option<bool>,
     /// Webinar registration options.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_registration_options: Option<
         AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions,
     >,
@@ -9710,56 +11268,56 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsOtherOptio
                         &mut __map,
                         &mut allow_auto_active_users,
                         "allow_auto_active_users",
-                    )?
+                    )
                 }
                 "blur_snapshot" => {
-                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")
                 }
                 "display_meetings_scheduled_for_others" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_meetings_scheduled_for_others,
                         "display_meetings_scheduled_for_others",
-                    )?
+                    )
                 }
-                "use_cdn" => __runtime::field(&mut __map, &mut use_cdn, "use_cdn")?,
+                "use_cdn" => __runtime::field(&mut __map, &mut use_cdn, "use_cdn"),
                 "allow_users_contact_support_via_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_contact_support_via_chat,
                         "allow_users_contact_support_via_chat",
-                    )?
+                    )
                 }
                 "show_one_user_meeting_on_dashboard" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_one_user_meeting_on_dashboard,
                         "show_one_user_meeting_on_dashboard",
-                    )?
+                    )
                 }
                 "meeting_qos_and_mos" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_qos_and_mos,
                         "meeting_qos_and_mos",
-                    )?
+                    )
                 }
                 "allow_users_enter_and_share_pronouns" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_enter_and_share_pronouns,
                         "allow_users_enter_and_share_pronouns",
-                    )?
+                    )
                 }
                 "webinar_registration_options" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_registration_options,
                         "webinar_registration_options",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_auto_active_users: allow_auto_active_users.unwrap_or_default(),
@@ -9777,6 +11335,54 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsOtherOptio
             webinar_registration_options: webinar_registration_options
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsOtherOptions",
+            usize::from(self.allow_auto_active_users.is_some())
+                + usize::from(self.blur_snapshot.is_some())
+                + usize::from(self.display_meetings_scheduled_for_others.is_some())
+                + usize::from(self.use_cdn.is_some())
+                + usize::from(self.allow_users_contact_support_via_chat.is_some())
+                + usize::from(self.show_one_user_meeting_on_dashboard.is_some())
+                + usize::from(self.meeting_qos_and_mos.is_some())
+                + usize::from(self.allow_users_enter_and_share_pronouns.is_some())
+                + usize::from(self.webinar_registration_options.is_some()),
+        )?;
+        fields.optional("allow_auto_active_users", &self.allow_auto_active_users)?;
+        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        fields
+            .optional(
+                "display_meetings_scheduled_for_others",
+                &self.display_meetings_scheduled_for_others,
+            )?;
+        fields.optional("use_cdn", &self.use_cdn)?;
+        fields
+            .optional(
+                "allow_users_contact_support_via_chat",
+                &self.allow_users_contact_support_via_chat,
+            )?;
+        fields
+            .optional(
+                "show_one_user_meeting_on_dashboard",
+                &self.show_one_user_meeting_on_dashboard,
+            )?;
+        fields.optional("meeting_qos_and_mos", &self.meeting_qos_and_mos)?;
+        fields
+            .optional(
+                "allow_users_enter_and_share_pronouns",
+                &self.allow_users_enter_and_share_pronouns,
+            )?;
+        fields
+            .optional(
+                "webinar_registration_options",
+                &self.webinar_registration_options,
+            )?;
+        fields.end()
     }
 }
 
@@ -9837,10 +11443,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsUseCdn {
 /// Webinar registration options.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
     /// Allow host to enable "Show social share buttons on registration page"
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_social_share_buttons: Option<bool>,
 }
 
@@ -9866,10 +11471,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOp
                         &mut __map,
                         &mut allow_host_to_enable_social_share_buttons,
                         "allow_host_to_enable_social_share_buttons",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_host_to_enable_social_share_buttons: allow_host_to_enable_social_share_buttons
@@ -9878,34 +11483,45 @@ for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOp
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions",
+            usize::from(self.allow_host_to_enable_social_share_buttons.is_some()),
+        )?;
+        fields
+            .optional(
+                "allow_host_to_enable_social_share_buttons",
+                &self.allow_host_to_enable_social_share_buttons,
+            )?;
+        fields.end()
+    }
+}
+
 /// The account's audio conference settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall,
     >,
     /// The account's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall,
     >,
     /// The account's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone,
     >,
     /// Whether the account has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMEB7GK6XXPKHDBHYFF27) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// The account's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
     /// The account's [**Global Dial-in Countries/Regions**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068094#h_01F5KK9J31ZXNW10BRH86NHX4G) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries,
     >,
@@ -9937,39 +11553,39 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsAudioConfe
                         &mut __map,
                         &mut toll_free_and_fee_based_toll_call,
                         "toll_free_and_fee_based_toll_call",
-                    )?
+                    )
                 }
-                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call"),
                 "call_me_and_invite_by_phone" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_me_and_invite_by_phone,
                         "call_me_and_invite_by_phone",
-                    )?
+                    )
                 }
                 "personal_audio_conference" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_audio_conference,
                         "personal_audio_conference",
-                    )?
+                    )
                 }
                 "participant_phone_masking" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_phone_masking,
                         "participant_phone_masking",
-                    )?
+                    )
                 }
                 "global_dial_in_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut global_dial_in_countries,
                         "global_dial_in_countries",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
@@ -9983,21 +11599,45 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsAudioConfe
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencing",
+            usize::from(self.toll_free_and_fee_based_toll_call.is_some())
+                + usize::from(self.toll_call.is_some())
+                + usize::from(self.call_me_and_invite_by_phone.is_some())
+                + usize::from(self.personal_audio_conference.is_some())
+                + usize::from(self.participant_phone_masking.is_some())
+                + usize::from(self.global_dial_in_countries.is_some()),
+        )?;
+        fields
+            .optional(
+                "toll_free_and_fee_based_toll_call",
+                &self.toll_free_and_fee_based_toll_call,
+            )?;
+        fields.optional("toll_call", &self.toll_call)?;
+        fields
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
+        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
+        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+        fields.end()
+    }
+}
+
 /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
     /// Whether the account has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The account's phone numbers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem,
         >,
     >,
     /// Whether webinar attendees can dial in through the account's **Toll-free and Fee-based Toll Call** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_dial: Option<bool>,
 }
 
@@ -10020,17 +11660,17 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBa
         let mut allow_webinar_attendees_dial = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers"),
                 "allow_webinar_attendees_dial" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_webinar_attendees_dial,
                         "allow_webinar_attendees_dial",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -10041,25 +11681,40 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBa
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall",
+            usize::from(self.enable.is_some()) + usize::from(self.numbers.is_some())
+                + usize::from(self.allow_webinar_attendees_dial.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("numbers", &self.numbers)?;
+        fields
+            .optional(
+                "allow_webinar_attendees_dial",
+                &self.allow_webinar_attendees_dial,
+            )?;
+        fields.end()
+    }
+}
+
 /// An item of the `numbers` property of [`AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem {
     /// The phone number's [E.164 country calling code](https://en.wikipedia.org/wiki/List_of_country_calling_codes).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The phone number's [country code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#countries).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The country name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// The phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// The phone number's display number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
 }
 
@@ -10084,19 +11739,19 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBa
         let mut display_number = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "code" => __runtime::field(&mut __map, &mut code, "code"),
                 "country_code" => {
-                    __runtime::field(&mut __map, &mut country_code, "country_code")?
+                    __runtime::field(&mut __map, &mut country_code, "country_code")
                 }
                 "country_name" => {
-                    __runtime::field(&mut __map, &mut country_name, "country_name")?
+                    __runtime::field(&mut __map, &mut country_name, "country_name")
                 }
-                "number" => __runtime::field(&mut __map, &mut number, "number")?,
+                "number" => __runtime::field(&mut __map, &mut number, "number"),
                 "display_number" => {
-                    __runtime::field(&mut __map, &mut display_number, "display_number")?
+                    __runtime::field(&mut __map, &mut display_number, "display_number")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             code: code.unwrap_or_default(),
@@ -10108,16 +11763,34 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBa
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem",
+            usize::from(self.code.is_some()) + usize::from(self.country_code.is_some())
+                + usize::from(self.country_name.is_some())
+                + usize::from(self.number.is_some())
+                + usize::from(self.display_number.is_some()),
+        )?;
+        fields.optional("code", &self.code)?;
+        fields.optional("country_code", &self.country_code)?;
+        fields.optional("country_name", &self.country_name)?;
+        fields.optional("number", &self.number)?;
+        fields.optional("display_number", &self.display_number)?;
+        fields.end()
+    }
+}
+
 /// The account's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
     /// Whether the account has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The account's **Toll Call** phone number information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem,
@@ -10143,10 +11816,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
         let mut numbers = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -10155,25 +11828,34 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall",
+            usize::from(self.enable.is_some()) + usize::from(self.numbers.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("numbers", &self.numbers)?;
+        fields.end()
+    }
+}
+
 /// An item of the `numbers` property of [`AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem {
     /// The phone number's [E.164 country calling code](https://en.wikipedia.org/wiki/List_of_country_calling_codes).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The phone number's two-letter [country code](https://developers.zoom.us/docs/api/rest/other-references/abbreviation-lists/#countries).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The country name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// The phone number's display number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
     /// The phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
 }
 
@@ -10198,19 +11880,19 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersI
         let mut number = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "code" => __runtime::field(&mut __map, &mut code, "code"),
                 "country_code" => {
-                    __runtime::field(&mut __map, &mut country_code, "country_code")?
+                    __runtime::field(&mut __map, &mut country_code, "country_code")
                 }
                 "country_name" => {
-                    __runtime::field(&mut __map, &mut country_name, "country_name")?
+                    __runtime::field(&mut __map, &mut country_name, "country_name")
                 }
                 "display_number" => {
-                    __runtime::field(&mut __map, &mut display_number, "display_number")?
+                    __runtime::field(&mut __map, &mut display_number, "display_number")
                 }
-                "number" => __runtime::field(&mut __map, &mut number, "number")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "number" => __runtime::field(&mut __map, &mut number, "number"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             code: code.unwrap_or_default(),
@@ -10222,27 +11904,43 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersI
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersItem",
+            usize::from(self.code.is_some()) + usize::from(self.country_code.is_some())
+                + usize::from(self.country_name.is_some())
+                + usize::from(self.display_number.is_some())
+                + usize::from(self.number.is_some()),
+        )?;
+        fields.optional("code", &self.code)?;
+        fields.optional("country_code", &self.country_code)?;
+        fields.optional("country_name", &self.country_name)?;
+        fields.optional("display_number", &self.display_number)?;
+        fields.optional("number", &self.number)?;
+        fields.end()
+    }
+}
+
 /// The account's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
     /// Whether the account has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Require Call Me users to press 1 before being connected to the meeting.
     /// * auto - Automatically determine whether to require pressing 1 before connecting to the meeting.
     /// * always - Always require Call Me users to press 1 before connecting to the meeting.
     /// * never - Never require Call Me users to press 1 before connecting to the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_press_1_for_call_me: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhoneRequirePress1ForCallMe,
     >,
     /// The account's call out countries/regions settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<AccountSettingsUpdatedPayloadCountries>,
     /// Whether webinar attendees can use Call Me to connect audio. This feature is only available in version 5.2.2 and higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_call_me: Option<bool>,
 }
 
@@ -10266,30 +11964,30 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteB
         let mut allow_webinar_attendees_call_me = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "require_press_1_for_call_me" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_press_1_for_call_me,
                         "require_press_1_for_call_me",
-                    )?
+                    )
                 }
                 "call_out_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_out_countries,
                         "call_out_countries",
-                    )?
+                    )
                 }
                 "allow_webinar_attendees_call_me" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_webinar_attendees_call_me,
                         "allow_webinar_attendees_call_me",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -10298,6 +11996,30 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteB
             allow_webinar_attendees_call_me: allow_webinar_attendees_call_me
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone",
+            usize::from(self.enable.is_some())
+                + usize::from(self.require_press_1_for_call_me.is_some())
+                + usize::from(self.call_out_countries.is_some())
+                + usize::from(self.allow_webinar_attendees_call_me.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional("require_press_1_for_call_me", &self.require_press_1_for_call_me)?;
+        fields.optional("call_out_countries", &self.call_out_countries)?;
+        fields
+            .optional(
+                "allow_webinar_attendees_call_me",
+                &self.allow_webinar_attendees_call_me,
+            )?;
+        fields.end()
     }
 }
 
@@ -10359,16 +12081,14 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteB
 /// The account's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking {
     /// Whether the account has the [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of phone number masking pattern to apply.
     /// * mask_default - Default masking pattern (Example: 888****666).
     /// * mask_first_5 - Mask first five digits (Example: *****66666).
     /// * mask_except_last_4 - Mask everything except last four digits (Example: *****6666).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub masking_type: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMaskingMaskingType,
     >,
@@ -10392,17 +12112,31 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhone
         let mut masking_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "masking_type" => {
-                    __runtime::field(&mut __map, &mut masking_type, "masking_type")?
+                    __runtime::field(&mut __map, &mut masking_type, "masking_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
             masking_type: masking_type.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking",
+            usize::from(self.enable.is_some()) + usize::from(self.masking_type.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("masking_type", &self.masking_type)?;
+        fields.end()
     }
 }
 
@@ -10464,15 +12198,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhone
 /// The account's [**Global Dial-in Countries/Regions**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068094#h_01F5KK9J31ZXNW10BRH86NHX4G) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries {
     /// The list of selected countries/regions whose dial-in numbers will be listed in the email invitation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_countries: Option<
         Vec<AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem>,
     >,
     /// Whether to include toll-free numbers in the email invitation for the selected countries/regions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_toll_free: Option<bool>,
 }
 
@@ -10499,17 +12231,17 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCoun
                         &mut __map,
                         &mut selected_countries,
                         "selected_countries",
-                    )?
+                    )
                 }
                 "include_toll_free" => {
                     __runtime::field(
                         &mut __map,
                         &mut include_toll_free,
                         "include_toll_free",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             selected_countries: selected_countries.unwrap_or_default(),
@@ -10518,197 +12250,159 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCoun
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries",
+            usize::from(self.selected_countries.is_some())
+                + usize::from(self.include_toll_free.is_some()),
+        )?;
+        fields.optional("selected_countries", &self.selected_countries)?;
+        fields.optional("include_toll_free", &self.include_toll_free)?;
+        fields.end()
+    }
+}
+
 /// The account's chat settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChat {
     /// Whether chatbots added to chats and channels can read and write messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_bots_chat: Option<bool>,
     /// Users can share files in chats and channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_files: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles>,
     >,
     /// Chat emojis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis>,
     /// Allow users to record voice messages that can be sent in direct messages or group conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_voice_messages: Option<bool>,
     /// Allow users to record video messages that can be sent in direct messages or group conversations. If the file share setting is disabled, they will not be able to record and send video messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_video_messages: Option<bool>,
     /// Allow users to take and send screenshots in direct messages or group conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_capture: Option<bool>,
     /// Allow users to create public channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_public_channels: Option<bool>,
     /// Allow users to create private channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_private_channels: Option<bool>,
     /// Allow users to create group chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_group_chat: Option<bool>,
     /// Share links to messages and channels in Team Chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_links_in_chat: Option<bool>,
     /// Schedule a meeting from chat or channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meetings_in_chat: Option<bool>,
     /// Set retention period for messages and files in Zoom's cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_cloud: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud,
     >,
     /// Store messages on local devices, excluding personal channel messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_retention_period_in_local: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud,
     >,
     /// Allow users to add contacts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_add_contacts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Allow users to chat with others.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_chat_with_others: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Information about the **Chat Etiquette Tool**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool,
     >,
     /// Send data to third-party archiving service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_data_to_third_party_archiving_service: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService,
     >,
     /// Store personal channel messages on local devices.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_local_storage_to_personal_channel: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel,
     >,
     /// Allow users to translate team chat messages. \[Learn more\].(<https://support.zoom.us/hc/en-us/articles/12998089084685>)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub translate_messages: Option<bool>,
     /// Allow users to search GIF images from GIPHY when they compose messages. See GIPHY's website for more information about content ratings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub search_and_send_animated_gif_images: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages,
     >,
     /// Restrict external collaboration in group chats and channels for a select group
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_collab_restrict: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict,
     >,
     /// Add external users into group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_user_control: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl,
     >,
     /// Require admin approval for adding external users in group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_invite_approve: Option<AccountSettingsUpdatedPayloadApprove>,
     /// Allow members of your organization to join external group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_member_join: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin,
     >,
     /// Require admin approval for joining external group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_join_approve: Option<AccountSettingsUpdatedPayloadApprove>,
     /// Downloading files
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_file: Option<bool>,
     /// Share screen in chat
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_screen_in_chat: Option<bool>,
     /// Send code snippet
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_snippet: Option<bool>,
     /// Enable Personal Chat
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_channel: Option<bool>,
     /// Store edited and deleted message revisions
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub store_revise_chat: Option<bool>,
     /// Set Team Chat as a default tab for first-time users
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub set_chat_as_default_tab: Option<bool>,
     /// Allow hyperlinks in Team Chat
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hyper_link: Option<bool>,
     /// Suppress deleted, deactivated, and reactivated user notice in group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppress_removal_notification: Option<bool>,
     /// Suppress add and remove user notice in channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppress_user_group_notification: Option<bool>,
     /// Allow channel owner and admin(s) to remove messages of other members
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_remove_msg_by_owner_and_admins: Option<bool>,
     /// Allow huddles from channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_huddles_from_channels: Option<bool>,
     /// Allow users to create Shared Spaces
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_spaces: Option<bool>,
     /// Allow users to create email addresses for chats and channels. Email sent to a created address will also be posted in respective chat or channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_email_address: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress,
     >,
     /// Indicate when messages have been seen by recipients, for chats and channels with less than 20 members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_receipts: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts,
     >,
     /// When this setting is enabled, users can delete their own messages in Team Chat. If the user is the channel owner or admin and this setting is disabled, the user will also not be able to remove messages of other members in that channel even if other settings allow this. Time frame is configurable even when account setting is OFF and unlocked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_delete_message: Option<AccountSettingsUpdatedPayloadMessage>,
     /// When this setting is enabled, users can edit their own messages in Team Chat. Time frame is configurable even when account setting is OFF and unlocked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_edit_message: Option<AccountSettingsUpdatedPayloadMessage>,
     /// Show status to internal contacts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_status_to_internal_contact: Option<bool>,
     /// Change my presence status when I am in a meeting or call
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_on_meeting: Option<bool>,
     /// Change my status to away when screen saver begins
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_away_when_screen_saver: Option<bool>,
     /// Show H.323 contacts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_h323_contact_tab: Option<bool>,
     /// Allow users to summarize chats, channels, and shared documents.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_summary: Option<AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary>,
     /// Allow users to summarize chats, channels, and shared documents.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_compose: Option<AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary>,
     /// Chat Recommendation with Zoom AI Companion
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_recommend: Option<bool>,
     /// Quick reply with AI Companion
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_quick_reply: Option<bool>,
     /// Sentence completion with AI Companion
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sentence_completion: Option<bool>,
     /// Quick schedule with AI Companion
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_quick_schedule: Option<bool>,
     /// Allow users to launch a poll in chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub survey_poll: Option<bool>,
     /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -10780,320 +12474,316 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChat {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "allow_bots_chat" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut allow_bots_chat,
-                        "allow_bots_chat",
-                    )?
+                    __runtime::field(&mut __map, &mut allow_bots_chat, "allow_bots_chat")
                 }
                 "share_files" => {
-                    __runtime::field(&mut __map, &mut share_files, "share_files")?
+                    __runtime::field(&mut __map, &mut share_files, "share_files")
                 }
                 "chat_emojis" => {
-                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")?
+                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")
                 }
                 "record_voice_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_voice_messages,
                         "record_voice_messages",
-                    )?
+                    )
                 }
                 "record_video_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_video_messages,
                         "record_video_messages",
-                    )?
+                    )
                 }
                 "screen_capture" => {
-                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")?
+                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")
                 }
                 "create_public_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_public_channels,
                         "create_public_channels",
-                    )?
+                    )
                 }
                 "create_private_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_private_channels,
                         "create_private_channels",
-                    )?
+                    )
                 }
                 "create_group_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_group_chat,
                         "create_group_chat",
-                    )?
+                    )
                 }
                 "share_links_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_links_in_chat,
                         "share_links_in_chat",
-                    )?
+                    )
                 }
                 "schedule_meetings_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_meetings_in_chat,
                         "schedule_meetings_in_chat",
-                    )?
+                    )
                 }
                 "set_retention_period_in_cloud" => {
                     __runtime::field(
                         &mut __map,
                         &mut set_retention_period_in_cloud,
                         "set_retention_period_in_cloud",
-                    )?
+                    )
                 }
                 "set_retention_period_in_local" => {
                     __runtime::field(
                         &mut __map,
                         &mut set_retention_period_in_local,
                         "set_retention_period_in_local",
-                    )?
+                    )
                 }
                 "allow_users_to_add_contacts" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_add_contacts,
                         "allow_users_to_add_contacts",
-                    )?
+                    )
                 }
                 "allow_users_to_chat_with_others" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_chat_with_others,
                         "allow_users_to_chat_with_others",
-                    )?
+                    )
                 }
                 "chat_etiquette_tool" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_etiquette_tool,
                         "chat_etiquette_tool",
-                    )?
+                    )
                 }
                 "send_data_to_third_party_archiving_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut send_data_to_third_party_archiving_service,
                         "send_data_to_third_party_archiving_service",
-                    )?
+                    )
                 }
                 "apply_local_storage_to_personal_channel" => {
                     __runtime::field(
                         &mut __map,
                         &mut apply_local_storage_to_personal_channel,
                         "apply_local_storage_to_personal_channel",
-                    )?
+                    )
                 }
                 "translate_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut translate_messages,
                         "translate_messages",
-                    )?
+                    )
                 }
                 "search_and_send_animated_gif_images" => {
                     __runtime::field(
                         &mut __map,
                         &mut search_and_send_animated_gif_images,
                         "search_and_send_animated_gif_images",
-                    )?
+                    )
                 }
                 "external_collab_restrict" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_collab_restrict,
                         "external_collab_restrict",
-                    )?
+                    )
                 }
                 "external_user_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_user_control,
                         "external_user_control",
-                    )?
+                    )
                 }
                 "external_invite_approve" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_invite_approve,
                         "external_invite_approve",
-                    )?
+                    )
                 }
                 "external_member_join" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_member_join,
                         "external_member_join",
-                    )?
+                    )
                 }
                 "external_join_approve" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_join_approve,
                         "external_join_approve",
-                    )?
+                    )
                 }
                 "download_file" => {
-                    __runtime::field(&mut __map, &mut download_file, "download_file")?
+                    __runtime::field(&mut __map, &mut download_file, "download_file")
                 }
                 "share_screen_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_screen_in_chat,
                         "share_screen_in_chat",
-                    )?
+                    )
                 }
                 "code_snippet" => {
-                    __runtime::field(&mut __map, &mut code_snippet, "code_snippet")?
+                    __runtime::field(&mut __map, &mut code_snippet, "code_snippet")
                 }
                 "personal_channel" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_channel,
                         "personal_channel",
-                    )?
+                    )
                 }
                 "store_revise_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut store_revise_chat,
                         "store_revise_chat",
-                    )?
+                    )
                 }
                 "set_chat_as_default_tab" => {
                     __runtime::field(
                         &mut __map,
                         &mut set_chat_as_default_tab,
                         "set_chat_as_default_tab",
-                    )?
+                    )
                 }
                 "hyper_link" => {
-                    __runtime::field(&mut __map, &mut hyper_link, "hyper_link")?
+                    __runtime::field(&mut __map, &mut hyper_link, "hyper_link")
                 }
                 "suppress_removal_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut suppress_removal_notification,
                         "suppress_removal_notification",
-                    )?
+                    )
                 }
                 "suppress_user_group_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut suppress_user_group_notification,
                         "suppress_user_group_notification",
-                    )?
+                    )
                 }
                 "allow_remove_msg_by_owner_and_admins" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_remove_msg_by_owner_and_admins,
                         "allow_remove_msg_by_owner_and_admins",
-                    )?
+                    )
                 }
                 "allow_huddles_from_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_huddles_from_channels,
                         "allow_huddles_from_channels",
-                    )?
+                    )
                 }
                 "shared_spaces" => {
-                    __runtime::field(&mut __map, &mut shared_spaces, "shared_spaces")?
+                    __runtime::field(&mut __map, &mut shared_spaces, "shared_spaces")
                 }
                 "chat_email_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_email_address,
                         "chat_email_address",
-                    )?
+                    )
                 }
                 "read_receipts" => {
-                    __runtime::field(&mut __map, &mut read_receipts, "read_receipts")?
+                    __runtime::field(&mut __map, &mut read_receipts, "read_receipts")
                 }
                 "allow_delete_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_delete_message,
                         "allow_delete_message",
-                    )?
+                    )
                 }
                 "allow_edit_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_edit_message,
                         "allow_edit_message",
-                    )?
+                    )
                 }
                 "show_status_to_internal_contact" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_status_to_internal_contact,
                         "show_status_to_internal_contact",
-                    )?
+                    )
                 }
                 "presence_on_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut presence_on_meeting,
                         "presence_on_meeting",
-                    )?
+                    )
                 }
                 "presence_away_when_screen_saver" => {
                     __runtime::field(
                         &mut __map,
                         &mut presence_away_when_screen_saver,
                         "presence_away_when_screen_saver",
-                    )?
+                    )
                 }
                 "show_h323_contact_tab" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_h323_contact_tab,
                         "show_h323_contact_tab",
-                    )?
+                    )
                 }
                 "ai_summary" => {
-                    __runtime::field(&mut __map, &mut ai_summary, "ai_summary")?
+                    __runtime::field(&mut __map, &mut ai_summary, "ai_summary")
                 }
                 "ai_compose" => {
-                    __runtime::field(&mut __map, &mut ai_compose, "ai_compose")?
+                    __runtime::field(&mut __map, &mut ai_compose, "ai_compose")
                 }
                 "ai_recommend" => {
-                    __runtime::field(&mut __map, &mut ai_recommend, "ai_recommend")?
+                    __runtime::field(&mut __map, &mut ai_recommend, "ai_recommend")
                 }
                 "ai_quick_reply" => {
-                    __runtime::field(&mut __map, &mut ai_quick_reply, "ai_quick_reply")?
+                    __runtime::field(&mut __map, &mut ai_quick_reply, "ai_quick_reply")
                 }
                 "ai_sentence_completion" => {
                     __runtime::field(
                         &mut __map,
                         &mut ai_sentence_completion,
                         "ai_sentence_completion",
-                    )?
+                    )
                 }
                 "ai_quick_schedule" => {
                     __runtime::field(
                         &mut __map,
                         &mut ai_quick_schedule,
                         "ai_quick_schedule",
-                    )?
+                    )
                 }
                 "survey_poll" => {
-                    __runtime::field(&mut __map, &mut survey_poll, "survey_poll")?
+                    __runtime::field(&mut __map, &mut survey_poll, "survey_poll")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_bots_chat: allow_bots_chat.unwrap_or_default(),
@@ -11164,26 +12854,184 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChat {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChat",
+            usize::from(self.allow_bots_chat.is_some())
+                + usize::from(self.share_files.is_some())
+                + usize::from(self.chat_emojis.is_some())
+                + usize::from(self.record_voice_messages.is_some())
+                + usize::from(self.record_video_messages.is_some())
+                + usize::from(self.screen_capture.is_some())
+                + usize::from(self.create_public_channels.is_some())
+                + usize::from(self.create_private_channels.is_some())
+                + usize::from(self.create_group_chat.is_some())
+                + usize::from(self.share_links_in_chat.is_some())
+                + usize::from(self.schedule_meetings_in_chat.is_some())
+                + usize::from(self.set_retention_period_in_cloud.is_some())
+                + usize::from(self.set_retention_period_in_local.is_some())
+                + usize::from(self.allow_users_to_add_contacts.is_some())
+                + usize::from(self.allow_users_to_chat_with_others.is_some())
+                + usize::from(self.chat_etiquette_tool.is_some())
+                + usize::from(self.send_data_to_third_party_archiving_service.is_some())
+                + usize::from(self.apply_local_storage_to_personal_channel.is_some())
+                + usize::from(self.translate_messages.is_some())
+                + usize::from(self.search_and_send_animated_gif_images.is_some())
+                + usize::from(self.external_collab_restrict.is_some())
+                + usize::from(self.external_user_control.is_some())
+                + usize::from(self.external_invite_approve.is_some())
+                + usize::from(self.external_member_join.is_some())
+                + usize::from(self.external_join_approve.is_some())
+                + usize::from(self.download_file.is_some())
+                + usize::from(self.share_screen_in_chat.is_some())
+                + usize::from(self.code_snippet.is_some())
+                + usize::from(self.personal_channel.is_some())
+                + usize::from(self.store_revise_chat.is_some())
+                + usize::from(self.set_chat_as_default_tab.is_some())
+                + usize::from(self.hyper_link.is_some())
+                + usize::from(self.suppress_removal_notification.is_some())
+                + usize::from(self.suppress_user_group_notification.is_some())
+                + usize::from(self.allow_remove_msg_by_owner_and_admins.is_some())
+                + usize::from(self.allow_huddles_from_channels.is_some())
+                + usize::from(self.shared_spaces.is_some())
+                + usize::from(self.chat_email_address.is_some())
+                + usize::from(self.read_receipts.is_some())
+                + usize::from(self.allow_delete_message.is_some())
+                + usize::from(self.allow_edit_message.is_some())
+                + usize::from(self.show_status_to_internal_contact.is_some())
+                + usize::from(self.presence_on_meeting.is_some())
+                + usize::from(self.presence_away_when_screen_saver.is_some())
+                + usize::from(self.show_h323_contact_tab.is_some())
+                + usize::from(self.ai_summary.is_some())
+                + usize::from(self.ai_compose.is_some())
+                + usize::from(self.ai_recommend.is_some())
+                + usize::from(self.ai_quick_reply.is_some())
+                + usize::from(self.ai_sentence_completion.is_some())
+                + usize::from(self.ai_quick_schedule.is_some())
+                + usize::from(self.survey_poll.is_some())
+                + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("allow_bots_chat", &self.allow_bots_chat)?;
+        fields.optional("share_files", &self.share_files)?;
+        fields.optional("chat_emojis", &self.chat_emojis)?;
+        fields.optional("record_voice_messages", &self.record_voice_messages)?;
+        fields.optional("record_video_messages", &self.record_video_messages)?;
+        fields.optional("screen_capture", &self.screen_capture)?;
+        fields.optional("create_public_channels", &self.create_public_channels)?;
+        fields.optional("create_private_channels", &self.create_private_channels)?;
+        fields.optional("create_group_chat", &self.create_group_chat)?;
+        fields.optional("share_links_in_chat", &self.share_links_in_chat)?;
+        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat)?;
+        fields
+            .optional(
+                "set_retention_period_in_cloud",
+                &self.set_retention_period_in_cloud,
+            )?;
+        fields
+            .optional(
+                "set_retention_period_in_local",
+                &self.set_retention_period_in_local,
+            )?;
+        fields
+            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts)?;
+        fields
+            .optional(
+                "allow_users_to_chat_with_others",
+                &self.allow_users_to_chat_with_others,
+            )?;
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        fields
+            .optional(
+                "send_data_to_third_party_archiving_service",
+                &self.send_data_to_third_party_archiving_service,
+            )?;
+        fields
+            .optional(
+                "apply_local_storage_to_personal_channel",
+                &self.apply_local_storage_to_personal_channel,
+            )?;
+        fields.optional("translate_messages", &self.translate_messages)?;
+        fields
+            .optional(
+                "search_and_send_animated_gif_images",
+                &self.search_and_send_animated_gif_images,
+            )?;
+        fields.optional("external_collab_restrict", &self.external_collab_restrict)?;
+        fields.optional("external_user_control", &self.external_user_control)?;
+        fields.optional("external_invite_approve", &self.external_invite_approve)?;
+        fields.optional("external_member_join", &self.external_member_join)?;
+        fields.optional("external_join_approve", &self.external_join_approve)?;
+        fields.optional("download_file", &self.download_file)?;
+        fields.optional("share_screen_in_chat", &self.share_screen_in_chat)?;
+        fields.optional("code_snippet", &self.code_snippet)?;
+        fields.optional("personal_channel", &self.personal_channel)?;
+        fields.optional("store_revise_chat", &self.store_revise_chat)?;
+        fields.optional("set_chat_as_default_tab", &self.set_chat_as_default_tab)?;
+        fields.optional("hyper_link", &self.hyper_link)?;
+        fields
+            .optional(
+                "suppress_removal_notification",
+                &self.suppress_removal_notification,
+            )?;
+        fields
+            .optional(
+                "suppress_user_group_notification",
+                &self.suppress_user_group_notification,
+            )?;
+        fields
+            .optional(
+                "allow_remove_msg_by_owner_and_admins",
+                &self.allow_remove_msg_by_owner_and_admins,
+            )?;
+        fields
+            .optional("allow_huddles_from_channels", &self.allow_huddles_from_channels)?;
+        fields.optional("shared_spaces", &self.shared_spaces)?;
+        fields.optional("chat_email_address", &self.chat_email_address)?;
+        fields.optional("read_receipts", &self.read_receipts)?;
+        fields.optional("allow_delete_message", &self.allow_delete_message)?;
+        fields.optional("allow_edit_message", &self.allow_edit_message)?;
+        fields
+            .optional(
+                "show_status_to_internal_contact",
+                &self.show_status_to_internal_contact,
+            )?;
+        fields.optional("presence_on_meeting", &self.presence_on_meeting)?;
+        fields
+            .optional(
+                "presence_away_when_screen_saver",
+                &self.presence_away_when_screen_saver,
+            )?;
+        fields.optional("show_h323_contact_tab", &self.show_h323_contact_tab)?;
+        fields.optional("ai_summary", &self.ai_summary)?;
+        fields.optional("ai_compose", &self.ai_compose)?;
+        fields.optional("ai_recommend", &self.ai_recommend)?;
+        fields.optional("ai_quick_reply", &self.ai_quick_reply)?;
+        fields.optional("ai_sentence_completion", &self.ai_sentence_completion)?;
+        fields.optional("ai_quick_schedule", &self.ai_quick_schedule)?;
+        fields.optional("survey_poll", &self.survey_poll)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// Users can share files in chats and channels.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles {
     /// Allow users to view, share, and forward files in chats and channels. When disabled, users can still take, share, and forward screenshots; record and forward voice and video messages; send and forward GIF images; and send and forward code snippets if those specific settings are enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow users of this account to send files in chats and channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesShareOption,
     >,
     /// Allow users of this account to view files in chats and channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesViewOption,
     >,
     /// The restrictions of users can share files in chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restrictions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions,
     >,
@@ -11208,18 +13056,18 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatShareF
         let mut restrictions = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "share_option" => {
-                    __runtime::field(&mut __map, &mut share_option, "share_option")?
+                    __runtime::field(&mut __map, &mut share_option, "share_option")
                 }
                 "view_option" => {
-                    __runtime::field(&mut __map, &mut view_option, "view_option")?
+                    __runtime::field(&mut __map, &mut view_option, "view_option")
                 }
                 "restrictions" => {
-                    __runtime::field(&mut __map, &mut restrictions, "restrictions")?
+                    __runtime::field(&mut __map, &mut restrictions, "restrictions")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -11227,6 +13075,23 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatShareF
             view_option: view_option.unwrap_or_default(),
             restrictions: restrictions.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatShareFiles",
+            usize::from(self.enable.is_some()) + usize::from(self.share_option.is_some())
+                + usize::from(self.view_option.is_some())
+                + usize::from(self.restrictions.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("share_option", &self.share_option)?;
+        fields.optional("view_option", &self.view_option)?;
+        fields.optional("restrictions", &self.restrictions)?;
+        fields.end()
     }
 }
 
@@ -11341,34 +13206,27 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesViewOption {
 /// The restrictions of users can share files in chats and channels
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
     /// Only allow specified file types
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_specific_file_types: Option<bool>,
     /// The restrictions of users can share files in chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type_restrictions: Option<Vec<AccountSettingsUpdatedPayloadItem>>,
     /// The `file_type_restrictions_for_external` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type_restrictions_for_external: Option<
         Vec<AccountSettingsUpdatedPayloadItem>,
     >,
     /// Whether to restrict file size
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_file_size: Option<bool>,
     /// Maximum file size
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size_restrictions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileSizeRestrictions,
     >,
     /// Maximum file size for external users
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size_restrictions_for_external: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileSizeRestrictions,
     >,
     /// Apply restrictions to both sharing and viewing, or only apply to sharing
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_restrictions_apply_to: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileRestrictionsApplyTo,
     >,
@@ -11402,52 +13260,52 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
                         &mut __map,
                         &mut only_allow_specific_file_types,
                         "only_allow_specific_file_types",
-                    )?
+                    )
                 }
                 "file_type_restrictions" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_type_restrictions,
                         "file_type_restrictions",
-                    )?
+                    )
                 }
                 "file_type_restrictions_for_external" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_type_restrictions_for_external,
                         "file_type_restrictions_for_external",
-                    )?
+                    )
                 }
                 "maximum_file_size" => {
                     __runtime::field(
                         &mut __map,
                         &mut maximum_file_size,
                         "maximum_file_size",
-                    )?
+                    )
                 }
                 "file_size_restrictions" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_size_restrictions,
                         "file_size_restrictions",
-                    )?
+                    )
                 }
                 "file_size_restrictions_for_external" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_size_restrictions_for_external,
                         "file_size_restrictions_for_external",
-                    )?
+                    )
                 }
                 "file_restrictions_apply_to" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_restrictions_apply_to,
                         "file_restrictions_apply_to",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             only_allow_specific_file_types: only_allow_specific_file_types
@@ -11461,6 +13319,43 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
                 .unwrap_or_default(),
             file_restrictions_apply_to: file_restrictions_apply_to.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions",
+            usize::from(self.only_allow_specific_file_types.is_some())
+                + usize::from(self.file_type_restrictions.is_some())
+                + usize::from(self.file_type_restrictions_for_external.is_some())
+                + usize::from(self.maximum_file_size.is_some())
+                + usize::from(self.file_size_restrictions.is_some())
+                + usize::from(self.file_size_restrictions_for_external.is_some())
+                + usize::from(self.file_restrictions_apply_to.is_some()),
+        )?;
+        fields
+            .optional(
+                "only_allow_specific_file_types",
+                &self.only_allow_specific_file_types,
+            )?;
+        fields.optional("file_type_restrictions", &self.file_type_restrictions)?;
+        fields
+            .optional(
+                "file_type_restrictions_for_external",
+                &self.file_type_restrictions_for_external,
+            )?;
+        fields.optional("maximum_file_size", &self.maximum_file_size)?;
+        fields.optional("file_size_restrictions", &self.file_size_restrictions)?;
+        fields
+            .optional(
+                "file_size_restrictions_for_external",
+                &self.file_size_restrictions_for_external,
+            )?;
+        fields.optional("file_restrictions_apply_to", &self.file_restrictions_apply_to)?;
+        fields.end()
     }
 }
 
@@ -11681,13 +13576,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictionsFileRes
 /// Chat emojis.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The `emojis_option` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emojis_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
@@ -11710,12 +13603,12 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatChatEm
         let mut emojis_option = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "emojis_option" => {
-                    __runtime::field(&mut __map, &mut emojis_option, "emojis_option")?
+                    __runtime::field(&mut __map, &mut emojis_option, "emojis_option")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -11724,19 +13617,30 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatChatEm
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis",
+            usize::from(self.enable.is_some())
+                + usize::from(self.emojis_option.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("emojis_option", &self.emojis_option)?;
+        fields.end()
+    }
+}
+
 /// Set retention period for messages and files in Zoom's cloud.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
     /// By default, messages and files are stored in Zoom's cloud. Enable this setting to specify when they are deleted. When retention is disabled, messages sent by offline users can be received within 7 days before they are deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Delete direct messages and group conversations after retention period. 'y' - year, 'm' - month, 'd' - day
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_period_of_direct_messages_and_group_conversation: Option<String>,
     /// Delete data in channels after retention period. 'y' - year, 'm' - month, 'd' - day
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_period_of_channels: Option<String>,
 }
 
@@ -11759,23 +13663,23 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
         let mut retention_period_of_channels = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "retention_period_of_direct_messages_and_group_conversation" => {
                     __runtime::field(
                         &mut __map,
                         &mut retention_period_of_direct_messages_and_group_conversation,
                         "retention_period_of_direct_messages_and_group_conversation",
-                    )?
+                    )
                 }
                 "retention_period_of_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut retention_period_of_channels,
                         "retention_period_of_channels",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -11787,27 +13691,52 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud",
+            usize::from(self.enable.is_some())
+                + usize::from(
+                    self
+                        .retention_period_of_direct_messages_and_group_conversation
+                        .is_some(),
+                ) + usize::from(self.retention_period_of_channels.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "retention_period_of_direct_messages_and_group_conversation",
+                &self.retention_period_of_direct_messages_and_group_conversation,
+            )?;
+        fields
+            .optional(
+                "retention_period_of_channels",
+                &self.retention_period_of_channels,
+            )?;
+        fields.end()
+    }
+}
+
 /// Allow users to add contacts.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
     /// By disabling this setting, users will not be able to add contacts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of allowing users to add contacts:
     /// * 1 — Anyone (internal and external contacts).
     /// * 2 — In the same organization.
     /// * 3 — In the same organization and specified domains.
     /// * 4 — In the same organization and specified users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
     /// The domains or emails (internal or external).
     /// * When the selected_option field value is 3, the value is internal or external domains. Use a comma to separate multiple domains. Example: company.com.
     /// * When the selected_option field value is 4, the value is internal or external email addresses. Use a comma to separate multiple emails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email_addresses: Option<String>,
 }
 
@@ -11830,23 +13759,19 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
         let mut user_email_addresses = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "selected_option" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut selected_option,
-                        "selected_option",
-                    )?
+                    __runtime::field(&mut __map, &mut selected_option, "selected_option")
                 }
                 "user_email_addresses" => {
                     __runtime::field(
                         &mut __map,
                         &mut user_email_addresses,
                         "user_email_addresses",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -11856,21 +13781,35 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts",
+            usize::from(self.enable.is_some())
+                + usize::from(self.selected_option.is_some())
+                + usize::from(self.user_email_addresses.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("selected_option", &self.selected_option)?;
+        fields.optional("user_email_addresses", &self.user_email_addresses)?;
+        fields.end()
+    }
+}
+
 /// Information about the **Chat Etiquette Tool**.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
     /// Whether to enable the **Chat Etiquette Tool**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem>,
     >,
     /// The read-only maximum number of **Chat Etiquette Tool** policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_max_count: Option<i64>,
 }
 
@@ -11893,17 +13832,17 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
         let mut policy_max_count = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies"),
                 "policy_max_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut policy_max_count,
                         "policy_max_count",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -11913,38 +13852,46 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool",
+            usize::from(self.enable.is_some()) + usize::from(self.policies.is_some())
+                + usize::from(self.policy_max_count.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("policies", &self.policies)?;
+        fields.optional("policy_max_count", &self.policy_max_count)?;
+        fields.end()
+    }
+}
+
 /// An item of the `policies` property of [`AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
     /// The policy's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The policy ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the policy is locked by an account-level user. When it is locked, users cannot update the policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// A list of defined rule keywords.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// The policy name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The regular expression to match to the content of chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regular_expression: Option<String>,
     /// The policy's current status.
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AccountSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
     /// The policy's trigger action.
     /// * 1 — Ask the user to confirm before they send the message.
     /// * 2 — Block the user's message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_action: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
@@ -11975,25 +13922,25 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked")?,
-                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked"),
+                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "regular_expression" => {
                     __runtime::field(
                         &mut __map,
                         &mut regular_expression,
                         "regular_expression",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "trigger_action" => {
-                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")?
+                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             description: description.unwrap_or_default(),
@@ -12005,6 +13952,31 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem
             status: status.unwrap_or_default(),
             trigger_action: trigger_action.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem",
+            usize::from(self.description.is_some()) + usize::from(self.id.is_some())
+                + usize::from(self.is_locked.is_some())
+                + usize::from(self.keywords.is_some()) + usize::from(self.name.is_some())
+                + usize::from(self.regular_expression.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.trigger_action.is_some()),
+        )?;
+        fields.optional("description", &self.description)?;
+        fields.optional("id", &self.id)?;
+        fields.optional("is_locked", &self.is_locked)?;
+        fields.optional("keywords", &self.keywords)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("regular_expression", &self.regular_expression)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("trigger_action", &self.trigger_action)?;
+        fields.end()
     }
 }
 
@@ -12061,29 +14033,23 @@ for AccountSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus {
 /// Send data to third-party archiving service.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
     /// Allow users to send data to third-party archiving service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of global relay.
     /// * global_relay — The participant cannot use chat.
     /// * smarsh — Host and co-hosts only.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingServiceType,
     >,
     /// SMTP delivery address. It is used when the field type value is global_relay.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_delivery_address: Option<String>,
     /// User name. It is used when the field type value is global_relay.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// passcode. It is used when the field type value is global_relay.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passcode: Option<String>,
     /// Authorized channel token. It is used when the field type value is smarsh.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_channel_token: Option<String>,
 }
 
@@ -12109,26 +14075,26 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchiving
         let mut authorized_channel_token = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "smtp_delivery_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut smtp_delivery_address,
                         "smtp_delivery_address",
-                    )?
+                    )
                 }
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "passcode" => __runtime::field(&mut __map, &mut passcode, "passcode")?,
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "passcode" => __runtime::field(&mut __map, &mut passcode, "passcode"),
                 "authorized_channel_token" => {
                     __runtime::field(
                         &mut __map,
                         &mut authorized_channel_token,
                         "authorized_channel_token",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12138,6 +14104,28 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchiving
             passcode: passcode.unwrap_or_default(),
             authorized_channel_token: authorized_channel_token.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService",
+            usize::from(self.enable.is_some()) + usize::from(self.type_.is_some())
+                + usize::from(self.smtp_delivery_address.is_some())
+                + usize::from(self.user_name.is_some())
+                + usize::from(self.passcode.is_some())
+                + usize::from(self.authorized_channel_token.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("smtp_delivery_address", &self.smtp_delivery_address)?;
+        fields.optional("user_name", &self.user_name)?;
+        fields.optional("passcode", &self.passcode)?;
+        fields.optional("authorized_channel_token", &self.authorized_channel_token)?;
+        fields.end()
     }
 }
 
@@ -12194,13 +14182,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchiving
 /// Store personal channel messages on local devices.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel {
     /// Specify how long your messages sent in your personal channel are saved on local devices. If this setting is disabled, messages are never deleted locally.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Delete data after retention period. 'y' - year, 'm' - month, 'd' - day.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<String>,
 }
 
@@ -12222,16 +14208,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalCh
         let mut retention_period = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "retention_period" => {
                     __runtime::field(
                         &mut __map,
                         &mut retention_period,
                         "retention_period",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12240,16 +14226,29 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalCh
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel",
+            usize::from(self.enable.is_some())
+                + usize::from(self.retention_period.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("retention_period", &self.retention_period)?;
+        fields.end()
+    }
+}
+
 /// Allow users to search GIF images from GIPHY when they compose messages. See GIPHY's website for more information about content ratings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages {
     /// Whether to allow users to search GIF images from GIPHY when they compose messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Set the GIPHY content rating. This feature is only available for Zoom Client v5.11.0 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub giphy_content_rating: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
@@ -12273,16 +14272,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImage
         let mut giphy_content_rating = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "giphy_content_rating" => {
                     __runtime::field(
                         &mut __map,
                         &mut giphy_content_rating,
                         "giphy_content_rating",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12291,23 +14290,35 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImage
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages",
+            usize::from(self.enable.is_some())
+                + usize::from(self.giphy_content_rating.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("giphy_content_rating", &self.giphy_content_rating)?;
+        fields.end()
+    }
+}
+
 /// Restrict external collaboration in group chats and channels for a select group
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
     /// Restrict external collaboration in group chats and channels for a select group
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of restrict external collaboration in group chats and channels for a select group
     /// *  - Allowed user group
     /// *  - Not allowed user group
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_chat: Option<
         AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrictExternalChat,
     >,
     /// The group Id
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
 }
 
@@ -12330,19 +14341,36 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
         let mut group_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "external_chat" => {
-                    __runtime::field(&mut __map, &mut external_chat, "external_chat")?
+                    __runtime::field(&mut __map, &mut external_chat, "external_chat")
                 }
-                "group_id" => __runtime::field(&mut __map, &mut group_id, "group_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "group_id" => __runtime::field(&mut __map, &mut group_id, "group_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
             external_chat: external_chat.unwrap_or_default(),
             group_id: group_id.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict",
+            usize::from(self.enable.is_some())
+                + usize::from(self.external_chat.is_some())
+                + usize::from(self.group_id.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("external_chat", &self.external_chat)?;
+        fields.optional("group_id", &self.group_id)?;
+        fields.end()
     }
 }
 
@@ -12399,21 +14427,18 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrictExterna
 /// Add external users into group chats and channels
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
     /// Allow to add external users into group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of allowing external user control
     /// * 1 - Everyone
     /// * 2 - Only members in your organization, plus specified external accounts
     /// * 3 - Only the account owner and admins
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Allow this setting to be edited for specified accounts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
 }
 
@@ -12436,23 +14461,19 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
         let mut external_account = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "selected_option" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut selected_option,
-                        "selected_option",
-                    )?
+                    __runtime::field(&mut __map, &mut selected_option, "selected_option")
                 }
                 "external_account" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_account,
                         "external_account",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12462,24 +14483,37 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl",
+            usize::from(self.enable.is_some())
+                + usize::from(self.selected_option.is_some())
+                + usize::from(self.external_account.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("selected_option", &self.selected_option)?;
+        fields.optional("external_account", &self.external_account)?;
+        fields.end()
+    }
+}
+
 /// Require admin approval for adding external users in group chats and channels
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadApprove {
     /// Require admin approval for adding external users in group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of requiring admin approval for adding external users in group chats and channels* 1 - Send requests directly to all approvers* 2 - Send requests to a specific channel
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// The channel Id
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// Allow this setting to be edited for specified accounts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
 }
 
@@ -12501,26 +14535,22 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadApprove {
         let mut external_account = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "selected_option" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut selected_option,
-                        "selected_option",
-                    )?
+                    __runtime::field(&mut __map, &mut selected_option, "selected_option")
                 }
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "external_account" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_account,
                         "external_account",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12531,16 +14561,32 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadApprove {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadApprove {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadApprove",
+            usize::from(self.enable.is_some())
+                + usize::from(self.selected_option.is_some())
+                + usize::from(self.channel_id.is_some())
+                + usize::from(self.external_account.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("selected_option", &self.selected_option)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.optional("external_account", &self.external_account)?;
+        fields.end()
+    }
+}
+
 /// Allow members of your organization to join external group chats and channels
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
     /// Allow members of your organization to join external group chats and channels
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow this setting to be edited for specified accounts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_account: Option<bool>,
 }
 
@@ -12562,16 +14608,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
         let mut external_account = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "external_account" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_account,
                         "external_account",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12580,19 +14626,31 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin",
+            usize::from(self.enable.is_some())
+                + usize::from(self.external_account.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("external_account", &self.external_account)?;
+        fields.end()
+    }
+}
+
 /// Allow users to create email addresses for chats and channels. Email sent to a created address will also be posted in respective chat or channel.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
     /// Chat email address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Only allow emails from specified domains
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_specific_domains: Option<bool>,
     /// The `specific_domains` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub specific_domains: Option<Vec<String>>,
 }
 
@@ -12615,23 +14673,23 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
         let mut specific_domains = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "only_allow_specific_domains" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_allow_specific_domains,
                         "only_allow_specific_domains",
-                    )?
+                    )
                 }
                 "specific_domains" => {
                     __runtime::field(
                         &mut __map,
                         &mut specific_domains,
                         "specific_domains",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12641,16 +14699,32 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress",
+            usize::from(self.enable.is_some())
+                + usize::from(self.only_allow_specific_domains.is_some())
+                + usize::from(self.specific_domains.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional("only_allow_specific_domains", &self.only_allow_specific_domains)?;
+        fields.optional("specific_domains", &self.specific_domains)?;
+        fields.end()
+    }
+}
+
 /// Indicate when messages have been seen by recipients, for chats and channels with less than 20 members.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts {
     /// Enable read receipts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow users to opt out
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_opt_out: Option<bool>,
 }
 
@@ -12671,16 +14745,16 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatReadRe
         let mut allow_users_opt_out = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "allow_users_opt_out" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_opt_out,
                         "allow_users_opt_out",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12689,16 +14763,28 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatReadRe
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts",
+            usize::from(self.enable.is_some())
+                + usize::from(self.allow_users_opt_out.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("allow_users_opt_out", &self.allow_users_opt_out)?;
+        fields.end()
+    }
+}
+
 /// When this setting is enabled, users can delete their own messages in Team Chat. If the user is the channel owner or admin and this setting is disabled, the user will also not be able to remove messages of other members in that channel even if other settings allow this. Time frame is configurable even when account setting is OFF and unlocked.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadMessage {
     /// Allow users to delete messages
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Within how many minitues of posting
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<AccountSettingsUpdatedPayloadMessageTime>,
 }
 
@@ -12718,15 +14804,28 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadMessage {
         let mut time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "time" => __runtime::field(&mut __map, &mut time, "time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "time" => __runtime::field(&mut __map, &mut time, "time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
             time: time.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AccountSettingsUpdatedPayloadMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadMessage",
+            usize::from(self.enable.is_some()) + usize::from(self.time.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("time", &self.time)?;
+        fields.end()
     }
 }
 
@@ -12795,13 +14894,11 @@ impl<'de> serde::Deserialize<'de> for AccountSettingsUpdatedPayloadMessageTime {
 /// Allow users to summarize chats, channels, and shared documents.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary {
     /// Summarize with AI Companion
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Show in Team Chat
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shown_in_team_chat: Option<bool>,
 }
 
@@ -12822,16 +14919,16 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatAiSumm
         let mut shown_in_team_chat = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "shown_in_team_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut shown_in_team_chat,
                         "shown_in_team_chat",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12840,75 +14937,72 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsChatAiSumm
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary",
+            usize::from(self.enable.is_some())
+                + usize::from(self.shown_in_team_chat.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("shown_in_team_chat", &self.shown_in_team_chat)?;
+        fields.end()
+    }
+}
+
 /// The `meeting_security` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to require that all meetings are secured with at least one security option.
     ///
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the waiting room settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_settings: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to require a password for meetings that have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meeting: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether to require a password for participants joining by phone.
     ///
     ///  If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether to generate a password when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
     /// Whether to require a password for webinars that have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
     /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
     >,
     /// Whether the meeting password will be encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether to enable end-to-end encryption for meetings. If enabled, you can specify the type of encryption in the encryption_type field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// The type of encryption to use when starting a meeting:
     /// * enhanced_encryption — Use enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityEncryptionType,
     >,
     /// Whether to block users in specific domains from joining meetings and webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// The domain to block, up to 20 domains. For example, the *.example.com domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain_list: Option<Vec<String>>,
     /// Whether to specify that only authenticated users can join the meeting from the web client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Information about the **Chat Etiquette** Tool.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool,
     >,
@@ -12947,110 +15041,106 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsMeetingSec
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "auto_security" => {
-                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "waiting_room_settings" => {
                     __runtime::field(
                         &mut __map,
                         &mut waiting_room_settings,
                         "waiting_room_settings",
-                    )?
+                    )
                 }
                 "meeting_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password,
                         "meeting_password",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_meeting,
                         "require_password_for_scheduled_meeting",
-                    )?
+                    )
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "phone_password" => {
-                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")
                 }
                 "webinar_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_password,
                         "webinar_password",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_webinar" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_webinar,
                         "require_password_for_scheduled_webinar",
-                    )?
+                    )
                 }
                 "meeting_password_requirement" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password_requirement,
                         "meeting_password_requirement",
-                    )?
+                    )
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "end_to_end_encrypted_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut end_to_end_encrypted_meetings,
                         "end_to_end_encrypted_meetings",
-                    )?
+                    )
                 }
                 "encryption_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut encryption_type,
-                        "encryption_type",
-                    )?
+                    __runtime::field(&mut __map, &mut encryption_type, "encryption_type")
                 }
                 "block_user_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain,
                         "block_user_domain",
-                    )?
+                    )
                 }
                 "block_user_domain_list" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain_list,
                         "block_user_domain_list",
-                    )?
+                    )
                 }
                 "only_authenticated_can_join_from_webclient" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_authenticated_can_join_from_webclient,
                         "only_authenticated_can_join_from_webclient",
-                    )?
+                    )
                 }
                 "chat_etiquette_tool" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_etiquette_tool,
                         "chat_etiquette_tool",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             auto_security: auto_security.unwrap_or_default(),
@@ -13079,26 +15169,88 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsMeetingSec
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity",
+            usize::from(self.auto_security.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.waiting_room_settings.is_some())
+                + usize::from(self.meeting_password.is_some())
+                + usize::from(self.require_password_for_scheduled_meeting.is_some())
+                + usize::from(self.pmi_password.is_some())
+                + usize::from(self.phone_password.is_some())
+                + usize::from(self.webinar_password.is_some())
+                + usize::from(self.require_password_for_scheduled_webinar.is_some())
+                + usize::from(self.meeting_password_requirement.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.end_to_end_encrypted_meetings.is_some())
+                + usize::from(self.encryption_type.is_some())
+                + usize::from(self.block_user_domain.is_some())
+                + usize::from(self.block_user_domain_list.is_some())
+                + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
+                + usize::from(self.chat_etiquette_tool.is_some()),
+        )?;
+        fields.optional("auto_security", &self.auto_security)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("waiting_room_settings", &self.waiting_room_settings)?;
+        fields.optional("meeting_password", &self.meeting_password)?;
+        fields
+            .optional(
+                "require_password_for_scheduled_meeting",
+                &self.require_password_for_scheduled_meeting,
+            )?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields.optional("phone_password", &self.phone_password)?;
+        fields.optional("webinar_password", &self.webinar_password)?;
+        fields
+            .optional(
+                "require_password_for_scheduled_webinar",
+                &self.require_password_for_scheduled_webinar,
+            )?;
+        fields
+            .optional(
+                "meeting_password_requirement",
+                &self.meeting_password_requirement,
+            )?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields
+            .optional(
+                "end_to_end_encrypted_meetings",
+                &self.end_to_end_encrypted_meetings,
+            )?;
+        fields.optional("encryption_type", &self.encryption_type)?;
+        fields.optional("block_user_domain", &self.block_user_domain)?;
+        fields.optional("block_user_domain_list", &self.block_user_domain_list)?;
+        fields
+            .optional(
+                "only_authenticated_can_join_from_webclient",
+                &self.only_authenticated_can_join_from_webclient,
+            )?;
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        fields.end()
+    }
+}
+
 /// Information about the waiting room settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
     /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.us/hc/en-us/articles/360037117472-Configuring-authentication-profiles#h_e3cf0d5f-eec7-4c2a-ad29-ef2a5079a7da).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// If the participants_to_place_in_waiting_room field is 2, a comma-separated list of the domains that can bypass the Waiting Room ("example.com,example2.com").
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains_for_waiting_room: Option<String>,
     /// The users who can admit participants from the Waiting Room:
     /// * 0 — Host and co-hosts only.
     /// * 1 — Host, co-hosts, and anyone who bypassed the Waiting Room if the host and co-hosts are not present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub users_who_can_admit_participants_from_waiting_room: Option<
         InformationBarriersPolicyDeletedPayloadObjectStatus,
     >,
@@ -13128,24 +15280,24 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSetting
                         &mut __map,
                         &mut participants_to_place_in_waiting_room,
                         "participants_to_place_in_waiting_room",
-                    )?
+                    )
                 }
                 "whitelisted_domains_for_waiting_room" => {
                     __runtime::field(
                         &mut __map,
                         &mut whitelisted_domains_for_waiting_room,
                         "whitelisted_domains_for_waiting_room",
-                    )?
+                    )
                 }
                 "users_who_can_admit_participants_from_waiting_room" => {
                     __runtime::field(
                         &mut __map,
                         &mut users_who_can_admit_participants_from_waiting_room,
                         "users_who_can_admit_participants_from_waiting_room",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participants_to_place_in_waiting_room: participants_to_place_in_waiting_room
@@ -13158,38 +15310,61 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSetting
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings",
+            usize::from(self.participants_to_place_in_waiting_room.is_some())
+                + usize::from(self.whitelisted_domains_for_waiting_room.is_some())
+                + usize::from(
+                    self.users_who_can_admit_participants_from_waiting_room.is_some(),
+                ),
+        )?;
+        fields
+            .optional(
+                "participants_to_place_in_waiting_room",
+                &self.participants_to_place_in_waiting_room,
+            )?;
+        fields
+            .optional(
+                "whitelisted_domains_for_waiting_room",
+                &self.whitelisted_domains_for_waiting_room,
+            )?;
+        fields
+            .optional(
+                "users_who_can_admit_participants_from_waiting_room",
+                &self.users_who_can_admit_participants_from_waiting_room,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
     /// The password's minimum length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one letter character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character. For example, !, @, and/or # characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
     /// Whether the password must include uppercase and lowercase characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_upper_and_lower_characters: Option<bool>,
     /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
     /// * 4 through 8 — The maximum consecutive characters length. The length is n minus 1, where n is the provided value. For example, if you provide the 4 value, there can only be a maximum of 3 consecutive characters in a password (for example, abc1x@8fdh).
     /// * 0 — Do not apply a consecutive character restriction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<
         AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharactersLength,
     >,
     /// Whether users will be informed when the provided password is weak.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
 }
 
@@ -13217,50 +15392,50 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordReq
         let mut weak_enhance_detection = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "length" => __runtime::field(&mut __map, &mut length, "length"),
                 "have_letter" => {
-                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")
                 }
                 "have_number" => {
-                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                    __runtime::field(&mut __map, &mut have_number, "have_number")
                 }
                 "have_special_character" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_special_character,
                         "have_special_character",
-                    )?
+                    )
                 }
                 "only_allow_numeric" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_allow_numeric,
                         "only_allow_numeric",
-                    )?
+                    )
                 }
                 "have_upper_and_lower_characters" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_upper_and_lower_characters,
                         "have_upper_and_lower_characters",
-                    )?
+                    )
                 }
                 "consecutive_characters_length" => {
                     __runtime::field(
                         &mut __map,
                         &mut consecutive_characters_length,
                         "consecutive_characters_length",
-                    )?
+                    )
                 }
                 "weak_enhance_detection" => {
                     __runtime::field(
                         &mut __map,
                         &mut weak_enhance_detection,
                         "weak_enhance_detection",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             length: length.unwrap_or_default(),
@@ -13274,6 +15449,40 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordReq
                 .unwrap_or_default(),
             weak_enhance_detection: weak_enhance_detection.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement",
+            usize::from(self.length.is_some()) + usize::from(self.have_letter.is_some())
+                + usize::from(self.have_number.is_some())
+                + usize::from(self.have_special_character.is_some())
+                + usize::from(self.only_allow_numeric.is_some())
+                + usize::from(self.have_upper_and_lower_characters.is_some())
+                + usize::from(self.consecutive_characters_length.is_some())
+                + usize::from(self.weak_enhance_detection.is_some()),
+        )?;
+        fields.optional("length", &self.length)?;
+        fields.optional("have_letter", &self.have_letter)?;
+        fields.optional("have_number", &self.have_number)?;
+        fields.optional("have_special_character", &self.have_special_character)?;
+        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        fields
+            .optional(
+                "have_upper_and_lower_characters",
+                &self.have_upper_and_lower_characters,
+            )?;
+        fields
+            .optional(
+                "consecutive_characters_length",
+                &self.consecutive_characters_length,
+            )?;
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+        fields.end()
     }
 }
 
@@ -13396,15 +15605,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityEncryptionType {
 /// Information about the **Chat Etiquette** Tool.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
     /// Whether to enable the **Chat Etiquette Tool**. This value defaults to false.
     ///
     ///  The **Chat Etiquette Tool** allows you to define specific keywords and text patterns in chat to prevent users from inadvertently sharing unwanted messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem,
@@ -13430,10 +15637,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool 
         let mut policies = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -13442,40 +15649,46 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool 
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool",
+            usize::from(self.enable.is_some()) + usize::from(self.policies.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("policies", &self.policies)?;
+        fields.end()
+    }
+}
+
 /// An item of the `policies` property of [`AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
     /// The policy ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The policy name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The policy's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The policy's trigger action:
     /// * 1 — Ask the user to confirm before they send the message.
     /// * 2 — Block the user's message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_action: Option<
         AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowPanelistsChatWith,
     >,
     /// A list of defined rule keywords.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// The regular expression to match to the content of chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regular_expression: Option<String>,
     /// The policy's current status:
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AccountSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
     /// Whether to lock the policy. When it is locked, users cannot update the policy. This value defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
 }
 
@@ -13503,26 +15716,26 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolP
         let mut is_locked = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
                 "trigger_action" => {
-                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")?
+                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")
                 }
-                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords")?,
+                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords"),
                 "regular_expression" => {
                     __runtime::field(
                         &mut __map,
                         &mut regular_expression,
                         "regular_expression",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -13537,15 +15750,40 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolP
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem",
+            usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.trigger_action.is_some())
+                + usize::from(self.keywords.is_some())
+                + usize::from(self.regular_expression.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.is_locked.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("description", &self.description)?;
+        fields.optional("trigger_action", &self.trigger_action)?;
+        fields.optional("keywords", &self.keywords)?;
+        fields.optional("regular_expression", &self.regular_expression)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("is_locked", &self.is_locked)?;
+        fields.end()
+    }
+}
+
 /// The `in_session` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsInSession {
     /// Whether to use custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-meetings-webinars):
     /// * true — Users can [select data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) to use for hosting real-time meeting traffic. The data center regions can be provided in the data_center_regions field.
     /// * false — Only use the default data center regions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// If the value of custom_data_center_regions is true, a comma-separated list of the following [data center regions](https://support.zoom.us/hc/en-us/articles/360059254691-Datacenter-abbreviation-list) to opt in to:
     /// * AU — Australia.
@@ -13561,33 +15799,24 @@ pub struct AccountSettingsUpdatedPayloadObjectSettingsInSession {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<
         Vec<AccountSettingsUpdatedPayloadDataCenterRegionsItem>,
     >,
     /// Whether to enable the [**Peer to Peer connection while only 2 people are in a meeting**](https://support.zoom.us/hc/en-us/articles/360061410851-Enabling-Peer-to-Peer-connection-for-2-people-in-a-meeting) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_connetion: Option<bool>,
     /// Whether to enable the **Listening ports range** setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p_ports: Option<bool>,
     /// When the p2p_ports value is true, the value is a semi-colon list of the peer to peer listening ports range, between 1 to 65535. This value defaults to an empty string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports_range: Option<String>,
     /// The DSCP audio marking value. This value defaults to 56.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_audio: Option<i64>,
     /// Whether to enable [differentiated services code point (DSCP)](https://en.wikipedia.org/wiki/Differentiated_services) marking.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_marking: Option<bool>,
     /// The DSCP video marking value. This value defaults to 40.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_video: Option<i64>,
     /// Whether to use the differentiated services code point classifiers ('dscp_video', 'dscp_audio') in the dual way (incoming and outgoing).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dscp_dual: Option<bool>,
     /// Allow host to split meeting participants into separate, smaller rooms.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subsession: Option<bool>,
 }
 
@@ -13621,37 +15850,37 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsInSession 
                         &mut __map,
                         &mut custom_data_center_regions,
                         "custom_data_center_regions",
-                    )?
+                    )
                 }
                 "data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut data_center_regions,
                         "data_center_regions",
-                    )?
+                    )
                 }
                 "p2p_connetion" => {
-                    __runtime::field(&mut __map, &mut p2p_connetion, "p2p_connetion")?
+                    __runtime::field(&mut __map, &mut p2p_connetion, "p2p_connetion")
                 }
-                "p2p_ports" => __runtime::field(&mut __map, &mut p2p_ports, "p2p_ports")?,
+                "p2p_ports" => __runtime::field(&mut __map, &mut p2p_ports, "p2p_ports"),
                 "ports_range" => {
-                    __runtime::field(&mut __map, &mut ports_range, "ports_range")?
+                    __runtime::field(&mut __map, &mut ports_range, "ports_range")
                 }
                 "dscp_audio" => {
-                    __runtime::field(&mut __map, &mut dscp_audio, "dscp_audio")?
+                    __runtime::field(&mut __map, &mut dscp_audio, "dscp_audio")
                 }
                 "dscp_marking" => {
-                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")?
+                    __runtime::field(&mut __map, &mut dscp_marking, "dscp_marking")
                 }
                 "dscp_video" => {
-                    __runtime::field(&mut __map, &mut dscp_video, "dscp_video")?
+                    __runtime::field(&mut __map, &mut dscp_video, "dscp_video")
                 }
-                "dscp_dual" => __runtime::field(&mut __map, &mut dscp_dual, "dscp_dual")?,
+                "dscp_dual" => __runtime::field(&mut __map, &mut dscp_dual, "dscp_dual"),
                 "subsession" => {
-                    __runtime::field(&mut __map, &mut subsession, "subsession")?
+                    __runtime::field(&mut __map, &mut subsession, "subsession")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             custom_data_center_regions: custom_data_center_regions.unwrap_or_default(),
@@ -13668,13 +15897,42 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsInSession 
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsInSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsInSession",
+            usize::from(self.custom_data_center_regions.is_some())
+                + usize::from(self.data_center_regions.is_some())
+                + usize::from(self.p2p_connetion.is_some())
+                + usize::from(self.p2p_ports.is_some())
+                + usize::from(self.ports_range.is_some())
+                + usize::from(self.dscp_audio.is_some())
+                + usize::from(self.dscp_marking.is_some())
+                + usize::from(self.dscp_video.is_some())
+                + usize::from(self.dscp_dual.is_some())
+                + usize::from(self.subsession.is_some()),
+        )?;
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+        fields.optional("data_center_regions", &self.data_center_regions)?;
+        fields.optional("p2p_connetion", &self.p2p_connetion)?;
+        fields.optional("p2p_ports", &self.p2p_ports)?;
+        fields.optional("ports_range", &self.ports_range)?;
+        fields.optional("dscp_audio", &self.dscp_audio)?;
+        fields.optional("dscp_marking", &self.dscp_marking)?;
+        fields.optional("dscp_video", &self.dscp_video)?;
+        fields.optional("dscp_dual", &self.dscp_dual)?;
+        fields.optional("subsession", &self.subsession)?;
+        fields.end()
+    }
+}
+
 /// The `session_security` property of [`AccountSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity {
     /// Approve or block users from specific regions or countries from joining this meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_or_denied_countries_or_regions: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions,
     >,
@@ -13701,10 +15959,10 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsSessionSec
                         &mut __map,
                         &mut approved_or_denied_countries_or_regions,
                         "approved_or_denied_countries_or_regions",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             approved_or_denied_countries_or_regions: approved_or_denied_countries_or_regions
@@ -13713,28 +15971,40 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsSessionSec
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity",
+            usize::from(self.approved_or_denied_countries_or_regions.is_some()),
+        )?;
+        fields
+            .optional(
+                "approved_or_denied_countries_or_regions",
+                &self.approved_or_denied_countries_or_regions,
+            )?;
+        fields.end()
+    }
+}
+
 /// Approve or block users from specific regions or countries from joining this meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions {
     /// List of countries/regions from where participants can join this meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_list: Option<Vec<String>>,
     /// List of countries/regions from where participants can not join this meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_list: Option<Vec<String>>,
     /// true: Setting enabled to either allow or block users from specific regions from joining your meetings.
     ///
     /// false: Setting disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Specify whether to allow users from specific regions to join this meeting; or block users from specific regions from joining this meeting.
     ///
     /// approve: Allow users from specific regions or countries to join this meeting. If this setting is selected, the approved regions or countries must be included in the approved_list.
     ///
     /// deny: Block users from specific regions or countries from joining this meeting. If this setting is selected, the approved regions or countries must be included in the denied_list
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegionsMethod,
     >,
@@ -13761,15 +16031,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCo
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "approved_list" => {
-                    __runtime::field(&mut __map, &mut approved_list, "approved_list")?
+                    __runtime::field(&mut __map, &mut approved_list, "approved_list")
                 }
                 "denied_list" => {
-                    __runtime::field(&mut __map, &mut denied_list, "denied_list")?
+                    __runtime::field(&mut __map, &mut denied_list, "denied_list")
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "method" => __runtime::field(&mut __map, &mut method, "method")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "method" => __runtime::field(&mut __map, &mut method, "method"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             approved_list: approved_list.unwrap_or_default(),
@@ -13777,6 +16047,24 @@ for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCo
             enable: enable.unwrap_or_default(),
             method: method.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCountriesOrRegions",
+            usize::from(self.approved_list.is_some())
+                + usize::from(self.denied_list.is_some())
+                + usize::from(self.enable.is_some()) + usize::from(self.method.is_some()),
+        )?;
+        fields.optional("approved_list", &self.approved_list)?;
+        fields.optional("denied_list", &self.denied_list)?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("method", &self.method)?;
+        fields.end()
     }
 }
 
@@ -13835,16 +16123,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCo
 /// Email and calendar related settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsMailCalendar {
     /// Allow the Zoom client to manage both emails and calendar events for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_calendar_management: Option<bool>,
     /// Allow the Zoom client to manage user emails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_management: Option<bool>,
     /// Allow users to select Zoom as their email service provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_email_provider: Option<bool>,
 }
 
@@ -13871,24 +16156,24 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsMailCalend
                         &mut __map,
                         &mut email_calendar_management,
                         "email_calendar_management",
-                    )?
+                    )
                 }
                 "email_management" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_management,
                         "email_management",
-                    )?
+                    )
                 }
                 "zoom_email_provider" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_email_provider,
                         "zoom_email_provider",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             email_calendar_management: email_calendar_management.unwrap_or_default(),
@@ -13898,16 +16183,30 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsMailCalend
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsMailCalendar {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsMailCalendar",
+            usize::from(self.email_calendar_management.is_some())
+                + usize::from(self.email_management.is_some())
+                + usize::from(self.zoom_email_provider.is_some()),
+        )?;
+        fields.optional("email_calendar_management", &self.email_calendar_management)?;
+        fields.optional("email_management", &self.email_management)?;
+        fields.optional("zoom_email_provider", &self.zoom_email_provider)?;
+        fields.end()
+    }
+}
+
 /// General settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting {
     /// Allow automatic direct sharing and connecting to Zoom Rooms using ultrasonic proximity signal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_zoom_room_proximity_connect: Option<bool>,
     /// Show "Zoom Room" feature in the Zoom Workplace app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_zoom_room_feature: Option<bool>,
 }
 
@@ -13933,17 +16232,17 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsGeneralSet
                         &mut __map,
                         &mut auto_zoom_room_proximity_connect,
                         "auto_zoom_room_proximity_connect",
-                    )?
+                    )
                 }
                 "show_zoom_room_feature" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_zoom_room_feature,
                         "show_zoom_room_feature",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             auto_zoom_room_proximity_connect: auto_zoom_room_proximity_connect
@@ -13953,14 +16252,30 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadObjectSettingsGeneralSet
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting",
+            usize::from(self.auto_zoom_room_proximity_connect.is_some())
+                + usize::from(self.show_zoom_room_feature.is_some()),
+        )?;
+        fields
+            .optional(
+                "auto_zoom_room_proximity_connect",
+                &self.auto_zoom_room_proximity_connect,
+            )?;
+        fields.optional("show_zoom_room_feature", &self.show_zoom_room_feature)?;
+        fields.end()
+    }
+}
+
 /// Information about the account's previous settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadOldObject {
     /// The updated account's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the updated account or sub account settings. This only returns modified settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<AccountSettingsUpdatedPayloadOldObjectSettings>>,
 }
 
@@ -13980,10 +16295,10 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadOldObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -13992,72 +16307,67 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadOldObject {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadOldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadOldObject",
+            usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// Information about the updated account or sub account settings. This only returns modified settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadOldObjectSettings {
     /// Information about the schedule meeting settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         AccountSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// Information about the Zoom Rooms settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_rooms: Option<AccountSettingsUpdatedPayloadObjectSettingsZoomRooms>,
     /// Information about the security settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<AccountSettingsUpdatedPayloadObjectSettingsSecurity>,
     /// Information about recording settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<AccountSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Information about TSP settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<AccountSettingsUpdatedPayloadObjectSettingsTsp>,
     /// Information about integration settings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<AccountSettingsUpdatedPayloadObjectSettingsIntegration>,
     /// Feature
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<AccountSettingsUpdatedPayloadObjectSettingsFeature>,
     /// The `other_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<AccountSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The account's audio conference settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         Box<AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing>,
     >,
     /// The account's chat settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<AccountSettingsUpdatedPayloadObjectSettingsChat>>,
     /// The `meeting_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The `in_session` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_session: Option<AccountSettingsUpdatedPayloadObjectSettingsInSession>,
     /// The `session_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_security: Option<
         AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity,
     >,
     /// Email and calendar related settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_calendar: Option<AccountSettingsUpdatedPayloadObjectSettingsMailCalendar>,
     /// General settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub general_setting: Option<
         AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting,
     >,
@@ -14100,69 +16410,65 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadOldObjectSettings {
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
                 "zoom_rooms" => {
-                    __runtime::field(&mut __map, &mut zoom_rooms, "zoom_rooms")?
+                    __runtime::field(&mut __map, &mut zoom_rooms, "zoom_rooms")
                 }
-                "security" => __runtime::field(&mut __map, &mut security, "security")?,
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
-                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
+                "security" => __runtime::field(&mut __map, &mut security, "security"),
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp"),
                 "integration" => {
-                    __runtime::field(&mut __map, &mut integration, "integration")?
+                    __runtime::field(&mut __map, &mut integration, "integration")
                 }
-                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature"),
                 "other_options" => {
-                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                    __runtime::field(&mut __map, &mut other_options, "other_options")
                 }
                 "audio_conferencing" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
                 "in_session" => {
-                    __runtime::field(&mut __map, &mut in_session, "in_session")?
+                    __runtime::field(&mut __map, &mut in_session, "in_session")
                 }
                 "session_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut session_security,
                         "session_security",
-                    )?
+                    )
                 }
                 "mail_calendar" => {
-                    __runtime::field(&mut __map, &mut mail_calendar, "mail_calendar")?
+                    __runtime::field(&mut __map, &mut mail_calendar, "mail_calendar")
                 }
                 "general_setting" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut general_setting,
-                        "general_setting",
-                    )?
+                    __runtime::field(&mut __map, &mut general_setting, "general_setting")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             schedule_meeting: schedule_meeting.unwrap_or_default(),
@@ -14187,34 +16493,73 @@ impl __runtime::Object for AccountSettingsUpdatedPayloadOldObjectSettings {
     }
 }
 
+impl serde::Serialize for AccountSettingsUpdatedPayloadOldObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadOldObjectSettings",
+            usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.zoom_rooms.is_some())
+                + usize::from(self.security.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.telephony.is_some()) + usize::from(self.tsp.is_some())
+                + usize::from(self.integration.is_some())
+                + usize::from(self.feature.is_some())
+                + usize::from(self.other_options.is_some())
+                + usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.meeting_security.is_some())
+                + usize::from(self.in_session.is_some())
+                + usize::from(self.session_security.is_some())
+                + usize::from(self.mail_calendar.is_some())
+                + usize::from(self.general_setting.is_some()),
+        )?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("zoom_rooms", &self.zoom_rooms)?;
+        fields.optional("security", &self.security)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("tsp", &self.tsp)?;
+        fields.optional("integration", &self.integration)?;
+        fields.optional("feature", &self.feature)?;
+        fields.optional("other_options", &self.other_options)?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.optional("in_session", &self.in_session)?;
+        fields.optional("session_security", &self.session_security)?;
+        fields.optional("mail_calendar", &self.mail_calendar)?;
+        fields.optional("general_setting", &self.general_setting)?;
+        fields.end()
+    }
+}
+
 /// The account's audio conference settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
     /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<
         AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall,
     >,
     /// The account's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall,
     >,
     /// The account's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone,
     >,
     /// Whether the account has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMEB7GK6XXPKHDBHYFF27) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// The account's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
     /// The account's [**Global Dial-in Countries/Regions**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068094#h_01F5KK9J31ZXNW10BRH86NHX4G) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<
         AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries,
     >,
@@ -14247,39 +16592,39 @@ for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
                         &mut __map,
                         &mut toll_free_and_fee_based_toll_call,
                         "toll_free_and_fee_based_toll_call",
-                    )?
+                    )
                 }
-                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call"),
                 "call_me_and_invite_by_phone" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_me_and_invite_by_phone,
                         "call_me_and_invite_by_phone",
-                    )?
+                    )
                 }
                 "personal_audio_conference" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_audio_conference,
                         "personal_audio_conference",
-                    )?
+                    )
                 }
                 "participant_phone_masking" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_phone_masking,
                         "participant_phone_masking",
-                    )?
+                    )
                 }
                 "global_dial_in_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut global_dial_in_countries,
                         "global_dial_in_countries",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
@@ -14293,17 +16638,42 @@ for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
     }
 }
 
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing",
+            usize::from(self.toll_free_and_fee_based_toll_call.is_some())
+                + usize::from(self.toll_call.is_some())
+                + usize::from(self.call_me_and_invite_by_phone.is_some())
+                + usize::from(self.personal_audio_conference.is_some())
+                + usize::from(self.participant_phone_masking.is_some())
+                + usize::from(self.global_dial_in_countries.is_some()),
+        )?;
+        fields
+            .optional(
+                "toll_free_and_fee_based_toll_call",
+                &self.toll_free_and_fee_based_toll_call,
+            )?;
+        fields.optional("toll_call", &self.toll_call)?;
+        fields
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
+        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
+        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+        fields.end()
+    }
+}
+
 /// The account's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
     /// Whether webinar attendees can dial in through the account's **Toll-free and Fee-based Toll Call** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_dial: Option<bool>,
     /// Whether the account has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The account's phone numbers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<
         Vec<
             AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCallNumbersItem,
@@ -14335,12 +16705,12 @@ for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFe
                         &mut __map,
                         &mut allow_webinar_attendees_dial,
                         "allow_webinar_attendees_dial",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_webinar_attendees_dial: allow_webinar_attendees_dial
@@ -14348,5 +16718,26 @@ for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFe
             enable: enable.unwrap_or_default(),
             numbers: numbers.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall",
+            usize::from(self.allow_webinar_attendees_dial.is_some())
+                + usize::from(self.enable.is_some())
+                + usize::from(self.numbers.is_some()),
+        )?;
+        fields
+            .optional(
+                "allow_webinar_attendees_dial",
+                &self.allow_webinar_attendees_dial,
+            )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("numbers", &self.numbers)?;
+        fields.end()
     }
 }

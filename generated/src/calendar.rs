@@ -707,7 +707,7 @@ where
 }
 
 /// The payload of the `calendar.event_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarEventDelete {
     /// The name of the event.
     pub event: String,
@@ -734,11 +734,11 @@ impl __runtime::Object for CalendarEventDelete {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -748,19 +748,30 @@ impl __runtime::Object for CalendarEventDelete {
     }
 }
 
+impl serde::Serialize for CalendarEventDelete {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarEventDelete",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CalendarEventDelete`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarEventPayload {
     /// The account ID of the user's calendar that has the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarEventPayloadObject>,
 }
 
@@ -782,12 +793,12 @@ impl __runtime::Object for CalendarEventPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -797,16 +808,29 @@ impl __runtime::Object for CalendarEventPayload {
     }
 }
 
+impl serde::Serialize for CalendarEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarEventPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information of the event.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarEventPayloadObject {
     /// The resource ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The event ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
 }
 
@@ -827,11 +851,11 @@ impl __runtime::Object for CalendarEventPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "resource_id" => {
-                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")
                 }
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             resource_id: resource_id.unwrap_or_default(),
@@ -840,8 +864,22 @@ impl __runtime::Object for CalendarEventPayloadObject {
     }
 }
 
+impl serde::Serialize for CalendarEventPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarEventPayloadObject",
+            usize::from(self.resource_id.is_some())
+                + usize::from(self.event_id.is_some()),
+        )?;
+        fields.optional("resource_id", &self.resource_id)?;
+        fields.optional("event_id", &self.event_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.acl_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarAclDelete {
     /// The name of the event.
     pub event: String,
@@ -868,11 +906,11 @@ impl __runtime::Object for CalendarAclDelete {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -882,19 +920,26 @@ impl __runtime::Object for CalendarAclDelete {
     }
 }
 
+impl serde::Serialize for CalendarAclDelete {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclDelete", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CalendarAclDelete`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarAclPayload {
     /// The account ID of the user's calendar that has the ACL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the ACL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarAclPayloadObject>,
 }
 
@@ -916,12 +961,12 @@ impl __runtime::Object for CalendarAclPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -931,16 +976,29 @@ impl __runtime::Object for CalendarAclPayload {
     }
 }
 
+impl serde::Serialize for CalendarAclPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarAclPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information of the ACL.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarAclPayloadObject {
     /// The resource ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The ACL ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acl_id: Option<String>,
 }
 
@@ -961,11 +1019,11 @@ impl __runtime::Object for CalendarAclPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "resource_id" => {
-                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")
                 }
-                "acl_id" => __runtime::field(&mut __map, &mut acl_id, "acl_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "acl_id" => __runtime::field(&mut __map, &mut acl_id, "acl_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             resource_id: resource_id.unwrap_or_default(),
@@ -974,8 +1032,21 @@ impl __runtime::Object for CalendarAclPayloadObject {
     }
 }
 
+impl serde::Serialize for CalendarAclPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarAclPayloadObject",
+            usize::from(self.resource_id.is_some()) + usize::from(self.acl_id.is_some()),
+        )?;
+        fields.optional("resource_id", &self.resource_id)?;
+        fields.optional("acl_id", &self.acl_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.acl_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarAclCreate {
     /// The name of the event.
     pub event: String,
@@ -1002,11 +1073,11 @@ impl __runtime::Object for CalendarAclCreate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1016,8 +1087,18 @@ impl __runtime::Object for CalendarAclCreate {
     }
 }
 
+impl serde::Serialize for CalendarAclCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclCreate", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.event_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarEventCreate {
     /// The name of the event.
     pub event: String,
@@ -1044,11 +1125,11 @@ impl __runtime::Object for CalendarEventCreate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1058,8 +1139,22 @@ impl __runtime::Object for CalendarEventCreate {
     }
 }
 
+impl serde::Serialize for CalendarEventCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarEventCreate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.setting_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarSettingCreate {
     /// The name of the event.
     pub event: String,
@@ -1086,11 +1181,11 @@ impl __runtime::Object for CalendarSettingCreate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1100,19 +1195,30 @@ impl __runtime::Object for CalendarSettingCreate {
     }
 }
 
+impl serde::Serialize for CalendarSettingCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarSettingCreate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CalendarSettingCreate`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarSettingPayload {
     /// The account ID of the user's calendar that has the setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarSettingPayloadObject>,
 }
 
@@ -1134,12 +1240,12 @@ impl __runtime::Object for CalendarSettingPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1149,16 +1255,29 @@ impl __runtime::Object for CalendarSettingPayload {
     }
 }
 
+impl serde::Serialize for CalendarSettingPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarSettingPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information of the event.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarSettingPayloadObject {
     /// The resource ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The setting ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub setting_id: Option<String>,
 }
 
@@ -1179,13 +1298,13 @@ impl __runtime::Object for CalendarSettingPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "resource_id" => {
-                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")
                 }
                 "setting_id" => {
-                    __runtime::field(&mut __map, &mut setting_id, "setting_id")?
+                    __runtime::field(&mut __map, &mut setting_id, "setting_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             resource_id: resource_id.unwrap_or_default(),
@@ -1194,8 +1313,22 @@ impl __runtime::Object for CalendarSettingPayloadObject {
     }
 }
 
+impl serde::Serialize for CalendarSettingPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarSettingPayloadObject",
+            usize::from(self.resource_id.is_some())
+                + usize::from(self.setting_id.is_some()),
+        )?;
+        fields.optional("resource_id", &self.resource_id)?;
+        fields.optional("setting_id", &self.setting_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.setting_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarSettingUpdate {
     /// The name of the event.
     pub event: String,
@@ -1222,11 +1355,11 @@ impl __runtime::Object for CalendarSettingUpdate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1236,8 +1369,22 @@ impl __runtime::Object for CalendarSettingUpdate {
     }
 }
 
+impl serde::Serialize for CalendarSettingUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarSettingUpdate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.calendarlist_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarCalendarlistUpdate {
     /// The name of the event.
     pub event: String,
@@ -1264,11 +1411,11 @@ impl __runtime::Object for CalendarCalendarlistUpdate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1278,19 +1425,30 @@ impl __runtime::Object for CalendarCalendarlistUpdate {
     }
 }
 
+impl serde::Serialize for CalendarCalendarlistUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarCalendarlistUpdate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CalendarCalendarlistUpdate`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarCalendarlistPayload {
     /// The account ID of a user's calendar where the user can add or remove other calendars for event viewing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// This field indicates who performed the action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The information of the calendar list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<CalendarCalendarlistPayloadObject>,
 }
 
@@ -1312,12 +1470,12 @@ impl __runtime::Object for CalendarCalendarlistPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1327,16 +1485,29 @@ impl __runtime::Object for CalendarCalendarlistPayload {
     }
 }
 
+impl serde::Serialize for CalendarCalendarlistPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarCalendarlistPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information of the calendar list.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarCalendarlistPayloadObject {
     /// The resource ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The calendar ID that the user subscribes to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscribed_calendar_id: Option<String>,
 }
 
@@ -1357,17 +1528,17 @@ impl __runtime::Object for CalendarCalendarlistPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "resource_id" => {
-                    __runtime::field(&mut __map, &mut resource_id, "resource_id")?
+                    __runtime::field(&mut __map, &mut resource_id, "resource_id")
                 }
                 "subscribed_calendar_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut subscribed_calendar_id,
                         "subscribed_calendar_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             resource_id: resource_id.unwrap_or_default(),
@@ -1376,8 +1547,22 @@ impl __runtime::Object for CalendarCalendarlistPayloadObject {
     }
 }
 
+impl serde::Serialize for CalendarCalendarlistPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarCalendarlistPayloadObject",
+            usize::from(self.resource_id.is_some())
+                + usize::from(self.subscribed_calendar_id.is_some()),
+        )?;
+        fields.optional("resource_id", &self.resource_id)?;
+        fields.optional("subscribed_calendar_id", &self.subscribed_calendar_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.acl_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarAclUpdate {
     /// The name of the event.
     pub event: String,
@@ -1404,11 +1589,11 @@ impl __runtime::Object for CalendarAclUpdate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1418,8 +1603,18 @@ impl __runtime::Object for CalendarAclUpdate {
     }
 }
 
+impl serde::Serialize for CalendarAclUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclUpdate", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.event_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarEventUpdate {
     /// The name of the event.
     pub event: String,
@@ -1446,11 +1641,11 @@ impl __runtime::Object for CalendarEventUpdate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1460,8 +1655,22 @@ impl __runtime::Object for CalendarEventUpdate {
     }
 }
 
+impl serde::Serialize for CalendarEventUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarEventUpdate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.calendarlist_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarCalendarlistCreate {
     /// The name of the event.
     pub event: String,
@@ -1488,11 +1697,11 @@ impl __runtime::Object for CalendarCalendarlistCreate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1502,8 +1711,22 @@ impl __runtime::Object for CalendarCalendarlistCreate {
     }
 }
 
+impl serde::Serialize for CalendarCalendarlistCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarCalendarlistCreate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `calendar.calendarlist_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalendarCalendarlistDelete {
     /// The name of the event.
     pub event: String,
@@ -1530,16 +1753,30 @@ impl __runtime::Object for CalendarCalendarlistDelete {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for CalendarCalendarlistDelete {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CalendarCalendarlistDelete",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }

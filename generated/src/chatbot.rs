@@ -427,7 +427,7 @@ where
 }
 
 /// The payload of the `team_chat.link_shared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatLinkShared {
     /// The name of the event.
     pub event: TeamChatLinkSharedEvent,
@@ -457,14 +457,14 @@ impl __runtime::Object for TeamChatLinkShared {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "response_url" => {
-                    __runtime::field(&mut __map, &mut response_url, "response_url")?
+                    __runtime::field(&mut __map, &mut response_url, "response_url")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -472,6 +472,17 @@ impl __runtime::Object for TeamChatLinkShared {
             response_url: __runtime::required::<A, _>(response_url, "response_url")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatLinkShared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatLinkShared", 4)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("response_url", &self.response_url)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -516,7 +527,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatLinkSharedEvent {
 }
 
 /// The `payload` property of [`TeamChatLinkShared`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatLinkSharedPayload {
     /// The account ID of the user who sent the app mention message.
     pub account_id: String,
@@ -553,29 +564,29 @@ impl __runtime::Object for TeamChatLinkSharedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -594,35 +605,45 @@ impl __runtime::Object for TeamChatLinkSharedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatLinkSharedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatLinkSharedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the app mention message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatLinkSharedPayloadObject {
     /// The message's ID. If the preview is provided in an unfurl for a posted message, rather than a link inside the message composer, we will simply ignore this property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// The type of message:
     /// * to_contact — The message was sent to a contact.
     /// * to_channel — The message was sent to a chat channel.
-    #[serde(rename = "type")]
     pub type_: TeamChatLinkSharedPayloadObjectType,
     /// The chat channel's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The chat channel's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The message contact's user ID. If the user ID does not belong to the same account as the current user, this field will be empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The message contact's member ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// The unique identification of this webook event, app can use this trigger_id to invoke openAPI
     pub trigger_id: String,
     /// The link content in message.
     pub link: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// The date and time at which the message was sent, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
@@ -656,40 +677,40 @@ impl __runtime::Object for TeamChatLinkSharedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
                 "trigger_id" => {
-                    __runtime::field(&mut __map, &mut trigger_id, "trigger_id")?
+                    __runtime::field(&mut __map, &mut trigger_id, "trigger_id")
                 }
-                "link" => __runtime::field(&mut __map, &mut link, "link")?,
+                "link" => __runtime::field(&mut __map, &mut link, "link"),
                 "reply_main_message_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut reply_main_message_id,
                         "reply_main_message_id",
-                    )?
+                    )
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             message_id: message_id.unwrap_or_default(),
@@ -704,6 +725,33 @@ impl __runtime::Object for TeamChatLinkSharedPayloadObject {
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
             timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatLinkSharedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatLinkSharedPayloadObject",
+            5 + usize::from(self.message_id.is_some())
+                + usize::from(self.channel_id.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.contact_id.is_some())
+                + usize::from(self.contact_member_id.is_some())
+                + usize::from(self.reply_main_message_id.is_some()),
+        )?;
+        fields.optional("message_id", &self.message_id)?;
+        fields.field("type", &self.type_)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.optional("channel_name", &self.channel_name)?;
+        fields.optional("contact_id", &self.contact_id)?;
+        fields.optional("contact_member_id", &self.contact_member_id)?;
+        fields.field("trigger_id", &self.trigger_id)?;
+        fields.field("link", &self.link)?;
+        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
     }
 }
 
@@ -754,18 +802,15 @@ impl<'de> serde::Deserialize<'de> for TeamChatLinkSharedPayloadObjectType {
 }
 
 /// The payload of the `interactive_message_fields_editable` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageFieldsEditable {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// Use this endpoint to send a one-time asynchronous response within 30 minutes of receiving the event.
     /// The response payload should follow the same structure as the [Send Chatbot Messages](https://developers.zoom.us/docs/api/chatbot/#tag/chatbot-messages/POST/im/chat/messages) API with required property **content** and optional properties *reply_to*, *visible_to_user* and *is_markdown_support*.
     /// Include the **callback_token** value from the event as **Bearer token in the Authorization header** of your HTTP POST request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Use the generated token value with the **callback_url** value to send a one-time asynchronous response. The token only lasts for 30 mins. Include the **callback_token** as a **Bearer token in the Authorization header** of your HTTP request.
     ///  Example:
@@ -775,10 +820,8 @@ pub struct InteractiveMessageFieldsEditable {
     ///   --header 'authorization: Bearer {callback_token}' \
     ///   --header 'content-type: application/json'\
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageFieldsEditablePayload>>,
 }
 
@@ -801,17 +844,17 @@ impl __runtime::Object for InteractiveMessageFieldsEditable {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "callback_url" => {
-                    __runtime::field(&mut __map, &mut callback_url, "callback_url")?
+                    __runtime::field(&mut __map, &mut callback_url, "callback_url")
                 }
                 "callback_token" => {
-                    __runtime::field(&mut __map, &mut callback_token, "callback_token")?
+                    __runtime::field(&mut __map, &mut callback_token, "callback_token")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -823,41 +866,49 @@ impl __runtime::Object for InteractiveMessageFieldsEditable {
     }
 }
 
+impl serde::Serialize for InteractiveMessageFieldsEditable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageFieldsEditable",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.callback_url.is_some())
+                + usize::from(self.callback_token.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("callback_url", &self.callback_url)?;
+        fields.optional("callback_token", &self.callback_token)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageFieldsEditable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageFieldsEditablePayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The channel in which the message was sent.
-    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The item that the user edits.
-    #[serde(rename = "fieldEditItem", skip_serializing_if = "Option::is_none")]
     pub field_edit_item: Option<InteractiveMessageFieldsEditablePayloadFieldEditItem>,
     /// The unique ID of the message.
-    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// The original message sent to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageFieldsEditablePayloadOriginal>,
     /// The unique credential of the Chatbot.
-    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// The time command message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<serde_json::Value>,
     /// The JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// The user who sends the command.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The JID of user who is sending the command.
-    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// The user's display name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -886,27 +937,23 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayload {
         let mut user_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "accountId" => {
-                    __runtime::field(&mut __map, &mut account_id, "accountId")?
-                }
+                "accountId" => __runtime::field(&mut __map, &mut account_id, "accountId"),
                 "channelName" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")
                 }
                 "fieldEditItem" => {
-                    __runtime::field(&mut __map, &mut field_edit_item, "fieldEditItem")?
+                    __runtime::field(&mut __map, &mut field_edit_item, "fieldEditItem")
                 }
-                "messageId" => {
-                    __runtime::field(&mut __map, &mut message_id, "messageId")?
-                }
-                "original" => __runtime::field(&mut __map, &mut original, "original")?,
-                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
-                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
-                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
-                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "messageId" => __runtime::field(&mut __map, &mut message_id, "messageId"),
+                "original" => __runtime::field(&mut __map, &mut original, "original"),
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid"),
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId"),
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid"),
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -924,17 +971,46 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayload {
     }
 }
 
+impl serde::Serialize for InteractiveMessageFieldsEditablePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageFieldsEditablePayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.field_edit_item.is_some())
+                + usize::from(self.message_id.is_some())
+                + usize::from(self.original.is_some())
+                + usize::from(self.robot_jid.is_some())
+                + usize::from(self.timestamp.is_some())
+                + usize::from(self.to_jid.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_jid.is_some())
+                + usize::from(self.user_name.is_some()),
+        )?;
+        fields.optional("accountId", &self.account_id)?;
+        fields.optional("channelName", &self.channel_name)?;
+        fields.optional("fieldEditItem", &self.field_edit_item)?;
+        fields.optional("messageId", &self.message_id)?;
+        fields.optional("original", &self.original)?;
+        fields.optional("robotJid", &self.robot_jid)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.optional("toJid", &self.to_jid)?;
+        fields.optional("userId", &self.user_id)?;
+        fields.optional("userJid", &self.user_jid)?;
+        fields.optional("userName", &self.user_name)?;
+        fields.end()
+    }
+}
+
 /// The item that the user edits.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageFieldsEditablePayloadFieldEditItem {
     /// The `currentValue` property.
-    #[serde(rename = "currentValue", skip_serializing_if = "Option::is_none")]
     pub current_value: Option<String>,
     /// The `key` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `newValue` property.
-    #[serde(rename = "newValue", skip_serializing_if = "Option::is_none")]
     pub new_value: Option<String>,
 }
 
@@ -957,12 +1033,12 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayloadFieldEditItem 
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "currentValue" => {
-                    __runtime::field(&mut __map, &mut current_value, "currentValue")?
+                    __runtime::field(&mut __map, &mut current_value, "currentValue")
                 }
-                "key" => __runtime::field(&mut __map, &mut key, "key")?,
-                "newValue" => __runtime::field(&mut __map, &mut new_value, "newValue")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "key" => __runtime::field(&mut __map, &mut key, "key"),
+                "newValue" => __runtime::field(&mut __map, &mut new_value, "newValue"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             current_value: current_value.unwrap_or_default(),
@@ -972,14 +1048,27 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayloadFieldEditItem 
     }
 }
 
+impl serde::Serialize for InteractiveMessageFieldsEditablePayloadFieldEditItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageFieldsEditablePayloadFieldEditItem",
+            usize::from(self.current_value.is_some()) + usize::from(self.key.is_some())
+                + usize::from(self.new_value.is_some()),
+        )?;
+        fields.optional("currentValue", &self.current_value)?;
+        fields.optional("key", &self.key)?;
+        fields.optional("newValue", &self.new_value)?;
+        fields.end()
+    }
+}
+
 /// The original message sent to the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginal {
     /// The `head` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageFieldsEditablePayloadOriginalBodyItem>>,
 }
 
@@ -999,10 +1088,10 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayloadOriginal {
         let mut body = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "head" => __runtime::field(&mut __map, &mut head, "head")?,
-                "body" => __runtime::field(&mut __map, &mut body, "body")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "head" => __runtime::field(&mut __map, &mut head, "head"),
+                "body" => __runtime::field(&mut __map, &mut body, "body"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             head: head.unwrap_or_default(),
@@ -1011,16 +1100,27 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayloadOriginal {
     }
 }
 
+impl serde::Serialize for InteractiveMessageFieldsEditablePayloadOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageFieldsEditablePayloadOriginal",
+            usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
+        )?;
+        fields.optional("head", &self.head)?;
+        fields.optional("body", &self.body)?;
+        fields.end()
+    }
+}
+
 /// The `head` property of [`InteractiveMessageFieldsEditablePayloadOriginal`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessagePayloadOriginalHead {
     /// The `sub_head` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_head: Option<InteractiveMessagePayloadOriginalHeadSubHead>,
     /// The `text` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -1040,10 +1140,10 @@ impl __runtime::Object for InteractiveMessagePayloadOriginalHead {
         let mut text = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "sub_head" => __runtime::field(&mut __map, &mut sub_head, "sub_head")?,
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "sub_head" => __runtime::field(&mut __map, &mut sub_head, "sub_head"),
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             sub_head: sub_head.unwrap_or_default(),
@@ -1052,13 +1152,25 @@ impl __runtime::Object for InteractiveMessagePayloadOriginalHead {
     }
 }
 
+impl serde::Serialize for InteractiveMessagePayloadOriginalHead {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessagePayloadOriginalHead",
+            usize::from(self.sub_head.is_some()) + usize::from(self.text.is_some()),
+        )?;
+        fields.optional("sub_head", &self.sub_head)?;
+        fields.optional("text", &self.text)?;
+        fields.end()
+    }
+}
+
 /// The `sub_head` property of [`InteractiveMessagePayloadOriginalHead`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessagePayloadOriginalHeadSubHead {
     /// The `text` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -1077,9 +1189,9 @@ impl __runtime::Object for InteractiveMessagePayloadOriginalHeadSubHead {
         let mut text = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             text: text.unwrap_or_default(),
@@ -1087,14 +1199,24 @@ impl __runtime::Object for InteractiveMessagePayloadOriginalHeadSubHead {
     }
 }
 
+impl serde::Serialize for InteractiveMessagePayloadOriginalHeadSubHead {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessagePayloadOriginalHeadSubHead",
+            usize::from(self.text.is_some()),
+        )?;
+        fields.optional("text", &self.text)?;
+        fields.end()
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageFieldsEditablePayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
     /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `items` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<
         Vec<InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem>,
     >,
@@ -1117,10 +1239,10 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayloadOriginalBodyIt
         let mut items = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "items" => __runtime::field(&mut __map, &mut items, "items")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "items" => __runtime::field(&mut __map, &mut items, "items"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: type_.unwrap_or_default(),
@@ -1129,17 +1251,27 @@ impl __runtime::Object for InteractiveMessageFieldsEditablePayloadOriginalBodyIt
     }
 }
 
+impl serde::Serialize for InteractiveMessageFieldsEditablePayloadOriginalBodyItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageFieldsEditablePayloadOriginalBodyItem",
+            usize::from(self.type_.is_some()) + usize::from(self.items.is_some()),
+        )?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("items", &self.items)?;
+        fields.end()
+    }
+}
+
 /// An item of the `items` property of [`InteractiveMessageFieldsEditablePayloadOriginalBodyItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
     /// The `editable` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<serde_json::Value>,
     /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The `key` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 
@@ -1162,11 +1294,11 @@ for InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
         let mut key = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "editable" => __runtime::field(&mut __map, &mut editable, "editable")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "key" => __runtime::field(&mut __map, &mut key, "key")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "editable" => __runtime::field(&mut __map, &mut editable, "editable"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "key" => __runtime::field(&mut __map, &mut key, "key"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             editable: editable.unwrap_or_default(),
@@ -1176,17 +1308,30 @@ for InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
     }
 }
 
+impl serde::Serialize
+for InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem",
+            usize::from(self.editable.is_some()) + usize::from(self.value.is_some())
+                + usize::from(self.key.is_some()),
+        )?;
+        fields.optional("editable", &self.editable)?;
+        fields.optional("value", &self.value)?;
+        fields.optional("key", &self.key)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `bot_notification` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BotNotification {
     /// Name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// Timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<BotNotificationPayload>>,
 }
 
@@ -1207,11 +1352,11 @@ impl __runtime::Object for BotNotification {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -1221,38 +1366,43 @@ impl __runtime::Object for BotNotification {
     }
 }
 
+impl serde::Serialize for BotNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "BotNotification",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`BotNotification`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BotNotificationPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Channel in which the message was sent.
-    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Slash command entered by the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd: Option<String>,
     /// Chatbot Name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Time command message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// User sending the command.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -1280,22 +1430,20 @@ impl __runtime::Object for BotNotificationPayload {
         let mut user_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "accountId" => {
-                    __runtime::field(&mut __map, &mut account_id, "accountId")?
-                }
+                "accountId" => __runtime::field(&mut __map, &mut account_id, "accountId"),
                 "channelName" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")
                 }
-                "cmd" => __runtime::field(&mut __map, &mut cmd, "cmd")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
-                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
-                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
-                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "cmd" => __runtime::field(&mut __map, &mut cmd, "cmd"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid"),
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId"),
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid"),
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1312,19 +1460,45 @@ impl __runtime::Object for BotNotificationPayload {
     }
 }
 
+impl serde::Serialize for BotNotificationPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "BotNotificationPayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.cmd.is_some()) + usize::from(self.name.is_some())
+                + usize::from(self.robot_jid.is_some())
+                + usize::from(self.timestamp.is_some())
+                + usize::from(self.to_jid.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_jid.is_some())
+                + usize::from(self.user_name.is_some()),
+        )?;
+        fields.optional("accountId", &self.account_id)?;
+        fields.optional("channelName", &self.channel_name)?;
+        fields.optional("cmd", &self.cmd)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("robotJid", &self.robot_jid)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.optional("toJid", &self.to_jid)?;
+        fields.optional("userId", &self.user_id)?;
+        fields.optional("userJid", &self.user_jid)?;
+        fields.optional("userName", &self.user_name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `interactive_message_actions` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageActions {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// Use this endpoint to send a one-time asynchronous response within 30 minutes of receiving the event.
     /// The response payload should follow the same structure as the [Send Chatbot Messages](https://developers.zoom.us/docs/api/chatbot/#tag/chatbot-messages/POST/im/chat/messages) API with required property **content** and optional properties *reply_to*, *visible_to_user* and *is_markdown_support*.
     /// Include the **callback_token** value from the event as **Bearer token in the Authorization header** of your HTTP POST request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Use the generated token value with the **callback_url** value to send a one-time asynchronous response. The token only lasts for 30 mins. Include the **callback_token** as a **Bearer token in the Authorization header** of your HTTP request.
     ///  Example:
@@ -1334,10 +1508,8 @@ pub struct InteractiveMessageActions {
     ///   --header 'authorization: Bearer {callback_token}' \
     ///   --header 'content-type: application/json'\
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageActionsPayload>>,
 }
 
@@ -1360,17 +1532,17 @@ impl __runtime::Object for InteractiveMessageActions {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "callback_url" => {
-                    __runtime::field(&mut __map, &mut callback_url, "callback_url")?
+                    __runtime::field(&mut __map, &mut callback_url, "callback_url")
                 }
                 "callback_token" => {
-                    __runtime::field(&mut __map, &mut callback_token, "callback_token")?
+                    __runtime::field(&mut __map, &mut callback_token, "callback_token")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -1382,41 +1554,49 @@ impl __runtime::Object for InteractiveMessageActions {
     }
 }
 
+impl serde::Serialize for InteractiveMessageActions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageActions",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.callback_url.is_some())
+                + usize::from(self.callback_token.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("callback_url", &self.callback_url)?;
+        fields.optional("callback_token", &self.callback_token)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageActions`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageActionsPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Action taken by the user.
-    #[serde(rename = "actionItem", skip_serializing_if = "Option::is_none")]
     pub action_item: Option<InteractiveMessageItem>,
     /// Channel in which the message was sent.
-    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Unique ID of the message.
-    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Original message sent to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageActionsPayloadOriginal>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Time command message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// User sending the command.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -1445,27 +1625,23 @@ impl __runtime::Object for InteractiveMessageActionsPayload {
         let mut user_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "accountId" => {
-                    __runtime::field(&mut __map, &mut account_id, "accountId")?
-                }
+                "accountId" => __runtime::field(&mut __map, &mut account_id, "accountId"),
                 "actionItem" => {
-                    __runtime::field(&mut __map, &mut action_item, "actionItem")?
+                    __runtime::field(&mut __map, &mut action_item, "actionItem")
                 }
                 "channelName" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")
                 }
-                "messageId" => {
-                    __runtime::field(&mut __map, &mut message_id, "messageId")?
-                }
-                "original" => __runtime::field(&mut __map, &mut original, "original")?,
-                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
-                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
-                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
-                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "messageId" => __runtime::field(&mut __map, &mut message_id, "messageId"),
+                "original" => __runtime::field(&mut __map, &mut original, "original"),
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid"),
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId"),
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid"),
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1483,16 +1659,46 @@ impl __runtime::Object for InteractiveMessageActionsPayload {
     }
 }
 
+impl serde::Serialize for InteractiveMessageActionsPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageActionsPayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.action_item.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.message_id.is_some())
+                + usize::from(self.original.is_some())
+                + usize::from(self.robot_jid.is_some())
+                + usize::from(self.timestamp.is_some())
+                + usize::from(self.to_jid.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_jid.is_some())
+                + usize::from(self.user_name.is_some()),
+        )?;
+        fields.optional("accountId", &self.account_id)?;
+        fields.optional("actionItem", &self.action_item)?;
+        fields.optional("channelName", &self.channel_name)?;
+        fields.optional("messageId", &self.message_id)?;
+        fields.optional("original", &self.original)?;
+        fields.optional("robotJid", &self.robot_jid)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.optional("toJid", &self.to_jid)?;
+        fields.optional("userId", &self.user_id)?;
+        fields.optional("userJid", &self.user_jid)?;
+        fields.optional("userName", &self.user_name)?;
+        fields.end()
+    }
+}
+
 /// Action taken by the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageItem {
     /// The `text` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -1512,10 +1718,10 @@ impl __runtime::Object for InteractiveMessageItem {
         let mut value = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             text: text.unwrap_or_default(),
@@ -1524,14 +1730,25 @@ impl __runtime::Object for InteractiveMessageItem {
     }
 }
 
+impl serde::Serialize for InteractiveMessageItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageItem",
+            usize::from(self.text.is_some()) + usize::from(self.value.is_some()),
+        )?;
+        fields.optional("text", &self.text)?;
+        fields.optional("value", &self.value)?;
+        fields.end()
+    }
+}
+
 /// Original message sent to the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageActionsPayloadOriginal {
     /// The `head` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageActionsPayloadOriginalBodyItem>>,
 }
 
@@ -1551,10 +1768,10 @@ impl __runtime::Object for InteractiveMessageActionsPayloadOriginal {
         let mut body = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "head" => __runtime::field(&mut __map, &mut head, "head")?,
-                "body" => __runtime::field(&mut __map, &mut body, "body")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "head" => __runtime::field(&mut __map, &mut head, "head"),
+                "body" => __runtime::field(&mut __map, &mut body, "body"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             head: head.unwrap_or_default(),
@@ -1563,14 +1780,25 @@ impl __runtime::Object for InteractiveMessageActionsPayloadOriginal {
     }
 }
 
+impl serde::Serialize for InteractiveMessageActionsPayloadOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageActionsPayloadOriginal",
+            usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
+        )?;
+        fields.optional("head", &self.head)?;
+        fields.optional("body", &self.body)?;
+        fields.end()
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageActionsPayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageActionsPayloadOriginalBodyItem {
     /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `items` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InteractiveMessageActionsPayloadOriginalBodyItemItemsItem>>,
 }
 
@@ -1590,10 +1818,10 @@ impl __runtime::Object for InteractiveMessageActionsPayloadOriginalBodyItem {
         let mut items = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "items" => __runtime::field(&mut __map, &mut items, "items")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "items" => __runtime::field(&mut __map, &mut items, "items"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: type_.unwrap_or_default(),
@@ -1602,17 +1830,27 @@ impl __runtime::Object for InteractiveMessageActionsPayloadOriginalBodyItem {
     }
 }
 
+impl serde::Serialize for InteractiveMessageActionsPayloadOriginalBodyItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageActionsPayloadOriginalBodyItem",
+            usize::from(self.type_.is_some()) + usize::from(self.items.is_some()),
+        )?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("items", &self.items)?;
+        fields.end()
+    }
+}
+
 /// An item of the `items` property of [`InteractiveMessageActionsPayloadOriginalBodyItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageActionsPayloadOriginalBodyItemItemsItem {
     /// The `style` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
     /// The `text` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -1634,11 +1872,11 @@ impl __runtime::Object for InteractiveMessageActionsPayloadOriginalBodyItemItems
         let mut value = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "style" => __runtime::field(&mut __map, &mut style, "style")?,
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "style" => __runtime::field(&mut __map, &mut style, "style"),
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             style: style.unwrap_or_default(),
@@ -1648,19 +1886,31 @@ impl __runtime::Object for InteractiveMessageActionsPayloadOriginalBodyItemItems
     }
 }
 
+impl serde::Serialize for InteractiveMessageActionsPayloadOriginalBodyItemItemsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageActionsPayloadOriginalBodyItemItemsItem",
+            usize::from(self.style.is_some()) + usize::from(self.text.is_some())
+                + usize::from(self.value.is_some()),
+        )?;
+        fields.optional("style", &self.style)?;
+        fields.optional("text", &self.text)?;
+        fields.optional("value", &self.value)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `interactive_message_editable` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageEditable {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp (in milliseconds since epcoch) at which the event occured. The value of this field is returned in long(int64) format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// Use this endpoint to send a one-time asynchronous response within 30 minutes of receiving the event.
     /// The response payload should follow the same structure as the [Send Chatbot Messages](https://developers.zoom.us/docs/api/chatbot/#tag/chatbot-messages/POST/im/chat/messages) API with required property **content** and optional properties *reply_to*, *visible_to_user* and *is_markdown_support*.
     /// Include the **callback_token** value from the event as **Bearer token in the Authorization header** of your HTTP POST request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Use the generated token value with the **callback_url** value to send a one-time asynchronous response. The token only lasts for 30 mins. Include the **callback_token** as a **Bearer token in the Authorization header** of your HTTP request.
     ///  Example:
@@ -1670,10 +1920,8 @@ pub struct InteractiveMessageEditable {
     ///   --header 'authorization: Bearer {callback_token}' \
     ///   --header 'content-type: application/json'\
     ///   --data-raw '{"content":{"head":{"text":"Response Header"},"body":\[{"type":"message","text":"This is an asynchronous chatbot response."}\]}}'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_token: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageEditablePayload>>,
 }
 
@@ -1696,17 +1944,17 @@ impl __runtime::Object for InteractiveMessageEditable {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "callback_url" => {
-                    __runtime::field(&mut __map, &mut callback_url, "callback_url")?
+                    __runtime::field(&mut __map, &mut callback_url, "callback_url")
                 }
                 "callback_token" => {
-                    __runtime::field(&mut __map, &mut callback_token, "callback_token")?
+                    __runtime::field(&mut __map, &mut callback_token, "callback_token")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -1718,41 +1966,49 @@ impl __runtime::Object for InteractiveMessageEditable {
     }
 }
 
+impl serde::Serialize for InteractiveMessageEditable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageEditable",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.callback_url.is_some())
+                + usize::from(self.callback_token.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("callback_url", &self.callback_url)?;
+        fields.optional("callback_token", &self.callback_token)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageEditable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageEditablePayload {
     /// The account ID of the user editing the message.
-    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The channel in which the message was edited.
-    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The object containing original and edited value.
-    #[serde(rename = "editItem", skip_serializing_if = "Option::is_none")]
     pub edit_item: Option<InteractiveMessageEditablePayloadEditItem>,
     /// The unique ID of the message.
-    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// The original message sent to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageEditablePayloadOriginal>,
     /// The unique credential of the Chatbot.
-    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// The time command message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// The JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// The user who sends the command.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The JID of user who is sending the command.
-    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// The user's display name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -1781,25 +2037,21 @@ impl __runtime::Object for InteractiveMessageEditablePayload {
         let mut user_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "accountId" => {
-                    __runtime::field(&mut __map, &mut account_id, "accountId")?
-                }
+                "accountId" => __runtime::field(&mut __map, &mut account_id, "accountId"),
                 "channelName" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")
                 }
-                "editItem" => __runtime::field(&mut __map, &mut edit_item, "editItem")?,
-                "messageId" => {
-                    __runtime::field(&mut __map, &mut message_id, "messageId")?
-                }
-                "original" => __runtime::field(&mut __map, &mut original, "original")?,
-                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
-                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
-                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
-                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "editItem" => __runtime::field(&mut __map, &mut edit_item, "editItem"),
+                "messageId" => __runtime::field(&mut __map, &mut message_id, "messageId"),
+                "original" => __runtime::field(&mut __map, &mut original, "original"),
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid"),
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId"),
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid"),
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1817,14 +2069,44 @@ impl __runtime::Object for InteractiveMessageEditablePayload {
     }
 }
 
+impl serde::Serialize for InteractiveMessageEditablePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageEditablePayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.edit_item.is_some())
+                + usize::from(self.message_id.is_some())
+                + usize::from(self.original.is_some())
+                + usize::from(self.robot_jid.is_some())
+                + usize::from(self.timestamp.is_some())
+                + usize::from(self.to_jid.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_jid.is_some())
+                + usize::from(self.user_name.is_some()),
+        )?;
+        fields.optional("accountId", &self.account_id)?;
+        fields.optional("channelName", &self.channel_name)?;
+        fields.optional("editItem", &self.edit_item)?;
+        fields.optional("messageId", &self.message_id)?;
+        fields.optional("original", &self.original)?;
+        fields.optional("robotJid", &self.robot_jid)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.optional("toJid", &self.to_jid)?;
+        fields.optional("userId", &self.user_id)?;
+        fields.optional("userJid", &self.user_jid)?;
+        fields.optional("userName", &self.user_name)?;
+        fields.end()
+    }
+}
+
 /// The object containing original and edited value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageEditablePayloadEditItem {
     /// The `origin` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
     /// The `target` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
 
@@ -1844,10 +2126,10 @@ impl __runtime::Object for InteractiveMessageEditablePayloadEditItem {
         let mut target = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "origin" => __runtime::field(&mut __map, &mut origin, "origin")?,
-                "target" => __runtime::field(&mut __map, &mut target, "target")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "origin" => __runtime::field(&mut __map, &mut origin, "origin"),
+                "target" => __runtime::field(&mut __map, &mut target, "target"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             origin: origin.unwrap_or_default(),
@@ -1856,14 +2138,25 @@ impl __runtime::Object for InteractiveMessageEditablePayloadEditItem {
     }
 }
 
+impl serde::Serialize for InteractiveMessageEditablePayloadEditItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageEditablePayloadEditItem",
+            usize::from(self.origin.is_some()) + usize::from(self.target.is_some()),
+        )?;
+        fields.optional("origin", &self.origin)?;
+        fields.optional("target", &self.target)?;
+        fields.end()
+    }
+}
+
 /// The original message sent to the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageEditablePayloadOriginal {
     /// The `head` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageEditablePayloadOriginalBodyItem>>,
 }
 
@@ -1883,10 +2176,10 @@ impl __runtime::Object for InteractiveMessageEditablePayloadOriginal {
         let mut body = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "head" => __runtime::field(&mut __map, &mut head, "head")?,
-                "body" => __runtime::field(&mut __map, &mut body, "body")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "head" => __runtime::field(&mut __map, &mut head, "head"),
+                "body" => __runtime::field(&mut __map, &mut body, "body"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             head: head.unwrap_or_default(),
@@ -1895,20 +2188,29 @@ impl __runtime::Object for InteractiveMessageEditablePayloadOriginal {
     }
 }
 
+impl serde::Serialize for InteractiveMessageEditablePayloadOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageEditablePayloadOriginal",
+            usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
+        )?;
+        fields.optional("head", &self.head)?;
+        fields.optional("body", &self.body)?;
+        fields.end()
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageEditablePayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItem {
     /// The ` ` property.
-    #[serde(rename = "", skip_serializing_if = "Option::is_none")]
     pub empty: Option<InteractiveMessageEditablePayloadOriginalBodyItemEmpty>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<serde_json::Value>,
 }
 
@@ -1930,12 +2232,12 @@ impl __runtime::Object for InteractiveMessageEditablePayloadOriginalBodyItem {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "" => __runtime::field(&mut __map, &mut empty, "")?,
-                "editable" => __runtime::field(&mut __map, &mut editable, "editable")?,
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "" => __runtime::field(&mut __map, &mut empty, ""),
+                "editable" => __runtime::field(&mut __map, &mut editable, "editable"),
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             empty: empty.unwrap_or_default(),
@@ -1946,17 +2248,30 @@ impl __runtime::Object for InteractiveMessageEditablePayloadOriginalBodyItem {
     }
 }
 
+impl serde::Serialize for InteractiveMessageEditablePayloadOriginalBodyItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageEditablePayloadOriginalBodyItem",
+            usize::from(self.empty.is_some()) + usize::from(self.editable.is_some())
+                + usize::from(self.text.is_some()) + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("", &self.empty)?;
+        fields.optional("editable", &self.editable)?;
+        fields.optional("text", &self.text)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The ` ` property of [`InteractiveMessageEditablePayloadOriginalBodyItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
     /// The `editable` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
     /// The `text` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -1978,11 +2293,11 @@ impl __runtime::Object for InteractiveMessageEditablePayloadOriginalBodyItemEmpt
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "editable" => __runtime::field(&mut __map, &mut editable, "editable")?,
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "editable" => __runtime::field(&mut __map, &mut editable, "editable"),
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             editable: editable.unwrap_or_default(),
@@ -1992,14 +2307,27 @@ impl __runtime::Object for InteractiveMessageEditablePayloadOriginalBodyItemEmpt
     }
 }
 
+impl serde::Serialize for InteractiveMessageEditablePayloadOriginalBodyItemEmpty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageEditablePayloadOriginalBodyItemEmpty",
+            usize::from(self.editable.is_some()) + usize::from(self.text.is_some())
+                + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("editable", &self.editable)?;
+        fields.optional("text", &self.text)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `bot_installed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BotInstalled {
     /// Name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<BotInstalledPayload>,
 }
 
@@ -2019,10 +2347,10 @@ impl __runtime::Object for BotInstalled {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -2031,26 +2359,33 @@ impl __runtime::Object for BotInstalled {
     }
 }
 
+impl serde::Serialize for BotInstalled {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "BotInstalled",
+            usize::from(self.event.is_some()) + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`BotInstalled`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BotInstalledPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Time command message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// User sending the command.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -2074,16 +2409,14 @@ impl __runtime::Object for BotInstalledPayload {
         let mut user_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "accountId" => {
-                    __runtime::field(&mut __map, &mut account_id, "accountId")?
-                }
-                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
-                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
-                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "accountId" => __runtime::field(&mut __map, &mut account_id, "accountId"),
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId"),
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid"),
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -2096,8 +2429,30 @@ impl __runtime::Object for BotInstalledPayload {
     }
 }
 
+impl serde::Serialize for BotInstalledPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "BotInstalledPayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.robot_jid.is_some())
+                + usize::from(self.timestamp.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_jid.is_some())
+                + usize::from(self.user_name.is_some()),
+        )?;
+        fields.optional("accountId", &self.account_id)?;
+        fields.optional("robotJid", &self.robot_jid)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.optional("userId", &self.user_id)?;
+        fields.optional("userJid", &self.user_jid)?;
+        fields.optional("userName", &self.user_name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.app_mention` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatAppMention {
     /// The name of the event.
     pub event: TeamChatAppMentionEvent,
@@ -2124,17 +2479,27 @@ impl __runtime::Object for TeamChatAppMention {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatAppMention {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatAppMention", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -2179,7 +2544,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatAppMentionEvent {
 }
 
 /// The `payload` property of [`TeamChatAppMention`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatAppMentionPayload {
     /// The account ID of the user who sent the app mention message. Will be empty when by_external_user is true
     pub account_id: String,
@@ -2216,29 +2581,29 @@ impl __runtime::Object for TeamChatAppMentionPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2257,37 +2622,46 @@ impl __runtime::Object for TeamChatAppMentionPayload {
     }
 }
 
+impl serde::Serialize for TeamChatAppMentionPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatAppMentionPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the app mention message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatAppMentionPayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The type of message:
     /// * to_channel — The message was sent to a chat channel.
-    #[serde(rename = "type")]
     pub type_: TeamChatAppMentionPayloadObjectType,
     /// The chat channel's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The chat channel's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// The sent message's content.
     pub message: String,
     /// The attachments file info in sent message's content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatAppMentionPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages)object. Use this object to include rich text info in sent message's content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatAppMentionPayloadObjectRichTextItem>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<serde_json::Value>,
 }
 
@@ -2316,29 +2690,29 @@ impl __runtime::Object for TeamChatAppMentionPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text"),
                 "reply_main_message_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut reply_main_message_id,
                         "reply_main_message_id",
-                    )?
+                    )
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             message_id: __runtime::required::<A, _>(message_id, "message_id")?,
@@ -2352,6 +2726,33 @@ impl __runtime::Object for TeamChatAppMentionPayloadObject {
             date_time: date_time.unwrap_or_default(),
             timestamp: timestamp.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for TeamChatAppMentionPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatAppMentionPayloadObject",
+            3 + usize::from(self.channel_id.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.files.is_some())
+                + usize::from(self.rich_text.is_some())
+                + usize::from(self.reply_main_message_id.is_some())
+                + usize::from(self.date_time.is_some())
+                + usize::from(self.timestamp.is_some()),
+        )?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("type", &self.type_)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.optional("channel_name", &self.channel_name)?;
+        fields.field("message", &self.message)?;
+        fields.optional("files", &self.files)?;
+        fields.optional("rich_text", &self.rich_text)?;
+        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        fields.optional("date_time", &self.date_time)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.end()
     }
 }
 
@@ -2397,10 +2798,9 @@ impl<'de> serde::Deserialize<'de> for TeamChatAppMentionPayloadObjectType {
 }
 
 /// An item of the `files` property of [`TeamChatAppMentionPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatAppMentionPayloadObjectFilesItem {
     /// The attachments file extension type
-    #[serde(rename = "OS_file_type")]
     pub os_file_type: String,
     /// The attachments file's universally unique identifier (UUID), in base64-encoded format.
     pub file_id: String,
@@ -2432,20 +2832,20 @@ impl __runtime::Object for TeamChatAppMentionPayloadObjectFilesItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "OS_file_type" => {
-                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")?
+                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")
                 }
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
                 "file_message_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_message_type,
                         "file_message_type",
-                    )?
+                    )
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
@@ -2457,6 +2857,22 @@ impl __runtime::Object for TeamChatAppMentionPayloadObjectFilesItem {
             file_name: __runtime::required::<A, _>(file_name, "file_name")?,
             file_size: __runtime::required::<A, _>(file_size, "file_size")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatAppMentionPayloadObjectFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatAppMentionPayloadObjectFilesItem",
+            5,
+        )?;
+        fields.field("OS_file_type", &self.os_file_type)?;
+        fields.field("file_id", &self.file_id)?;
+        fields.field("file_message_type", &self.file_message_type)?;
+        fields.field("file_name", &self.file_name)?;
+        fields.field("file_size", &self.file_size)?;
+        fields.end()
     }
 }
 
@@ -2522,7 +2938,7 @@ for TeamChatAppMentionPayloadObjectFilesItemFileMessageType {
 }
 
 /// An item of the `rich_text` property of [`TeamChatAppMentionPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatAppMentionPayloadObjectRichTextItem {
     /// The start position of the rich text in the message string.
     ///
@@ -2543,7 +2959,6 @@ pub struct TeamChatAppMentionPayloadObjectRichTextItem {
     /// 4.Paragraph value: h1 for Heading 1, h2 for Heading 2, or h3 for Heading 3.
     ///
     /// 5.AddLink value: must be a valid URL, with an http or https prefix. For example: <https://example.com>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format_attr: Option<String>,
 }
 
@@ -2566,19 +2981,19 @@ impl __runtime::Object for TeamChatAppMentionPayloadObjectRichTextItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "start_position" => {
-                    __runtime::field(&mut __map, &mut start_position, "start_position")?
+                    __runtime::field(&mut __map, &mut start_position, "start_position")
                 }
                 "end_position" => {
-                    __runtime::field(&mut __map, &mut end_position, "end_position")?
+                    __runtime::field(&mut __map, &mut end_position, "end_position")
                 }
                 "format_type" => {
-                    __runtime::field(&mut __map, &mut format_type, "format_type")?
+                    __runtime::field(&mut __map, &mut format_type, "format_type")
                 }
                 "format_attr" => {
-                    __runtime::field(&mut __map, &mut format_attr, "format_attr")?
+                    __runtime::field(&mut __map, &mut format_attr, "format_attr")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             start_position: __runtime::required::<
@@ -2589,6 +3004,21 @@ impl __runtime::Object for TeamChatAppMentionPayloadObjectRichTextItem {
             format_type: __runtime::required::<A, _>(format_type, "format_type")?,
             format_attr: format_attr.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for TeamChatAppMentionPayloadObjectRichTextItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatAppMentionPayloadObjectRichTextItem",
+            3 + usize::from(self.format_attr.is_some()),
+        )?;
+        fields.field("start_position", &self.start_position)?;
+        fields.field("end_position", &self.end_position)?;
+        fields.field("format_type", &self.format_type)?;
+        fields.optional("format_attr", &self.format_attr)?;
+        fields.end()
     }
 }
 
@@ -2682,16 +3112,13 @@ for TeamChatAppMentionPayloadObjectRichTextItemFormatType {
 }
 
 /// The payload of the `interactive_message_select` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageSelect {
     /// Name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<InteractiveMessageSelectPayload>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
 }
 
@@ -2712,11 +3139,11 @@ impl __runtime::Object for InteractiveMessageSelect {
         let mut event_ts = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -2726,41 +3153,45 @@ impl __runtime::Object for InteractiveMessageSelect {
     }
 }
 
+impl serde::Serialize for InteractiveMessageSelect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageSelect",
+            usize::from(self.event.is_some()) + usize::from(self.payload.is_some())
+                + usize::from(self.event_ts.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("payload", &self.payload)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`InteractiveMessageSelect`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageSelectPayload {
     /// The account ID of the user sending the command.
-    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Channel in which the message was sent.
-    #[serde(rename = "channelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Unique ID of the message.
-    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Original message sent to user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<InteractiveMessageSelectPayloadOriginal>,
     /// Unique credential of the Chatbot.
-    #[serde(rename = "robotJid", skip_serializing_if = "Option::is_none")]
     pub robot_jid: Option<String>,
     /// Value of item selected by the user.
-    #[serde(rename = "selectedItems", skip_serializing_if = "Option::is_none")]
     pub selected_items: Option<Vec<InteractiveMessageSelectPayloadSelectedItemsItem>>,
     /// Time command message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     /// JID of the channel or user the message was sent to.
-    #[serde(rename = "toJid", skip_serializing_if = "Option::is_none")]
     pub to_jid: Option<String>,
     /// User sending the command.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// JID of user who is sending the command.
-    #[serde(rename = "userJid", skip_serializing_if = "Option::is_none")]
     pub user_jid: Option<String>,
     /// User's display name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -2789,27 +3220,23 @@ impl __runtime::Object for InteractiveMessageSelectPayload {
         let mut user_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "accountId" => {
-                    __runtime::field(&mut __map, &mut account_id, "accountId")?
-                }
+                "accountId" => __runtime::field(&mut __map, &mut account_id, "accountId"),
                 "channelName" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channelName")?
+                    __runtime::field(&mut __map, &mut channel_name, "channelName")
                 }
-                "messageId" => {
-                    __runtime::field(&mut __map, &mut message_id, "messageId")?
-                }
-                "original" => __runtime::field(&mut __map, &mut original, "original")?,
-                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid")?,
+                "messageId" => __runtime::field(&mut __map, &mut message_id, "messageId"),
+                "original" => __runtime::field(&mut __map, &mut original, "original"),
+                "robotJid" => __runtime::field(&mut __map, &mut robot_jid, "robotJid"),
                 "selectedItems" => {
-                    __runtime::field(&mut __map, &mut selected_items, "selectedItems")?
+                    __runtime::field(&mut __map, &mut selected_items, "selectedItems")
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid")?,
-                "userId" => __runtime::field(&mut __map, &mut user_id, "userId")?,
-                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid")?,
-                "userName" => __runtime::field(&mut __map, &mut user_name, "userName")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "toJid" => __runtime::field(&mut __map, &mut to_jid, "toJid"),
+                "userId" => __runtime::field(&mut __map, &mut user_id, "userId"),
+                "userJid" => __runtime::field(&mut __map, &mut user_jid, "userJid"),
+                "userName" => __runtime::field(&mut __map, &mut user_name, "userName"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -2827,14 +3254,44 @@ impl __runtime::Object for InteractiveMessageSelectPayload {
     }
 }
 
+impl serde::Serialize for InteractiveMessageSelectPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageSelectPayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.channel_name.is_some())
+                + usize::from(self.message_id.is_some())
+                + usize::from(self.original.is_some())
+                + usize::from(self.robot_jid.is_some())
+                + usize::from(self.selected_items.is_some())
+                + usize::from(self.timestamp.is_some())
+                + usize::from(self.to_jid.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_jid.is_some())
+                + usize::from(self.user_name.is_some()),
+        )?;
+        fields.optional("accountId", &self.account_id)?;
+        fields.optional("channelName", &self.channel_name)?;
+        fields.optional("messageId", &self.message_id)?;
+        fields.optional("original", &self.original)?;
+        fields.optional("robotJid", &self.robot_jid)?;
+        fields.optional("selectedItems", &self.selected_items)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.optional("toJid", &self.to_jid)?;
+        fields.optional("userId", &self.user_id)?;
+        fields.optional("userJid", &self.user_jid)?;
+        fields.optional("userName", &self.user_name)?;
+        fields.end()
+    }
+}
+
 /// Original message sent to user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageSelectPayloadOriginal {
     /// The `head` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<InteractiveMessagePayloadOriginalHead>,
     /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<InteractiveMessageSelectPayloadOriginalBodyItem>>,
 }
 
@@ -2854,10 +3311,10 @@ impl __runtime::Object for InteractiveMessageSelectPayloadOriginal {
         let mut body = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "head" => __runtime::field(&mut __map, &mut head, "head")?,
-                "body" => __runtime::field(&mut __map, &mut body, "body")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "head" => __runtime::field(&mut __map, &mut head, "head"),
+                "body" => __runtime::field(&mut __map, &mut body, "body"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             head: head.unwrap_or_default(),
@@ -2866,17 +3323,27 @@ impl __runtime::Object for InteractiveMessageSelectPayloadOriginal {
     }
 }
 
+impl serde::Serialize for InteractiveMessageSelectPayloadOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageSelectPayloadOriginal",
+            usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
+        )?;
+        fields.optional("head", &self.head)?;
+        fields.optional("body", &self.body)?;
+        fields.end()
+    }
+}
+
 /// An item of the `body` property of [`InteractiveMessageSelectPayloadOriginal`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageSelectPayloadOriginalBodyItem {
     /// The `select_items` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub select_items: Option<Vec<InteractiveMessageItem>>,
     /// The `text` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -2898,12 +3365,12 @@ impl __runtime::Object for InteractiveMessageSelectPayloadOriginalBodyItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "select_items" => {
-                    __runtime::field(&mut __map, &mut select_items, "select_items")?
+                    __runtime::field(&mut __map, &mut select_items, "select_items")
                 }
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             select_items: select_items.unwrap_or_default(),
@@ -2913,11 +3380,25 @@ impl __runtime::Object for InteractiveMessageSelectPayloadOriginalBodyItem {
     }
 }
 
+impl serde::Serialize for InteractiveMessageSelectPayloadOriginalBodyItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageSelectPayloadOriginalBodyItem",
+            usize::from(self.select_items.is_some()) + usize::from(self.text.is_some())
+                + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("select_items", &self.select_items)?;
+        fields.optional("text", &self.text)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// An item of the `selectedItems` property of [`InteractiveMessageSelectPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InteractiveMessageSelectPayloadSelectedItemsItem {
     /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -2936,12 +3417,24 @@ impl __runtime::Object for InteractiveMessageSelectPayloadSelectedItemsItem {
         let mut value = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             value: value.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for InteractiveMessageSelectPayloadSelectedItemsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "InteractiveMessageSelectPayloadSelectedItemsItem",
+            usize::from(self.value.is_some()),
+        )?;
+        fields.optional("value", &self.value)?;
+        fields.end()
     }
 }

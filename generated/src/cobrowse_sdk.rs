@@ -325,7 +325,7 @@ where
 }
 
 /// The payload of the `cobrowse.session_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionStarted {
     /// The name of the event.
     pub event: CobrowseSessionStartedEvent,
@@ -352,17 +352,31 @@ impl __runtime::Object for CobrowseSessionStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -407,7 +421,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionStartedEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionStartedPayload {
     /// The account ID.
     pub account_id: String,
@@ -432,11 +446,11 @@ impl __runtime::Object for CobrowseSessionStartedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -445,22 +459,31 @@ impl __runtime::Object for CobrowseSessionStartedPayload {
     }
 }
 
+impl serde::Serialize for CobrowseSessionStartedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionStartedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The session's information
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionStartedPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
     /// The URL the session started from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_url: Option<String>,
     /// The ID of the user who started the session. This is a unique ID assigned to the user joining a session and is valid for only that session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The session's start time.
     pub start_time: String,
@@ -487,17 +510,17 @@ impl __runtime::Object for CobrowseSessionStartedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
-                "start_url" => __runtime::field(&mut __map, &mut start_url, "start_url")?,
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "start_url" => __runtime::field(&mut __map, &mut start_url, "start_url"),
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -507,6 +530,26 @@ impl __runtime::Object for CobrowseSessionStartedPayloadObject {
             role_type: role_type.unwrap_or_default(),
             start_time: __runtime::required::<A, _>(start_time, "start_time")?,
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionStartedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionStartedPayloadObject",
+            2 + usize::from(self.start_url.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_name.is_some())
+                + usize::from(self.role_type.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.optional("start_url", &self.start_url)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("user_name", &self.user_name)?;
+        fields.optional("role_type", &self.role_type)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.end()
     }
 }
 
@@ -557,7 +600,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionPayloadObjectRoleType {
 }
 
 /// The payload of the `cobrowse.session_user_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionUserLeft {
     /// The name of the event.
     pub event: CobrowseSessionUserLeftEvent,
@@ -584,17 +627,31 @@ impl __runtime::Object for CobrowseSessionUserLeft {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionUserLeft {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionUserLeft",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -639,7 +696,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeftEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionUserLeft`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionUserLeftPayload {
     /// The account ID.
     pub account_id: String,
@@ -664,11 +721,11 @@ impl __runtime::Object for CobrowseSessionUserLeftPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -677,8 +734,21 @@ impl __runtime::Object for CobrowseSessionUserLeftPayload {
     }
 }
 
+impl serde::Serialize for CobrowseSessionUserLeftPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionUserLeftPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The session's information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionUserLeftPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
@@ -687,15 +757,12 @@ pub struct CobrowseSessionUserLeftPayloadObject {
     /// The user's ID. This is a unique ID assigned to the user joining a session and is valid for only that session.
     pub user_id: String,
     /// The user's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The time when the user left the session.
     pub leave_time: String,
     /// The reason why the user left the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub leave_reason: Option<CobrowseSessionUserLeftPayloadObjectLeaveReason>,
 }
 
@@ -721,26 +788,26 @@ impl __runtime::Object for CobrowseSessionUserLeftPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "user_connection_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut user_connection_id,
                         "user_connection_id",
-                    )?
+                    )
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type"),
                 "leave_time" => {
-                    __runtime::field(&mut __map, &mut leave_time, "leave_time")?
+                    __runtime::field(&mut __map, &mut leave_time, "leave_time")
                 }
                 "leave_reason" => {
-                    __runtime::field(&mut __map, &mut leave_reason, "leave_reason")?
+                    __runtime::field(&mut __map, &mut leave_reason, "leave_reason")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -754,6 +821,26 @@ impl __runtime::Object for CobrowseSessionUserLeftPayloadObject {
             leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
             leave_reason: leave_reason.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionUserLeftPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionUserLeftPayloadObject",
+            4 + usize::from(self.user_name.is_some())
+                + usize::from(self.role_type.is_some())
+                + usize::from(self.leave_reason.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("user_connection_id", &self.user_connection_id)?;
+        fields.field("user_id", &self.user_id)?;
+        fields.optional("user_name", &self.user_name)?;
+        fields.optional("role_type", &self.role_type)?;
+        fields.field("leave_time", &self.leave_time)?;
+        fields.optional("leave_reason", &self.leave_reason)?;
+        fields.end()
     }
 }
 
@@ -816,7 +903,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionUserLeftPayloadObjectLeaveR
 }
 
 /// The payload of the `cobrowse.session_user_joined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionUserJoined {
     /// The name of the event.
     pub event: CobrowseSessionUserJoinedEvent,
@@ -843,17 +930,31 @@ impl __runtime::Object for CobrowseSessionUserJoined {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionUserJoined {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionUserJoined",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -898,7 +999,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionUserJoinedEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionUserJoined`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionUserJoinedPayload {
     /// The account ID.
     pub account_id: String,
@@ -923,11 +1024,11 @@ impl __runtime::Object for CobrowseSessionUserJoinedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -936,8 +1037,21 @@ impl __runtime::Object for CobrowseSessionUserJoinedPayload {
     }
 }
 
+impl serde::Serialize for CobrowseSessionUserJoinedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionUserJoinedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The session's information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionUserJoinedPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
@@ -946,10 +1060,8 @@ pub struct CobrowseSessionUserJoinedPayloadObject {
     /// The user's ID. This is a unique ID assigned to the user joining a session and is valid for only that session.
     pub user_id: String,
     /// The user's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The time when the user joined the session.
     pub join_time: String,
@@ -976,21 +1088,21 @@ impl __runtime::Object for CobrowseSessionUserJoinedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "user_connection_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut user_connection_id,
                         "user_connection_id",
-                    )?
+                    )
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
-                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type"),
+                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -1006,8 +1118,26 @@ impl __runtime::Object for CobrowseSessionUserJoinedPayloadObject {
     }
 }
 
+impl serde::Serialize for CobrowseSessionUserJoinedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionUserJoinedPayloadObject",
+            4 + usize::from(self.user_name.is_some())
+                + usize::from(self.role_type.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("user_connection_id", &self.user_connection_id)?;
+        fields.field("user_id", &self.user_id)?;
+        fields.optional("user_name", &self.user_name)?;
+        fields.optional("role_type", &self.role_type)?;
+        fields.field("join_time", &self.join_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `cobrowse.session_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionEnded {
     /// The name of the event.
     pub event: CobrowseSessionEndedEvent,
@@ -1034,17 +1164,31 @@ impl __runtime::Object for CobrowseSessionEnded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionEnded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionEnded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -1089,7 +1233,7 @@ impl<'de> serde::Deserialize<'de> for CobrowseSessionEndedEvent {
 }
 
 /// The `payload` property of [`CobrowseSessionEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionEndedPayload {
     /// The account ID.
     pub account_id: String,
@@ -1114,11 +1258,11 @@ impl __runtime::Object for CobrowseSessionEndedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1127,30 +1271,37 @@ impl __runtime::Object for CobrowseSessionEndedPayload {
     }
 }
 
+impl serde::Serialize for CobrowseSessionEndedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionEndedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The session's information
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CobrowseSessionEndedPayloadObject {
     /// The Cobrowse session's ID.
     pub session_id: String,
     /// The Cobrowse session's pin code that can be used to join the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_pin: Option<String>,
     /// The ID of the user who ended the session. This is a unique ID assigned to the user joining a session and is valid for only that session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The joining user's role type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_type: Option<CobrowseSessionPayloadObjectRoleType>,
     /// The Cobrowse session's start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The Cobrowse session's end time.
     pub end_time: String,
     /// The reason why the user left the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<CobrowseSessionEndedPayloadObjectEndReason>,
 }
 
@@ -1177,23 +1328,23 @@ impl __runtime::Object for CobrowseSessionEndedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_pin" => {
-                    __runtime::field(&mut __map, &mut session_pin, "session_pin")?
+                    __runtime::field(&mut __map, &mut session_pin, "session_pin")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "role_type" => __runtime::field(&mut __map, &mut role_type, "role_type"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
                 "end_reason" => {
-                    __runtime::field(&mut __map, &mut end_reason, "end_reason")?
+                    __runtime::field(&mut __map, &mut end_reason, "end_reason")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -1205,6 +1356,30 @@ impl __runtime::Object for CobrowseSessionEndedPayloadObject {
             end_time: __runtime::required::<A, _>(end_time, "end_time")?,
             end_reason: end_reason.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for CobrowseSessionEndedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CobrowseSessionEndedPayloadObject",
+            2 + usize::from(self.session_pin.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_name.is_some())
+                + usize::from(self.role_type.is_some())
+                + usize::from(self.start_time.is_some())
+                + usize::from(self.end_reason.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.optional("session_pin", &self.session_pin)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("user_name", &self.user_name)?;
+        fields.optional("role_type", &self.role_type)?;
+        fields.optional("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.optional("end_reason", &self.end_reason)?;
+        fields.end()
     }
 }
 

@@ -376,19 +376,15 @@ where
 }
 
 /// The payload of the `commerce.account_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceAccountStatusChanged {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceAccountStatusChangedPayload>,
 }
 
@@ -410,12 +406,12 @@ impl __runtime::Object for CommerceAccountStatusChanged {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -426,14 +422,29 @@ impl __runtime::Object for CommerceAccountStatusChanged {
     }
 }
 
+impl serde::Serialize for CommerceAccountStatusChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceAccountStatusChanged",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.event_id.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("event_id", &self.event_id)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CommerceAccountStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceAccountStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The account details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<CommerceAccountStatusChangedPayloadAccount>,
 }
 
@@ -454,11 +465,11 @@ impl __runtime::Object for CommerceAccountStatusChangedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "account" => __runtime::field(&mut __map, &mut account, "account")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "account" => __runtime::field(&mut __map, &mut account, "account"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -467,17 +478,27 @@ impl __runtime::Object for CommerceAccountStatusChangedPayload {
     }
 }
 
+impl serde::Serialize for CommerceAccountStatusChangedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceAccountStatusChangedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.account.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("account", &self.account)?;
+        fields.end()
+    }
+}
+
 /// The account details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceAccountStatusChangedPayloadAccount {
     /// The unique ID for the account in the Zoom CRM system.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub crm_account_number: Option<String>,
     /// The unique reference ID for this account if created through the Zoom Commerce API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_reference_id: Option<String>,
     /// The account's latest status: success, partial success, submitted, in review, or failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceAccountStatusChangedPayloadAccountStatus>,
 }
 
@@ -503,24 +524,40 @@ impl __runtime::Object for CommerceAccountStatusChangedPayloadAccount {
                         &mut __map,
                         &mut crm_account_number,
                         "crm_account_number",
-                    )?
+                    )
                 }
                 "create_reference_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_reference_id,
                         "create_reference_id",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             crm_account_number: crm_account_number.unwrap_or_default(),
             create_reference_id: create_reference_id.unwrap_or_default(),
             status: status.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for CommerceAccountStatusChangedPayloadAccount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceAccountStatusChangedPayloadAccount",
+            usize::from(self.crm_account_number.is_some())
+                + usize::from(self.create_reference_id.is_some())
+                + usize::from(self.status.is_some()),
+        )?;
+        fields.optional("crm_account_number", &self.crm_account_number)?;
+        fields.optional("create_reference_id", &self.create_reference_id)?;
+        fields.optional("status", &self.status)?;
+        fields.end()
     }
 }
 
@@ -581,19 +618,15 @@ impl<'de> serde::Deserialize<'de> for CommerceAccountStatusChangedPayloadAccount
 }
 
 /// The payload of the `commerce.quote_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceQuoteStatusChanged {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceQuoteStatusChangedPayload>,
 }
 
@@ -615,12 +648,12 @@ impl __runtime::Object for CommerceQuoteStatusChanged {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -631,14 +664,29 @@ impl __runtime::Object for CommerceQuoteStatusChanged {
     }
 }
 
+impl serde::Serialize for CommerceQuoteStatusChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceQuoteStatusChanged",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.event_id.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("event_id", &self.event_id)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CommerceQuoteStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceQuoteStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The quote details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quote: Option<CommerceQuoteStatusChangedPayloadQuote>,
 }
 
@@ -659,11 +707,11 @@ impl __runtime::Object for CommerceQuoteStatusChangedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "quote" => __runtime::field(&mut __map, &mut quote, "quote")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "quote" => __runtime::field(&mut __map, &mut quote, "quote"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -672,14 +720,25 @@ impl __runtime::Object for CommerceQuoteStatusChangedPayload {
     }
 }
 
+impl serde::Serialize for CommerceQuoteStatusChangedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceQuoteStatusChangedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.quote.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("quote", &self.quote)?;
+        fields.end()
+    }
+}
+
 /// The quote details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceQuoteStatusChangedPayloadQuote {
     /// Reference ID for a quote.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quote_reference_id: Option<String>,
     /// The status of the quote.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceQuoteStatusChangedPayloadQuoteStatus>,
 }
 
@@ -704,16 +763,30 @@ impl __runtime::Object for CommerceQuoteStatusChangedPayloadQuote {
                         &mut __map,
                         &mut quote_reference_id,
                         "quote_reference_id",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             quote_reference_id: quote_reference_id.unwrap_or_default(),
             status: status.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for CommerceQuoteStatusChangedPayloadQuote {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceQuoteStatusChangedPayloadQuote",
+            usize::from(self.quote_reference_id.is_some())
+                + usize::from(self.status.is_some()),
+        )?;
+        fields.optional("quote_reference_id", &self.quote_reference_id)?;
+        fields.optional("status", &self.status)?;
+        fields.end()
     }
 }
 
@@ -794,19 +867,15 @@ impl<'de> serde::Deserialize<'de> for CommerceQuoteStatusChangedPayloadQuoteStat
 }
 
 /// The payload of the `commerce.deal_registration_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceDealRegistrationStatusChanged {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceDealRegistrationStatusChangedPayload>,
 }
 
@@ -828,12 +897,12 @@ impl __runtime::Object for CommerceDealRegistrationStatusChanged {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -844,14 +913,29 @@ impl __runtime::Object for CommerceDealRegistrationStatusChanged {
     }
 }
 
+impl serde::Serialize for CommerceDealRegistrationStatusChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceDealRegistrationStatusChanged",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.event_id.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("event_id", &self.event_id)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CommerceDealRegistrationStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceDealRegistrationStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The deal registration details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deal_registration: Option<
         CommerceDealRegistrationStatusChangedPayloadDealRegistration,
     >,
@@ -874,17 +958,17 @@ impl __runtime::Object for CommerceDealRegistrationStatusChangedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "deal_registration" => {
                     __runtime::field(
                         &mut __map,
                         &mut deal_registration,
                         "deal_registration",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -893,17 +977,28 @@ impl __runtime::Object for CommerceDealRegistrationStatusChangedPayload {
     }
 }
 
+impl serde::Serialize for CommerceDealRegistrationStatusChangedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceDealRegistrationStatusChangedPayload",
+            usize::from(self.account_id.is_some())
+                + usize::from(self.deal_registration.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("deal_registration", &self.deal_registration)?;
+        fields.end()
+    }
+}
+
 /// The deal registration details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceDealRegistrationStatusChangedPayloadDealRegistration {
     /// The deal registration number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deal_reg_number: Option<String>,
     /// The unique reference ID for this deal registration if created using the Deal Registration API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_reference_id: Option<String>,
     /// The deal registration's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<
         CommerceDealRegistrationStatusChangedPayloadDealRegistrationStatus,
     >,
@@ -928,28 +1023,40 @@ impl __runtime::Object for CommerceDealRegistrationStatusChangedPayloadDealRegis
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "deal_reg_number" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut deal_reg_number,
-                        "deal_reg_number",
-                    )?
+                    __runtime::field(&mut __map, &mut deal_reg_number, "deal_reg_number")
                 }
                 "create_reference_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_reference_id,
                         "create_reference_id",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             deal_reg_number: deal_reg_number.unwrap_or_default(),
             create_reference_id: create_reference_id.unwrap_or_default(),
             status: status.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for CommerceDealRegistrationStatusChangedPayloadDealRegistration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceDealRegistrationStatusChangedPayloadDealRegistration",
+            usize::from(self.deal_reg_number.is_some())
+                + usize::from(self.create_reference_id.is_some())
+                + usize::from(self.status.is_some()),
+        )?;
+        fields.optional("deal_reg_number", &self.deal_reg_number)?;
+        fields.optional("create_reference_id", &self.create_reference_id)?;
+        fields.optional("status", &self.status)?;
+        fields.end()
     }
 }
 
@@ -1044,19 +1151,15 @@ for CommerceDealRegistrationStatusChangedPayloadDealRegistrationStatus {
 }
 
 /// The payload of the `commerce.order_status_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceOrderStatusChanged {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<i64>,
     /// A unique identifier for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommerceOrderStatusChangedPayload>,
 }
 
@@ -1078,12 +1181,12 @@ impl __runtime::Object for CommerceOrderStatusChanged {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -1094,14 +1197,29 @@ impl __runtime::Object for CommerceOrderStatusChanged {
     }
 }
 
+impl serde::Serialize for CommerceOrderStatusChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceOrderStatusChanged",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.event_id.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("event_id", &self.event_id)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`CommerceOrderStatusChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceOrderStatusChangedPayload {
     /// The ID of the account that triggered the webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The order details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<CommerceOrderStatusChangedPayloadOrder>,
 }
 
@@ -1122,11 +1240,11 @@ impl __runtime::Object for CommerceOrderStatusChangedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "order" => __runtime::field(&mut __map, &mut order, "order")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "order" => __runtime::field(&mut __map, &mut order, "order"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1135,14 +1253,25 @@ impl __runtime::Object for CommerceOrderStatusChangedPayload {
     }
 }
 
+impl serde::Serialize for CommerceOrderStatusChangedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceOrderStatusChangedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.order.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("order", &self.order)?;
+        fields.end()
+    }
+}
+
 /// The order details.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommerceOrderStatusChangedPayloadOrder {
     /// The reference ID for the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_reference_id: Option<String>,
     /// The order's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceOrderStatusChangedPayloadOrderStatus>,
 }
 
@@ -1167,16 +1296,30 @@ impl __runtime::Object for CommerceOrderStatusChangedPayloadOrder {
                         &mut __map,
                         &mut order_reference_id,
                         "order_reference_id",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             order_reference_id: order_reference_id.unwrap_or_default(),
             status: status.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for CommerceOrderStatusChangedPayloadOrder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CommerceOrderStatusChangedPayloadOrder",
+            usize::from(self.order_reference_id.is_some())
+                + usize::from(self.status.is_some()),
+        )?;
+        fields.optional("order_reference_id", &self.order_reference_id)?;
+        fields.optional("status", &self.status)?;
+        fields.end()
     }
 }
 

@@ -1321,7 +1321,7 @@ where
 }
 
 /// The payload of the `zoom_events.session_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionDeleted {
     /// The name of the event. zoom_events.event.session_deleted.
     pub event: String,
@@ -1348,11 +1348,11 @@ impl __runtime::Object for ZoomEventsSessionDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1362,10 +1362,24 @@ impl __runtime::Object for ZoomEventsSessionDeleted {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsSessionDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionPayload {
     /// The account ID of the host who deleted the session post event publishing.
     pub account_id: String,
@@ -1390,11 +1404,11 @@ impl __runtime::Object for ZoomEventsSessionPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1403,10 +1417,23 @@ impl __runtime::Object for ZoomEventsSessionPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -1419,10 +1446,8 @@ pub struct ZoomEventsSessionPayloadObject {
     /// The session type.
     ///  * 0 — Meeting
     ///  * 2 — Webinar
-    #[serde(rename = "type")]
     pub type_: ZoomEventsSessionPayloadObjectType,
     /// The type of attendee experience for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the session in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -1455,27 +1480,23 @@ impl __runtime::Object for ZoomEventsSessionPayloadObject {
         let mut timezone = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "attendance_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut attendance_type,
-                        "attendance_type",
-                    )?
+                    __runtime::field(&mut __map, &mut attendance_type, "attendance_type")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -1488,6 +1509,26 @@ impl __runtime::Object for ZoomEventsSessionPayloadObject {
             end_time: __runtime::required::<A, _>(end_time, "end_time")?,
             timezone: __runtime::required::<A, _>(timezone, "timezone")?,
         })
+    }
+}
+
+impl serde::Serialize for ZoomEventsSessionPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionPayloadObject",
+            8 + usize::from(self.attendance_type.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("name", &self.name)?;
+        fields.field("type", &self.type_)?;
+        fields.optional("attendance_type", &self.attendance_type)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.end()
     }
 }
 
@@ -1590,7 +1631,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsPayloadObjectAttendanceType {
 }
 
 /// The payload of the `zoom_events.ticket_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketUpdated {
     /// The name of the event, zoom_events.ticket_updated
     pub event: String,
@@ -1617,11 +1658,11 @@ impl __runtime::Object for ZoomEventsTicketUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1631,8 +1672,22 @@ impl __runtime::Object for ZoomEventsTicketUpdated {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketUpdatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -1657,11 +1712,11 @@ impl __runtime::Object for ZoomEventsTicketUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1670,8 +1725,21 @@ impl __runtime::Object for ZoomEventsTicketUpdatedPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketUpdatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The ticket Description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketUpdatedPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -1680,10 +1748,8 @@ pub struct ZoomEventsTicketUpdatedPayloadObject {
     /// The ticket ID generated from the registration.
     pub ticket_id: String,
     /// The ticket type ID for which the user registers to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_id: Option<String>,
     /// A set of unique alphanumeric characters that references the external ticket ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ticket_id: Option<String>,
     /// The registrant's email.
     pub email: String,
@@ -1704,11 +1770,9 @@ pub struct ZoomEventsTicketUpdatedPayloadObject {
     ///  * hub_host The hub host ticket
     ///  * hub_owner The hub owner ticket &quot;,
     ///  * subscription The subscription ticket &quot;
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_role_type: Option<ZoomEventsTicketUpdatedPayloadObjectTicketRoleType>,
     /// The event authentication method for the ticket:
     ///  * zoom_account Zoom account holder  * zoom_account_otp Zoom account holder with OTP  * corporate_idp Corporate IDP  * no_auth No authentication
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<ZoomEventsTicketPayloadObjectAuthenticationMethod>,
 }
 
@@ -1734,36 +1798,36 @@ impl __runtime::Object for ZoomEventsTicketUpdatedPayloadObject {
         let mut authentication_method = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id"),
                 "ticket_type_id" => {
-                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")
                 }
                 "external_ticket_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_ticket_id,
                         "external_ticket_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
                 "ticket_role_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut ticket_role_type,
                         "ticket_role_type",
-                    )?
+                    )
                 }
                 "authentication_method" => {
                     __runtime::field(
                         &mut __map,
                         &mut authentication_method,
                         "authentication_method",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -1775,6 +1839,28 @@ impl __runtime::Object for ZoomEventsTicketUpdatedPayloadObject {
             ticket_role_type: ticket_role_type.unwrap_or_default(),
             authentication_method: authentication_method.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ZoomEventsTicketUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketUpdatedPayloadObject",
+            4 + usize::from(self.ticket_type_id.is_some())
+                + usize::from(self.external_ticket_id.is_some())
+                + usize::from(self.ticket_role_type.is_some())
+                + usize::from(self.authentication_method.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("ticket_id", &self.ticket_id)?;
+        fields.optional("ticket_type_id", &self.ticket_type_id)?;
+        fields.optional("external_ticket_id", &self.external_ticket_id)?;
+        fields.field("email", &self.email)?;
+        fields.optional("ticket_role_type", &self.ticket_role_type)?;
+        fields.optional("authentication_method", &self.authentication_method)?;
+        fields.end()
     }
 }
 
@@ -1951,7 +2037,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsTicketPayloadObjectAuthenticatio
 }
 
 /// The payload of the `zoom_events.event_published` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventPublished {
     /// The name of the event. zoom_events.event_published.
     pub event: String,
@@ -1978,11 +2064,11 @@ impl __runtime::Object for ZoomEventsEventPublished {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1992,10 +2078,24 @@ impl __runtime::Object for ZoomEventsEventPublished {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventPublished {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventPublished",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsEventPublished`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventPayload {
     /// The account ID of the host who published the event.
     pub account_id: String,
@@ -2020,11 +2120,11 @@ impl __runtime::Object for ZoomEventsEventPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2033,13 +2133,25 @@ impl __runtime::Object for ZoomEventsEventPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Zoom Event description.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventPayloadObject {
     /// The ID of the event hub.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_id: Option<String>,
     /// The ID of the event.
     pub event_id: String,
@@ -2048,7 +2160,6 @@ pub struct ZoomEventsEventPayloadObject {
     /// The name of the event.
     pub name: String,
     /// The description of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Event Types:
     ///  * CONFERENCE - Multi session event
@@ -2059,10 +2170,8 @@ pub struct ZoomEventsEventPayloadObject {
     ///  * PUBLISHED - Published event
     ///  * DRAFT - Draft event
     ///  * CANCELLED - Cancelled event
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ZoomEventsEventPayloadObjectStatus>,
     /// The type of attendee experience for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the event in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -2097,31 +2206,27 @@ impl __runtime::Object for ZoomEventsEventPayloadObject {
         let mut timezone = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
                 "event_type" => {
-                    __runtime::field(&mut __map, &mut event_type, "event_type")?
+                    __runtime::field(&mut __map, &mut event_type, "event_type")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "attendance_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut attendance_type,
-                        "attendance_type",
-                    )?
+                    __runtime::field(&mut __map, &mut attendance_type, "attendance_type")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             hub_id: hub_id.unwrap_or_default(),
@@ -2136,6 +2241,31 @@ impl __runtime::Object for ZoomEventsEventPayloadObject {
             end_time: __runtime::required::<A, _>(end_time, "end_time")?,
             timezone: __runtime::required::<A, _>(timezone, "timezone")?,
         })
+    }
+}
+
+impl serde::Serialize for ZoomEventsEventPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventPayloadObject",
+            7 + usize::from(self.hub_id.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.attendance_type.is_some()),
+        )?;
+        fields.optional("hub_id", &self.hub_id)?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("description", &self.description)?;
+        fields.field("event_type", &self.event_type)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("attendance_type", &self.attendance_type)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.end()
     }
 }
 
@@ -2246,7 +2376,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsEventPayloadObjectStatus {
 }
 
 /// The payload of the `zoom_events.ticket_type_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketTypeUpdated {
     /// The name of the event, zoom_events.ticket_type_updated
     pub event: String,
@@ -2273,11 +2403,11 @@ impl __runtime::Object for ZoomEventsTicketTypeUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2287,10 +2417,24 @@ impl __runtime::Object for ZoomEventsTicketTypeUpdated {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketTypeUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketTypeUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketTypeUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketTypePayload {
     /// The account ID of the host who updated the ticketType.
     pub account_id: String,
@@ -2315,11 +2459,11 @@ impl __runtime::Object for ZoomEventsTicketTypePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2328,10 +2472,23 @@ impl __runtime::Object for ZoomEventsTicketTypePayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketTypePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketTypePayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the ticketType.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketTypePayloadObject {
     /// The zoom-events event ID.
     pub event_id: String,
@@ -2342,10 +2499,8 @@ pub struct ZoomEventsTicketTypePayloadObject {
     /// The name of the ticketType.
     pub name: String,
     /// The description of the ticketType.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The type of attendee experience for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the ticket sales in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -2375,28 +2530,24 @@ impl __runtime::Object for ZoomEventsTicketTypePayloadObject {
         let mut end_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "ticket_type_id" => {
-                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
                 "attendance_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut attendance_type,
-                        "attendance_type",
-                    )?
+                    __runtime::field(&mut __map, &mut attendance_type, "attendance_type")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -2414,8 +2565,28 @@ impl __runtime::Object for ZoomEventsTicketTypePayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketTypePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketTypePayloadObject",
+            6 + usize::from(self.description.is_some())
+                + usize::from(self.attendance_type.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("ticket_type_id", &self.ticket_type_id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("description", &self.description)?;
+        fields.optional("attendance_type", &self.attendance_type)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.exhibitor_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsExhibitorCreated {
     /// The name of the event, zoom_events.exhibitor_created
     pub event: String,
@@ -2442,11 +2613,11 @@ impl __runtime::Object for ZoomEventsExhibitorCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2456,10 +2627,24 @@ impl __runtime::Object for ZoomEventsExhibitorCreated {
     }
 }
 
+impl serde::Serialize for ZoomEventsExhibitorCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsExhibitorCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsExhibitorCreated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsExhibitorPayload {
     /// The account ID of the host who created the event exhibitor.
     pub account_id: String,
@@ -2484,11 +2669,11 @@ impl __runtime::Object for ZoomEventsExhibitorPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2497,10 +2682,23 @@ impl __runtime::Object for ZoomEventsExhibitorPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsExhibitorPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsExhibitorPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Exhibitor Description.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsExhibitorPayloadObject {
     /// The zoom-events event ID.
     pub event_id: String,
@@ -2511,12 +2709,10 @@ pub struct ZoomEventsExhibitorPayloadObject {
     /// The exhibitors's name.
     pub name: String,
     /// The exhibitor's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether the exhibitor is a sponsor.
     pub is_sponsor: bool,
     /// The sponsor tier ID for a particular event. This field only applies to a sponsor.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tier_id: Option<String>,
     /// The contact's full name.
     pub contact_name: String,
@@ -2547,27 +2743,27 @@ impl __runtime::Object for ZoomEventsExhibitorPayloadObject {
         let mut contact_email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "exhibitor_id" => {
-                    __runtime::field(&mut __map, &mut exhibitor_id, "exhibitor_id")?
+                    __runtime::field(&mut __map, &mut exhibitor_id, "exhibitor_id")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
                 "is_sponsor" => {
-                    __runtime::field(&mut __map, &mut is_sponsor, "is_sponsor")?
+                    __runtime::field(&mut __map, &mut is_sponsor, "is_sponsor")
                 }
-                "tier_id" => __runtime::field(&mut __map, &mut tier_id, "tier_id")?,
+                "tier_id" => __runtime::field(&mut __map, &mut tier_id, "tier_id"),
                 "contact_name" => {
-                    __runtime::field(&mut __map, &mut contact_name, "contact_name")?
+                    __runtime::field(&mut __map, &mut contact_name, "contact_name")
                 }
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -2583,8 +2779,29 @@ impl __runtime::Object for ZoomEventsExhibitorPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomEventsExhibitorPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsExhibitorPayloadObject",
+            7 + usize::from(self.description.is_some())
+                + usize::from(self.tier_id.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("exhibitor_id", &self.exhibitor_id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("description", &self.description)?;
+        fields.field("is_sponsor", &self.is_sponsor)?;
+        fields.optional("tier_id", &self.tier_id)?;
+        fields.field("contact_name", &self.contact_name)?;
+        fields.field("contact_email", &self.contact_email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.exhibitor_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsExhibitorUpdated {
     /// The name of the event, zoom_events.exhibitor_updated
     pub event: String,
@@ -2611,11 +2828,11 @@ impl __runtime::Object for ZoomEventsExhibitorUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2625,8 +2842,22 @@ impl __runtime::Object for ZoomEventsExhibitorUpdated {
     }
 }
 
+impl serde::Serialize for ZoomEventsExhibitorUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsExhibitorUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.event_cancelled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventCancelled {
     /// The name of the event. zoom_events.event_cancelled.
     pub event: String,
@@ -2653,11 +2884,11 @@ impl __runtime::Object for ZoomEventsEventCancelled {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2667,8 +2898,22 @@ impl __runtime::Object for ZoomEventsEventCancelled {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventCancelled {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventCancelled",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.event_duplicated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventDuplicated {
     /// The name of the event. zoom_events.event_duplicated.
     pub event: String,
@@ -2695,11 +2940,11 @@ impl __runtime::Object for ZoomEventsEventDuplicated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2709,8 +2954,22 @@ impl __runtime::Object for ZoomEventsEventDuplicated {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventDuplicated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventDuplicated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsEventDuplicated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventDuplicatedPayload {
     /// The account ID of the host who duplicated the event.
     pub account_id: String,
@@ -2735,11 +2994,11 @@ impl __runtime::Object for ZoomEventsEventDuplicatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2748,23 +3007,33 @@ impl __runtime::Object for ZoomEventsEventDuplicatedPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventDuplicatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventDuplicatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Zoom Event description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventDuplicatedPayloadObject {
     /// The ID of the event hub.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub_id: Option<String>,
     /// The ID of the event.
     pub event_id: String,
     /// The ID of the event from which this event was duplicated from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_event_id: Option<String>,
     /// The event host(creator)'s user ID.
     pub host_id: String,
     /// The name of the event.
     pub name: String,
     /// The description of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Event Types:
     ///  * CONFERENCE - Multi session event
@@ -2775,10 +3044,8 @@ pub struct ZoomEventsEventDuplicatedPayloadObject {
     ///  * PUBLISHED - Published event
     ///  * DRAFT - Draft event
     ///  * CANCELLED - Cancelled event
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ZoomEventsEventPayloadObjectStatus>,
     /// The type of attendee experience for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendance_type: Option<ZoomEventsPayloadObjectAttendanceType>,
     /// The start time of the event in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ
     pub start_time: String,
@@ -2814,38 +3081,30 @@ impl __runtime::Object for ZoomEventsEventDuplicatedPayloadObject {
         let mut timezone = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
                 "source_event_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut source_event_id,
-                        "source_event_id",
-                    )?
+                    __runtime::field(&mut __map, &mut source_event_id, "source_event_id")
                 }
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
                 "event_type" => {
-                    __runtime::field(&mut __map, &mut event_type, "event_type")?
+                    __runtime::field(&mut __map, &mut event_type, "event_type")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "attendance_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut attendance_type,
-                        "attendance_type",
-                    )?
+                    __runtime::field(&mut __map, &mut attendance_type, "attendance_type")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             hub_id: hub_id.unwrap_or_default(),
@@ -2864,8 +3123,35 @@ impl __runtime::Object for ZoomEventsEventDuplicatedPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventDuplicatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventDuplicatedPayloadObject",
+            7 + usize::from(self.hub_id.is_some())
+                + usize::from(self.source_event_id.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.attendance_type.is_some()),
+        )?;
+        fields.optional("hub_id", &self.hub_id)?;
+        fields.field("event_id", &self.event_id)?;
+        fields.optional("source_event_id", &self.source_event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("description", &self.description)?;
+        fields.field("event_type", &self.event_type)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("attendance_type", &self.attendance_type)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.session_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionEnded {
     /// The name of the event.
     pub event: String,
@@ -2892,11 +3178,11 @@ impl __runtime::Object for ZoomEventsSessionEnded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2906,8 +3192,22 @@ impl __runtime::Object for ZoomEventsSessionEnded {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionEnded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionEnded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsSessionEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionEndedPayload {
     /// The account ID of the user who ended the session.
     pub account_id: String,
@@ -2932,11 +3232,11 @@ impl __runtime::Object for ZoomEventsSessionEndedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2945,8 +3245,21 @@ impl __runtime::Object for ZoomEventsSessionEndedPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionEndedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionEndedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionEndedPayloadObject {
     /// The Zoom Events event ID.
     pub event_id: String,
@@ -2959,7 +3272,6 @@ pub struct ZoomEventsSessionEndedPayloadObject {
     /// The session type.
     /// * 0 — Meeting.
     /// * 2 — Webinar
-    #[serde(rename = "type")]
     pub type_: ZoomEventsSessionPayloadObjectType,
     /// The session's start time in UTC.
     pub start_time: String,
@@ -2991,20 +3303,20 @@ impl __runtime::Object for ZoomEventsSessionEndedPayloadObject {
         let mut timezone = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -3019,8 +3331,27 @@ impl __runtime::Object for ZoomEventsSessionEndedPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionEndedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionEndedPayloadObject",
+            8,
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("name", &self.name)?;
+        fields.field("type", &self.type_)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.vod_registration_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsVodRegistrationCreated {
     /// The name of the event, zoom_events.vod_registration_created.
     pub event: String,
@@ -3047,11 +3378,11 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3061,8 +3392,22 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreated {
     }
 }
 
+impl serde::Serialize for ZoomEventsVodRegistrationCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsVodRegistrationCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsVodRegistrationCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsVodRegistrationCreatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -3087,11 +3432,11 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3100,8 +3445,21 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsVodRegistrationCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsVodRegistrationCreatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The VOD channel registration description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsVodRegistrationCreatedPayloadObject {
     /// The VOD channel ID.
     pub channel_id: String,
@@ -3114,58 +3472,41 @@ pub struct ZoomEventsVodRegistrationCreatedPayloadObject {
     /// The registrant's email.
     pub email: String,
     /// The registrantion date in UTC. The format should be yyyy-MM-ddTHH:mm:ssZ.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_date: Option<String>,
     /// The VOD channel authentication method
     ///  * zoom_account Zoom account holder   * no_auth No authentication* email_opt registration using email OTP verification*
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<
         ZoomEventsVodRegistrationCreatedPayloadObjectAuthenticationMethod,
     >,
     /// The unique join link for the vod registrant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_link: Option<String>,
     /// The registrant's first name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The registrant's last name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The registrant's address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The registrant's city.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The registrant's state or province.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The registrant's ZIP or postal code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The registrant's two-letter [country code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#countries).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The registrant's phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The registrant's industry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
     /// The registrant's job title.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// The registrant's organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// The registrant's number of employees.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_size: Option<String>,
     /// The registrant's questions and comments.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
     /// The information about custom questions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_questions: Option<
         Vec<ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem>,
     >,
@@ -3208,65 +3549,61 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "hub_id" => __runtime::field(&mut __map, &mut hub_id, "hub_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "registration_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut registration_id,
-                        "registration_id",
-                    )?
+                    __runtime::field(&mut __map, &mut registration_id, "registration_id")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
                 "registration_date" => {
                     __runtime::field(
                         &mut __map,
                         &mut registration_date,
                         "registration_date",
-                    )?
+                    )
                 }
                 "authentication_method" => {
                     __runtime::field(
                         &mut __map,
                         &mut authentication_method,
                         "authentication_method",
-                    )?
+                    )
                 }
-                "join_link" => __runtime::field(&mut __map, &mut join_link, "join_link")?,
+                "join_link" => __runtime::field(&mut __map, &mut join_link, "join_link"),
                 "first_name" => {
-                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                    __runtime::field(&mut __map, &mut first_name, "first_name")
                 }
-                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
-                "address" => __runtime::field(&mut __map, &mut address, "address")?,
-                "city" => __runtime::field(&mut __map, &mut city, "city")?,
-                "state" => __runtime::field(&mut __map, &mut state, "state")?,
-                "zip" => __runtime::field(&mut __map, &mut zip, "zip")?,
-                "country" => __runtime::field(&mut __map, &mut country, "country")?,
-                "phone" => __runtime::field(&mut __map, &mut phone, "phone")?,
-                "industry" => __runtime::field(&mut __map, &mut industry, "industry")?,
-                "job_title" => __runtime::field(&mut __map, &mut job_title, "job_title")?,
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name"),
+                "address" => __runtime::field(&mut __map, &mut address, "address"),
+                "city" => __runtime::field(&mut __map, &mut city, "city"),
+                "state" => __runtime::field(&mut __map, &mut state, "state"),
+                "zip" => __runtime::field(&mut __map, &mut zip, "zip"),
+                "country" => __runtime::field(&mut __map, &mut country, "country"),
+                "phone" => __runtime::field(&mut __map, &mut phone, "phone"),
+                "industry" => __runtime::field(&mut __map, &mut industry, "industry"),
+                "job_title" => __runtime::field(&mut __map, &mut job_title, "job_title"),
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
                 "organization_size" => {
                     __runtime::field(
                         &mut __map,
                         &mut organization_size,
                         "organization_size",
-                    )?
+                    )
                 }
-                "comments" => __runtime::field(&mut __map, &mut comments, "comments")?,
+                "comments" => __runtime::field(&mut __map, &mut comments, "comments"),
                 "custom_questions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_questions,
                         "custom_questions",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
@@ -3295,6 +3632,52 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayloadObject {
             comments: comments.unwrap_or_default(),
             custom_questions: custom_questions.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ZoomEventsVodRegistrationCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsVodRegistrationCreatedPayloadObject",
+            5 + usize::from(self.registration_date.is_some())
+                + usize::from(self.authentication_method.is_some())
+                + usize::from(self.join_link.is_some())
+                + usize::from(self.first_name.is_some())
+                + usize::from(self.last_name.is_some())
+                + usize::from(self.address.is_some()) + usize::from(self.city.is_some())
+                + usize::from(self.state.is_some()) + usize::from(self.zip.is_some())
+                + usize::from(self.country.is_some()) + usize::from(self.phone.is_some())
+                + usize::from(self.industry.is_some())
+                + usize::from(self.job_title.is_some())
+                + usize::from(self.organization.is_some())
+                + usize::from(self.organization_size.is_some())
+                + usize::from(self.comments.is_some())
+                + usize::from(self.custom_questions.is_some()),
+        )?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("hub_id", &self.hub_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("registration_id", &self.registration_id)?;
+        fields.field("email", &self.email)?;
+        fields.optional("registration_date", &self.registration_date)?;
+        fields.optional("authentication_method", &self.authentication_method)?;
+        fields.optional("join_link", &self.join_link)?;
+        fields.optional("first_name", &self.first_name)?;
+        fields.optional("last_name", &self.last_name)?;
+        fields.optional("address", &self.address)?;
+        fields.optional("city", &self.city)?;
+        fields.optional("state", &self.state)?;
+        fields.optional("zip", &self.zip)?;
+        fields.optional("country", &self.country)?;
+        fields.optional("phone", &self.phone)?;
+        fields.optional("industry", &self.industry)?;
+        fields.optional("job_title", &self.job_title)?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("organization_size", &self.organization_size)?;
+        fields.optional("comments", &self.comments)?;
+        fields.optional("custom_questions", &self.custom_questions)?;
+        fields.end()
     }
 }
 
@@ -3350,13 +3733,11 @@ for ZoomEventsVodRegistrationCreatedPayloadObjectAuthenticationMethod {
 }
 
 /// An item of the `custom_questions` property of [`ZoomEventsVodRegistrationCreatedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
     /// The title of the custom question.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The custom question's response value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
 }
 
@@ -3378,10 +3759,10 @@ for ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
         let mut answer = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "title" => __runtime::field(&mut __map, &mut title, "title")?,
-                "answer" => __runtime::field(&mut __map, &mut answer, "answer")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "title" => __runtime::field(&mut __map, &mut title, "title"),
+                "answer" => __runtime::field(&mut __map, &mut answer, "answer"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             title: title.unwrap_or_default(),
@@ -3390,8 +3771,22 @@ for ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
     }
 }
 
+impl serde::Serialize
+for ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem",
+            usize::from(self.title.is_some()) + usize::from(self.answer.is_some()),
+        )?;
+        fields.optional("title", &self.title)?;
+        fields.optional("answer", &self.answer)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.speaker_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSpeakerUpdated {
     /// The name of the event, zoom_events.speaker_updated
     pub event: String,
@@ -3418,11 +3813,11 @@ impl __runtime::Object for ZoomEventsSpeakerUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3432,10 +3827,24 @@ impl __runtime::Object for ZoomEventsSpeakerUpdated {
     }
 }
 
+impl serde::Serialize for ZoomEventsSpeakerUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSpeakerUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsSpeakerUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSpeakerPayload {
     /// The account ID of the host who updated the event speaker.
     pub account_id: String,
@@ -3460,11 +3869,11 @@ impl __runtime::Object for ZoomEventsSpeakerPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3473,10 +3882,23 @@ impl __runtime::Object for ZoomEventsSpeakerPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsSpeakerPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSpeakerPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Speaker Description.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSpeakerPayloadObject {
     /// The zoom-events event ID.
     pub event_id: String,
@@ -3487,7 +3909,6 @@ pub struct ZoomEventsSpeakerPayloadObject {
     /// The speaker's name.
     pub name: String,
     /// The speaker's email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -3510,15 +3931,15 @@ impl __runtime::Object for ZoomEventsSpeakerPayloadObject {
         let mut email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "speaker_id" => {
-                    __runtime::field(&mut __map, &mut speaker_id, "speaker_id")?
+                    __runtime::field(&mut __map, &mut speaker_id, "speaker_id")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -3530,8 +3951,24 @@ impl __runtime::Object for ZoomEventsSpeakerPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomEventsSpeakerPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSpeakerPayloadObject",
+            4 + usize::from(self.email.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("speaker_id", &self.speaker_id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("email", &self.email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.ticket_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketDeleted {
     /// The name of the event. zoom_events.ticket_deleted.
     pub event: String,
@@ -3558,11 +3995,11 @@ impl __runtime::Object for ZoomEventsTicketDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3572,8 +4009,22 @@ impl __runtime::Object for ZoomEventsTicketDeleted {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketDeletedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -3598,11 +4049,11 @@ impl __runtime::Object for ZoomEventsTicketDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3611,8 +4062,21 @@ impl __runtime::Object for ZoomEventsTicketDeletedPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketDeletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Zoom Event description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketDeletedPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -3621,10 +4085,8 @@ pub struct ZoomEventsTicketDeletedPayloadObject {
     /// The ticket ID generated from the registration.
     pub ticket_id: String,
     /// The ticket type ID for which the user registers to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_id: Option<String>,
     /// A set of unique alphanumeric characters that references the external ticket ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ticket_id: Option<String>,
     /// The registrant's email.
     pub email: String,
@@ -3646,11 +4108,9 @@ pub struct ZoomEventsTicketDeletedPayloadObject {
     ///  * hub_host The hub host ticket
     ///  * hub_owner The hub owner ticket
     ///  * subscription The subscription ticket
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_role_type: Option<ZoomEventsTicketPayloadObjectTicketRoleType>,
     /// The event authentication method for the ticket:
     ///  * zoom_account Zoom account holder  * zoom_account_otp Zoom account holder with OTP  * corporate_idp Corporate IDP  * no_auth No authentication
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<ZoomEventsTicketPayloadObjectAuthenticationMethod>,
 }
 
@@ -3676,36 +4136,36 @@ impl __runtime::Object for ZoomEventsTicketDeletedPayloadObject {
         let mut authentication_method = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id"),
                 "ticket_type_id" => {
-                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")
                 }
                 "external_ticket_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_ticket_id,
                         "external_ticket_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
                 "ticket_role_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut ticket_role_type,
                         "ticket_role_type",
-                    )?
+                    )
                 }
                 "authentication_method" => {
                     __runtime::field(
                         &mut __map,
                         &mut authentication_method,
                         "authentication_method",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -3717,6 +4177,28 @@ impl __runtime::Object for ZoomEventsTicketDeletedPayloadObject {
             ticket_role_type: ticket_role_type.unwrap_or_default(),
             authentication_method: authentication_method.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ZoomEventsTicketDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketDeletedPayloadObject",
+            4 + usize::from(self.ticket_type_id.is_some())
+                + usize::from(self.external_ticket_id.is_some())
+                + usize::from(self.ticket_role_type.is_some())
+                + usize::from(self.authentication_method.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("ticket_id", &self.ticket_id)?;
+        fields.optional("ticket_type_id", &self.ticket_type_id)?;
+        fields.optional("external_ticket_id", &self.external_ticket_id)?;
+        fields.field("email", &self.email)?;
+        fields.optional("ticket_role_type", &self.ticket_role_type)?;
+        fields.optional("authentication_method", &self.authentication_method)?;
+        fields.end()
     }
 }
 
@@ -3844,7 +4326,7 @@ impl<'de> serde::Deserialize<'de> for ZoomEventsTicketPayloadObjectTicketRoleTyp
 }
 
 /// The payload of the `zoom_events.speaker_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSpeakerDeleted {
     /// The name of the event, zoom_events.speaker_deleted
     pub event: String,
@@ -3871,11 +4353,11 @@ impl __runtime::Object for ZoomEventsSpeakerDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3885,8 +4367,22 @@ impl __runtime::Object for ZoomEventsSpeakerDeleted {
     }
 }
 
+impl serde::Serialize for ZoomEventsSpeakerDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSpeakerDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.ticket_type_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketTypeDeleted {
     /// The name of the event, zoom_events.ticket_type_deleted
     pub event: String,
@@ -3913,11 +4409,11 @@ impl __runtime::Object for ZoomEventsTicketTypeDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3927,8 +4423,22 @@ impl __runtime::Object for ZoomEventsTicketTypeDeleted {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketTypeDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketTypeDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.session_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionUpdated {
     /// The name of the event. zoom_events.event.session_updated.
     pub event: String,
@@ -3955,11 +4465,11 @@ impl __runtime::Object for ZoomEventsSessionUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3969,8 +4479,22 @@ impl __runtime::Object for ZoomEventsSessionUpdated {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.session_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSessionCreated {
     /// The name of the event. zoom_events.event.session_created.
     pub event: String,
@@ -3997,11 +4521,11 @@ impl __runtime::Object for ZoomEventsSessionCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4011,8 +4535,22 @@ impl __runtime::Object for ZoomEventsSessionCreated {
     }
 }
 
+impl serde::Serialize for ZoomEventsSessionCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSessionCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.ticket_type_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketTypeCreated {
     /// The name of the event, zoom_events.ticket_type_created
     pub event: String,
@@ -4039,11 +4577,11 @@ impl __runtime::Object for ZoomEventsTicketTypeCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4053,8 +4591,22 @@ impl __runtime::Object for ZoomEventsTicketTypeCreated {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketTypeCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketTypeCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.event_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsEventUpdated {
     /// The name of the event. zoom_events.event_updated.
     pub event: String,
@@ -4081,11 +4633,11 @@ impl __runtime::Object for ZoomEventsEventUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4095,8 +4647,22 @@ impl __runtime::Object for ZoomEventsEventUpdated {
     }
 }
 
+impl serde::Serialize for ZoomEventsEventUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsEventUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.speaker_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsSpeakerCreated {
     /// The name of the event, zoom_events.speaker_created
     pub event: String,
@@ -4123,11 +4689,11 @@ impl __runtime::Object for ZoomEventsSpeakerCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4137,8 +4703,22 @@ impl __runtime::Object for ZoomEventsSpeakerCreated {
     }
 }
 
+impl serde::Serialize for ZoomEventsSpeakerCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsSpeakerCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.ticket_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketCreated {
     /// The name of the event. zoom_events.ticket_created.
     pub event: String,
@@ -4165,11 +4745,11 @@ impl __runtime::Object for ZoomEventsTicketCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4179,8 +4759,22 @@ impl __runtime::Object for ZoomEventsTicketCreated {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomEventsTicketCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketCreatedPayload {
     /// The account ID of the host who created the event.
     pub account_id: String,
@@ -4205,11 +4799,11 @@ impl __runtime::Object for ZoomEventsTicketCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4218,8 +4812,21 @@ impl __runtime::Object for ZoomEventsTicketCreatedPayload {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketCreatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Zoom Event description.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsTicketCreatedPayloadObject {
     /// The Zoom Events ID.
     pub event_id: String,
@@ -4228,10 +4835,8 @@ pub struct ZoomEventsTicketCreatedPayloadObject {
     /// The event host(creator)'s user ID.
     pub host_id: String,
     /// The ticket type ID for which the user registers to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_id: Option<String>,
     /// A set of unique alphanumeric characters that references the external ticket ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ticket_id: Option<String>,
     /// The registrant's email.
     pub email: String,
@@ -4253,11 +4858,9 @@ pub struct ZoomEventsTicketCreatedPayloadObject {
     ///  * hub_host The hub host ticket
     ///  * hub_owner The hub owner ticket
     ///  * subscription The subscription ticket
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_role_type: Option<ZoomEventsTicketPayloadObjectTicketRoleType>,
     /// The event authentication method for the ticket:
     ///  * zoom_account Zoom account holder  * zoom_account_otp Zoom account holder with OTP  * corporate_idp Corporate IDP  * no_auth No authentication
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<ZoomEventsTicketPayloadObjectAuthenticationMethod>,
 }
 
@@ -4283,36 +4886,36 @@ impl __runtime::Object for ZoomEventsTicketCreatedPayloadObject {
         let mut authentication_method = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "ticket_id" => __runtime::field(&mut __map, &mut ticket_id, "ticket_id"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "ticket_type_id" => {
-                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")?
+                    __runtime::field(&mut __map, &mut ticket_type_id, "ticket_type_id")
                 }
                 "external_ticket_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_ticket_id,
                         "external_ticket_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
                 "ticket_role_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut ticket_role_type,
                         "ticket_role_type",
-                    )?
+                    )
                 }
                 "authentication_method" => {
                     __runtime::field(
                         &mut __map,
                         &mut authentication_method,
                         "authentication_method",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: __runtime::required::<A, _>(event_id, "event_id")?,
@@ -4327,8 +4930,30 @@ impl __runtime::Object for ZoomEventsTicketCreatedPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomEventsTicketCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsTicketCreatedPayloadObject",
+            4 + usize::from(self.ticket_type_id.is_some())
+                + usize::from(self.external_ticket_id.is_some())
+                + usize::from(self.ticket_role_type.is_some())
+                + usize::from(self.authentication_method.is_some()),
+        )?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("ticket_id", &self.ticket_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.optional("ticket_type_id", &self.ticket_type_id)?;
+        fields.optional("external_ticket_id", &self.external_ticket_id)?;
+        fields.field("email", &self.email)?;
+        fields.optional("ticket_role_type", &self.ticket_role_type)?;
+        fields.optional("authentication_method", &self.authentication_method)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoom_events.exhibitor_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomEventsExhibitorDeleted {
     /// The name of the event, zoom_events.exhibitor_deleted
     pub event: String,
@@ -4355,16 +4980,30 @@ impl __runtime::Object for ZoomEventsExhibitorDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for ZoomEventsExhibitorDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomEventsExhibitorDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }

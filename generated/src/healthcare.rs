@@ -213,7 +213,7 @@ where
 }
 
 /// The payload of the `clinical_notes.note_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClinicalNotesNoteCreated {
     /// The event's name.
     pub event: String,
@@ -223,7 +223,6 @@ pub struct ClinicalNotesNoteCreated {
     pub payload: ClinicalNotesNoteCreatedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -245,11 +244,11 @@ impl __runtime::Object for ClinicalNotesNoteCreated {
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -260,8 +259,19 @@ impl __runtime::Object for ClinicalNotesNoteCreated {
     }
 }
 
+impl serde::Serialize for ClinicalNotesNoteCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ClinicalNotesNoteCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClinicalNotesNoteCreatedPayload {
     /// The account ID of the user who started the clinical notes session in the meeting and owns the note document.
     pub account_id: String,
@@ -269,7 +279,6 @@ pub struct ClinicalNotesNoteCreatedPayload {
     pub object: Box<ClinicalNotesNoteCreatedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -291,11 +300,11 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -305,8 +314,18 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayload {
     }
 }
 
+impl serde::Serialize for ClinicalNotesNoteCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting clinical note.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClinicalNotesNoteCreatedPayloadObject {
     /// Unique meeting ID. Each meeting instance generates its own meeting UUID. After a meeting ends, a new UUID is generated for the next instance of the meeting. Retrieve a list of UUIDs from past meeting instances using the [**List past meeting instances**](https://developers.zoom.us/docs/api/rest/reference/zoom-api/methods/#operation/pastMeetings) API. [Double encode](https://developers.zoom.us/docs/api/using-zoom-apis/#double-encoding) your UUID when using it for API calls if the UUID begins with a / or contains // in it.
     pub meeting_id: String,
@@ -332,7 +351,6 @@ pub struct ClinicalNotesNoteCreatedPayloadObject {
     pub ehr_context_available: bool,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -363,58 +381,50 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "meeting_id" => {
-                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")
                 }
                 "meeting_number" => {
-                    __runtime::field(&mut __map, &mut meeting_number, "meeting_number")?
+                    __runtime::field(&mut __map, &mut meeting_number, "meeting_number")
                 }
                 "meeting_topic" => {
-                    __runtime::field(&mut __map, &mut meeting_topic, "meeting_topic")?
+                    __runtime::field(&mut __map, &mut meeting_topic, "meeting_topic")
                 }
                 "meeting_host_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut meeting_host_id,
-                        "meeting_host_id",
-                    )?
+                    __runtime::field(&mut __map, &mut meeting_host_id, "meeting_host_id")
                 }
-                "note_id" => __runtime::field(&mut __map, &mut note_id, "note_id")?,
+                "note_id" => __runtime::field(&mut __map, &mut note_id, "note_id"),
                 "note_owner_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut note_owner_user_id,
                         "note_owner_user_id",
-                    )?
+                    )
                 }
                 "note_start_time" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut note_start_time,
-                        "note_start_time",
-                    )?
+                    __runtime::field(&mut __map, &mut note_start_time, "note_start_time")
                 }
                 "note_end_time" => {
-                    __runtime::field(&mut __map, &mut note_end_time, "note_end_time")?
+                    __runtime::field(&mut __map, &mut note_end_time, "note_end_time")
                 }
                 "note_created_time" => {
                     __runtime::field(
                         &mut __map,
                         &mut note_created_time,
                         "note_created_time",
-                    )?
+                    )
                 }
                 "note_title" => {
-                    __runtime::field(&mut __map, &mut note_title, "note_title")?
+                    __runtime::field(&mut __map, &mut note_title, "note_title")
                 }
                 "ehr_context_available" => {
                     __runtime::field(
                         &mut __map,
                         &mut ehr_context_available,
                         "ehr_context_available",
-                    )?
+                    )
                 }
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
@@ -448,5 +458,24 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayloadObject {
             >(ehr_context_available, "ehr_context_available")?,
             additional_properties,
         })
+    }
+}
+
+impl serde::Serialize for ClinicalNotesNoteCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("meeting_id", &self.meeting_id)?;
+        fields.field("meeting_number", &self.meeting_number)?;
+        fields.field("meeting_topic", &self.meeting_topic)?;
+        fields.field("meeting_host_id", &self.meeting_host_id)?;
+        fields.field("note_id", &self.note_id)?;
+        fields.field("note_owner_user_id", &self.note_owner_user_id)?;
+        fields.field("note_start_time", &self.note_start_time)?;
+        fields.field("note_end_time", &self.note_end_time)?;
+        fields.field("note_created_time", &self.note_created_time)?;
+        fields.field("note_title", &self.note_title)?;
+        fields.field("ehr_context_available", &self.ehr_context_available)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
     }
 }

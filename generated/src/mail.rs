@@ -213,7 +213,7 @@ where
 }
 
 /// The payload of the `mail.history_event` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MailHistoryEvent {
     /// The name of the event.
     pub event: String,
@@ -240,11 +240,11 @@ impl __runtime::Object for MailHistoryEvent {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -254,8 +254,18 @@ impl __runtime::Object for MailHistoryEvent {
     }
 }
 
+impl serde::Serialize for MailHistoryEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "MailHistoryEvent", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`MailHistoryEvent`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MailHistoryEventPayload {
     /// The account ID of the user whose mailbox having the event.
     pub account_id: String,
@@ -283,12 +293,12 @@ impl __runtime::Object for MailHistoryEventPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -298,8 +308,22 @@ impl __runtime::Object for MailHistoryEventPayload {
     }
 }
 
+impl serde::Serialize for MailHistoryEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MailHistoryEventPayload",
+            3,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information of the event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MailHistoryEventPayloadObject {
     /// The mailbox email of which event is from.
     pub email: String,
@@ -323,16 +347,29 @@ impl __runtime::Object for MailHistoryEventPayloadObject {
         let mut history_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
                 "history_id" => {
-                    __runtime::field(&mut __map, &mut history_id, "history_id")?
+                    __runtime::field(&mut __map, &mut history_id, "history_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             email: __runtime::required::<A, _>(email, "email")?,
             history_id: __runtime::required::<A, _>(history_id, "history_id")?,
         })
+    }
+}
+
+impl serde::Serialize for MailHistoryEventPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MailHistoryEventPayloadObject",
+            2,
+        )?;
+        fields.field("email", &self.email)?;
+        fields.field("history_id", &self.history_id)?;
+        fields.end()
     }
 }

@@ -250,13 +250,11 @@ where
 }
 
 /// The payload of the `app_deauthorized` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppDeauthorized {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<AppDeauthorizedPayload>,
 }
 
@@ -276,10 +274,10 @@ impl __runtime::Object for AppDeauthorized {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -288,26 +286,33 @@ impl __runtime::Object for AppDeauthorized {
     }
 }
 
+impl serde::Serialize for AppDeauthorized {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AppDeauthorized",
+            usize::from(self.event.is_some()) + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AppDeauthorized`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppDeauthorizedPayload {
     /// The user's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The user's account ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The app's client ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The date and time at which the user uninstalled the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deauthorization_time: Option<String>,
     /// A unique ID for each instance of app deauthorization and uninstallation by the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// The timestamp of the webhook event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
 }
 
@@ -331,22 +336,22 @@ impl __runtime::Object for AppDeauthorizedPayload {
         let mut event_ts = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "client_id" => __runtime::field(&mut __map, &mut client_id, "client_id")?,
+                "client_id" => __runtime::field(&mut __map, &mut client_id, "client_id"),
                 "deauthorization_time" => {
                     __runtime::field(
                         &mut __map,
                         &mut deauthorization_time,
                         "deauthorization_time",
-                    )?
+                    )
                 }
-                "signature" => __runtime::field(&mut __map, &mut signature, "signature")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "signature" => __runtime::field(&mut __map, &mut signature, "signature"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: user_id.unwrap_or_default(),
@@ -359,17 +364,35 @@ impl __runtime::Object for AppDeauthorizedPayload {
     }
 }
 
+impl serde::Serialize for AppDeauthorizedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AppDeauthorizedPayload",
+            usize::from(self.user_id.is_some()) + usize::from(self.account_id.is_some())
+                + usize::from(self.client_id.is_some())
+                + usize::from(self.deauthorization_time.is_some())
+                + usize::from(self.signature.is_some())
+                + usize::from(self.event_ts.is_some()),
+        )?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("client_id", &self.client_id)?;
+        fields.optional("deauthorization_time", &self.deauthorization_time)?;
+        fields.optional("signature", &self.signature)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `app.authorization_request_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppAuthorizationRequestCreated {
     /// The name of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// A timestamp at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_ts: Option<serde_json::Value>,
     /// The `payload` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<AppAuthorizationRequestCreatedPayload>>,
 }
 
@@ -390,11 +413,11 @@ impl __runtime::Object for AppAuthorizationRequestCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: event.unwrap_or_default(),
@@ -404,46 +427,49 @@ impl __runtime::Object for AppAuthorizationRequestCreated {
     }
 }
 
+impl serde::Serialize for AppAuthorizationRequestCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AppAuthorizationRequestCreated",
+            usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
+                + usize::from(self.payload.is_some()),
+        )?;
+        fields.optional("event", &self.event)?;
+        fields.optional("event_ts", &self.event_ts)?;
+        fields.optional("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`AppAuthorizationRequestCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppAuthorizationRequestCreatedPayload {
     /// The app's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The app's type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_type: Option<String>,
     /// The app's status:
     /// * published
     /// * development
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_status: Option<AppAuthorizationRequestCreatedPayloadAppStatus>,
     /// The app's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_description: Option<String>,
     /// Information about the app's developer documentation URLs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_link: Option<AppAuthorizationRequestCreatedPayloadAppLink>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_permissions: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub install_requirements: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_scopes: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_name: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_department: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_user_groups: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_reason: Option<serde_json::Value>,
 }
 
@@ -473,58 +499,50 @@ impl __runtime::Object for AppAuthorizationRequestCreatedPayload {
         let mut request_reason = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name")?,
-                "app_type" => __runtime::field(&mut __map, &mut app_type, "app_type")?,
+                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name"),
+                "app_type" => __runtime::field(&mut __map, &mut app_type, "app_type"),
                 "app_status" => {
-                    __runtime::field(&mut __map, &mut app_status, "app_status")?
+                    __runtime::field(&mut __map, &mut app_status, "app_status")
                 }
                 "app_description" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut app_description,
-                        "app_description",
-                    )?
+                    __runtime::field(&mut __map, &mut app_description, "app_description")
                 }
-                "app_link" => __runtime::field(&mut __map, &mut app_link, "app_link")?,
+                "app_link" => __runtime::field(&mut __map, &mut app_link, "app_link"),
                 "app_permissions" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut app_permissions,
-                        "app_permissions",
-                    )?
+                    __runtime::field(&mut __map, &mut app_permissions, "app_permissions")
                 }
                 "install_requirements" => {
                     __runtime::field(
                         &mut __map,
                         &mut install_requirements,
                         "install_requirements",
-                    )?
+                    )
                 }
                 "app_scopes" => {
-                    __runtime::field(&mut __map, &mut app_scopes, "app_scopes")?
+                    __runtime::field(&mut __map, &mut app_scopes, "app_scopes")
                 }
                 "requester_name" => {
-                    __runtime::field(&mut __map, &mut requester_name, "requester_name")?
+                    __runtime::field(&mut __map, &mut requester_name, "requester_name")
                 }
                 "requester_department" => {
                     __runtime::field(
                         &mut __map,
                         &mut requester_department,
                         "requester_department",
-                    )?
+                    )
                 }
                 "requester_user_groups" => {
                     __runtime::field(
                         &mut __map,
                         &mut requester_user_groups,
                         "requester_user_groups",
-                    )?
+                    )
                 }
                 "request_reason" => {
-                    __runtime::field(&mut __map, &mut request_reason, "request_reason")?
+                    __runtime::field(&mut __map, &mut request_reason, "request_reason")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             app_name: app_name.unwrap_or_default(),
@@ -540,6 +558,39 @@ impl __runtime::Object for AppAuthorizationRequestCreatedPayload {
             requester_user_groups: requester_user_groups.unwrap_or_default(),
             request_reason: request_reason.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AppAuthorizationRequestCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AppAuthorizationRequestCreatedPayload",
+            usize::from(self.app_name.is_some()) + usize::from(self.app_type.is_some())
+                + usize::from(self.app_status.is_some())
+                + usize::from(self.app_description.is_some())
+                + usize::from(self.app_link.is_some())
+                + usize::from(self.app_permissions.is_some())
+                + usize::from(self.install_requirements.is_some())
+                + usize::from(self.app_scopes.is_some())
+                + usize::from(self.requester_name.is_some())
+                + usize::from(self.requester_department.is_some())
+                + usize::from(self.requester_user_groups.is_some())
+                + usize::from(self.request_reason.is_some()),
+        )?;
+        fields.optional("app_name", &self.app_name)?;
+        fields.optional("app_type", &self.app_type)?;
+        fields.optional("app_status", &self.app_status)?;
+        fields.optional("app_description", &self.app_description)?;
+        fields.optional("app_link", &self.app_link)?;
+        fields.optional("app_permissions", &self.app_permissions)?;
+        fields.optional("install_requirements", &self.install_requirements)?;
+        fields.optional("app_scopes", &self.app_scopes)?;
+        fields.optional("requester_name", &self.requester_name)?;
+        fields.optional("requester_department", &self.requester_department)?;
+        fields.optional("requester_user_groups", &self.requester_user_groups)?;
+        fields.optional("request_reason", &self.request_reason)?;
+        fields.end()
     }
 }
 
@@ -590,19 +641,15 @@ impl<'de> serde::Deserialize<'de> for AppAuthorizationRequestCreatedPayloadAppSt
 }
 
 /// Information about the app's developer documentation URLs.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppAuthorizationRequestCreatedPayloadAppLink {
     /// The app's documentation URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_documentation: Option<String>,
     /// The app's privacy policy URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_privacy_policy: Option<String>,
     /// The app's support URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_support: Option<String>,
     /// The app's Terms of Use URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_terms_of_use: Option<String>,
 }
 
@@ -629,31 +676,31 @@ impl __runtime::Object for AppAuthorizationRequestCreatedPayloadAppLink {
                         &mut __map,
                         &mut developer_documentation,
                         "developer_documentation",
-                    )?
+                    )
                 }
                 "developer_privacy_policy" => {
                     __runtime::field(
                         &mut __map,
                         &mut developer_privacy_policy,
                         "developer_privacy_policy",
-                    )?
+                    )
                 }
                 "developer_support" => {
                     __runtime::field(
                         &mut __map,
                         &mut developer_support,
                         "developer_support",
-                    )?
+                    )
                 }
                 "developer_terms_of_use" => {
                     __runtime::field(
                         &mut __map,
                         &mut developer_terms_of_use,
                         "developer_terms_of_use",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             developer_documentation: developer_documentation.unwrap_or_default(),
@@ -661,5 +708,23 @@ impl __runtime::Object for AppAuthorizationRequestCreatedPayloadAppLink {
             developer_support: developer_support.unwrap_or_default(),
             developer_terms_of_use: developer_terms_of_use.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for AppAuthorizationRequestCreatedPayloadAppLink {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "AppAuthorizationRequestCreatedPayloadAppLink",
+            usize::from(self.developer_documentation.is_some())
+                + usize::from(self.developer_privacy_policy.is_some())
+                + usize::from(self.developer_support.is_some())
+                + usize::from(self.developer_terms_of_use.is_some()),
+        )?;
+        fields.optional("developer_documentation", &self.developer_documentation)?;
+        fields.optional("developer_privacy_policy", &self.developer_privacy_policy)?;
+        fields.optional("developer_support", &self.developer_support)?;
+        fields.optional("developer_terms_of_use", &self.developer_terms_of_use)?;
+        fields.end()
     }
 }

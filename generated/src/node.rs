@@ -2008,7 +2008,7 @@ where
 }
 
 /// The payload of the `node.rc_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStat {
     /// The name of the event.
     pub event: String,
@@ -2035,11 +2035,11 @@ impl __runtime::Object for NodeRcStat {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2049,8 +2049,18 @@ impl __runtime::Object for NodeRcStat {
     }
 }
 
+impl serde::Serialize for NodeRcStat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStat", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeRcStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStatPayload {
     /// The account ID for the recording statistics.
     pub account_id: String,
@@ -2075,11 +2085,11 @@ impl __runtime::Object for NodeRcStatPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2088,8 +2098,17 @@ impl __runtime::Object for NodeRcStatPayload {
     }
 }
 
+impl serde::Serialize for NodeRcStatPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStatPayload", 2)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`NodeRcStatPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStatPayloadObject {
     /// The `rc_stats` property.
     pub rc_stats: Vec<NodeRcStatPayloadObjectRcStatsItem>,
@@ -2110,9 +2129,9 @@ impl __runtime::Object for NodeRcStatPayloadObject {
         let mut rc_stats = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "rc_stats" => __runtime::field(&mut __map, &mut rc_stats, "rc_stats")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "rc_stats" => __runtime::field(&mut __map, &mut rc_stats, "rc_stats"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             rc_stats: __runtime::required::<A, _>(rc_stats, "rc_stats")?,
@@ -2120,8 +2139,20 @@ impl __runtime::Object for NodeRcStatPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeRcStatPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeRcStatPayloadObject",
+            1,
+        )?;
+        fields.field("rc_stats", &self.rc_stats)?;
+        fields.end()
+    }
+}
+
 /// Information about the recording statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStatPayloadObjectRcStatsItem {
     /// The RC's Zoom Node service ID.
     pub rc_service_id: String,
@@ -2130,16 +2161,12 @@ pub struct NodeRcStatPayloadObjectRcStatsItem {
     /// The RC's recording zone.
     pub recording_zone: String,
     /// The number of concurrent recordings on the RC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_recording_count: Option<serde_json::Number>,
     /// The number of concurrent transcodings on the RC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_transcoding_count: Option<serde_json::Number>,
     /// The number of recordings waiting to be transcoded on the RC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcoding_queue_depth: Option<serde_json::Number>,
     /// The timestamp of the data being collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -2165,42 +2192,38 @@ impl __runtime::Object for NodeRcStatPayloadObjectRcStatsItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "rc_service_id" => {
-                    __runtime::field(&mut __map, &mut rc_service_id, "rc_service_id")?
+                    __runtime::field(&mut __map, &mut rc_service_id, "rc_service_id")
                 }
                 "rc_service_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut rc_service_name,
-                        "rc_service_name",
-                    )?
+                    __runtime::field(&mut __map, &mut rc_service_name, "rc_service_name")
                 }
                 "recording_zone" => {
-                    __runtime::field(&mut __map, &mut recording_zone, "recording_zone")?
+                    __runtime::field(&mut __map, &mut recording_zone, "recording_zone")
                 }
                 "current_recording_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut current_recording_count,
                         "current_recording_count",
-                    )?
+                    )
                 }
                 "current_transcoding_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut current_transcoding_count,
                         "current_transcoding_count",
-                    )?
+                    )
                 }
                 "transcoding_queue_depth" => {
                     __runtime::field(
                         &mut __map,
                         &mut transcoding_queue_depth,
                         "transcoding_queue_depth",
-                    )?
+                    )
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             rc_service_id: __runtime::required::<A, _>(rc_service_id, "rc_service_id")?,
@@ -2220,8 +2243,29 @@ impl __runtime::Object for NodeRcStatPayloadObjectRcStatsItem {
     }
 }
 
+impl serde::Serialize for NodeRcStatPayloadObjectRcStatsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeRcStatPayloadObjectRcStatsItem",
+            3 + usize::from(self.current_recording_count.is_some())
+                + usize::from(self.current_transcoding_count.is_some())
+                + usize::from(self.transcoding_queue_depth.is_some())
+                + usize::from(self.timestamp.is_some()),
+        )?;
+        fields.field("rc_service_id", &self.rc_service_id)?;
+        fields.field("rc_service_name", &self.rc_service_name)?;
+        fields.field("recording_zone", &self.recording_zone)?;
+        fields.optional("current_recording_count", &self.current_recording_count)?;
+        fields.optional("current_transcoding_count", &self.current_transcoding_count)?;
+        fields.optional("transcoding_queue_depth", &self.transcoding_queue_depth)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_cpu_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerCpuAlert {
     /// The name of the event.
     pub event: String,
@@ -2248,11 +2292,11 @@ impl __runtime::Object for NodeServerCpuAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2262,8 +2306,18 @@ impl __runtime::Object for NodeServerCpuAlert {
     }
 }
 
+impl serde::Serialize for NodeServerCpuAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerCpuAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerCpuAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerCpuAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -2288,11 +2342,11 @@ impl __runtime::Object for NodeServerCpuAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2301,8 +2355,21 @@ impl __runtime::Object for NodeServerCpuAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeServerCpuAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerCpuAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerCpuAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -2341,15 +2408,15 @@ impl __runtime::Object for NodeServerCpuAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -2363,10 +2430,28 @@ impl __runtime::Object for NodeServerCpuAlertPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerCpuAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerCpuAlertPayloadObject",
+            7,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 25 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodePayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -2377,7 +2462,6 @@ pub struct NodePayloadObjectServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
     pub os_image: String,
@@ -2409,16 +2493,16 @@ impl __runtime::Object for NodePayloadObjectServer {
         let mut module = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "group" => __runtime::field(&mut __map, &mut group, "group")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "group" => __runtime::field(&mut __map, &mut group, "group"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -2430,6 +2514,25 @@ impl __runtime::Object for NodePayloadObjectServer {
             status: __runtime::required::<A, _>(status, "status")?,
             module: __runtime::required::<A, _>(module, "module")?,
         })
+    }
+}
+
+impl serde::Serialize for NodePayloadObjectServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodePayloadObjectServer",
+            7 + usize::from(self.group.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("location", &self.location)?;
+        fields.optional("group", &self.group)?;
+        fields.field("os_image", &self.os_image)?;
+        fields.field("status", &self.status)?;
+        fields.field("module", &self.module)?;
+        fields.end()
     }
 }
 
@@ -2736,7 +2839,7 @@ impl<'de> serde::Deserialize<'de> for NodeAlertPayloadObjectLevel {
 }
 
 /// The payload of the `node.server_registered` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerRegistered {
     /// The event name.
     pub event: String,
@@ -2763,11 +2866,11 @@ impl __runtime::Object for NodeServerRegistered {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2777,8 +2880,22 @@ impl __runtime::Object for NodeServerRegistered {
     }
 }
 
+impl serde::Serialize for NodeServerRegistered {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerRegistered",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerRegistered`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerRegisteredPayload {
     /// The account ID of the server.
     pub account_id: String,
@@ -2803,11 +2920,11 @@ impl __runtime::Object for NodeServerRegisteredPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2816,8 +2933,21 @@ impl __runtime::Object for NodeServerRegisteredPayload {
     }
 }
 
+impl serde::Serialize for NodeServerRegisteredPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerRegisteredPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerRegisteredPayloadObject {
     /// The server object.
     pub server: NodeServerRegisteredPayloadObjectServer,
@@ -2838,9 +2968,9 @@ impl __runtime::Object for NodeServerRegisteredPayloadObject {
         let mut server = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -2848,8 +2978,20 @@ impl __runtime::Object for NodeServerRegisteredPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerRegisteredPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerRegisteredPayloadObject",
+            1,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.end()
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerRegisteredPayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -2885,14 +3027,14 @@ impl __runtime::Object for NodeServerRegisteredPayloadObjectServer {
         let mut module = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -2902,6 +3044,23 @@ impl __runtime::Object for NodeServerRegisteredPayloadObjectServer {
             status: __runtime::required::<A, _>(status, "status")?,
             module: __runtime::required::<A, _>(module, "module")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerRegisteredPayloadObjectServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerRegisteredPayloadObjectServer",
+            6,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("os_image", &self.os_image)?;
+        fields.field("status", &self.status)?;
+        fields.field("module", &self.module)?;
+        fields.end()
     }
 }
 
@@ -2946,7 +3105,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerRegisteredPayloadObjectServerSta
 }
 
 /// The payload of the `node.server_update_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdateFailed {
     /// The event name.
     pub event: String,
@@ -2973,11 +3132,11 @@ impl __runtime::Object for NodeServerUpdateFailed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2987,18 +3146,30 @@ impl __runtime::Object for NodeServerUpdateFailed {
     }
 }
 
+impl serde::Serialize for NodeServerUpdateFailed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdateFailed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerUpdateFailed`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdatePayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who updated the server.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the server.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: NodeServerPayloadObject,
@@ -3023,15 +3194,15 @@ impl __runtime::Object for NodeServerUpdatePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3042,10 +3213,26 @@ impl __runtime::Object for NodeServerUpdatePayload {
     }
 }
 
+impl serde::Serialize for NodeServerUpdatePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdatePayload",
+            2 + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 6 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerPayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -3066,9 +3253,9 @@ impl __runtime::Object for NodeServerPayloadObject {
         let mut server = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -3076,8 +3263,20 @@ impl __runtime::Object for NodeServerPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerPayloadObject",
+            1,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.zone_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZoneAdded {
     /// The event name.
     pub event: String,
@@ -3104,11 +3303,11 @@ impl __runtime::Object for NodeZoneAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3118,10 +3317,20 @@ impl __runtime::Object for NodeZoneAdded {
     }
 }
 
+impl serde::Serialize for NodeZoneAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZoneAdded", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeZoneAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZonePayload {
     /// The account ID of the user who added the zone.
     pub account_id: String,
@@ -3152,15 +3361,15 @@ impl __runtime::Object for NodeZonePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3171,17 +3380,27 @@ impl __runtime::Object for NodeZonePayload {
     }
 }
 
+impl serde::Serialize for NodeZonePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZonePayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZonePayloadObject {
     /// Zone name.
     pub zone: String,
     /// Zoom Node business module.
     pub module: NodeModule,
     /// Zone type.
-    #[serde(rename = "type")]
     pub type_: NodeZonePayloadObjectType,
 }
 
@@ -3202,17 +3421,31 @@ impl __runtime::Object for NodeZonePayloadObject {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             zone: __runtime::required::<A, _>(zone, "zone")?,
             module: __runtime::required::<A, _>(module, "module")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeZonePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZonePayloadObject",
+            3,
+        )?;
+        fields.field("zone", &self.zone)?;
+        fields.field("module", &self.module)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }
 
@@ -3263,7 +3496,7 @@ impl<'de> serde::Deserialize<'de> for NodeZonePayloadObjectType {
 }
 
 /// The payload of the `node.service_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStarted {
     /// The event name.
     pub event: String,
@@ -3290,11 +3523,11 @@ impl __runtime::Object for NodeServiceStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3304,18 +3537,26 @@ impl __runtime::Object for NodeServiceStarted {
     }
 }
 
+impl serde::Serialize for NodeServiceStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStarted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceStarted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServicePayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who started the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who started the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: Box<NodeServicePayloadObject>,
@@ -3340,15 +3581,15 @@ impl __runtime::Object for NodeServicePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3359,10 +3600,26 @@ impl __runtime::Object for NodeServicePayload {
     }
 }
 
+impl serde::Serialize for NodeServicePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServicePayload",
+            2 + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServicePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -3386,10 +3643,10 @@ impl __runtime::Object for NodeServicePayloadObject {
         let mut service = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -3398,10 +3655,23 @@ impl __runtime::Object for NodeServicePayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServicePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServicePayloadObject",
+            2,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.end()
+    }
+}
+
 /// Information about the service.
 ///
 /// One type for 14 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeService {
     /// The service's ID.
     pub id: String,
@@ -3410,10 +3680,8 @@ pub struct NodeService {
     /// The service's version.
     pub version: String,
     /// The service type.
-    #[serde(rename = "type")]
     pub type_: NodeServiceType,
     /// The service's meeting zone or recording zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
     /// The service status.
     pub status: NodeServiceStatus,
@@ -3439,14 +3707,14 @@ impl __runtime::Object for NodeService {
         let mut status = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3456,6 +3724,23 @@ impl __runtime::Object for NodeService {
             zone: zone.unwrap_or_default(),
             status: __runtime::required::<A, _>(status, "status")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeService {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeService",
+            5 + usize::from(self.zone.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.field("version", &self.version)?;
+        fields.field("type", &self.type_)?;
+        fields.optional("zone", &self.zone)?;
+        fields.field("status", &self.status)?;
+        fields.end()
     }
 }
 
@@ -3640,7 +3925,7 @@ impl<'de> serde::Deserialize<'de> for NodeServiceStatus {
 }
 
 /// The payload of the `node.zhm_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStat {
     /// The event name.
     pub event: String,
@@ -3667,11 +3952,11 @@ impl __runtime::Object for NodeZhmStat {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3681,8 +3966,18 @@ impl __runtime::Object for NodeZhmStat {
     }
 }
 
+impl serde::Serialize for NodeZhmStat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStat", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeZhmStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStatPayload {
     /// The account ID for the meeting statistics.
     pub account_id: String,
@@ -3707,11 +4002,11 @@ impl __runtime::Object for NodeZhmStatPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3720,8 +4015,17 @@ impl __runtime::Object for NodeZhmStatPayload {
     }
 }
 
+impl serde::Serialize for NodeZhmStatPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStatPayload", 2)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStatPayloadObject {
     /// The `mmr_stats` property.
     pub mmr_stats: Vec<NodeZhmStatPayloadObjectMmrStatsItem>,
@@ -3745,10 +4049,10 @@ impl __runtime::Object for NodeZhmStatPayloadObject {
         let mut zc_stats = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "mmr_stats" => __runtime::field(&mut __map, &mut mmr_stats, "mmr_stats")?,
-                "zc_stats" => __runtime::field(&mut __map, &mut zc_stats, "zc_stats")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "mmr_stats" => __runtime::field(&mut __map, &mut mmr_stats, "mmr_stats"),
+                "zc_stats" => __runtime::field(&mut __map, &mut zc_stats, "zc_stats"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             mmr_stats: __runtime::required::<A, _>(mmr_stats, "mmr_stats")?,
@@ -3757,8 +4061,21 @@ impl __runtime::Object for NodeZhmStatPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeZhmStatPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmStatPayloadObject",
+            2,
+        )?;
+        fields.field("mmr_stats", &self.mmr_stats)?;
+        fields.field("zc_stats", &self.zc_stats)?;
+        fields.end()
+    }
+}
+
 /// Information about the Multi Media Router (MMR).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStatPayloadObjectMmrStatsItem {
     /// The MMR's Zoom Node service ID.
     pub mmr_service_id: String,
@@ -3767,25 +4084,18 @@ pub struct NodeZhmStatPayloadObjectMmrStatsItem {
     /// The MMR's meeting zone.
     pub meeting_zone: String,
     /// The number of participants in SFU meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sfu_mode_participant_count: Option<i64>,
     /// The number of participants in private meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_mode_participant_count: Option<i64>,
     /// The total number of participants in all types of meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_participant_count: Option<i64>,
     /// The number of onging SFU meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sfu_mode_meeting_count: Option<i64>,
     /// The number of onging private meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_mode_meeting_count: Option<i64>,
     /// The total number of onging meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_meeting_count: Option<i64>,
     /// The timestamp of the data being collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -3814,63 +4124,63 @@ impl __runtime::Object for NodeZhmStatPayloadObjectMmrStatsItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "mmr_service_id" => {
-                    __runtime::field(&mut __map, &mut mmr_service_id, "mmr_service_id")?
+                    __runtime::field(&mut __map, &mut mmr_service_id, "mmr_service_id")
                 }
                 "mmr_service_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut mmr_service_name,
                         "mmr_service_name",
-                    )?
+                    )
                 }
                 "meeting_zone" => {
-                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")?
+                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")
                 }
                 "sfu_mode_participant_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut sfu_mode_participant_count,
                         "sfu_mode_participant_count",
-                    )?
+                    )
                 }
                 "private_mode_participant_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut private_mode_participant_count,
                         "private_mode_participant_count",
-                    )?
+                    )
                 }
                 "total_participant_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut total_participant_count,
                         "total_participant_count",
-                    )?
+                    )
                 }
                 "sfu_mode_meeting_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut sfu_mode_meeting_count,
                         "sfu_mode_meeting_count",
-                    )?
+                    )
                 }
                 "private_mode_meeting_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut private_mode_meeting_count,
                         "private_mode_meeting_count",
-                    )?
+                    )
                 }
                 "total_meeting_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut total_meeting_count,
                         "total_meeting_count",
-                    )?
+                    )
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             mmr_service_id: __runtime::required::<
@@ -3894,10 +4204,41 @@ impl __runtime::Object for NodeZhmStatPayloadObjectMmrStatsItem {
     }
 }
 
+impl serde::Serialize for NodeZhmStatPayloadObjectMmrStatsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmStatPayloadObjectMmrStatsItem",
+            3 + usize::from(self.sfu_mode_participant_count.is_some())
+                + usize::from(self.private_mode_participant_count.is_some())
+                + usize::from(self.total_participant_count.is_some())
+                + usize::from(self.sfu_mode_meeting_count.is_some())
+                + usize::from(self.private_mode_meeting_count.is_some())
+                + usize::from(self.total_meeting_count.is_some())
+                + usize::from(self.timestamp.is_some()),
+        )?;
+        fields.field("mmr_service_id", &self.mmr_service_id)?;
+        fields.field("mmr_service_name", &self.mmr_service_name)?;
+        fields.field("meeting_zone", &self.meeting_zone)?;
+        fields.optional("sfu_mode_participant_count", &self.sfu_mode_participant_count)?;
+        fields
+            .optional(
+                "private_mode_participant_count",
+                &self.private_mode_participant_count,
+            )?;
+        fields.optional("total_participant_count", &self.total_participant_count)?;
+        fields.optional("sfu_mode_meeting_count", &self.sfu_mode_meeting_count)?;
+        fields.optional("private_mode_meeting_count", &self.private_mode_meeting_count)?;
+        fields.optional("total_meeting_count", &self.total_meeting_count)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// Information about the zone controller.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeStatPayloadObjectZcStatsItem {
     /// The zone controller's Zoom Node service ID.
     pub zc_service_id: String,
@@ -3925,20 +4266,16 @@ impl __runtime::Object for NodeStatPayloadObjectZcStatsItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "zc_service_id" => {
-                    __runtime::field(&mut __map, &mut zc_service_id, "zc_service_id")?
+                    __runtime::field(&mut __map, &mut zc_service_id, "zc_service_id")
                 }
                 "zc_service_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut zc_service_name,
-                        "zc_service_name",
-                    )?
+                    __runtime::field(&mut __map, &mut zc_service_name, "zc_service_name")
                 }
                 "meeting_zone" => {
-                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")?
+                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             zc_service_id: __runtime::required::<A, _>(zc_service_id, "zc_service_id")?,
@@ -3951,8 +4288,22 @@ impl __runtime::Object for NodeStatPayloadObjectZcStatsItem {
     }
 }
 
+impl serde::Serialize for NodeStatPayloadObjectZcStatsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeStatPayloadObjectZcStatsItem",
+            3,
+        )?;
+        fields.field("zc_service_id", &self.zc_service_id)?;
+        fields.field("zc_service_name", &self.zc_service_name)?;
+        fields.field("meeting_zone", &self.meeting_zone)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_confirmed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerConfirmed {
     /// The event name.
     pub event: String,
@@ -3979,11 +4330,11 @@ impl __runtime::Object for NodeServerConfirmed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3993,8 +4344,22 @@ impl __runtime::Object for NodeServerConfirmed {
     }
 }
 
+impl serde::Serialize for NodeServerConfirmed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerConfirmed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerConfirmed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerConfirmedPayload {
     /// The account ID of the user who confirmed the server.
     pub account_id: String,
@@ -4025,15 +4390,15 @@ impl __runtime::Object for NodeServerConfirmedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4044,8 +4409,23 @@ impl __runtime::Object for NodeServerConfirmedPayload {
     }
 }
 
+impl serde::Serialize for NodeServerConfirmedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerConfirmedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerConfirmedPayloadObject {
     /// The server object.
     pub server: NodeServerConfirmedPayloadObjectServer,
@@ -4066,9 +4446,9 @@ impl __runtime::Object for NodeServerConfirmedPayloadObject {
         let mut server = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -4076,8 +4456,20 @@ impl __runtime::Object for NodeServerConfirmedPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerConfirmedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerConfirmedPayloadObject",
+            1,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.end()
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerConfirmedPayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -4116,15 +4508,15 @@ impl __runtime::Object for NodeServerConfirmedPayloadObjectServer {
         let mut module = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4135,6 +4527,24 @@ impl __runtime::Object for NodeServerConfirmedPayloadObjectServer {
             status: __runtime::required::<A, _>(status, "status")?,
             module: __runtime::required::<A, _>(module, "module")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerConfirmedPayloadObjectServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerConfirmedPayloadObjectServer",
+            7,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("location", &self.location)?;
+        fields.field("os_image", &self.os_image)?;
+        fields.field("status", &self.status)?;
+        fields.field("module", &self.module)?;
+        fields.end()
     }
 }
 
@@ -4181,7 +4591,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerPayloadObjectServerStatus {
 }
 
 /// The payload of the `node.service_memory_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceMemoryAlert {
     /// The name of the event.
     pub event: String,
@@ -4208,11 +4618,11 @@ impl __runtime::Object for NodeServiceMemoryAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4222,8 +4632,22 @@ impl __runtime::Object for NodeServiceMemoryAlert {
     }
 }
 
+impl serde::Serialize for NodeServiceMemoryAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceMemoryAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceMemoryAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceMemoryAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4248,11 +4672,11 @@ impl __runtime::Object for NodeServiceMemoryAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4261,13 +4685,25 @@ impl __runtime::Object for NodeServiceMemoryAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeServiceMemoryAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceMemoryAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceMemoryAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
     /// Information about the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<NodeService>,
     /// The alert metric name.
     pub metric: NodeServiceMemoryAlertPayloadObjectMetric,
@@ -4282,7 +4718,6 @@ pub struct NodeServiceMemoryAlertPayloadObject {
     /// The alert level.
     pub level: NodeAlertPayloadObjectLevel,
     /// The container that triggered the alert.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
 }
 
@@ -4309,17 +4744,17 @@ impl __runtime::Object for NodeServiceMemoryAlertPayloadObject {
         let mut container = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                "container" => __runtime::field(&mut __map, &mut container, "container")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                "container" => __runtime::field(&mut __map, &mut container, "container"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -4332,6 +4767,27 @@ impl __runtime::Object for NodeServiceMemoryAlertPayloadObject {
             level: __runtime::required::<A, _>(level, "level")?,
             container: container.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for NodeServiceMemoryAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceMemoryAlertPayloadObject",
+            7 + usize::from(self.service.is_some())
+                + usize::from(self.container.is_some()),
+        )?;
+        fields.field("server", &self.server)?;
+        fields.optional("service", &self.service)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.optional("container", &self.container)?;
+        fields.end()
     }
 }
 
@@ -4426,7 +4882,7 @@ impl<'de> serde::Deserialize<'de> for NodeMemoryAlertPayloadObjectField {
 }
 
 /// The payload of the `node.service_update_success` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateSuccess {
     /// The event name.
     pub event: String,
@@ -4453,11 +4909,11 @@ impl __runtime::Object for NodeServiceUpdateSuccess {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4467,18 +4923,30 @@ impl __runtime::Object for NodeServiceUpdateSuccess {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateSuccess {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateSuccess",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceUpdateSuccess`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdatePayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who updated the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: Box<NodeServiceUpdatePayloadObject>,
@@ -4503,15 +4971,15 @@ impl __runtime::Object for NodeServiceUpdatePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4522,10 +4990,26 @@ impl __runtime::Object for NodeServiceUpdatePayload {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdatePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdatePayload",
+            2 + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdatePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -4552,13 +5036,13 @@ impl __runtime::Object for NodeServiceUpdatePayloadObject {
         let mut target_version = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
                 "target_version" => {
-                    __runtime::field(&mut __map, &mut target_version, "target_version")?
+                    __runtime::field(&mut __map, &mut target_version, "target_version")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -4571,8 +5055,22 @@ impl __runtime::Object for NodeServiceUpdatePayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdatePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdatePayloadObject",
+            3,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("target_version", &self.target_version)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.service_cpu_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceCpuAlert {
     /// The name of the event.
     pub event: String,
@@ -4599,11 +5097,11 @@ impl __runtime::Object for NodeServiceCpuAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4613,8 +5111,22 @@ impl __runtime::Object for NodeServiceCpuAlert {
     }
 }
 
+impl serde::Serialize for NodeServiceCpuAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceCpuAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceCpuAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceCpuAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -4639,11 +5151,11 @@ impl __runtime::Object for NodeServiceCpuAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4652,13 +5164,25 @@ impl __runtime::Object for NodeServiceCpuAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeServiceCpuAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceCpuAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceCpuAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
     /// Information about the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<NodeService>,
     /// The alert metric name.
     pub metric: NodeServiceCpuAlertPayloadObjectMetric,
@@ -4696,16 +5220,16 @@ impl __runtime::Object for NodeServiceCpuAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -4717,6 +5241,25 @@ impl __runtime::Object for NodeServiceCpuAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServiceCpuAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceCpuAlertPayloadObject",
+            7 + usize::from(self.service.is_some()),
+        )?;
+        fields.field("server", &self.server)?;
+        fields.optional("service", &self.service)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -4769,7 +5312,7 @@ impl<'de> serde::Deserialize<'de> for NodeServiceCpuAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.server_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerStat {
     /// The event's name.
     pub event: String,
@@ -4796,11 +5339,11 @@ impl __runtime::Object for NodeServerStat {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4810,8 +5353,18 @@ impl __runtime::Object for NodeServerStat {
     }
 }
 
+impl serde::Serialize for NodeServerStat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerStat", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerStatPayload {
     /// The account ID for the recording statistics.
     pub account_id: String,
@@ -4836,11 +5389,11 @@ impl __runtime::Object for NodeServerStatPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4849,8 +5402,21 @@ impl __runtime::Object for NodeServerStatPayload {
     }
 }
 
+impl serde::Serialize for NodeServerStatPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerStatPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the recording statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerStatPayloadObject {
     /// The `stats` property.
     pub stats: Vec<NodeServerStatPayloadObjectStatsItem>,
@@ -4871,9 +5437,9 @@ impl __runtime::Object for NodeServerStatPayloadObject {
         let mut stats = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "stats" => __runtime::field(&mut __map, &mut stats, "stats")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "stats" => __runtime::field(&mut __map, &mut stats, "stats"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             stats: __runtime::required::<A, _>(stats, "stats")?,
@@ -4881,34 +5447,38 @@ impl __runtime::Object for NodeServerStatPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerStatPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerStatPayloadObject",
+            1,
+        )?;
+        fields.field("stats", &self.stats)?;
+        fields.end()
+    }
+}
+
 /// An item of the `stats` property of [`NodeServerStatPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerStatPayloadObjectStatsItem {
     /// Information about the server.
     pub server: Box<NodeServerStatPayloadObjectStatsItemServer>,
     /// The server's CPU usage in percent. The figure is accurate to two decimal places.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent: Option<serde_json::Number>,
     /// The server's memory usage in KB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used: Option<serde_json::Number>,
     /// The server's disk usage in KB. The figure is accurate to two decimal places.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_used: Option<serde_json::Number>,
     /// The server's total disk size in KB. The figure is accurate to two decimal places.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_total: Option<serde_json::Number>,
     /// The timestamp when the metric was collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent_ts: Option<String>,
     /// The timestamp when the metric was collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used_ts: Option<String>,
     /// The timestamp when the metric was collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_used_ts: Option<String>,
     /// The timestamp when the metric was collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_total_ts: Option<String>,
 }
 
@@ -4935,39 +5505,39 @@ impl __runtime::Object for NodeServerStatPayloadObjectStatsItem {
         let mut disk_total_ts = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
                 "cpu_used_percent" => {
                     __runtime::field(
                         &mut __map,
                         &mut cpu_used_percent,
                         "cpu_used_percent",
-                    )?
+                    )
                 }
                 "memory_used" => {
-                    __runtime::field(&mut __map, &mut memory_used, "memory_used")?
+                    __runtime::field(&mut __map, &mut memory_used, "memory_used")
                 }
-                "disk_used" => __runtime::field(&mut __map, &mut disk_used, "disk_used")?,
+                "disk_used" => __runtime::field(&mut __map, &mut disk_used, "disk_used"),
                 "disk_total" => {
-                    __runtime::field(&mut __map, &mut disk_total, "disk_total")?
+                    __runtime::field(&mut __map, &mut disk_total, "disk_total")
                 }
                 "cpu_used_percent_ts" => {
                     __runtime::field(
                         &mut __map,
                         &mut cpu_used_percent_ts,
                         "cpu_used_percent_ts",
-                    )?
+                    )
                 }
                 "memory_used_ts" => {
-                    __runtime::field(&mut __map, &mut memory_used_ts, "memory_used_ts")?
+                    __runtime::field(&mut __map, &mut memory_used_ts, "memory_used_ts")
                 }
                 "disk_used_ts" => {
-                    __runtime::field(&mut __map, &mut disk_used_ts, "disk_used_ts")?
+                    __runtime::field(&mut __map, &mut disk_used_ts, "disk_used_ts")
                 }
                 "disk_total_ts" => {
-                    __runtime::field(&mut __map, &mut disk_total_ts, "disk_total_ts")?
+                    __runtime::field(&mut __map, &mut disk_total_ts, "disk_total_ts")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -4983,8 +5553,35 @@ impl __runtime::Object for NodeServerStatPayloadObjectStatsItem {
     }
 }
 
+impl serde::Serialize for NodeServerStatPayloadObjectStatsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerStatPayloadObjectStatsItem",
+            1 + usize::from(self.cpu_used_percent.is_some())
+                + usize::from(self.memory_used.is_some())
+                + usize::from(self.disk_used.is_some())
+                + usize::from(self.disk_total.is_some())
+                + usize::from(self.cpu_used_percent_ts.is_some())
+                + usize::from(self.memory_used_ts.is_some())
+                + usize::from(self.disk_used_ts.is_some())
+                + usize::from(self.disk_total_ts.is_some()),
+        )?;
+        fields.field("server", &self.server)?;
+        fields.optional("cpu_used_percent", &self.cpu_used_percent)?;
+        fields.optional("memory_used", &self.memory_used)?;
+        fields.optional("disk_used", &self.disk_used)?;
+        fields.optional("disk_total", &self.disk_total)?;
+        fields.optional("cpu_used_percent_ts", &self.cpu_used_percent_ts)?;
+        fields.optional("memory_used_ts", &self.memory_used_ts)?;
+        fields.optional("disk_used_ts", &self.disk_used_ts)?;
+        fields.optional("disk_total_ts", &self.disk_total_ts)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerStatPayloadObjectStatsItemServer {
     /// The server ID.
     pub id: String,
@@ -4995,17 +5592,14 @@ pub struct NodeServerStatPayloadObjectStatsItemServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image: Option<String>,
     /// The server's status message.
     pub status: NodeServerStatus,
     /// The server's module.
     pub module: NodeModule,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "osImage", skip_serializing_if = "Option::is_none")]
     pub os_image_2: Option<serde_json::Value>,
 }
 
@@ -5032,17 +5626,17 @@ impl __runtime::Object for NodeServerStatPayloadObjectStatsItemServer {
         let mut os_image_2 = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "group" => __runtime::field(&mut __map, &mut group, "group")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                "osImage" => __runtime::field(&mut __map, &mut os_image_2, "osImage")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "group" => __runtime::field(&mut __map, &mut group, "group"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                "osImage" => __runtime::field(&mut __map, &mut os_image_2, "osImage"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5058,8 +5652,29 @@ impl __runtime::Object for NodeServerStatPayloadObjectStatsItemServer {
     }
 }
 
+impl serde::Serialize for NodeServerStatPayloadObjectStatsItemServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerStatPayloadObjectStatsItemServer",
+            6 + usize::from(self.group.is_some()) + usize::from(self.os_image.is_some())
+                + usize::from(self.os_image_2.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("location", &self.location)?;
+        fields.optional("group", &self.group)?;
+        fields.optional("os_image", &self.os_image)?;
+        fields.field("status", &self.status)?;
+        fields.field("module", &self.module)?;
+        fields.optional("osImage", &self.os_image_2)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerDeleted {
     /// The event name.
     pub event: String,
@@ -5086,11 +5701,11 @@ impl __runtime::Object for NodeServerDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5100,10 +5715,20 @@ impl __runtime::Object for NodeServerDeleted {
     }
 }
 
+impl serde::Serialize for NodeServerDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerPayload {
     /// The account ID of the user who deleted the server.
     pub account_id: String,
@@ -5134,15 +5759,15 @@ impl __runtime::Object for NodeServerPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5153,8 +5778,19 @@ impl __runtime::Object for NodeServerPayload {
     }
 }
 
+impl serde::Serialize for NodeServerPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerPayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.service_update_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateFailed {
     /// The event name.
     pub event: String,
@@ -5181,11 +5817,11 @@ impl __runtime::Object for NodeServiceUpdateFailed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5195,16 +5831,28 @@ impl __runtime::Object for NodeServiceUpdateFailed {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateFailed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateFailed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceUpdateFailed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateFailedPayload {
     /// The account ID of server.
     pub account_id: String,
     /// The email of the user who updated the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Information about the server.
     pub object: Box<NodeServiceUpdateFailedPayloadObject>,
@@ -5229,15 +5877,15 @@ impl __runtime::Object for NodeServiceUpdateFailedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5248,8 +5896,24 @@ impl __runtime::Object for NodeServiceUpdateFailedPayload {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateFailedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateFailedPayload",
+            2 + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateFailedPayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -5279,14 +5943,14 @@ impl __runtime::Object for NodeServiceUpdateFailedPayloadObject {
         let mut error = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
                 "target_version" => {
-                    __runtime::field(&mut __map, &mut target_version, "target_version")?
+                    __runtime::field(&mut __map, &mut target_version, "target_version")
                 }
-                "error" => __runtime::field(&mut __map, &mut error, "error")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "error" => __runtime::field(&mut __map, &mut error, "error"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -5300,8 +5964,23 @@ impl __runtime::Object for NodeServiceUpdateFailedPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateFailedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateFailedPayloadObject",
+            4,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("target_version", &self.target_version)?;
+        fields.field("error", &self.error)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_update_success` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdateSuccess {
     /// The event name.
     pub event: String,
@@ -5328,11 +6007,11 @@ impl __runtime::Object for NodeServerUpdateSuccess {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5342,8 +6021,22 @@ impl __runtime::Object for NodeServerUpdateSuccess {
     }
 }
 
+impl serde::Serialize for NodeServerUpdateSuccess {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdateSuccess",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_update_available` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdateAvailable {
     /// The event name.
     pub event: String,
@@ -5370,11 +6063,11 @@ impl __runtime::Object for NodeServerUpdateAvailable {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5384,8 +6077,22 @@ impl __runtime::Object for NodeServerUpdateAvailable {
     }
 }
 
+impl serde::Serialize for NodeServerUpdateAvailable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdateAvailable",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerUpdateAvailable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdateAvailablePayload {
     /// The account ID of server.
     pub account_id: String,
@@ -5410,11 +6117,11 @@ impl __runtime::Object for NodeServerUpdateAvailablePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5423,8 +6130,21 @@ impl __runtime::Object for NodeServerUpdateAvailablePayload {
     }
 }
 
+impl serde::Serialize for NodeServerUpdateAvailablePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdateAvailablePayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdateAvailablePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -5448,15 +6168,28 @@ impl __runtime::Object for NodeServerUpdateAvailablePayloadObject {
         let mut severity = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "severity" => __runtime::field(&mut __map, &mut severity, "severity")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "severity" => __runtime::field(&mut __map, &mut severity, "severity"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
             severity: __runtime::required::<A, _>(severity, "severity")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerUpdateAvailablePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdateAvailablePayloadObject",
+            2,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("severity", &self.severity)?;
+        fields.end()
     }
 }
 
@@ -5515,7 +6248,7 @@ impl<'de> serde::Deserialize<'de> for NodeUpdateAvailablePayloadObjectSeverity {
 }
 
 /// The payload of the `node.mc_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStat {
     /// The name of the event.
     pub event: String,
@@ -5542,11 +6275,11 @@ impl __runtime::Object for NodeMcStat {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5556,8 +6289,18 @@ impl __runtime::Object for NodeMcStat {
     }
 }
 
+impl serde::Serialize for NodeMcStat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStat", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeMcStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStatPayload {
     /// The account ID associated to the meeting statistics.
     pub account_id: String,
@@ -5582,11 +6325,11 @@ impl __runtime::Object for NodeMcStatPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5595,8 +6338,17 @@ impl __runtime::Object for NodeMcStatPayload {
     }
 }
 
+impl serde::Serialize for NodeMcStatPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStatPayload", 2)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStatPayloadObject {
     /// The `mmr_stats` property.
     pub mmr_stats: Vec<NodeMcStatPayloadObjectMmrStatsItem>,
@@ -5620,10 +6372,10 @@ impl __runtime::Object for NodeMcStatPayloadObject {
         let mut zc_stats = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "mmr_stats" => __runtime::field(&mut __map, &mut mmr_stats, "mmr_stats")?,
-                "zc_stats" => __runtime::field(&mut __map, &mut zc_stats, "zc_stats")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "mmr_stats" => __runtime::field(&mut __map, &mut mmr_stats, "mmr_stats"),
+                "zc_stats" => __runtime::field(&mut __map, &mut zc_stats, "zc_stats"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             mmr_stats: __runtime::required::<A, _>(mmr_stats, "mmr_stats")?,
@@ -5632,8 +6384,21 @@ impl __runtime::Object for NodeMcStatPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeMcStatPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcStatPayloadObject",
+            2,
+        )?;
+        fields.field("mmr_stats", &self.mmr_stats)?;
+        fields.field("zc_stats", &self.zc_stats)?;
+        fields.end()
+    }
+}
+
 /// Information about the Multi Media Router (MMR).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStatPayloadObjectMmrStatsItem {
     /// The MMR's Zoom Node service ID.
     pub mmr_service_id: String,
@@ -5642,13 +6407,10 @@ pub struct NodeMcStatPayloadObjectMmrStatsItem {
     /// The MMR's meeting zone.
     pub meeting_zone: String,
     /// The total number of meeting participants on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_participant_count: Option<i64>,
     /// The total number of onging meetings on the MMR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_meeting_count: Option<i64>,
     /// The timestamp of the data being collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -5673,35 +6435,35 @@ impl __runtime::Object for NodeMcStatPayloadObjectMmrStatsItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "mmr_service_id" => {
-                    __runtime::field(&mut __map, &mut mmr_service_id, "mmr_service_id")?
+                    __runtime::field(&mut __map, &mut mmr_service_id, "mmr_service_id")
                 }
                 "mmr_service_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut mmr_service_name,
                         "mmr_service_name",
-                    )?
+                    )
                 }
                 "meeting_zone" => {
-                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")?
+                    __runtime::field(&mut __map, &mut meeting_zone, "meeting_zone")
                 }
                 "total_participant_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut total_participant_count,
                         "total_participant_count",
-                    )?
+                    )
                 }
                 "total_meeting_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut total_meeting_count,
                         "total_meeting_count",
-                    )?
+                    )
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             mmr_service_id: __runtime::required::<
@@ -5720,8 +6482,27 @@ impl __runtime::Object for NodeMcStatPayloadObjectMmrStatsItem {
     }
 }
 
+impl serde::Serialize for NodeMcStatPayloadObjectMmrStatsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcStatPayloadObjectMmrStatsItem",
+            3 + usize::from(self.total_participant_count.is_some())
+                + usize::from(self.total_meeting_count.is_some())
+                + usize::from(self.timestamp.is_some()),
+        )?;
+        fields.field("mmr_service_id", &self.mmr_service_id)?;
+        fields.field("mmr_service_name", &self.mmr_service_name)?;
+        fields.field("meeting_zone", &self.meeting_zone)?;
+        fields.optional("total_participant_count", &self.total_participant_count)?;
+        fields.optional("total_meeting_count", &self.total_meeting_count)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_online` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOnline {
     /// The event name.
     pub event: String,
@@ -5748,11 +6529,11 @@ impl __runtime::Object for NodeServerOnline {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5762,8 +6543,18 @@ impl __runtime::Object for NodeServerOnline {
     }
 }
 
+impl serde::Serialize for NodeServerOnline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerOnline", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerOnline`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOnlinePayload {
     /// The account ID of the server.
     pub account_id: String,
@@ -5788,11 +6579,11 @@ impl __runtime::Object for NodeServerOnlinePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5801,8 +6592,21 @@ impl __runtime::Object for NodeServerOnlinePayload {
     }
 }
 
+impl serde::Serialize for NodeServerOnlinePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerOnlinePayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOnlinePayloadObject {
     /// The server object.
     pub server: NodeServerOnlinePayloadObjectServer,
@@ -5823,9 +6627,9 @@ impl __runtime::Object for NodeServerOnlinePayloadObject {
         let mut server = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -5833,8 +6637,20 @@ impl __runtime::Object for NodeServerOnlinePayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerOnlinePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerOnlinePayloadObject",
+            1,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.end()
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOnlinePayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -5845,7 +6661,6 @@ pub struct NodeServerOnlinePayloadObjectServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
     pub os_image: String,
@@ -5877,16 +6692,16 @@ impl __runtime::Object for NodeServerOnlinePayloadObjectServer {
         let mut module = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "group" => __runtime::field(&mut __map, &mut group, "group")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "group" => __runtime::field(&mut __map, &mut group, "group"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5898,6 +6713,25 @@ impl __runtime::Object for NodeServerOnlinePayloadObjectServer {
             status: __runtime::required::<A, _>(status, "status")?,
             module: __runtime::required::<A, _>(module, "module")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerOnlinePayloadObjectServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerOnlinePayloadObjectServer",
+            7 + usize::from(self.group.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("location", &self.location)?;
+        fields.optional("group", &self.group)?;
+        fields.field("os_image", &self.os_image)?;
+        fields.field("status", &self.status)?;
+        fields.field("module", &self.module)?;
+        fields.end()
     }
 }
 
@@ -5942,7 +6776,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerOnlinePayloadObjectServerStatus 
 }
 
 /// The payload of the `node.server_memory_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerMemoryAlert {
     /// The name of the event.
     pub event: String,
@@ -5969,11 +6803,11 @@ impl __runtime::Object for NodeServerMemoryAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5983,8 +6817,22 @@ impl __runtime::Object for NodeServerMemoryAlert {
     }
 }
 
+impl serde::Serialize for NodeServerMemoryAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerMemoryAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerMemoryAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerMemoryAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -6009,11 +6857,11 @@ impl __runtime::Object for NodeServerMemoryAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6022,8 +6870,21 @@ impl __runtime::Object for NodeServerMemoryAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeServerMemoryAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerMemoryAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerMemoryAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -6062,15 +6923,15 @@ impl __runtime::Object for NodeServerMemoryAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -6081,6 +6942,24 @@ impl __runtime::Object for NodeServerMemoryAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerMemoryAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerMemoryAlertPayloadObject",
+            7,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -6125,7 +7004,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerMemoryAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.service_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStopped {
     /// The event name.
     pub event: String,
@@ -6152,11 +7031,11 @@ impl __runtime::Object for NodeServiceStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6166,8 +7045,18 @@ impl __runtime::Object for NodeServiceStopped {
     }
 }
 
+impl serde::Serialize for NodeServiceStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStopped", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.mc_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStatAlert {
     /// The name of the event.
     pub event: String,
@@ -6194,11 +7083,11 @@ impl __runtime::Object for NodeMcStatAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6208,8 +7097,18 @@ impl __runtime::Object for NodeMcStatAlert {
     }
 }
 
+impl serde::Serialize for NodeMcStatAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStatAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeMcStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -6234,11 +7133,11 @@ impl __runtime::Object for NodeMcStatAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6247,8 +7146,21 @@ impl __runtime::Object for NodeMcStatAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeMcStatAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcStatAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcStatAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -6290,16 +7202,16 @@ impl __runtime::Object for NodeMcStatAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -6311,6 +7223,25 @@ impl __runtime::Object for NodeMcStatAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeMcStatAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcStatAlertPayloadObject",
+            8,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -6409,7 +7340,7 @@ impl<'de> serde::Deserialize<'de> for NodeMcStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.service_update_available` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateAvailable {
     /// The event name.
     pub event: String,
@@ -6436,11 +7367,11 @@ impl __runtime::Object for NodeServiceUpdateAvailable {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6450,8 +7381,22 @@ impl __runtime::Object for NodeServiceUpdateAvailable {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateAvailable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateAvailable",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceUpdateAvailable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateAvailablePayload {
     /// The account ID of server.
     pub account_id: String,
@@ -6476,11 +7421,11 @@ impl __runtime::Object for NodeServiceUpdateAvailablePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6489,8 +7434,21 @@ impl __runtime::Object for NodeServiceUpdateAvailablePayload {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateAvailablePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateAvailablePayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateAvailablePayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -6529,25 +7487,25 @@ impl __runtime::Object for NodeServiceUpdateAvailablePayloadObject {
         let mut release_note = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
                 "available_version" => {
                     __runtime::field(
                         &mut __map,
                         &mut available_version,
                         "available_version",
-                    )?
+                    )
                 }
-                "severity" => __runtime::field(&mut __map, &mut severity, "severity")?,
-                "deadline" => __runtime::field(&mut __map, &mut deadline, "deadline")?,
+                "severity" => __runtime::field(&mut __map, &mut severity, "severity"),
+                "deadline" => __runtime::field(&mut __map, &mut deadline, "deadline"),
                 "publish_time" => {
-                    __runtime::field(&mut __map, &mut publish_time, "publish_time")?
+                    __runtime::field(&mut __map, &mut publish_time, "publish_time")
                 }
                 "release_note" => {
-                    __runtime::field(&mut __map, &mut release_note, "release_note")?
+                    __runtime::field(&mut __map, &mut release_note, "release_note")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -6564,8 +7522,26 @@ impl __runtime::Object for NodeServiceUpdateAvailablePayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateAvailablePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateAvailablePayloadObject",
+            7,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("available_version", &self.available_version)?;
+        fields.field("severity", &self.severity)?;
+        fields.field("deadline", &self.deadline)?;
+        fields.field("publish_time", &self.publish_time)?;
+        fields.field("release_note", &self.release_note)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_rebooted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerRebooted {
     /// The event name.
     pub event: String,
@@ -6592,11 +7568,11 @@ impl __runtime::Object for NodeServerRebooted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6606,8 +7582,18 @@ impl __runtime::Object for NodeServerRebooted {
     }
 }
 
+impl serde::Serialize for NodeServerRebooted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerRebooted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_offline` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOffline {
     /// The event name.
     pub event: String,
@@ -6634,11 +7620,11 @@ impl __runtime::Object for NodeServerOffline {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6648,8 +7634,18 @@ impl __runtime::Object for NodeServerOffline {
     }
 }
 
+impl serde::Serialize for NodeServerOffline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerOffline", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerOffline`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOfflinePayload {
     /// The account ID of the server.
     pub account_id: String,
@@ -6674,11 +7670,11 @@ impl __runtime::Object for NodeServerOfflinePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6687,8 +7683,21 @@ impl __runtime::Object for NodeServerOfflinePayload {
     }
 }
 
+impl serde::Serialize for NodeServerOfflinePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerOfflinePayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOfflinePayloadObject {
     /// The server object.
     pub server: NodeServerOfflinePayloadObjectServer,
@@ -6709,9 +7718,9 @@ impl __runtime::Object for NodeServerOfflinePayloadObject {
         let mut server = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -6719,8 +7728,20 @@ impl __runtime::Object for NodeServerOfflinePayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServerOfflinePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerOfflinePayloadObject",
+            1,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.end()
+    }
+}
+
 /// The server object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerOfflinePayloadObjectServer {
     /// The server ID.
     pub id: String,
@@ -6731,7 +7752,6 @@ pub struct NodeServerOfflinePayloadObjectServer {
     /// The server's geo-location.
     pub location: String,
     /// The server's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The server's OS image version.
     pub os_image: String,
@@ -6763,16 +7783,16 @@ impl __runtime::Object for NodeServerOfflinePayloadObjectServer {
         let mut module = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "group" => __runtime::field(&mut __map, &mut group, "group")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "group" => __runtime::field(&mut __map, &mut group, "group"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -6787,8 +7807,27 @@ impl __runtime::Object for NodeServerOfflinePayloadObjectServer {
     }
 }
 
+impl serde::Serialize for NodeServerOfflinePayloadObjectServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerOfflinePayloadObjectServer",
+            7 + usize::from(self.group.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("location", &self.location)?;
+        fields.optional("group", &self.group)?;
+        fields.field("os_image", &self.os_image)?;
+        fields.field("status", &self.status)?;
+        fields.field("module", &self.module)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.zhm_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStatAlert {
     /// The name of the event.
     pub event: String,
@@ -6815,11 +7854,11 @@ impl __runtime::Object for NodeZhmStatAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6829,8 +7868,18 @@ impl __runtime::Object for NodeZhmStatAlert {
     }
 }
 
+impl serde::Serialize for NodeZhmStatAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStatAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeZhmStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -6855,11 +7904,11 @@ impl __runtime::Object for NodeZhmStatAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6868,8 +7917,21 @@ impl __runtime::Object for NodeZhmStatAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeZhmStatAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmStatAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmStatAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -6911,16 +7973,16 @@ impl __runtime::Object for NodeZhmStatAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -6932,6 +7994,25 @@ impl __runtime::Object for NodeZhmStatAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeZhmStatAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmStatAlertPayloadObject",
+            8,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -7010,7 +8091,7 @@ impl<'de> serde::Deserialize<'de> for NodeZhmStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.nfs_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeNfsAlert {
     /// The name of the event.
     pub event: String,
@@ -7037,11 +8118,11 @@ impl __runtime::Object for NodeNfsAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7051,8 +8132,18 @@ impl __runtime::Object for NodeNfsAlert {
     }
 }
 
+impl serde::Serialize for NodeNfsAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeNfsAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeNfsAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeNfsAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -7077,11 +8168,11 @@ impl __runtime::Object for NodeNfsAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7090,8 +8181,21 @@ impl __runtime::Object for NodeNfsAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeNfsAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeNfsAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeNfsAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -7133,16 +8237,16 @@ impl __runtime::Object for NodeNfsAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "nfs" => __runtime::field(&mut __map, &mut nfs, "nfs")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "nfs" => __runtime::field(&mut __map, &mut nfs, "nfs"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -7157,8 +8261,27 @@ impl __runtime::Object for NodeNfsAlertPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeNfsAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeNfsAlertPayloadObject",
+            8,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("nfs", &self.nfs)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
+    }
+}
+
 /// Information about the NFS.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeNfsAlertPayloadObjectNfs {
     /// The NFS host address.
     pub host: String,
@@ -7185,17 +8308,31 @@ impl __runtime::Object for NodeNfsAlertPayloadObjectNfs {
         let mut status = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "host" => __runtime::field(&mut __map, &mut host, "host")?,
-                "path" => __runtime::field(&mut __map, &mut path, "path")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "host" => __runtime::field(&mut __map, &mut host, "host"),
+                "path" => __runtime::field(&mut __map, &mut path, "path"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             host: __runtime::required::<A, _>(host, "host")?,
             path: __runtime::required::<A, _>(path, "path")?,
             status: __runtime::required::<A, _>(status, "status")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeNfsAlertPayloadObjectNfs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeNfsAlertPayloadObjectNfs",
+            3,
+        )?;
+        fields.field("host", &self.host)?;
+        fields.field("path", &self.path)?;
+        fields.field("status", &self.status)?;
+        fields.end()
     }
 }
 
@@ -7384,7 +8521,7 @@ impl<'de> serde::Deserialize<'de> for NodeNfsAlertPayloadObjectOperator {
 }
 
 /// The payload of the `node.zhm_zone_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmZoneStatAlert {
     /// The name of the event.
     pub event: String,
@@ -7411,11 +8548,11 @@ impl __runtime::Object for NodeZhmZoneStatAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7425,8 +8562,22 @@ impl __runtime::Object for NodeZhmZoneStatAlert {
     }
 }
 
+impl serde::Serialize for NodeZhmZoneStatAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmZoneStatAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeZhmZoneStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmZoneStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -7451,11 +8602,11 @@ impl __runtime::Object for NodeZhmZoneStatAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7464,8 +8615,21 @@ impl __runtime::Object for NodeZhmZoneStatAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeZhmZoneStatAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmZoneStatAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZhmZoneStatAlertPayloadObject {
     /// The alert metric name.
     pub metric: NodeZoneStatAlertPayloadObjectMetric,
@@ -7504,15 +8668,15 @@ impl __runtime::Object for NodeZhmZoneStatAlertPayloadObject {
         let mut zone = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             metric: __runtime::required::<A, _>(metric, "metric")?,
@@ -7523,6 +8687,24 @@ impl __runtime::Object for NodeZhmZoneStatAlertPayloadObject {
             level: __runtime::required::<A, _>(level, "level")?,
             zone: __runtime::required::<A, _>(zone, "zone")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeZhmZoneStatAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeZhmZoneStatAlertPayloadObject",
+            7,
+        )?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.field("zone", &self.zone)?;
+        fields.end()
     }
 }
 
@@ -7569,7 +8751,7 @@ impl<'de> serde::Deserialize<'de> for NodeZoneStatAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.mc_zone_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcZoneStatAlert {
     /// The name of the event.
     pub event: String,
@@ -7596,11 +8778,11 @@ impl __runtime::Object for NodeMcZoneStatAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7610,8 +8792,22 @@ impl __runtime::Object for NodeMcZoneStatAlert {
     }
 }
 
+impl serde::Serialize for NodeMcZoneStatAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcZoneStatAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeMcZoneStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcZoneStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -7636,11 +8832,11 @@ impl __runtime::Object for NodeMcZoneStatAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7649,8 +8845,21 @@ impl __runtime::Object for NodeMcZoneStatAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeMcZoneStatAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcZoneStatAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeMcZoneStatAlertPayloadObject {
     /// The alert metric name.
     pub metric: NodeZoneStatAlertPayloadObjectMetric,
@@ -7689,15 +8898,15 @@ impl __runtime::Object for NodeMcZoneStatAlertPayloadObject {
         let mut zone = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                "zone" => __runtime::field(&mut __map, &mut zone, "zone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                "zone" => __runtime::field(&mut __map, &mut zone, "zone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             metric: __runtime::required::<A, _>(metric, "metric")?,
@@ -7708,6 +8917,24 @@ impl __runtime::Object for NodeMcZoneStatAlertPayloadObject {
             level: __runtime::required::<A, _>(level, "level")?,
             zone: __runtime::required::<A, _>(zone, "zone")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeMcZoneStatAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeMcZoneStatAlertPayloadObject",
+            7,
+        )?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.field("zone", &self.zone)?;
+        fields.end()
     }
 }
 
@@ -7760,7 +8987,7 @@ impl<'de> serde::Deserialize<'de> for NodeMcZoneStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.service_stat` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStat {
     /// The event's name.
     pub event: String,
@@ -7787,11 +9014,11 @@ impl __runtime::Object for NodeServiceStat {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7801,8 +9028,18 @@ impl __runtime::Object for NodeServiceStat {
     }
 }
 
+impl serde::Serialize for NodeServiceStat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStat", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceStat`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStatPayload {
     /// The account ID for the Zoom Node service statistics.
     pub account_id: String,
@@ -7827,11 +9064,11 @@ impl __runtime::Object for NodeServiceStatPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7840,8 +9077,21 @@ impl __runtime::Object for NodeServiceStatPayload {
     }
 }
 
+impl serde::Serialize for NodeServiceStatPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceStatPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the Zoom Node service statistics.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStatPayloadObject {
     /// The `stats` property.
     pub stats: Vec<NodeServiceStatPayloadObjectStatsItem>,
@@ -7862,9 +9112,9 @@ impl __runtime::Object for NodeServiceStatPayloadObject {
         let mut stats = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "stats" => __runtime::field(&mut __map, &mut stats, "stats")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "stats" => __runtime::field(&mut __map, &mut stats, "stats"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             stats: __runtime::required::<A, _>(stats, "stats")?,
@@ -7872,24 +9122,32 @@ impl __runtime::Object for NodeServiceStatPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServiceStatPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceStatPayloadObject",
+            1,
+        )?;
+        fields.field("stats", &self.stats)?;
+        fields.end()
+    }
+}
+
 /// An item of the `stats` property of [`NodeServiceStatPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStatPayloadObjectStatsItem {
     /// The `server` property.
     pub server: NodeServiceStatPayloadObjectStatsItemServer,
     /// Information about the service.
     pub service: NodeService,
     /// The service's CPU usage in percent. The figure is accurate to two decimal places. This field is valid if and only if the service doesn't run on top of Docker.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent: Option<serde_json::Number>,
     /// The service's memory usage in percent. The figure is accurate to two decimal places. This field is valid if and only if the service doesn't run on top of Docker.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used: Option<serde_json::Number>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_used_percent_ts: Option<serde_json::Value>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_used_ts: Option<serde_json::Value>,
 }
 
@@ -7913,30 +9171,30 @@ impl __runtime::Object for NodeServiceStatPayloadObjectStatsItem {
         let mut memory_used_ts = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
                 "cpu_used_percent" => {
                     __runtime::field(
                         &mut __map,
                         &mut cpu_used_percent,
                         "cpu_used_percent",
-                    )?
+                    )
                 }
                 "memory_used" => {
-                    __runtime::field(&mut __map, &mut memory_used, "memory_used")?
+                    __runtime::field(&mut __map, &mut memory_used, "memory_used")
                 }
                 "cpu_used_percent_ts" => {
                     __runtime::field(
                         &mut __map,
                         &mut cpu_used_percent_ts,
                         "cpu_used_percent_ts",
-                    )?
+                    )
                 }
                 "memory_used_ts" => {
-                    __runtime::field(&mut __map, &mut memory_used_ts, "memory_used_ts")?
+                    __runtime::field(&mut __map, &mut memory_used_ts, "memory_used_ts")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -7949,8 +9207,28 @@ impl __runtime::Object for NodeServiceStatPayloadObjectStatsItem {
     }
 }
 
+impl serde::Serialize for NodeServiceStatPayloadObjectStatsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceStatPayloadObjectStatsItem",
+            2 + usize::from(self.cpu_used_percent.is_some())
+                + usize::from(self.memory_used.is_some())
+                + usize::from(self.cpu_used_percent_ts.is_some())
+                + usize::from(self.memory_used_ts.is_some()),
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.optional("cpu_used_percent", &self.cpu_used_percent)?;
+        fields.optional("memory_used", &self.memory_used)?;
+        fields.optional("cpu_used_percent_ts", &self.cpu_used_percent_ts)?;
+        fields.optional("memory_used_ts", &self.memory_used_ts)?;
+        fields.end()
+    }
+}
+
 /// The `server` property of [`NodeServiceStatPayloadObjectStatsItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceStatPayloadObjectStatsItemServer {
     /// The server ID.
     pub id: String,
@@ -7967,7 +9245,6 @@ pub struct NodeServiceStatPayloadObjectStatsItemServer {
     /// The server's status.
     pub status: NodeServiceStatPayloadObjectStatsItemServerStatus,
     /// The server's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
 }
 
@@ -7993,16 +9270,16 @@ impl __runtime::Object for NodeServiceStatPayloadObjectStatsItemServer {
         let mut group = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "udid" => __runtime::field(&mut __map, &mut udid, "udid")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image")?,
-                "module" => __runtime::field(&mut __map, &mut module, "module")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "group" => __runtime::field(&mut __map, &mut group, "group")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "udid" => __runtime::field(&mut __map, &mut udid, "udid"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "os_image" => __runtime::field(&mut __map, &mut os_image, "os_image"),
+                "module" => __runtime::field(&mut __map, &mut module, "module"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "group" => __runtime::field(&mut __map, &mut group, "group"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -8014,6 +9291,25 @@ impl __runtime::Object for NodeServiceStatPayloadObjectStatsItemServer {
             status: __runtime::required::<A, _>(status, "status")?,
             group: group.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for NodeServiceStatPayloadObjectStatsItemServer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceStatPayloadObjectStatsItemServer",
+            7 + usize::from(self.group.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("udid", &self.udid)?;
+        fields.field("name", &self.name)?;
+        fields.field("location", &self.location)?;
+        fields.field("os_image", &self.os_image)?;
+        fields.field("module", &self.module)?;
+        fields.field("status", &self.status)?;
+        fields.optional("group", &self.group)?;
+        fields.end()
     }
 }
 
@@ -8070,7 +9366,7 @@ impl<'de> serde::Deserialize<'de> for NodeServiceStatPayloadObjectStatsItemServe
 }
 
 /// The payload of the `node.rc_stat_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStatAlert {
     /// The name of the event.
     pub event: String,
@@ -8097,11 +9393,11 @@ impl __runtime::Object for NodeRcStatAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8111,8 +9407,18 @@ impl __runtime::Object for NodeRcStatAlert {
     }
 }
 
+impl serde::Serialize for NodeRcStatAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStatAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeRcStatAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStatAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -8137,11 +9443,11 @@ impl __runtime::Object for NodeRcStatAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8150,8 +9456,21 @@ impl __runtime::Object for NodeRcStatAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeRcStatAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeRcStatAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRcStatAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -8193,16 +9512,16 @@ impl __runtime::Object for NodeRcStatAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -8214,6 +9533,25 @@ impl __runtime::Object for NodeRcStatAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeRcStatAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeRcStatAlertPayloadObject",
+            8,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -8310,7 +9648,7 @@ impl<'de> serde::Deserialize<'de> for NodeRcStatAlertPayloadObjectField {
 }
 
 /// The payload of the `node.zone_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeZoneDeleted {
     /// The event name.
     pub event: String,
@@ -8337,11 +9675,11 @@ impl __runtime::Object for NodeZoneDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8351,8 +9689,18 @@ impl __runtime::Object for NodeZoneDeleted {
     }
 }
 
+impl serde::Serialize for NodeZoneDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZoneDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_shutdown` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerShutdown {
     /// The event name.
     pub event: String,
@@ -8379,11 +9727,11 @@ impl __runtime::Object for NodeServerShutdown {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8393,8 +9741,18 @@ impl __runtime::Object for NodeServerShutdown {
     }
 }
 
+impl serde::Serialize for NodeServerShutdown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerShutdown", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.service_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceDeleted {
     /// The event name.
     pub event: String,
@@ -8421,11 +9779,11 @@ impl __runtime::Object for NodeServiceDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8435,8 +9793,18 @@ impl __runtime::Object for NodeServiceDeleted {
     }
 }
 
+impl serde::Serialize for NodeServiceDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceDeletedPayload {
     /// The server's account ID.
     pub account_id: String,
@@ -8467,15 +9835,15 @@ impl __runtime::Object for NodeServiceDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8486,8 +9854,23 @@ impl __runtime::Object for NodeServiceDeletedPayload {
     }
 }
 
+impl serde::Serialize for NodeServiceDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceDeletedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.service_update_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceUpdateStarted {
     /// The event name.
     pub event: String,
@@ -8514,11 +9897,11 @@ impl __runtime::Object for NodeServiceUpdateStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8528,8 +9911,22 @@ impl __runtime::Object for NodeServiceUpdateStarted {
     }
 }
 
+impl serde::Serialize for NodeServiceUpdateStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceUpdateStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.server_update_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerUpdateStarted {
     /// The event name.
     pub event: String,
@@ -8556,11 +9953,11 @@ impl __runtime::Object for NodeServerUpdateStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8570,8 +9967,22 @@ impl __runtime::Object for NodeServerUpdateStarted {
     }
 }
 
+impl serde::Serialize for NodeServerUpdateStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerUpdateStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `node.service_abnormal_status` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceAbnormalStatus {
     /// The event name.
     pub event: String,
@@ -8598,11 +10009,11 @@ impl __runtime::Object for NodeServiceAbnormalStatus {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8612,8 +10023,22 @@ impl __runtime::Object for NodeServiceAbnormalStatus {
     }
 }
 
+impl serde::Serialize for NodeServiceAbnormalStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceAbnormalStatus",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServiceAbnormalStatus`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceAbnormalStatusPayload {
     /// The account ID of server.
     pub account_id: String,
@@ -8638,11 +10063,11 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8651,8 +10076,21 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayload {
     }
 }
 
+impl serde::Serialize for NodeServiceAbnormalStatusPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceAbnormalStatusPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the server.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceAbnormalStatusPayloadObject {
     /// The server object.
     pub server: NodePayloadObjectServer,
@@ -8681,17 +10119,17 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayloadObject {
         let mut abnormal_statuses = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
                 "abnormal_statuses" => {
                     __runtime::field(
                         &mut __map,
                         &mut abnormal_statuses,
                         "abnormal_statuses",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -8704,8 +10142,22 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayloadObject {
     }
 }
 
+impl serde::Serialize for NodeServiceAbnormalStatusPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceAbnormalStatusPayloadObject",
+            3,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("service", &self.service)?;
+        fields.field("abnormal_statuses", &self.abnormal_statuses)?;
+        fields.end()
+    }
+}
+
 /// An item of the `abnormal_statuses` property of [`NodeServiceAbnormalStatusPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem {
     /// Status code
     pub code: String,
@@ -8733,17 +10185,31 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayloadObjectAbnormalStatuse
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "code" => __runtime::field(&mut __map, &mut code, "code")?,
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "code" => __runtime::field(&mut __map, &mut code, "code"),
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             code: __runtime::required::<A, _>(code, "code")?,
             message: __runtime::required::<A, _>(message, "message")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem",
+            3,
+        )?;
+        fields.field("code", &self.code)?;
+        fields.field("message", &self.message)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -8798,7 +10264,7 @@ for NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItemLevel {
 }
 
 /// The payload of the `node.server_disk_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerDiskAlert {
     /// The name of the event.
     pub event: String,
@@ -8825,11 +10291,11 @@ impl __runtime::Object for NodeServerDiskAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8839,8 +10305,22 @@ impl __runtime::Object for NodeServerDiskAlert {
     }
 }
 
+impl serde::Serialize for NodeServerDiskAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerDiskAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerDiskAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerDiskAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -8865,11 +10345,11 @@ impl __runtime::Object for NodeServerDiskAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8878,8 +10358,21 @@ impl __runtime::Object for NodeServerDiskAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeServerDiskAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerDiskAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerDiskAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -8918,15 +10411,15 @@ impl __runtime::Object for NodeServerDiskAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -8937,6 +10430,24 @@ impl __runtime::Object for NodeServerDiskAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerDiskAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerDiskAlertPayloadObject",
+            7,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 
@@ -8981,7 +10492,7 @@ impl<'de> serde::Deserialize<'de> for NodeServerDiskAlertPayloadObjectMetric {
 }
 
 /// The payload of the `node.server_bandwidth_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerBandwidthAlert {
     /// The name of the event.
     pub event: String,
@@ -9008,11 +10519,11 @@ impl __runtime::Object for NodeServerBandwidthAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -9022,8 +10533,22 @@ impl __runtime::Object for NodeServerBandwidthAlert {
     }
 }
 
+impl serde::Serialize for NodeServerBandwidthAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerBandwidthAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NodeServerBandwidthAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerBandwidthAlertPayload {
     /// The account ID for the alert.
     pub account_id: String,
@@ -9048,11 +10573,11 @@ impl __runtime::Object for NodeServerBandwidthAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -9061,8 +10586,21 @@ impl __runtime::Object for NodeServerBandwidthAlertPayload {
     }
 }
 
+impl serde::Serialize for NodeServerBandwidthAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerBandwidthAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the alert.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeServerBandwidthAlertPayloadObject {
     /// Information about the server.
     pub server: NodePayloadObjectServer,
@@ -9101,15 +10639,15 @@ impl __runtime::Object for NodeServerBandwidthAlertPayloadObject {
         let mut level = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "server" => __runtime::field(&mut __map, &mut server, "server")?,
-                "metric" => __runtime::field(&mut __map, &mut metric, "metric")?,
-                "field" => __runtime::field(&mut __map, &mut field, "field")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "level" => __runtime::field(&mut __map, &mut level, "level")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "server" => __runtime::field(&mut __map, &mut server, "server"),
+                "metric" => __runtime::field(&mut __map, &mut metric, "metric"),
+                "field" => __runtime::field(&mut __map, &mut field, "field"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                "threshold" => __runtime::field(&mut __map, &mut threshold, "threshold"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "level" => __runtime::field(&mut __map, &mut level, "level"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             server: __runtime::required::<A, _>(server, "server")?,
@@ -9120,6 +10658,24 @@ impl __runtime::Object for NodeServerBandwidthAlertPayloadObject {
             operator: __runtime::required::<A, _>(operator, "operator")?,
             level: __runtime::required::<A, _>(level, "level")?,
         })
+    }
+}
+
+impl serde::Serialize for NodeServerBandwidthAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NodeServerBandwidthAlertPayloadObject",
+            7,
+        )?;
+        fields.field("server", &self.server)?;
+        fields.field("metric", &self.metric)?;
+        fields.field("field", &self.field)?;
+        fields.field("value", &self.value)?;
+        fields.field("threshold", &self.threshold)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("level", &self.level)?;
+        fields.end()
     }
 }
 

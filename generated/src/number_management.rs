@@ -235,7 +235,7 @@ where
 }
 
 /// The payload of the `number_management.peering_number_emergency_address_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdated {
     /// The name of the event.
     pub event: String,
@@ -263,11 +263,11 @@ impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdated 
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -277,8 +277,22 @@ impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdated 
     }
 }
 
+impl serde::Serialize for NumberManagementPeeringNumberEmergencyAddressUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberEmergencyAddressUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NumberManagementPeeringNumberEmergencyAddressUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
     /// The account ID of the customer using provider exchange.
     pub account_id: String,
@@ -304,11 +318,11 @@ impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdatedP
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -317,11 +331,23 @@ impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdatedP
     }
 }
 
+impl serde::Serialize for NumberManagementPeeringNumberEmergencyAddressUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberEmergencyAddressUpdatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`NumberManagementPeeringNumberEmergencyAddressUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
     /// The emergency address info.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address: Option<
         NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress,
     >,
@@ -355,16 +381,16 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
                         &mut __map,
                         &mut emergency_address,
                         "emergency_address",
-                    )?
+                    )
                 }
                 "carrier_code" => {
-                    __runtime::field(&mut __map, &mut carrier_code, "carrier_code")?
+                    __runtime::field(&mut __map, &mut carrier_code, "carrier_code")
                 }
                 "phone_numbers" => {
-                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")?
+                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             emergency_address: emergency_address.unwrap_or_default(),
@@ -374,25 +400,35 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject",
+            2 + usize::from(self.emergency_address.is_some()),
+        )?;
+        fields.optional("emergency_address", &self.emergency_address)?;
+        fields.field("carrier_code", &self.carrier_code)?;
+        fields.field("phone_numbers", &self.phone_numbers)?;
+        fields.end()
+    }
+}
+
 /// The emergency address info.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
     /// The abbreviated country ID of the country.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The emergency address (house number and street name).
     pub address_line1: String,
     /// The additional emergency address information (building, floor or unit number).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<String>,
     /// The city.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The zip code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The abbreviated state code of the state.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_code: Option<String>,
 }
 
@@ -418,20 +454,20 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAd
         let mut state_code = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "country" => __runtime::field(&mut __map, &mut country, "country")?,
+                "country" => __runtime::field(&mut __map, &mut country, "country"),
                 "address_line1" => {
-                    __runtime::field(&mut __map, &mut address_line1, "address_line1")?
+                    __runtime::field(&mut __map, &mut address_line1, "address_line1")
                 }
                 "address_line2" => {
-                    __runtime::field(&mut __map, &mut address_line2, "address_line2")?
+                    __runtime::field(&mut __map, &mut address_line2, "address_line2")
                 }
-                "city" => __runtime::field(&mut __map, &mut city, "city")?,
-                "zip" => __runtime::field(&mut __map, &mut zip, "zip")?,
+                "city" => __runtime::field(&mut __map, &mut city, "city"),
+                "zip" => __runtime::field(&mut __map, &mut zip, "zip"),
                 "state_code" => {
-                    __runtime::field(&mut __map, &mut state_code, "state_code")?
+                    __runtime::field(&mut __map, &mut state_code, "state_code")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             country: country.unwrap_or_default(),
@@ -444,8 +480,29 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAd
     }
 }
 
+impl serde::Serialize
+for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress",
+            1 + usize::from(self.country.is_some())
+                + usize::from(self.address_line2.is_some())
+                + usize::from(self.city.is_some()) + usize::from(self.zip.is_some())
+                + usize::from(self.state_code.is_some()),
+        )?;
+        fields.optional("country", &self.country)?;
+        fields.field("address_line1", &self.address_line1)?;
+        fields.optional("address_line2", &self.address_line2)?;
+        fields.optional("city", &self.city)?;
+        fields.optional("zip", &self.zip)?;
+        fields.optional("state_code", &self.state_code)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `number_management.peering_number_cnam_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberCnamUpdated {
     /// The name of the event.
     pub event: String,
@@ -472,11 +529,11 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -486,8 +543,22 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdated {
     }
 }
 
+impl serde::Serialize for NumberManagementPeeringNumberCnamUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberCnamUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`NumberManagementPeeringNumberCnamUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayload {
     /// The account ID of the customer using provider exchange.
     pub account_id: String,
@@ -512,11 +583,11 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -525,11 +596,23 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayload {
     }
 }
 
+impl serde::Serialize for NumberManagementPeeringNumberCnamUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberCnamUpdatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`NumberManagementPeeringNumberCnamUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberManagementPeeringNumberCnamUpdatedPayloadObject {
     /// The caller ID name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam: Option<String>,
     /// The carrier code.
     pub carrier_code: i32,
@@ -555,20 +638,34 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayloadObject
         let mut phone_numbers = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "cnam" => __runtime::field(&mut __map, &mut cnam, "cnam")?,
+                "cnam" => __runtime::field(&mut __map, &mut cnam, "cnam"),
                 "carrier_code" => {
-                    __runtime::field(&mut __map, &mut carrier_code, "carrier_code")?
+                    __runtime::field(&mut __map, &mut carrier_code, "carrier_code")
                 }
                 "phone_numbers" => {
-                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")?
+                    __runtime::field(&mut __map, &mut phone_numbers, "phone_numbers")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             cnam: cnam.unwrap_or_default(),
             carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
             phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
         })
+    }
+}
+
+impl serde::Serialize for NumberManagementPeeringNumberCnamUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "NumberManagementPeeringNumberCnamUpdatedPayloadObject",
+            2 + usize::from(self.cnam.is_some()),
+        )?;
+        fields.optional("cnam", &self.cnam)?;
+        fields.field("carrier_code", &self.carrier_code)?;
+        fields.field("phone_numbers", &self.phone_numbers)?;
+        fields.end()
     }
 }

@@ -850,7 +850,7 @@ where
 }
 
 /// The payload of the `webinar.participant_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantData {
     /// Name of the event.
     pub event: String,
@@ -877,11 +877,11 @@ impl __runtime::Object for WebinarParticipantData {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -891,8 +891,22 @@ impl __runtime::Object for WebinarParticipantData {
     }
 }
 
+impl serde::Serialize for WebinarParticipantData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantData",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WebinarParticipantData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataPayload {
     /// The Account ID of the Zoom Room that is experiencing issues.
     pub account_id: String,
@@ -917,11 +931,11 @@ impl __runtime::Object for WebinarParticipantDataPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -930,8 +944,21 @@ impl __runtime::Object for WebinarParticipantDataPayload {
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Meeting object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataPayloadObject {
     /// Meeting uuid.
     pub uuid: String,
@@ -955,12 +982,12 @@ impl __runtime::Object for WebinarParticipantDataPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: __runtime::required::<A, _>(uuid, "uuid")?,
@@ -969,16 +996,27 @@ impl __runtime::Object for WebinarParticipantDataPayloadObject {
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataPayloadObject",
+            2,
+        )?;
+        fields.field("uuid", &self.uuid)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Participant object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataPayloadObjectParticipant {
     /// Participant id.
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Array of participant data.
     pub data: Vec<WebinarParticipantDataPayloadObjectParticipantDataItem>,
@@ -1003,19 +1041,19 @@ impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipant {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "participant_id" => {
-                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")
                 }
                 "participant_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_user_id,
                         "participant_user_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participant_id: __runtime::required::<
@@ -1029,8 +1067,24 @@ impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipant {
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataPayloadObjectParticipant",
+            2 + usize::from(self.participant_user_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.field("participant_id", &self.participant_id)?;
+        fields.optional("participant_user_id", &self.participant_user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.field("data", &self.data)?;
+        fields.end()
+    }
+}
+
 /// Participant items.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataPayloadObjectParticipantDataItem {
     /// The type of device using which the participant joined the webinar. The possible values for this field are:
     /// * Phone: Participant joined via PSTN.
@@ -1039,76 +1093,52 @@ pub struct WebinarParticipantDataPayloadObjectParticipantDataItem {
     /// * Mac: Participant joined via VoIP using a Mac device.
     /// * iOS: Participant joined via VoIP using an iOS device.
     /// * Android: Participant joined via VoIP using an Android device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// Participant location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Participant network type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_type: Option<String>,
     /// Participant microphone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub microphone: Option<String>,
     /// Participant speaker.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// The type of camera used by participant during the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub camera: Option<String>,
     /// Data Center where participant's meeting data is stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center: Option<String>,
     /// Participant connection type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// Name of Participant's PC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_name: Option<String>,
     /// Participant's PC domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Participant's MAC address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_addr: Option<String>,
     /// Participant's hard disk ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub harddisk_id: Option<String>,
     /// Participant's Zoom Client version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Participant's signaling ip address for information other than audio, video, or share screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_ip_address: Option<String>,
     /// Signaling internal ip address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_address: Option<String>,
     /// Signaling internal ip port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_port: Option<String>,
     /// Audio internal ip address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_address: Option<String>,
     /// Audio internal ip port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_port: Option<String>,
     /// Video internal ip address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_address: Option<String>,
     /// Video internal ip port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_port: Option<String>,
     /// Sharing internal ip address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_address: Option<String>,
     /// Sharing internal ip port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_port: Option<String>,
     /// Destination internal ip domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_domain: Option<String>,
     /// Destination internal ip port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_port: Option<String>,
 }
 
@@ -1151,112 +1181,108 @@ impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipantDataIte
         let mut destination_ip_port = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "device" => __runtime::field(&mut __map, &mut device, "device")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "device" => __runtime::field(&mut __map, &mut device, "device"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
                 "network_type" => {
-                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                    __runtime::field(&mut __map, &mut network_type, "network_type")
                 }
                 "microphone" => {
-                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                    __runtime::field(&mut __map, &mut microphone, "microphone")
                 }
-                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
-                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker"),
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera"),
                 "data_center" => {
-                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                    __runtime::field(&mut __map, &mut data_center, "data_center")
                 }
                 "connection_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut connection_type,
-                        "connection_type",
-                    )?
+                    __runtime::field(&mut __map, &mut connection_type, "connection_type")
                 }
-                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
-                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
-                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name"),
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain"),
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr"),
                 "harddisk_id" => {
-                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")
                 }
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
                 "signaling_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_ip_address,
                         "signaling_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_address,
                         "signaling_internal_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_port,
                         "signaling_internal_ip_port",
-                    )?
+                    )
                 }
                 "audio_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_address,
                         "audio_internal_ip_address",
-                    )?
+                    )
                 }
                 "audio_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_port,
                         "audio_internal_ip_port",
-                    )?
+                    )
                 }
                 "video_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_address,
                         "video_internal_ip_address",
-                    )?
+                    )
                 }
                 "video_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_port,
                         "video_internal_ip_port",
-                    )?
+                    )
                 }
                 "as_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_address,
                         "as_internal_ip_address",
-                    )?
+                    )
                 }
                 "as_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_port,
                         "as_internal_ip_port",
-                    )?
+                    )
                 }
                 "destination_ip_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_domain,
                         "destination_ip_domain",
-                    )?
+                    )
                 }
                 "destination_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_port,
                         "destination_ip_port",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             device: device.unwrap_or_default(),
@@ -1288,8 +1314,69 @@ impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipantDataIte
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataPayloadObjectParticipantDataItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataPayloadObjectParticipantDataItem",
+            usize::from(self.device.is_some()) + usize::from(self.location.is_some())
+                + usize::from(self.network_type.is_some())
+                + usize::from(self.microphone.is_some())
+                + usize::from(self.speaker.is_some())
+                + usize::from(self.camera.is_some())
+                + usize::from(self.data_center.is_some())
+                + usize::from(self.connection_type.is_some())
+                + usize::from(self.pc_name.is_some())
+                + usize::from(self.domain.is_some())
+                + usize::from(self.mac_addr.is_some())
+                + usize::from(self.harddisk_id.is_some())
+                + usize::from(self.version.is_some())
+                + usize::from(self.signaling_ip_address.is_some())
+                + usize::from(self.signaling_internal_ip_address.is_some())
+                + usize::from(self.signaling_internal_ip_port.is_some())
+                + usize::from(self.audio_internal_ip_address.is_some())
+                + usize::from(self.audio_internal_ip_port.is_some())
+                + usize::from(self.video_internal_ip_address.is_some())
+                + usize::from(self.video_internal_ip_port.is_some())
+                + usize::from(self.as_internal_ip_address.is_some())
+                + usize::from(self.as_internal_ip_port.is_some())
+                + usize::from(self.destination_ip_domain.is_some())
+                + usize::from(self.destination_ip_port.is_some()),
+        )?;
+        fields.optional("device", &self.device)?;
+        fields.optional("location", &self.location)?;
+        fields.optional("network_type", &self.network_type)?;
+        fields.optional("microphone", &self.microphone)?;
+        fields.optional("speaker", &self.speaker)?;
+        fields.optional("camera", &self.camera)?;
+        fields.optional("data_center", &self.data_center)?;
+        fields.optional("connection_type", &self.connection_type)?;
+        fields.optional("pc_name", &self.pc_name)?;
+        fields.optional("domain", &self.domain)?;
+        fields.optional("mac_addr", &self.mac_addr)?;
+        fields.optional("harddisk_id", &self.harddisk_id)?;
+        fields.optional("version", &self.version)?;
+        fields.optional("signaling_ip_address", &self.signaling_ip_address)?;
+        fields
+            .optional(
+                "signaling_internal_ip_address",
+                &self.signaling_internal_ip_address,
+            )?;
+        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
+        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address)?;
+        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port)?;
+        fields.optional("video_internal_ip_address", &self.video_internal_ip_address)?;
+        fields.optional("video_internal_ip_port", &self.video_internal_ip_port)?;
+        fields.optional("as_internal_ip_address", &self.as_internal_ip_address)?;
+        fields.optional("as_internal_ip_port", &self.as_internal_ip_port)?;
+        fields.optional("destination_ip_domain", &self.destination_ip_domain)?;
+        fields.optional("destination_ip_port", &self.destination_ip_port)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `phone.call_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosSummary {
     /// Name of the event.
     pub event: PhoneCallQosSummaryEvent,
@@ -1316,17 +1403,31 @@ impl __runtime::Object for PhoneCallQosSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for PhoneCallQosSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -1371,7 +1472,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallQosSummaryEvent {
 }
 
 /// The `payload` property of [`PhoneCallQosSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosSummaryPayload {
     /// The owner's account ID.
     pub account_id: String,
@@ -1396,11 +1497,11 @@ impl __runtime::Object for PhoneCallQosSummaryPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1409,8 +1510,21 @@ impl __runtime::Object for PhoneCallQosSummaryPayload {
     }
 }
 
+impl serde::Serialize for PhoneCallQosSummaryPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosSummaryPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`PhoneCallQosSummaryPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosSummaryPayloadObject {
     /// The call ID.
     pub call_id: String,
@@ -1440,20 +1554,16 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObject {
         let mut call_qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "call_id" => __runtime::field(&mut __map, &mut call_id, "call_id")?,
+                "call_id" => __runtime::field(&mut __map, &mut call_id, "call_id"),
                 "call_start_time" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut call_start_time,
-                        "call_start_time",
-                    )?
+                    __runtime::field(&mut __map, &mut call_start_time, "call_start_time")
                 }
                 "call_end_time" => {
-                    __runtime::field(&mut __map, &mut call_end_time, "call_end_time")?
+                    __runtime::field(&mut __map, &mut call_end_time, "call_end_time")
                 }
-                "call_qos" => __runtime::field(&mut __map, &mut call_qos, "call_qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "call_qos" => __runtime::field(&mut __map, &mut call_qos, "call_qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             call_id: __runtime::required::<A, _>(call_id, "call_id")?,
@@ -1467,16 +1577,29 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObject {
     }
 }
 
+impl serde::Serialize for PhoneCallQosSummaryPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosSummaryPayloadObject",
+            4,
+        )?;
+        fields.field("call_id", &self.call_id)?;
+        fields.field("call_start_time", &self.call_start_time)?;
+        fields.field("call_end_time", &self.call_end_time)?;
+        fields.field("call_qos", &self.call_qos)?;
+        fields.end()
+    }
+}
+
 /// An item of the `call_qos` property of [`PhoneCallQosSummaryPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosSummaryPayloadObjectCallQosItem {
     /// The type: caller or callee.
-    #[serde(rename = "type")]
     pub type_: String,
     /// The caller or callee's user ID.
     pub user_id: String,
     /// The caller or callee's email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The quality of service (QoS) data.
     pub qos: Vec<PhoneCallQosSummaryPayloadObjectCallQosItemQosItem>,
@@ -1500,14 +1623,14 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItem {
         let mut qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
@@ -1518,15 +1641,29 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItem {
     }
 }
 
+impl serde::Serialize for PhoneCallQosSummaryPayloadObjectCallQosItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosSummaryPayloadObjectCallQosItem",
+            3 + usize::from(self.user_email.is_some()),
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.field("user_id", &self.user_id)?;
+        fields.optional("user_email", &self.user_email)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
+    }
+}
+
 /// An item of the `qos` property of [`PhoneCallQosSummaryPayloadObjectCallQosItem`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
     /// The date and time when the QoS data was received.
     pub date_time: String,
     /// The QoS data type: sending or receiving.
-    #[serde(rename = "type")]
     pub type_: String,
     /// QoS details.
     pub details: PhoneCallQosDetails,
@@ -1550,11 +1687,11 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
         let mut details = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "details" => __runtime::field(&mut __map, &mut details, "details")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "details" => __runtime::field(&mut __map, &mut details, "details"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
@@ -1564,10 +1701,24 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
     }
 }
 
+impl serde::Serialize for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosSummaryPayloadObjectCallQosItemQosItem",
+            3,
+        )?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("type", &self.type_)?;
+        fields.field("details", &self.details)?;
+        fields.end()
+    }
+}
+
 /// QoS details.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosDetails {
     /// The number of bits per second, in Kbps, that can be transmitted along a digital network.
     pub bitrate: String,
@@ -1582,7 +1733,6 @@ pub struct PhoneCallQosDetails {
     /// The Mean Opinion Score (MOS). This measures voice quality on a scale of 1 to 5. A score above or equal to 3.5 means good quality, while below 3.5 means poor quality.
     pub mos: String,
     /// The type of networks such as LAN, WiFi, VPN etc
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
 }
 
@@ -1607,17 +1757,17 @@ impl __runtime::Object for PhoneCallQosDetails {
         let mut network = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate")?,
-                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
-                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
-                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter")?,
+                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate"),
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss"),
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss"),
+                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter"),
                 "network_delay" => {
-                    __runtime::field(&mut __map, &mut network_delay, "network_delay")?
+                    __runtime::field(&mut __map, &mut network_delay, "network_delay")
                 }
-                "mos" => __runtime::field(&mut __map, &mut mos, "mos")?,
-                "network" => __runtime::field(&mut __map, &mut network, "network")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "mos" => __runtime::field(&mut __map, &mut mos, "mos"),
+                "network" => __runtime::field(&mut __map, &mut network, "network"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             bitrate: __runtime::required::<A, _>(bitrate, "bitrate")?,
@@ -1631,8 +1781,26 @@ impl __runtime::Object for PhoneCallQosDetails {
     }
 }
 
+impl serde::Serialize for PhoneCallQosDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosDetails",
+            6 + usize::from(self.network.is_some()),
+        )?;
+        fields.field("bitrate", &self.bitrate)?;
+        fields.field("avg_loss", &self.avg_loss)?;
+        fields.field("max_loss", &self.max_loss)?;
+        fields.field("jitter", &self.jitter)?;
+        fields.field("network_delay", &self.network_delay)?;
+        fields.field("mos", &self.mos)?;
+        fields.optional("network", &self.network)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.participant_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantQos {
     /// The name of the event.
     pub event: String,
@@ -1659,11 +1827,11 @@ impl __runtime::Object for MeetingParticipantQos {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1673,8 +1841,22 @@ impl __runtime::Object for MeetingParticipantQos {
     }
 }
 
+impl serde::Serialize for MeetingParticipantQos {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantQos",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`MeetingParticipantQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantQosPayload {
     /// The meeting host's account ID.
     pub account_id: String,
@@ -1699,11 +1881,11 @@ impl __runtime::Object for MeetingParticipantQosPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1712,8 +1894,21 @@ impl __runtime::Object for MeetingParticipantQosPayload {
     }
 }
 
+impl serde::Serialize for MeetingParticipantQosPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantQosPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantQosPayloadObject {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub uuid: String,
@@ -1737,12 +1932,12 @@ impl __runtime::Object for MeetingParticipantQosPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: __runtime::required::<A, _>(uuid, "uuid")?,
@@ -1751,16 +1946,27 @@ impl __runtime::Object for MeetingParticipantQosPayloadObject {
     }
 }
 
+impl serde::Serialize for MeetingParticipantQosPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantQosPayloadObject",
+            2,
+        )?;
+        fields.field("uuid", &self.uuid)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting participant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantQosPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub user_id: String,
     /// The participant's universally unique identifier (UUID). Returns an empty value for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is not part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](/docs/api/rest/using-zoom-apis/#email-address-display-rules) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Information about the participant's quality of service (QoS).
     pub qos: Vec<QosItem>,
@@ -1784,18 +1990,18 @@ impl __runtime::Object for MeetingParticipantQosPayloadObjectParticipant {
         let mut qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "participant_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_user_id,
                         "participant_user_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -1806,15 +2012,30 @@ impl __runtime::Object for MeetingParticipantQosPayloadObjectParticipant {
     }
 }
 
+impl serde::Serialize for MeetingParticipantQosPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantQosPayloadObjectParticipant",
+            2 + usize::from(self.participant_user_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.optional("participant_user_id", &self.participant_user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
+    }
+}
+
 /// An item of the `qos` property of [`MeetingParticipantQosPayloadObjectParticipant`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QosItem {
     /// The timestamp when the QoS data was generated.
     pub date_time: String,
     /// The QoS type. See type in [List meeting participants QoS Summary](https://developers.zoom.us/docs/api/rest/reference/qss/methods/#operation/dashboardMeetingParticipantsQOSSummary) for a description.
-    #[serde(rename = "type")]
     pub type_: QosItemType,
     /// The QoS details object.
     pub details: Box<QosItemDetails>,
@@ -1837,17 +2058,27 @@ impl __runtime::Object for QosItem {
         let mut details = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "details" => __runtime::field(&mut __map, &mut details, "details")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "details" => __runtime::field(&mut __map, &mut details, "details"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
             details: __runtime::required::<A, _>(details, "details")?,
         })
+    }
+}
+
+impl serde::Serialize for QosItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "QosItem", 3)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("type", &self.type_)?;
+        fields.field("details", &self.details)?;
+        fields.end()
     }
 }
 
@@ -1988,70 +2219,49 @@ impl<'de> serde::Deserialize<'de> for QosItemType {
 /// The QoS details object.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QosItemDetails {
     /// The bits per second transmitted along a digital network, in Kbps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<String>,
     /// The time it takes a packet to travel from one point to another, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<String>,
     /// The variation in the delay of received packets, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter: Option<String>,
     /// The average amount of packet loss. For example, the percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_loss: Option<String>,
     /// The maximum amount of packet loss. For example, the maximum percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss: Option<String>,
     /// The number of pixels in each dimension that the video camera can display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// The rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<String>,
     /// Zoom's minimum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_min_cpu_usage: Option<String>,
     /// Zoom's average CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_avg_cpu_usage: Option<String>,
     /// Zoom's maximum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_max_cpu_usage: Option<String>,
     /// The system's maximum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
     /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_min_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's average CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_avg_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The meeting quality level.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<QosItemDetailsQuality>,
     /// The meeting quality score.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
     /// Maximum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rssi: Option<String>,
     /// Average value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_rssi: Option<String>,
     /// Minimum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rssi: Option<String>,
     /// Unit of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi_unit: Option<String>,
     /// The client-triggered network instability notification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_notification: Option<QosItemDetailsNetworkNotification>,
 }
 
@@ -2090,83 +2300,83 @@ impl __runtime::Object for QosItemDetails {
         let mut network_notification = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate")?,
-                "latency" => __runtime::field(&mut __map, &mut latency, "latency")?,
-                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter")?,
-                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
-                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate"),
+                "latency" => __runtime::field(&mut __map, &mut latency, "latency"),
+                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter"),
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss"),
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss"),
                 "resolution" => {
-                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                    __runtime::field(&mut __map, &mut resolution, "resolution")
                 }
                 "frame_rate" => {
-                    __runtime::field(&mut __map, &mut frame_rate, "frame_rate")?
+                    __runtime::field(&mut __map, &mut frame_rate, "frame_rate")
                 }
                 "zoom_min_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_min_cpu_usage,
                         "zoom_min_cpu_usage",
-                    )?
+                    )
                 }
                 "zoom_avg_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_avg_cpu_usage,
                         "zoom_avg_cpu_usage",
-                    )?
+                    )
                 }
                 "zoom_max_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_max_cpu_usage,
                         "zoom_max_cpu_usage",
-                    )?
+                    )
                 }
                 "system_max_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_max_cpu_usage,
                         "system_max_cpu_usage",
-                    )?
+                    )
                 }
                 "system_min_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_min_cpu_pressure_level,
                         "system_min_cpu_pressure_level",
-                    )?
+                    )
                 }
                 "system_avg_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_avg_cpu_pressure_level,
                         "system_avg_cpu_pressure_level",
-                    )?
+                    )
                 }
                 "system_max_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_max_cpu_pressure_level,
                         "system_max_cpu_pressure_level",
-                    )?
+                    )
                 }
-                "quality" => __runtime::field(&mut __map, &mut quality, "quality")?,
+                "quality" => __runtime::field(&mut __map, &mut quality, "quality"),
                 "quality_score" => {
-                    __runtime::field(&mut __map, &mut quality_score, "quality_score")?
+                    __runtime::field(&mut __map, &mut quality_score, "quality_score")
                 }
-                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi")?,
-                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi")?,
-                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi")?,
-                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit")?,
+                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi"),
+                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi"),
+                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi"),
+                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit"),
                 "network_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut network_notification,
                         "network_notification",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             bitrate: bitrate.unwrap_or_default(),
@@ -2194,6 +2404,69 @@ impl __runtime::Object for QosItemDetails {
             rssi_unit: rssi_unit.unwrap_or_default(),
             network_notification: network_notification.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for QosItemDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QosItemDetails",
+            usize::from(self.bitrate.is_some()) + usize::from(self.latency.is_some())
+                + usize::from(self.jitter.is_some())
+                + usize::from(self.avg_loss.is_some())
+                + usize::from(self.max_loss.is_some())
+                + usize::from(self.resolution.is_some())
+                + usize::from(self.frame_rate.is_some())
+                + usize::from(self.zoom_min_cpu_usage.is_some())
+                + usize::from(self.zoom_avg_cpu_usage.is_some())
+                + usize::from(self.zoom_max_cpu_usage.is_some())
+                + usize::from(self.system_max_cpu_usage.is_some())
+                + usize::from(self.system_min_cpu_pressure_level.is_some())
+                + usize::from(self.system_avg_cpu_pressure_level.is_some())
+                + usize::from(self.system_max_cpu_pressure_level.is_some())
+                + usize::from(self.quality.is_some())
+                + usize::from(self.quality_score.is_some())
+                + usize::from(self.max_rssi.is_some())
+                + usize::from(self.avg_rssi.is_some())
+                + usize::from(self.min_rssi.is_some())
+                + usize::from(self.rssi_unit.is_some())
+                + usize::from(self.network_notification.is_some()),
+        )?;
+        fields.optional("bitrate", &self.bitrate)?;
+        fields.optional("latency", &self.latency)?;
+        fields.optional("jitter", &self.jitter)?;
+        fields.optional("avg_loss", &self.avg_loss)?;
+        fields.optional("max_loss", &self.max_loss)?;
+        fields.optional("resolution", &self.resolution)?;
+        fields.optional("frame_rate", &self.frame_rate)?;
+        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage)?;
+        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage)?;
+        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage)?;
+        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage)?;
+        fields
+            .optional(
+                "system_min_cpu_pressure_level",
+                &self.system_min_cpu_pressure_level,
+            )?;
+        fields
+            .optional(
+                "system_avg_cpu_pressure_level",
+                &self.system_avg_cpu_pressure_level,
+            )?;
+        fields
+            .optional(
+                "system_max_cpu_pressure_level",
+                &self.system_max_cpu_pressure_level,
+            )?;
+        fields.optional("quality", &self.quality)?;
+        fields.optional("quality_score", &self.quality_score)?;
+        fields.optional("max_rssi", &self.max_rssi)?;
+        fields.optional("avg_rssi", &self.avg_rssi)?;
+        fields.optional("min_rssi", &self.min_rssi)?;
+        fields.optional("rssi_unit", &self.rssi_unit)?;
+        fields.optional("network_notification", &self.network_notification)?;
+        fields.end()
     }
 }
 
@@ -2352,7 +2625,7 @@ impl<'de> serde::Deserialize<'de> for QosItemDetailsNetworkNotification {
 }
 
 /// The payload of the `webinar.participant_data_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataSummary {
     /// Name of the event.
     pub event: WebinarParticipantDataSummaryEvent,
@@ -2379,17 +2652,31 @@ impl __runtime::Object for WebinarParticipantDataSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for WebinarParticipantDataSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -2436,7 +2723,7 @@ impl<'de> serde::Deserialize<'de> for WebinarParticipantDataSummaryEvent {
 }
 
 /// The `payload` property of [`WebinarParticipantDataSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataSummaryPayload {
     /// Account ID
     pub account_id: String,
@@ -2461,11 +2748,11 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2474,8 +2761,21 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayload {
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataSummaryPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataSummaryPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`WebinarParticipantDataSummaryPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataSummaryPayloadObject {
     /// Webinar ID
     pub uuid: String,
@@ -2499,12 +2799,12 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: __runtime::required::<A, _>(uuid, "uuid")?,
@@ -2513,16 +2813,27 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayloadObject {
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataSummaryPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataSummaryPayloadObject",
+            2,
+        )?;
+        fields.field("uuid", &self.uuid)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// The `participant` property of [`WebinarParticipantDataSummaryPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataSummaryPayloadObjectParticipant {
     /// Participant ID
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The `data` property.
     pub data: Vec<WebinarParticipantDataSummaryPayloadObjectParticipantDataItem>,
@@ -2548,19 +2859,19 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayloadObjectParticipant
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "participant_id" => {
-                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")
                 }
                 "participant_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_user_id,
                         "participant_user_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participant_id: __runtime::required::<
@@ -2574,8 +2885,24 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayloadObjectParticipant
     }
 }
 
+impl serde::Serialize for WebinarParticipantDataSummaryPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataSummaryPayloadObjectParticipant",
+            2 + usize::from(self.participant_user_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.field("participant_id", &self.participant_id)?;
+        fields.optional("participant_user_id", &self.participant_user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.field("data", &self.data)?;
+        fields.end()
+    }
+}
+
 /// An item of the `data` property of [`WebinarParticipantDataSummaryPayloadObjectParticipant`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
     /// The `device` property.
     pub device: WebinarParticipantDataSummaryPayloadObjectParticipantDataItemDevice,
@@ -2667,112 +2994,108 @@ for WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
         let mut destination_ip_port = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "device" => __runtime::field(&mut __map, &mut device, "device")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "device" => __runtime::field(&mut __map, &mut device, "device"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
                 "network_type" => {
-                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                    __runtime::field(&mut __map, &mut network_type, "network_type")
                 }
                 "microphone" => {
-                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                    __runtime::field(&mut __map, &mut microphone, "microphone")
                 }
-                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
-                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker"),
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera"),
                 "data_center" => {
-                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                    __runtime::field(&mut __map, &mut data_center, "data_center")
                 }
                 "connection_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut connection_type,
-                        "connection_type",
-                    )?
+                    __runtime::field(&mut __map, &mut connection_type, "connection_type")
                 }
-                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
-                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
-                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name"),
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain"),
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr"),
                 "harddisk_id" => {
-                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")
                 }
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
                 "signaling_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_ip_address,
                         "signaling_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_address,
                         "signaling_internal_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_port,
                         "signaling_internal_ip_port",
-                    )?
+                    )
                 }
                 "audio_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_address,
                         "audio_internal_ip_address",
-                    )?
+                    )
                 }
                 "audio_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_port,
                         "audio_internal_ip_port",
-                    )?
+                    )
                 }
                 "video_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_address,
                         "video_internal_ip_address",
-                    )?
+                    )
                 }
                 "video_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_port,
                         "video_internal_ip_port",
-                    )?
+                    )
                 }
                 "as_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_address,
                         "as_internal_ip_address",
-                    )?
+                    )
                 }
                 "as_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_port,
                         "as_internal_ip_port",
-                    )?
+                    )
                 }
                 "destination_ip_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_domain,
                         "destination_ip_domain",
-                    )?
+                    )
                 }
                 "destination_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_port,
                         "destination_ip_port",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             device: __runtime::required::<A, _>(device, "device")?,
@@ -2836,6 +3159,45 @@ for WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
                 _,
             >(destination_ip_port, "destination_ip_port")?,
         })
+    }
+}
+
+impl serde::Serialize for WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantDataSummaryPayloadObjectParticipantDataItem",
+            24,
+        )?;
+        fields.field("device", &self.device)?;
+        fields.field("location", &self.location)?;
+        fields.field("network_type", &self.network_type)?;
+        fields.field("microphone", &self.microphone)?;
+        fields.field("speaker", &self.speaker)?;
+        fields.field("camera", &self.camera)?;
+        fields.field("data_center", &self.data_center)?;
+        fields.field("connection_type", &self.connection_type)?;
+        fields.field("pc_name", &self.pc_name)?;
+        fields.field("domain", &self.domain)?;
+        fields.field("mac_addr", &self.mac_addr)?;
+        fields.field("harddisk_id", &self.harddisk_id)?;
+        fields.field("version", &self.version)?;
+        fields.field("signaling_ip_address", &self.signaling_ip_address)?;
+        fields
+            .field(
+                "signaling_internal_ip_address",
+                &self.signaling_internal_ip_address,
+            )?;
+        fields.field("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
+        fields.field("audio_internal_ip_address", &self.audio_internal_ip_address)?;
+        fields.field("audio_internal_ip_port", &self.audio_internal_ip_port)?;
+        fields.field("video_internal_ip_address", &self.video_internal_ip_address)?;
+        fields.field("video_internal_ip_port", &self.video_internal_ip_port)?;
+        fields.field("as_internal_ip_address", &self.as_internal_ip_address)?;
+        fields.field("as_internal_ip_port", &self.as_internal_ip_port)?;
+        fields.field("destination_ip_domain", &self.destination_ip_domain)?;
+        fields.field("destination_ip_port", &self.destination_ip_port)?;
+        fields.end()
     }
 }
 
@@ -2948,7 +3310,7 @@ for WebinarParticipantDataSummaryPayloadObjectParticipantDataItemNetworkType {
 }
 
 /// The payload of the `webinar.participant_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQos {
     /// The event's name.
     pub event: String,
@@ -2975,11 +3337,11 @@ impl __runtime::Object for WebinarParticipantQos {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2989,8 +3351,22 @@ impl __runtime::Object for WebinarParticipantQos {
     }
 }
 
+impl serde::Serialize for WebinarParticipantQos {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQos",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WebinarParticipantQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQosPayload {
     /// The Account ID associated with the event.
     pub account_id: String,
@@ -3015,11 +3391,11 @@ impl __runtime::Object for WebinarParticipantQosPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3028,8 +3404,21 @@ impl __runtime::Object for WebinarParticipantQosPayload {
     }
 }
 
+impl serde::Serialize for WebinarParticipantQosPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQosPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Meeting object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQosPayloadObject {
     /// The meeting's universally unique identifier (UUID).
     pub uuid: String,
@@ -3053,12 +3442,12 @@ impl __runtime::Object for WebinarParticipantQosPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: __runtime::required::<A, _>(uuid, "uuid")?,
@@ -3067,16 +3456,27 @@ impl __runtime::Object for WebinarParticipantQosPayloadObject {
     }
 }
 
+impl serde::Serialize for WebinarParticipantQosPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQosPayloadObject",
+            2,
+        )?;
+        fields.field("uuid", &self.uuid)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Participant object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQosPayloadObjectParticipant {
     /// The participant's unique identifier.
     pub user_id: String,
     /// The participant's universally unique identifier (UUID). Returns an empty value for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is not part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](/docs/api/using-zoom-apis/#email-address-display-rules) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// An array of Quality of Service (QoS) data.
     pub qos: Vec<WebinarParticipantQosPayloadObjectParticipantQosItem>,
@@ -3100,18 +3500,18 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipant {
         let mut qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "participant_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_user_id,
                         "participant_user_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -3122,13 +3522,28 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipant {
     }
 }
 
+impl serde::Serialize for WebinarParticipantQosPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQosPayloadObjectParticipant",
+            2 + usize::from(self.participant_user_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.optional("participant_user_id", &self.participant_user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
+    }
+}
+
 /// Quality of Service (QoS) items.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQosPayloadObjectParticipantQosItem {
     /// The timestamp for when the participant left.
     pub date_time: String,
     /// Quality of Service (QoS) type.
-    #[serde(rename = "type")]
     pub type_: QosItemType,
     /// Quality of Service (QoS) details object.
     pub details: Box<WebinarParticipantQosPayloadObjectParticipantQosItemDetails>,
@@ -3152,11 +3567,11 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItem 
         let mut details = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "details" => __runtime::field(&mut __map, &mut details, "details")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "details" => __runtime::field(&mut __map, &mut details, "details"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
@@ -3166,71 +3581,64 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItem 
     }
 }
 
+impl serde::Serialize for WebinarParticipantQosPayloadObjectParticipantQosItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQosPayloadObjectParticipantQosItem",
+            3,
+        )?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("type", &self.type_)?;
+        fields.field("details", &self.details)?;
+        fields.end()
+    }
+}
+
 /// Quality of Service (QoS) details object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQosPayloadObjectParticipantQosItemDetails {
     /// The number of bits per second that can be transmitted along a digital network, in Kbps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<String>,
     /// The amount of time it takes for a packet to travel from one point to another, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<String>,
     /// The variation in the delay of received packets, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter: Option<String>,
     /// The average amount of packet loss, displayed as the percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_loss: Option<String>,
     /// The maximum amount of packet loss, displayed as the maximum percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss: Option<String>,
     /// The number of pixels in each dimension that can be displayed by your video camera.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// The rate at which your video camera can produce unique images, or frames. Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<String>,
     /// Zoom's minimum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_min_cpu_usage: Option<String>,
     /// Zoom's average CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_avg_cpu_usage: Option<String>,
     /// Zoom's maximum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_max_cpu_usage: Option<String>,
     /// System's maximum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
     /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_min_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's average CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_avg_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The `quality` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<serde_json::Value>,
     /// The quality score value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
     /// Maximum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rssi: Option<String>,
     /// Average value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_rssi: Option<String>,
     /// Minimum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rssi: Option<String>,
     /// Unit of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi_unit: Option<String>,
     /// Client-triggered network instability notification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_notification: Option<QosItemDetailsNetworkNotification>,
 }
 
@@ -3270,83 +3678,83 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItemD
         let mut network_notification = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate")?,
-                "latency" => __runtime::field(&mut __map, &mut latency, "latency")?,
-                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter")?,
-                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
-                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "bitrate" => __runtime::field(&mut __map, &mut bitrate, "bitrate"),
+                "latency" => __runtime::field(&mut __map, &mut latency, "latency"),
+                "jitter" => __runtime::field(&mut __map, &mut jitter, "jitter"),
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss"),
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss"),
                 "resolution" => {
-                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                    __runtime::field(&mut __map, &mut resolution, "resolution")
                 }
                 "frame_rate" => {
-                    __runtime::field(&mut __map, &mut frame_rate, "frame_rate")?
+                    __runtime::field(&mut __map, &mut frame_rate, "frame_rate")
                 }
                 "zoom_min_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_min_cpu_usage,
                         "zoom_min_cpu_usage",
-                    )?
+                    )
                 }
                 "zoom_avg_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_avg_cpu_usage,
                         "zoom_avg_cpu_usage",
-                    )?
+                    )
                 }
                 "zoom_max_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_max_cpu_usage,
                         "zoom_max_cpu_usage",
-                    )?
+                    )
                 }
                 "system_max_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_max_cpu_usage,
                         "system_max_cpu_usage",
-                    )?
+                    )
                 }
                 "system_min_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_min_cpu_pressure_level,
                         "system_min_cpu_pressure_level",
-                    )?
+                    )
                 }
                 "system_avg_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_avg_cpu_pressure_level,
                         "system_avg_cpu_pressure_level",
-                    )?
+                    )
                 }
                 "system_max_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_max_cpu_pressure_level,
                         "system_max_cpu_pressure_level",
-                    )?
+                    )
                 }
-                "quality" => __runtime::field(&mut __map, &mut quality, "quality")?,
+                "quality" => __runtime::field(&mut __map, &mut quality, "quality"),
                 "quality_score" => {
-                    __runtime::field(&mut __map, &mut quality_score, "quality_score")?
+                    __runtime::field(&mut __map, &mut quality_score, "quality_score")
                 }
-                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi")?,
-                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi")?,
-                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi")?,
-                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit")?,
+                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi"),
+                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi"),
+                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi"),
+                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit"),
                 "network_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut network_notification,
                         "network_notification",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             bitrate: bitrate.unwrap_or_default(),
@@ -3377,8 +3785,71 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItemD
     }
 }
 
+impl serde::Serialize for WebinarParticipantQosPayloadObjectParticipantQosItemDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQosPayloadObjectParticipantQosItemDetails",
+            usize::from(self.bitrate.is_some()) + usize::from(self.latency.is_some())
+                + usize::from(self.jitter.is_some())
+                + usize::from(self.avg_loss.is_some())
+                + usize::from(self.max_loss.is_some())
+                + usize::from(self.resolution.is_some())
+                + usize::from(self.frame_rate.is_some())
+                + usize::from(self.zoom_min_cpu_usage.is_some())
+                + usize::from(self.zoom_avg_cpu_usage.is_some())
+                + usize::from(self.zoom_max_cpu_usage.is_some())
+                + usize::from(self.system_max_cpu_usage.is_some())
+                + usize::from(self.system_min_cpu_pressure_level.is_some())
+                + usize::from(self.system_avg_cpu_pressure_level.is_some())
+                + usize::from(self.system_max_cpu_pressure_level.is_some())
+                + usize::from(self.quality.is_some())
+                + usize::from(self.quality_score.is_some())
+                + usize::from(self.max_rssi.is_some())
+                + usize::from(self.avg_rssi.is_some())
+                + usize::from(self.min_rssi.is_some())
+                + usize::from(self.rssi_unit.is_some())
+                + usize::from(self.network_notification.is_some()),
+        )?;
+        fields.optional("bitrate", &self.bitrate)?;
+        fields.optional("latency", &self.latency)?;
+        fields.optional("jitter", &self.jitter)?;
+        fields.optional("avg_loss", &self.avg_loss)?;
+        fields.optional("max_loss", &self.max_loss)?;
+        fields.optional("resolution", &self.resolution)?;
+        fields.optional("frame_rate", &self.frame_rate)?;
+        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage)?;
+        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage)?;
+        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage)?;
+        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage)?;
+        fields
+            .optional(
+                "system_min_cpu_pressure_level",
+                &self.system_min_cpu_pressure_level,
+            )?;
+        fields
+            .optional(
+                "system_avg_cpu_pressure_level",
+                &self.system_avg_cpu_pressure_level,
+            )?;
+        fields
+            .optional(
+                "system_max_cpu_pressure_level",
+                &self.system_max_cpu_pressure_level,
+            )?;
+        fields.optional("quality", &self.quality)?;
+        fields.optional("quality_score", &self.quality_score)?;
+        fields.optional("max_rssi", &self.max_rssi)?;
+        fields.optional("avg_rssi", &self.avg_rssi)?;
+        fields.optional("min_rssi", &self.min_rssi)?;
+        fields.optional("rssi_unit", &self.rssi_unit)?;
+        fields.optional("network_notification", &self.network_notification)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosSummary {
     /// The name of the event.
     pub event: String,
@@ -3405,11 +3876,11 @@ impl __runtime::Object for SessionUserQosSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3419,8 +3890,22 @@ impl __runtime::Object for SessionUserQosSummary {
     }
 }
 
+impl serde::Serialize for SessionUserQosSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserQosSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosSummaryPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3445,11 +3930,11 @@ impl __runtime::Object for SessionUserQosSummaryPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3458,20 +3943,29 @@ impl __runtime::Object for SessionUserQosSummaryPayload {
     }
 }
 
+impl serde::Serialize for SessionUserQosSummaryPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosSummaryPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosSummaryPayloadObject {
     /// The unique session identifier. Each session instance has its own session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// The session's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<SessionUserQosSummaryPayloadObjectUser>,
 }
 
@@ -3494,17 +3988,17 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: session_id.unwrap_or_default(),
@@ -3515,15 +4009,32 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserQosSummaryPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosSummaryPayloadObject",
+            usize::from(self.session_id.is_some())
+                + usize::from(self.session_name.is_some())
+                + usize::from(self.session_key.is_some())
+                + usize::from(self.user.is_some()),
+        )?;
+        fields.optional("session_id", &self.session_id)?;
+        fields.optional("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.optional("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosSummaryPayloadObjectUser {
     /// The user's unique ID assigned upon joining the session, valid only for that session.
     pub id: String,
     /// The user's username.
     pub name: String,
     /// An additional identifier for the user. Can be numeric or alphanumeric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -3550,19 +4061,19 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUser {
         let mut qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "is_original_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut is_original_host,
                         "is_original_host",
-                    )?
+                    )
                 }
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3577,13 +4088,28 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUser {
     }
 }
 
+impl serde::Serialize for SessionUserQosSummaryPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosSummaryPayloadObjectUser",
+            4 + usize::from(self.user_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.field("is_original_host", &self.is_original_host)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
+    }
+}
+
 /// An item of the `qos` property of [`SessionUserQosSummaryPayloadObjectUser`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosSummaryPayloadObjectUserQosItem {
     /// The QoS type.
-    #[serde(rename = "type")]
     pub type_: SessionUserQosSummaryPayloadObjectUserQosItemType,
     /// The `details` property.
     pub details: Box<SessionUserQosSummaryPayloadObjectUserQosItemDetails>,
@@ -3605,15 +4131,28 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUserQosItem {
         let mut details = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "details" => __runtime::field(&mut __map, &mut details, "details")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "details" => __runtime::field(&mut __map, &mut details, "details"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
             details: __runtime::required::<A, _>(details, "details")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionUserQosSummaryPayloadObjectUserQosItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosSummaryPayloadObjectUserQosItem",
+            2,
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.field("details", &self.details)?;
+        fields.end()
     }
 }
 
@@ -3750,94 +4289,65 @@ impl<'de> serde::Deserialize<'de> for SessionUserQosSummaryPayloadObjectUserQosI
 /// The `details` property of [`SessionUserQosSummaryPayloadObjectUserQosItem`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosSummaryPayloadObjectUserQosItemDetails {
     /// The minimum bits per second transmitted along a digital network, in Kbps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_bitrate: Option<String>,
     /// The average bits per second transmitted along a digital network, in Kbps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_bitrate: Option<String>,
     /// The maximum bits per second transmitted along a digital network, in Kbps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<String>,
     /// The minimum time it took a packet to travel from one point to another, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_latency: Option<String>,
     /// The average time it took a packet to travel from one point to another, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_latency: Option<String>,
     /// The maximum time it took a packet to travel from one point to another, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_latency: Option<String>,
     /// The minimum variation in the delay of received packets, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_jitter: Option<String>,
     /// The average variation in the delay of received packets, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_jitter: Option<String>,
     /// The maximum variation in the delay of received packets, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_jitter: Option<String>,
     /// The minimum amount of packet loss as a percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_loss: Option<String>,
     /// The average amount of packet loss as a percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_loss: Option<String>,
     /// The maximum amount of packet loss as a percentage of packets that failed to arrive at their destination.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss: Option<String>,
     /// The number of pixels in each dimension that the video camera can display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// The minimum rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_frame_rate: Option<String>,
     /// The average rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_frame_rate: Option<String>,
     /// The maximum rate at which the video camera can produce unique images (frames). Zoom supports a frame rate of up to 30 frames per second (FPS).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_frame_rate: Option<String>,
     /// Zoom's minimum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_min_cpu_usage: Option<String>,
     /// Zoom's average CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_avg_cpu_usage: Option<String>,
     /// Zoom's maximum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_max_cpu_usage: Option<String>,
     /// The system's maximum CPU usage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_usage: Option<String>,
     /// The system's minimum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_min_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's average CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_avg_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The system's maximum CPU pressure level during the preceding second, based on the [Compute Pressure API](https://developer.mozilla.org/en-US/docs/Web/API/Compute_Pressure_API#pressure_states). These levels are rough estimates of CPU usage: normal (~20%), fair (~50%), serious (~80%), and critical (~100%).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_max_cpu_pressure_level: Option<CpuPressureLevel>,
     /// The meeting quality assessment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<QosItemDetailsQuality>,
     /// The session quality score.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
     /// Maximum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rssi: Option<i64>,
     /// Average value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_rssi: Option<i64>,
     /// Minimum value of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rssi: Option<i64>,
     /// Unit of the wireless network's received signal strength indicator (RSSI).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rssi_unit: Option<String>,
 }
 
@@ -3886,106 +4396,106 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUserQosItemDetails 
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "min_bitrate" => {
-                    __runtime::field(&mut __map, &mut min_bitrate, "min_bitrate")?
+                    __runtime::field(&mut __map, &mut min_bitrate, "min_bitrate")
                 }
                 "avg_bitrate" => {
-                    __runtime::field(&mut __map, &mut avg_bitrate, "avg_bitrate")?
+                    __runtime::field(&mut __map, &mut avg_bitrate, "avg_bitrate")
                 }
                 "max_bitrate" => {
-                    __runtime::field(&mut __map, &mut max_bitrate, "max_bitrate")?
+                    __runtime::field(&mut __map, &mut max_bitrate, "max_bitrate")
                 }
                 "min_latency" => {
-                    __runtime::field(&mut __map, &mut min_latency, "min_latency")?
+                    __runtime::field(&mut __map, &mut min_latency, "min_latency")
                 }
                 "avg_latency" => {
-                    __runtime::field(&mut __map, &mut avg_latency, "avg_latency")?
+                    __runtime::field(&mut __map, &mut avg_latency, "avg_latency")
                 }
                 "max_latency" => {
-                    __runtime::field(&mut __map, &mut max_latency, "max_latency")?
+                    __runtime::field(&mut __map, &mut max_latency, "max_latency")
                 }
                 "min_jitter" => {
-                    __runtime::field(&mut __map, &mut min_jitter, "min_jitter")?
+                    __runtime::field(&mut __map, &mut min_jitter, "min_jitter")
                 }
                 "avg_jitter" => {
-                    __runtime::field(&mut __map, &mut avg_jitter, "avg_jitter")?
+                    __runtime::field(&mut __map, &mut avg_jitter, "avg_jitter")
                 }
                 "max_jitter" => {
-                    __runtime::field(&mut __map, &mut max_jitter, "max_jitter")?
+                    __runtime::field(&mut __map, &mut max_jitter, "max_jitter")
                 }
-                "min_loss" => __runtime::field(&mut __map, &mut min_loss, "min_loss")?,
-                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss")?,
-                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss")?,
+                "min_loss" => __runtime::field(&mut __map, &mut min_loss, "min_loss"),
+                "avg_loss" => __runtime::field(&mut __map, &mut avg_loss, "avg_loss"),
+                "max_loss" => __runtime::field(&mut __map, &mut max_loss, "max_loss"),
                 "resolution" => {
-                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                    __runtime::field(&mut __map, &mut resolution, "resolution")
                 }
                 "min_frame_rate" => {
-                    __runtime::field(&mut __map, &mut min_frame_rate, "min_frame_rate")?
+                    __runtime::field(&mut __map, &mut min_frame_rate, "min_frame_rate")
                 }
                 "avg_frame_rate" => {
-                    __runtime::field(&mut __map, &mut avg_frame_rate, "avg_frame_rate")?
+                    __runtime::field(&mut __map, &mut avg_frame_rate, "avg_frame_rate")
                 }
                 "max_frame_rate" => {
-                    __runtime::field(&mut __map, &mut max_frame_rate, "max_frame_rate")?
+                    __runtime::field(&mut __map, &mut max_frame_rate, "max_frame_rate")
                 }
                 "zoom_min_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_min_cpu_usage,
                         "zoom_min_cpu_usage",
-                    )?
+                    )
                 }
                 "zoom_avg_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_avg_cpu_usage,
                         "zoom_avg_cpu_usage",
-                    )?
+                    )
                 }
                 "zoom_max_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_max_cpu_usage,
                         "zoom_max_cpu_usage",
-                    )?
+                    )
                 }
                 "system_max_cpu_usage" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_max_cpu_usage,
                         "system_max_cpu_usage",
-                    )?
+                    )
                 }
                 "system_min_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_min_cpu_pressure_level,
                         "system_min_cpu_pressure_level",
-                    )?
+                    )
                 }
                 "system_avg_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_avg_cpu_pressure_level,
                         "system_avg_cpu_pressure_level",
-                    )?
+                    )
                 }
                 "system_max_cpu_pressure_level" => {
                     __runtime::field(
                         &mut __map,
                         &mut system_max_cpu_pressure_level,
                         "system_max_cpu_pressure_level",
-                    )?
+                    )
                 }
-                "quality" => __runtime::field(&mut __map, &mut quality, "quality")?,
+                "quality" => __runtime::field(&mut __map, &mut quality, "quality"),
                 "quality_score" => {
-                    __runtime::field(&mut __map, &mut quality_score, "quality_score")?
+                    __runtime::field(&mut __map, &mut quality_score, "quality_score")
                 }
-                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi")?,
-                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi")?,
-                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi")?,
-                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "max_rssi" => __runtime::field(&mut __map, &mut max_rssi, "max_rssi"),
+                "avg_rssi" => __runtime::field(&mut __map, &mut avg_rssi, "avg_rssi"),
+                "min_rssi" => __runtime::field(&mut __map, &mut min_rssi, "min_rssi"),
+                "rssi_unit" => __runtime::field(&mut __map, &mut rssi_unit, "rssi_unit"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             min_bitrate: min_bitrate.unwrap_or_default(),
@@ -4024,8 +4534,88 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUserQosItemDetails 
     }
 }
 
+impl serde::Serialize for SessionUserQosSummaryPayloadObjectUserQosItemDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosSummaryPayloadObjectUserQosItemDetails",
+            usize::from(self.min_bitrate.is_some())
+                + usize::from(self.avg_bitrate.is_some())
+                + usize::from(self.max_bitrate.is_some())
+                + usize::from(self.min_latency.is_some())
+                + usize::from(self.avg_latency.is_some())
+                + usize::from(self.max_latency.is_some())
+                + usize::from(self.min_jitter.is_some())
+                + usize::from(self.avg_jitter.is_some())
+                + usize::from(self.max_jitter.is_some())
+                + usize::from(self.min_loss.is_some())
+                + usize::from(self.avg_loss.is_some())
+                + usize::from(self.max_loss.is_some())
+                + usize::from(self.resolution.is_some())
+                + usize::from(self.min_frame_rate.is_some())
+                + usize::from(self.avg_frame_rate.is_some())
+                + usize::from(self.max_frame_rate.is_some())
+                + usize::from(self.zoom_min_cpu_usage.is_some())
+                + usize::from(self.zoom_avg_cpu_usage.is_some())
+                + usize::from(self.zoom_max_cpu_usage.is_some())
+                + usize::from(self.system_max_cpu_usage.is_some())
+                + usize::from(self.system_min_cpu_pressure_level.is_some())
+                + usize::from(self.system_avg_cpu_pressure_level.is_some())
+                + usize::from(self.system_max_cpu_pressure_level.is_some())
+                + usize::from(self.quality.is_some())
+                + usize::from(self.quality_score.is_some())
+                + usize::from(self.max_rssi.is_some())
+                + usize::from(self.avg_rssi.is_some())
+                + usize::from(self.min_rssi.is_some())
+                + usize::from(self.rssi_unit.is_some()),
+        )?;
+        fields.optional("min_bitrate", &self.min_bitrate)?;
+        fields.optional("avg_bitrate", &self.avg_bitrate)?;
+        fields.optional("max_bitrate", &self.max_bitrate)?;
+        fields.optional("min_latency", &self.min_latency)?;
+        fields.optional("avg_latency", &self.avg_latency)?;
+        fields.optional("max_latency", &self.max_latency)?;
+        fields.optional("min_jitter", &self.min_jitter)?;
+        fields.optional("avg_jitter", &self.avg_jitter)?;
+        fields.optional("max_jitter", &self.max_jitter)?;
+        fields.optional("min_loss", &self.min_loss)?;
+        fields.optional("avg_loss", &self.avg_loss)?;
+        fields.optional("max_loss", &self.max_loss)?;
+        fields.optional("resolution", &self.resolution)?;
+        fields.optional("min_frame_rate", &self.min_frame_rate)?;
+        fields.optional("avg_frame_rate", &self.avg_frame_rate)?;
+        fields.optional("max_frame_rate", &self.max_frame_rate)?;
+        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage)?;
+        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage)?;
+        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage)?;
+        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage)?;
+        fields
+            .optional(
+                "system_min_cpu_pressure_level",
+                &self.system_min_cpu_pressure_level,
+            )?;
+        fields
+            .optional(
+                "system_avg_cpu_pressure_level",
+                &self.system_avg_cpu_pressure_level,
+            )?;
+        fields
+            .optional(
+                "system_max_cpu_pressure_level",
+                &self.system_max_cpu_pressure_level,
+            )?;
+        fields.optional("quality", &self.quality)?;
+        fields.optional("quality_score", &self.quality_score)?;
+        fields.optional("max_rssi", &self.max_rssi)?;
+        fields.optional("avg_rssi", &self.avg_rssi)?;
+        fields.optional("min_rssi", &self.min_rssi)?;
+        fields.optional("rssi_unit", &self.rssi_unit)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `webinar.participant_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarParticipantQosSummary {
     /// The event's name.
     pub event: WebinarParticipantQosSummaryEvent,
@@ -4052,17 +4642,31 @@ impl __runtime::Object for WebinarParticipantQosSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for WebinarParticipantQosSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarParticipantQosSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4111,7 +4715,7 @@ impl<'de> serde::Deserialize<'de> for WebinarParticipantQosSummaryEvent {
 /// The `payload` property of [`WebinarParticipantQosSummary`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParticipantQosSummaryPayload {
     /// The `account_id` property.
     pub account_id: String,
@@ -4136,11 +4740,11 @@ impl __runtime::Object for ParticipantQosSummaryPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4149,19 +4753,29 @@ impl __runtime::Object for ParticipantQosSummaryPayload {
     }
 }
 
+impl serde::Serialize for ParticipantQosSummaryPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ParticipantQosSummaryPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`ParticipantQosSummaryPayload`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParticipantQosSummaryPayloadObject {
     /// The webinar's universally unique identifier (UUID).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// The webinar number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `participant` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant: Option<ParticipantQosSummaryPayloadObjectParticipant>,
 }
 
@@ -4182,13 +4796,13 @@ impl __runtime::Object for ParticipantQosSummaryPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: uuid.unwrap_or_default(),
@@ -4198,10 +4812,25 @@ impl __runtime::Object for ParticipantQosSummaryPayloadObject {
     }
 }
 
+impl serde::Serialize for ParticipantQosSummaryPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ParticipantQosSummaryPayloadObject",
+            usize::from(self.uuid.is_some()) + usize::from(self.id.is_some())
+                + usize::from(self.participant.is_some()),
+        )?;
+        fields.optional("uuid", &self.uuid)?;
+        fields.optional("id", &self.id)?;
+        fields.optional("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// The `participant` property of [`ParticipantQosSummaryPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParticipantQosSummaryPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub participant_id: String,
@@ -4237,14 +4866,14 @@ impl __runtime::Object for ParticipantQosSummaryPayloadObjectParticipant {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "participant_id" => {
-                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")
                 }
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participant_id: __runtime::required::<
@@ -4259,8 +4888,24 @@ impl __runtime::Object for ParticipantQosSummaryPayloadObjectParticipant {
     }
 }
 
+impl serde::Serialize for ParticipantQosSummaryPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ParticipantQosSummaryPayloadObjectParticipant",
+            5,
+        )?;
+        fields.field("participant_id", &self.participant_id)?;
+        fields.field("user_name", &self.user_name)?;
+        fields.field("id", &self.id)?;
+        fields.field("email", &self.email)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.participant_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantData {
     /// The name of the event.
     pub event: String,
@@ -4287,11 +4932,11 @@ impl __runtime::Object for MeetingParticipantData {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4301,8 +4946,22 @@ impl __runtime::Object for MeetingParticipantData {
     }
 }
 
+impl serde::Serialize for MeetingParticipantData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantData",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`MeetingParticipantData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataPayload {
     /// The meeting host's account ID.
     pub account_id: String,
@@ -4327,11 +4986,11 @@ impl __runtime::Object for MeetingParticipantDataPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4340,8 +4999,21 @@ impl __runtime::Object for MeetingParticipantDataPayload {
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataPayloadObject {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub uuid: String,
@@ -4365,12 +5037,12 @@ impl __runtime::Object for MeetingParticipantDataPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: __runtime::required::<A, _>(uuid, "uuid")?,
@@ -4379,16 +5051,27 @@ impl __runtime::Object for MeetingParticipantDataPayloadObject {
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataPayloadObject",
+            2,
+        )?;
+        fields.field("uuid", &self.uuid)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting participant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The participant's data information.
     pub data: Vec<MeetingParticipantDataPayloadObjectParticipantDataItem>,
@@ -4413,19 +5096,19 @@ impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipant {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "participant_id" => {
-                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")
                 }
                 "participant_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_user_id,
                         "participant_user_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participant_id: __runtime::required::<
@@ -4439,8 +5122,24 @@ impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipant {
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataPayloadObjectParticipant",
+            2 + usize::from(self.participant_user_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.field("participant_id", &self.participant_id)?;
+        fields.optional("participant_user_id", &self.participant_user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.field("data", &self.data)?;
+        fields.end()
+    }
+}
+
 /// An item of the `data` property of [`MeetingParticipantDataPayloadObjectParticipant`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataPayloadObjectParticipantDataItem {
     /// The type of device the participant used to join the meeting:
     /// * Phone — The participant joined via PSTN.
@@ -4449,13 +5148,10 @@ pub struct MeetingParticipantDataPayloadObjectParticipantDataItem {
     /// * Mac — The participant joined via VoIP using a Mac device.
     /// * iOS — The participant joined via VoIP using an iOS device.
     /// * Android — The participant joined via VoIP using an Android device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<DataItemDevice>,
     /// The participant's location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Deprecated, use location.
-    #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location_2: Option<String>,
     /// The participant's network type:
     ///
@@ -4464,70 +5160,48 @@ pub struct MeetingParticipantDataPayloadObjectParticipantDataItem {
     /// * PPP — Point-to-Point.
     /// * Cellular — 3G, 4G, and 5G cellular.
     /// * Others — An unknown device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_type: Option<DataItemNetworkType>,
     /// The type of microphone that the participant used during the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub microphone: Option<String>,
     /// The type of speaker that the participant used during the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// The type of camera that the participant used during the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub camera: Option<String>,
     /// The data center where participant's meeting data is stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center: Option<String>,
     /// The participant's connection type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// The participant's PC name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_name: Option<String>,
     /// The participant's PC domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The participant's MAC address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_addr: Option<String>,
     /// The participant's hard disk ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub harddisk_id: Option<String>,
     /// The participant's Zoom client version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The participant's signaling IP address for information other than audio, video, or share screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_ip_address: Option<String>,
     /// The participant's signaling internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_address: Option<String>,
     /// The participant's signaling internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_port: Option<String>,
     /// The participant's audio internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_address: Option<String>,
     /// The participant's audio internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_port: Option<String>,
     /// The participant's video internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_address: Option<String>,
     /// The participant's video internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_port: Option<String>,
     /// The participant's sharing internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_address: Option<String>,
     /// The participant's sharing internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_port: Option<String>,
     /// The participant's destination internal IP domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_domain: Option<String>,
     /// The participant's destination internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_port: Option<String>,
 }
 
@@ -4571,113 +5245,109 @@ impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipantDataIte
         let mut destination_ip_port = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "device" => __runtime::field(&mut __map, &mut device, "device")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
-                "Location" => __runtime::field(&mut __map, &mut location_2, "Location")?,
+                "device" => __runtime::field(&mut __map, &mut device, "device"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
+                "Location" => __runtime::field(&mut __map, &mut location_2, "Location"),
                 "network_type" => {
-                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                    __runtime::field(&mut __map, &mut network_type, "network_type")
                 }
                 "microphone" => {
-                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                    __runtime::field(&mut __map, &mut microphone, "microphone")
                 }
-                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
-                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker"),
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera"),
                 "data_center" => {
-                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                    __runtime::field(&mut __map, &mut data_center, "data_center")
                 }
                 "connection_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut connection_type,
-                        "connection_type",
-                    )?
+                    __runtime::field(&mut __map, &mut connection_type, "connection_type")
                 }
-                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
-                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
-                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name"),
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain"),
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr"),
                 "harddisk_id" => {
-                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")
                 }
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
                 "signaling_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_ip_address,
                         "signaling_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_address,
                         "signaling_internal_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_port,
                         "signaling_internal_ip_port",
-                    )?
+                    )
                 }
                 "audio_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_address,
                         "audio_internal_ip_address",
-                    )?
+                    )
                 }
                 "audio_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_port,
                         "audio_internal_ip_port",
-                    )?
+                    )
                 }
                 "video_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_address,
                         "video_internal_ip_address",
-                    )?
+                    )
                 }
                 "video_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_port,
                         "video_internal_ip_port",
-                    )?
+                    )
                 }
                 "as_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_address,
                         "as_internal_ip_address",
-                    )?
+                    )
                 }
                 "as_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_port,
                         "as_internal_ip_port",
-                    )?
+                    )
                 }
                 "destination_ip_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_domain,
                         "destination_ip_domain",
-                    )?
+                    )
                 }
                 "destination_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_port,
                         "destination_ip_port",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             device: device.unwrap_or_default(),
@@ -4707,6 +5377,69 @@ impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipantDataIte
             destination_ip_domain: destination_ip_domain.unwrap_or_default(),
             destination_ip_port: destination_ip_port.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for MeetingParticipantDataPayloadObjectParticipantDataItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataPayloadObjectParticipantDataItem",
+            usize::from(self.device.is_some()) + usize::from(self.location.is_some())
+                + usize::from(self.location_2.is_some())
+                + usize::from(self.network_type.is_some())
+                + usize::from(self.microphone.is_some())
+                + usize::from(self.speaker.is_some())
+                + usize::from(self.camera.is_some())
+                + usize::from(self.data_center.is_some())
+                + usize::from(self.connection_type.is_some())
+                + usize::from(self.pc_name.is_some())
+                + usize::from(self.domain.is_some())
+                + usize::from(self.mac_addr.is_some())
+                + usize::from(self.harddisk_id.is_some())
+                + usize::from(self.version.is_some())
+                + usize::from(self.signaling_ip_address.is_some())
+                + usize::from(self.signaling_internal_ip_address.is_some())
+                + usize::from(self.signaling_internal_ip_port.is_some())
+                + usize::from(self.audio_internal_ip_address.is_some())
+                + usize::from(self.audio_internal_ip_port.is_some())
+                + usize::from(self.video_internal_ip_address.is_some())
+                + usize::from(self.video_internal_ip_port.is_some())
+                + usize::from(self.as_internal_ip_address.is_some())
+                + usize::from(self.as_internal_ip_port.is_some())
+                + usize::from(self.destination_ip_domain.is_some())
+                + usize::from(self.destination_ip_port.is_some()),
+        )?;
+        fields.optional("device", &self.device)?;
+        fields.optional("location", &self.location)?;
+        fields.optional("Location", &self.location_2)?;
+        fields.optional("network_type", &self.network_type)?;
+        fields.optional("microphone", &self.microphone)?;
+        fields.optional("speaker", &self.speaker)?;
+        fields.optional("camera", &self.camera)?;
+        fields.optional("data_center", &self.data_center)?;
+        fields.optional("connection_type", &self.connection_type)?;
+        fields.optional("pc_name", &self.pc_name)?;
+        fields.optional("domain", &self.domain)?;
+        fields.optional("mac_addr", &self.mac_addr)?;
+        fields.optional("harddisk_id", &self.harddisk_id)?;
+        fields.optional("version", &self.version)?;
+        fields.optional("signaling_ip_address", &self.signaling_ip_address)?;
+        fields
+            .optional(
+                "signaling_internal_ip_address",
+                &self.signaling_internal_ip_address,
+            )?;
+        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
+        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address)?;
+        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port)?;
+        fields.optional("video_internal_ip_address", &self.video_internal_ip_address)?;
+        fields.optional("video_internal_ip_port", &self.video_internal_ip_port)?;
+        fields.optional("as_internal_ip_address", &self.as_internal_ip_address)?;
+        fields.optional("as_internal_ip_port", &self.as_internal_ip_port)?;
+        fields.optional("destination_ip_domain", &self.destination_ip_domain)?;
+        fields.optional("destination_ip_port", &self.destination_ip_port)?;
+        fields.end()
     }
 }
 
@@ -4843,7 +5576,7 @@ impl<'de> serde::Deserialize<'de> for DataItemNetworkType {
 }
 
 /// The payload of the `phone.call_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQos {
     /// Name of the event.
     pub event: PhoneCallQosEvent,
@@ -4870,17 +5603,27 @@ impl __runtime::Object for PhoneCallQos {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for PhoneCallQos {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallQos", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4925,7 +5668,7 @@ impl<'de> serde::Deserialize<'de> for PhoneCallQosEvent {
 }
 
 /// The `payload` property of [`PhoneCallQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosPayload {
     /// The Account ID of the owner.
     pub account_id: String,
@@ -4950,11 +5693,11 @@ impl __runtime::Object for PhoneCallQosPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4963,15 +5706,27 @@ impl __runtime::Object for PhoneCallQosPayload {
     }
 }
 
+impl serde::Serialize for PhoneCallQosPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`PhoneCallQosPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosPayloadObject {
     /// The call ID.
     pub call_id: String,
     /// The date and time when the call started.
     pub call_start_time: String,
     /// The date and time when the call ended. Only shows up if the call ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_end_time: Option<String>,
     /// The call quality of service (QoS)
     pub call_qos: Box<PhoneCallQosPayloadObjectCallQos>,
@@ -4995,20 +5750,16 @@ impl __runtime::Object for PhoneCallQosPayloadObject {
         let mut call_qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "call_id" => __runtime::field(&mut __map, &mut call_id, "call_id")?,
+                "call_id" => __runtime::field(&mut __map, &mut call_id, "call_id"),
                 "call_start_time" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut call_start_time,
-                        "call_start_time",
-                    )?
+                    __runtime::field(&mut __map, &mut call_start_time, "call_start_time")
                 }
                 "call_end_time" => {
-                    __runtime::field(&mut __map, &mut call_end_time, "call_end_time")?
+                    __runtime::field(&mut __map, &mut call_end_time, "call_end_time")
                 }
-                "call_qos" => __runtime::field(&mut __map, &mut call_qos, "call_qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "call_qos" => __runtime::field(&mut __map, &mut call_qos, "call_qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             call_id: __runtime::required::<A, _>(call_id, "call_id")?,
@@ -5022,16 +5773,29 @@ impl __runtime::Object for PhoneCallQosPayloadObject {
     }
 }
 
+impl serde::Serialize for PhoneCallQosPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosPayloadObject",
+            3 + usize::from(self.call_end_time.is_some()),
+        )?;
+        fields.field("call_id", &self.call_id)?;
+        fields.field("call_start_time", &self.call_start_time)?;
+        fields.optional("call_end_time", &self.call_end_time)?;
+        fields.field("call_qos", &self.call_qos)?;
+        fields.end()
+    }
+}
+
 /// The call quality of service (QoS)
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhoneCallQosPayloadObjectCallQos {
     /// The type: caller or callee.
-    #[serde(rename = "type")]
     pub type_: String,
     /// The caller or callee's ID.
     pub id: String,
     /// The caller or callee's email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The quality of service (QoS) data.
     pub qos: PhoneCallQosSummaryPayloadObjectCallQosItemQosItem,
@@ -5055,14 +5819,14 @@ impl __runtime::Object for PhoneCallQosPayloadObjectCallQos {
         let mut qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
@@ -5073,8 +5837,23 @@ impl __runtime::Object for PhoneCallQosPayloadObjectCallQos {
     }
 }
 
+impl serde::Serialize for PhoneCallQosPayloadObjectCallQos {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "PhoneCallQosPayloadObjectCallQos",
+            3 + usize::from(self.user_email.is_some()),
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.field("id", &self.id)?;
+        fields.optional("user_email", &self.user_email)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserData {
     /// The event's name.
     pub event: String,
@@ -5101,11 +5880,11 @@ impl __runtime::Object for SessionUserData {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5115,8 +5894,18 @@ impl __runtime::Object for SessionUserData {
     }
 }
 
+impl serde::Serialize for SessionUserData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserData", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -5141,11 +5930,11 @@ impl __runtime::Object for SessionUserDataPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5154,15 +5943,27 @@ impl __runtime::Object for SessionUserDataPayload {
     }
 }
 
+impl serde::Serialize for SessionUserDataPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the session user.
     pub user: SessionUserDataPayloadObjectUser,
@@ -5187,17 +5988,17 @@ impl __runtime::Object for SessionUserDataPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -5208,16 +6009,29 @@ impl __runtime::Object for SessionUserDataPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserDataPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataPayloadObject",
+            3 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the session user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -5244,19 +6058,19 @@ impl __runtime::Object for SessionUserDataPayloadObjectUser {
         let mut data = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "is_original_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut is_original_host,
                         "is_original_host",
-                    )?
+                    )
                 }
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5271,8 +6085,24 @@ impl __runtime::Object for SessionUserDataPayloadObjectUser {
     }
 }
 
+impl serde::Serialize for SessionUserDataPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataPayloadObjectUser",
+            3 + usize::from(self.name.is_some()) + usize::from(self.user_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.field("is_original_host", &self.is_original_host)?;
+        fields.field("data", &self.data)?;
+        fields.end()
+    }
+}
+
 /// An item of the `data` property of [`SessionUserDataPayloadObjectUser`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataPayloadObjectUserDataItem {
     /// The type of device the user used to join the session.
     /// * Phone - The user joined via PSTN.
@@ -5281,10 +6111,8 @@ pub struct SessionUserDataPayloadObjectUserDataItem {
     /// * Mac - The user joined via VoIP using a macOS device.
     /// * iOS - The user joined via VoIP using an iOS device.
     /// * Android - The user joined via VoIP using an Android device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<DataItemDevice>,
     /// The user's location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The user's network type.
     ///
@@ -5293,70 +6121,48 @@ pub struct SessionUserDataPayloadObjectUserDataItem {
     /// * PPP - Point-to-Point.
     /// * Cellular - 3G, 4G, and 5G cellular.
     /// * Others - An unknown device.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_type: Option<DataItemNetworkType>,
     /// The type of microphone that the user used during the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub microphone: Option<String>,
     /// The type of speaker that the user used during the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// The type of camera that the user used during the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub camera: Option<String>,
     /// The data center where user's session data is stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center: Option<String>,
     /// The user's connection type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// The user's PC name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_name: Option<String>,
     /// The user's PC domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The user's MAC address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_addr: Option<String>,
     /// The user's hard disk ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub harddisk_id: Option<String>,
     /// The user's Zoom client version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The user's signaling IP address for information other than audio, video, or share screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_ip_address: Option<String>,
     /// The user's signaling internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_address: Option<String>,
     /// The user's signaling internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signaling_internal_ip_port: Option<String>,
     /// The user's audio internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_address: Option<String>,
     /// The user's audio internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_internal_ip_port: Option<String>,
     /// The user's video internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_address: Option<String>,
     /// The user's video internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_internal_ip_port: Option<String>,
     /// The user's sharing internal IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_address: Option<String>,
     /// The user's sharing internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_internal_ip_port: Option<String>,
     /// The user's destination internal IP domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_domain: Option<String>,
     /// The user's destination internal IP port.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_ip_port: Option<String>,
 }
 
@@ -5398,112 +6204,108 @@ impl __runtime::Object for SessionUserDataPayloadObjectUserDataItem {
         let mut destination_ip_port = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "device" => __runtime::field(&mut __map, &mut device, "device")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "device" => __runtime::field(&mut __map, &mut device, "device"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
                 "network_type" => {
-                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                    __runtime::field(&mut __map, &mut network_type, "network_type")
                 }
                 "microphone" => {
-                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                    __runtime::field(&mut __map, &mut microphone, "microphone")
                 }
-                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
-                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker"),
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera"),
                 "data_center" => {
-                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                    __runtime::field(&mut __map, &mut data_center, "data_center")
                 }
                 "connection_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut connection_type,
-                        "connection_type",
-                    )?
+                    __runtime::field(&mut __map, &mut connection_type, "connection_type")
                 }
-                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
-                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
-                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name"),
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain"),
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr"),
                 "harddisk_id" => {
-                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")
                 }
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
                 "signaling_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_ip_address,
                         "signaling_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_address,
                         "signaling_internal_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_port,
                         "signaling_internal_ip_port",
-                    )?
+                    )
                 }
                 "audio_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_address,
                         "audio_internal_ip_address",
-                    )?
+                    )
                 }
                 "audio_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_port,
                         "audio_internal_ip_port",
-                    )?
+                    )
                 }
                 "video_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_address,
                         "video_internal_ip_address",
-                    )?
+                    )
                 }
                 "video_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_port,
                         "video_internal_ip_port",
-                    )?
+                    )
                 }
                 "as_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_address,
                         "as_internal_ip_address",
-                    )?
+                    )
                 }
                 "as_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_port,
                         "as_internal_ip_port",
-                    )?
+                    )
                 }
                 "destination_ip_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_domain,
                         "destination_ip_domain",
-                    )?
+                    )
                 }
                 "destination_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_port,
                         "destination_ip_port",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             device: device.unwrap_or_default(),
@@ -5535,8 +6337,69 @@ impl __runtime::Object for SessionUserDataPayloadObjectUserDataItem {
     }
 }
 
+impl serde::Serialize for SessionUserDataPayloadObjectUserDataItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataPayloadObjectUserDataItem",
+            usize::from(self.device.is_some()) + usize::from(self.location.is_some())
+                + usize::from(self.network_type.is_some())
+                + usize::from(self.microphone.is_some())
+                + usize::from(self.speaker.is_some())
+                + usize::from(self.camera.is_some())
+                + usize::from(self.data_center.is_some())
+                + usize::from(self.connection_type.is_some())
+                + usize::from(self.pc_name.is_some())
+                + usize::from(self.domain.is_some())
+                + usize::from(self.mac_addr.is_some())
+                + usize::from(self.harddisk_id.is_some())
+                + usize::from(self.version.is_some())
+                + usize::from(self.signaling_ip_address.is_some())
+                + usize::from(self.signaling_internal_ip_address.is_some())
+                + usize::from(self.signaling_internal_ip_port.is_some())
+                + usize::from(self.audio_internal_ip_address.is_some())
+                + usize::from(self.audio_internal_ip_port.is_some())
+                + usize::from(self.video_internal_ip_address.is_some())
+                + usize::from(self.video_internal_ip_port.is_some())
+                + usize::from(self.as_internal_ip_address.is_some())
+                + usize::from(self.as_internal_ip_port.is_some())
+                + usize::from(self.destination_ip_domain.is_some())
+                + usize::from(self.destination_ip_port.is_some()),
+        )?;
+        fields.optional("device", &self.device)?;
+        fields.optional("location", &self.location)?;
+        fields.optional("network_type", &self.network_type)?;
+        fields.optional("microphone", &self.microphone)?;
+        fields.optional("speaker", &self.speaker)?;
+        fields.optional("camera", &self.camera)?;
+        fields.optional("data_center", &self.data_center)?;
+        fields.optional("connection_type", &self.connection_type)?;
+        fields.optional("pc_name", &self.pc_name)?;
+        fields.optional("domain", &self.domain)?;
+        fields.optional("mac_addr", &self.mac_addr)?;
+        fields.optional("harddisk_id", &self.harddisk_id)?;
+        fields.optional("version", &self.version)?;
+        fields.optional("signaling_ip_address", &self.signaling_ip_address)?;
+        fields
+            .optional(
+                "signaling_internal_ip_address",
+                &self.signaling_internal_ip_address,
+            )?;
+        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
+        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address)?;
+        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port)?;
+        fields.optional("video_internal_ip_address", &self.video_internal_ip_address)?;
+        fields.optional("video_internal_ip_port", &self.video_internal_ip_port)?;
+        fields.optional("as_internal_ip_address", &self.as_internal_ip_address)?;
+        fields.optional("as_internal_ip_port", &self.as_internal_ip_port)?;
+        fields.optional("destination_ip_domain", &self.destination_ip_domain)?;
+        fields.optional("destination_ip_port", &self.destination_ip_port)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.participant_data_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataSummary {
     /// The name of the event.
     pub event: String,
@@ -5563,11 +6426,11 @@ impl __runtime::Object for MeetingParticipantDataSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5577,8 +6440,22 @@ impl __runtime::Object for MeetingParticipantDataSummary {
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`MeetingParticipantDataSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataSummaryPayload {
     /// The meeting host's account ID.
     pub account_id: String,
@@ -5603,11 +6480,11 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5616,13 +6493,25 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayload {
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataSummaryPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataSummaryPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataSummaryPayloadObject {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub uuid: String,
     /// The meeting ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the meeting participant.
     pub participant: MeetingParticipantDataSummaryPayloadObjectParticipant,
@@ -5645,13 +6534,13 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             uuid: __runtime::required::<A, _>(uuid, "uuid")?,
@@ -5661,16 +6550,28 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayloadObject {
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataSummaryPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataSummaryPayloadObject",
+            2 + usize::from(self.id.is_some()),
+        )?;
+        fields.field("uuid", &self.uuid)?;
+        fields.optional("id", &self.id)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting participant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantDataSummaryPayloadObjectParticipant {
     /// The participant's meeting user ID. This value is assigned to a participant upon joining a meeting and is only valid for the duration of the meeting.
     pub participant_id: String,
     /// The participant's universally unique ID (UUID). Returns an empty value for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_user_id: Option<String>,
     /// The participant's email address. This response only returns a value if the participant joined the meeting by logging into Zoom. If the participant is **not** part of the host's account, this returns an empty string value, with some exceptions. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The participant's data information.
     pub data: Vec<DataItem>,
@@ -5696,19 +6597,19 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayloadObjectParticipant
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "participant_id" => {
-                    __runtime::field(&mut __map, &mut participant_id, "participant_id")?
+                    __runtime::field(&mut __map, &mut participant_id, "participant_id")
                 }
                 "participant_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_user_id,
                         "participant_user_id",
-                    )?
+                    )
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participant_id: __runtime::required::<
@@ -5722,10 +6623,26 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayloadObjectParticipant
     }
 }
 
+impl serde::Serialize for MeetingParticipantDataSummaryPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantDataSummaryPayloadObjectParticipant",
+            2 + usize::from(self.participant_user_id.is_some())
+                + usize::from(self.email.is_some()),
+        )?;
+        fields.field("participant_id", &self.participant_id)?;
+        fields.optional("participant_user_id", &self.participant_user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.field("data", &self.data)?;
+        fields.end()
+    }
+}
+
 /// An item of the `data` property of [`MeetingParticipantDataSummaryPayloadObjectParticipant`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DataItem {
     /// The type of device the participant used to join the meeting:
     /// * Phone — The participant joined via PSTN.
@@ -5788,10 +6705,8 @@ pub struct DataItem {
     /// The participant's destination internal IP port.
     pub destination_ip_port: String,
     /// The participant's detail device information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_detail: Option<String>,
     /// The participant's sdk client version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
 }
 
@@ -5835,116 +6750,112 @@ impl __runtime::Object for DataItem {
         let mut client = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "device" => __runtime::field(&mut __map, &mut device, "device")?,
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "device" => __runtime::field(&mut __map, &mut device, "device"),
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
                 "network_type" => {
-                    __runtime::field(&mut __map, &mut network_type, "network_type")?
+                    __runtime::field(&mut __map, &mut network_type, "network_type")
                 }
                 "microphone" => {
-                    __runtime::field(&mut __map, &mut microphone, "microphone")?
+                    __runtime::field(&mut __map, &mut microphone, "microphone")
                 }
-                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker")?,
-                "camera" => __runtime::field(&mut __map, &mut camera, "camera")?,
+                "speaker" => __runtime::field(&mut __map, &mut speaker, "speaker"),
+                "camera" => __runtime::field(&mut __map, &mut camera, "camera"),
                 "data_center" => {
-                    __runtime::field(&mut __map, &mut data_center, "data_center")?
+                    __runtime::field(&mut __map, &mut data_center, "data_center")
                 }
                 "connection_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut connection_type,
-                        "connection_type",
-                    )?
+                    __runtime::field(&mut __map, &mut connection_type, "connection_type")
                 }
-                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name")?,
-                "domain" => __runtime::field(&mut __map, &mut domain, "domain")?,
-                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr")?,
+                "pc_name" => __runtime::field(&mut __map, &mut pc_name, "pc_name"),
+                "domain" => __runtime::field(&mut __map, &mut domain, "domain"),
+                "mac_addr" => __runtime::field(&mut __map, &mut mac_addr, "mac_addr"),
                 "harddisk_id" => {
-                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")?
+                    __runtime::field(&mut __map, &mut harddisk_id, "harddisk_id")
                 }
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
                 "signaling_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_ip_address,
                         "signaling_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_address,
                         "signaling_internal_ip_address",
-                    )?
+                    )
                 }
                 "signaling_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut signaling_internal_ip_port,
                         "signaling_internal_ip_port",
-                    )?
+                    )
                 }
                 "audio_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_address,
                         "audio_internal_ip_address",
-                    )?
+                    )
                 }
                 "audio_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_internal_ip_port,
                         "audio_internal_ip_port",
-                    )?
+                    )
                 }
                 "video_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_address,
                         "video_internal_ip_address",
-                    )?
+                    )
                 }
                 "video_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut video_internal_ip_port,
                         "video_internal_ip_port",
-                    )?
+                    )
                 }
                 "as_internal_ip_address" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_address,
                         "as_internal_ip_address",
-                    )?
+                    )
                 }
                 "as_internal_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut as_internal_ip_port,
                         "as_internal_ip_port",
-                    )?
+                    )
                 }
                 "destination_ip_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_domain,
                         "destination_ip_domain",
-                    )?
+                    )
                 }
                 "destination_ip_port" => {
                     __runtime::field(
                         &mut __map,
                         &mut destination_ip_port,
                         "destination_ip_port",
-                    )?
+                    )
                 }
                 "device_detail" => {
-                    __runtime::field(&mut __map, &mut device_detail, "device_detail")?
+                    __runtime::field(&mut __map, &mut device_detail, "device_detail")
                 }
-                "client" => __runtime::field(&mut __map, &mut client, "client")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "client" => __runtime::field(&mut __map, &mut client, "client"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             device: __runtime::required::<A, _>(device, "device")?,
@@ -6013,8 +6924,50 @@ impl __runtime::Object for DataItem {
     }
 }
 
+impl serde::Serialize for DataItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "DataItem",
+            24 + usize::from(self.device_detail.is_some())
+                + usize::from(self.client.is_some()),
+        )?;
+        fields.field("device", &self.device)?;
+        fields.field("location", &self.location)?;
+        fields.field("network_type", &self.network_type)?;
+        fields.field("microphone", &self.microphone)?;
+        fields.field("speaker", &self.speaker)?;
+        fields.field("camera", &self.camera)?;
+        fields.field("data_center", &self.data_center)?;
+        fields.field("connection_type", &self.connection_type)?;
+        fields.field("pc_name", &self.pc_name)?;
+        fields.field("domain", &self.domain)?;
+        fields.field("mac_addr", &self.mac_addr)?;
+        fields.field("harddisk_id", &self.harddisk_id)?;
+        fields.field("version", &self.version)?;
+        fields.field("signaling_ip_address", &self.signaling_ip_address)?;
+        fields
+            .field(
+                "signaling_internal_ip_address",
+                &self.signaling_internal_ip_address,
+            )?;
+        fields.field("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
+        fields.field("audio_internal_ip_address", &self.audio_internal_ip_address)?;
+        fields.field("audio_internal_ip_port", &self.audio_internal_ip_port)?;
+        fields.field("video_internal_ip_address", &self.video_internal_ip_address)?;
+        fields.field("video_internal_ip_port", &self.video_internal_ip_port)?;
+        fields.field("as_internal_ip_address", &self.as_internal_ip_address)?;
+        fields.field("as_internal_ip_port", &self.as_internal_ip_port)?;
+        fields.field("destination_ip_domain", &self.destination_ip_domain)?;
+        fields.field("destination_ip_port", &self.destination_ip_port)?;
+        fields.optional("device_detail", &self.device_detail)?;
+        fields.optional("client", &self.client)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_data_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataSummary {
     /// The event's name.
     pub event: String,
@@ -6041,11 +6994,11 @@ impl __runtime::Object for SessionUserDataSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6055,8 +7008,22 @@ impl __runtime::Object for SessionUserDataSummary {
     }
 }
 
+impl serde::Serialize for SessionUserDataSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserDataSummary`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataSummaryPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -6081,11 +7048,11 @@ impl __runtime::Object for SessionUserDataSummaryPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6094,15 +7061,27 @@ impl __runtime::Object for SessionUserDataSummaryPayload {
     }
 }
 
+impl serde::Serialize for SessionUserDataSummaryPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataSummaryPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataSummaryPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the session user.
     pub user: SessionUserDataSummaryPayloadObjectUser,
@@ -6127,17 +7106,17 @@ impl __runtime::Object for SessionUserDataSummaryPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -6148,16 +7127,29 @@ impl __runtime::Object for SessionUserDataSummaryPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserDataSummaryPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataSummaryPayloadObject",
+            3 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the session user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserDataSummaryPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -6184,19 +7176,19 @@ impl __runtime::Object for SessionUserDataSummaryPayloadObjectUser {
         let mut data = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "is_original_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut is_original_host,
                         "is_original_host",
-                    )?
+                    )
                 }
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -6211,8 +7203,24 @@ impl __runtime::Object for SessionUserDataSummaryPayloadObjectUser {
     }
 }
 
+impl serde::Serialize for SessionUserDataSummaryPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserDataSummaryPayloadObjectUser",
+            3 + usize::from(self.name.is_some()) + usize::from(self.user_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.field("is_original_host", &self.is_original_host)?;
+        fields.field("data", &self.data)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.participant_qos_summary` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingParticipantQosSummary {
     /// The name of the event.
     pub event: String,
@@ -6239,11 +7247,11 @@ impl __runtime::Object for MeetingParticipantQosSummary {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6253,8 +7261,22 @@ impl __runtime::Object for MeetingParticipantQosSummary {
     }
 }
 
+impl serde::Serialize for MeetingParticipantQosSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingParticipantQosSummary",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_qos` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQos {
     /// The event's name.
     pub event: String,
@@ -6281,11 +7303,11 @@ impl __runtime::Object for SessionUserQos {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6295,8 +7317,18 @@ impl __runtime::Object for SessionUserQos {
     }
 }
 
+impl serde::Serialize for SessionUserQos {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserQos", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserQos`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -6321,11 +7353,11 @@ impl __runtime::Object for SessionUserQosPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6334,15 +7366,27 @@ impl __runtime::Object for SessionUserQosPayload {
     }
 }
 
+impl serde::Serialize for SessionUserQosPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosPayloadObject {
     /// The unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// The session name.
     pub session_name: String,
     /// The Video SDK custom session identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionUserQosPayloadObjectUser,
@@ -6367,17 +7411,17 @@ impl __runtime::Object for SessionUserQosPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -6388,15 +7432,29 @@ impl __runtime::Object for SessionUserQosPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserQosPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosPayloadObject",
+            3 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserQosPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
     pub name: String,
     /// An additional identifier for the user. Can be numeric or alphanumeric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Whether the current user is the original host of this session.
     pub is_original_host: bool,
@@ -6423,19 +7481,19 @@ impl __runtime::Object for SessionUserQosPayloadObjectUser {
         let mut qos = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "is_original_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut is_original_host,
                         "is_original_host",
-                    )?
+                    )
                 }
-                "qos" => __runtime::field(&mut __map, &mut qos, "qos")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "qos" => __runtime::field(&mut __map, &mut qos, "qos"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -6447,5 +7505,21 @@ impl __runtime::Object for SessionUserQosPayloadObjectUser {
             >(is_original_host, "is_original_host")?,
             qos: __runtime::required::<A, _>(qos, "qos")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionUserQosPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserQosPayloadObjectUser",
+            4 + usize::from(self.user_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.field("is_original_host", &self.is_original_host)?;
+        fields.field("qos", &self.qos)?;
+        fields.end()
     }
 }

@@ -272,7 +272,7 @@ where
 }
 
 /// The payload of the `quality_management.interaction_analysis_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementInteractionAnalysisCompleted {
     /// The name of the event.
     pub event: String,
@@ -299,11 +299,11 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -313,8 +313,22 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompleted {
     }
 }
 
+impl serde::Serialize for QualityManagementInteractionAnalysisCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementInteractionAnalysisCompleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`QualityManagementInteractionAnalysisCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementInteractionAnalysisCompletedPayload {
     /// The account ID of the user who recorded the interaction.
     pub account_id: String,
@@ -340,11 +354,11 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayload 
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -353,46 +367,47 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayload 
     }
 }
 
+impl serde::Serialize for QualityManagementInteractionAnalysisCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementInteractionAnalysisCompletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the interaction.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementInteractionAnalysisCompletedPayloadObject {
     /// The start time of the interaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The interaction duration in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// The ID of the queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The name of the queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
     /// The engagement ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement_id: Option<String>,
     /// The direction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// The disposition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition: Option<String>,
     /// The count of silence events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub silence_event_count: Option<i64>,
     /// The count of crosstalk events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub crosstalk_event_count: Option<i64>,
     /// The count of hold events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_event_count: Option<i64>,
     /// The primary language.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_language: Option<String>,
     /// The interaction infomation.
     pub interaction_info: QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo,
     /// The summary information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<
         QualityManagementInteractionAnalysisCompletedPayloadObjectSummary,
     >,
@@ -427,58 +442,58 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayloadO
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "duration" => __runtime::field(&mut __map, &mut duration, "duration")?,
-                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id")?,
+                "duration" => __runtime::field(&mut __map, &mut duration, "duration"),
+                "queue_id" => __runtime::field(&mut __map, &mut queue_id, "queue_id"),
                 "queue_name" => {
-                    __runtime::field(&mut __map, &mut queue_name, "queue_name")?
+                    __runtime::field(&mut __map, &mut queue_name, "queue_name")
                 }
                 "engagement_id" => {
-                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")
                 }
-                "direction" => __runtime::field(&mut __map, &mut direction, "direction")?,
+                "direction" => __runtime::field(&mut __map, &mut direction, "direction"),
                 "disposition" => {
-                    __runtime::field(&mut __map, &mut disposition, "disposition")?
+                    __runtime::field(&mut __map, &mut disposition, "disposition")
                 }
                 "silence_event_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut silence_event_count,
                         "silence_event_count",
-                    )?
+                    )
                 }
                 "crosstalk_event_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut crosstalk_event_count,
                         "crosstalk_event_count",
-                    )?
+                    )
                 }
                 "hold_event_count" => {
                     __runtime::field(
                         &mut __map,
                         &mut hold_event_count,
                         "hold_event_count",
-                    )?
+                    )
                 }
                 "primary_language" => {
                     __runtime::field(
                         &mut __map,
                         &mut primary_language,
                         "primary_language",
-                    )?
+                    )
                 }
                 "interaction_info" => {
                     __runtime::field(
                         &mut __map,
                         &mut interaction_info,
                         "interaction_info",
-                    )?
+                    )
                 }
-                "summary" => __runtime::field(&mut __map, &mut summary, "summary")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "summary" => __runtime::field(&mut __map, &mut summary, "summary"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             start_time: start_time.unwrap_or_default(),
@@ -501,30 +516,59 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayloadO
     }
 }
 
+impl serde::Serialize for QualityManagementInteractionAnalysisCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementInteractionAnalysisCompletedPayloadObject",
+            1 + usize::from(self.start_time.is_some())
+                + usize::from(self.duration.is_some())
+                + usize::from(self.queue_id.is_some())
+                + usize::from(self.queue_name.is_some())
+                + usize::from(self.engagement_id.is_some())
+                + usize::from(self.direction.is_some())
+                + usize::from(self.disposition.is_some())
+                + usize::from(self.silence_event_count.is_some())
+                + usize::from(self.crosstalk_event_count.is_some())
+                + usize::from(self.hold_event_count.is_some())
+                + usize::from(self.primary_language.is_some())
+                + usize::from(self.summary.is_some()),
+        )?;
+        fields.optional("start_time", &self.start_time)?;
+        fields.optional("duration", &self.duration)?;
+        fields.optional("queue_id", &self.queue_id)?;
+        fields.optional("queue_name", &self.queue_name)?;
+        fields.optional("engagement_id", &self.engagement_id)?;
+        fields.optional("direction", &self.direction)?;
+        fields.optional("disposition", &self.disposition)?;
+        fields.optional("silence_event_count", &self.silence_event_count)?;
+        fields.optional("crosstalk_event_count", &self.crosstalk_event_count)?;
+        fields.optional("hold_event_count", &self.hold_event_count)?;
+        fields.optional("primary_language", &self.primary_language)?;
+        fields.field("interaction_info", &self.interaction_info)?;
+        fields.optional("summary", &self.summary)?;
+        fields.end()
+    }
+}
+
 /// The interaction infomation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
     /// The caller's phone number in E.164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The recipient's phone number in E.164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The interaction ID.
     pub interaction_id: String,
     /// The agent name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// The consumer name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_name: Option<String>,
     /// The channel type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<
         QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfoChannelType,
     >,
     /// The associated interaction IDs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_ids: Option<Vec<String>>,
 }
 
@@ -551,25 +595,25 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
         let mut associated_ids = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "from" => __runtime::field(&mut __map, &mut from, "from")?,
-                "to" => __runtime::field(&mut __map, &mut to, "to")?,
+                "from" => __runtime::field(&mut __map, &mut from, "from"),
+                "to" => __runtime::field(&mut __map, &mut to, "to"),
                 "interaction_id" => {
-                    __runtime::field(&mut __map, &mut interaction_id, "interaction_id")?
+                    __runtime::field(&mut __map, &mut interaction_id, "interaction_id")
                 }
                 "agent_name" => {
-                    __runtime::field(&mut __map, &mut agent_name, "agent_name")?
+                    __runtime::field(&mut __map, &mut agent_name, "agent_name")
                 }
                 "consumer_name" => {
-                    __runtime::field(&mut __map, &mut consumer_name, "consumer_name")?
+                    __runtime::field(&mut __map, &mut consumer_name, "consumer_name")
                 }
                 "channel_type" => {
-                    __runtime::field(&mut __map, &mut channel_type, "channel_type")?
+                    __runtime::field(&mut __map, &mut channel_type, "channel_type")
                 }
                 "associated_ids" => {
-                    __runtime::field(&mut __map, &mut associated_ids, "associated_ids")?
+                    __runtime::field(&mut __map, &mut associated_ids, "associated_ids")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             from: from.unwrap_or_default(),
@@ -583,6 +627,29 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
             channel_type: channel_type.unwrap_or_default(),
             associated_ids: associated_ids.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo",
+            1 + usize::from(self.from.is_some()) + usize::from(self.to.is_some())
+                + usize::from(self.agent_name.is_some())
+                + usize::from(self.consumer_name.is_some())
+                + usize::from(self.channel_type.is_some())
+                + usize::from(self.associated_ids.is_some()),
+        )?;
+        fields.optional("from", &self.from)?;
+        fields.optional("to", &self.to)?;
+        fields.field("interaction_id", &self.interaction_id)?;
+        fields.optional("agent_name", &self.agent_name)?;
+        fields.optional("consumer_name", &self.consumer_name)?;
+        fields.optional("channel_type", &self.channel_type)?;
+        fields.optional("associated_ids", &self.associated_ids)?;
+        fields.end()
     }
 }
 
@@ -645,16 +712,13 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfoCha
 }
 
 /// The summary information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
     /// The evaluation score.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_score: Option<serde_json::Number>,
     /// The sentiment score.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment_score: Option<serde_json::Number>,
     /// The engagement score.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement_score: Option<serde_json::Number>,
 }
 
@@ -682,24 +746,20 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
                         &mut __map,
                         &mut evaluation_score,
                         "evaluation_score",
-                    )?
+                    )
                 }
                 "sentiment_score" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut sentiment_score,
-                        "sentiment_score",
-                    )?
+                    __runtime::field(&mut __map, &mut sentiment_score, "sentiment_score")
                 }
                 "engagement_score" => {
                     __runtime::field(
                         &mut __map,
                         &mut engagement_score,
                         "engagement_score",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             evaluation_score: evaluation_score.unwrap_or_default(),
@@ -709,8 +769,25 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
     }
 }
 
+impl serde::Serialize
+for QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementInteractionAnalysisCompletedPayloadObjectSummary",
+            usize::from(self.evaluation_score.is_some())
+                + usize::from(self.sentiment_score.is_some())
+                + usize::from(self.engagement_score.is_some()),
+        )?;
+        fields.optional("evaluation_score", &self.evaluation_score)?;
+        fields.optional("sentiment_score", &self.sentiment_score)?;
+        fields.optional("engagement_score", &self.engagement_score)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `quality_management.evaluation_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementEvaluationCompleted {
     /// The name of the event.
     pub event: String,
@@ -737,11 +814,11 @@ impl __runtime::Object for QualityManagementEvaluationCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -751,8 +828,22 @@ impl __runtime::Object for QualityManagementEvaluationCompleted {
     }
 }
 
+impl serde::Serialize for QualityManagementEvaluationCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementEvaluationCompleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`QualityManagementEvaluationCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementEvaluationCompletedPayload {
     /// The account ID of the user who recorded the interaction.
     pub account_id: String,
@@ -777,11 +868,11 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -790,45 +881,47 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayload {
     }
 }
 
+impl serde::Serialize for QualityManagementEvaluationCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementEvaluationCompletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the interaction.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementEvaluationCompletedPayloadObject {
     /// The interaction's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interaction_id: Option<String>,
     /// The agent's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_user_id: Option<String>,
     /// The evaluator's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluator_user_id: Option<String>,
     /// The evaluation's ID.
     pub evaluation_id: String,
     /// The agent information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_info: Option<QualityManagementEvaluationCompletedPayloadObjectAgentInfo>,
     /// The evaluators' information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluators_info: Option<
         Vec<QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem>,
     >,
     /// The scorecard's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scorecard_name: Option<String>,
     /// The scoring format of the scorecard.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scoring_format: Option<String>,
     /// the maximum possible score for this evaluation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_possible_score: Option<serde_json::Number>,
     /// The overall score of the evaluation, calculated based on the scorecard and answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_score: Option<serde_json::Number>,
     /// Score received by the agent, expressed as a ratio 0.00-1.00.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_score_ratio: Option<serde_json::Number>,
     /// Distinguish between automatic scoring and manual scoring.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_type: Option<
         QualityManagementEvaluationCompletedPayloadObjectEvaluationType,
     >,
@@ -861,67 +954,59 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "interaction_id" => {
-                    __runtime::field(&mut __map, &mut interaction_id, "interaction_id")?
+                    __runtime::field(&mut __map, &mut interaction_id, "interaction_id")
                 }
                 "agent_user_id" => {
-                    __runtime::field(&mut __map, &mut agent_user_id, "agent_user_id")?
+                    __runtime::field(&mut __map, &mut agent_user_id, "agent_user_id")
                 }
                 "evaluator_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut evaluator_user_id,
                         "evaluator_user_id",
-                    )?
+                    )
                 }
                 "evaluation_id" => {
-                    __runtime::field(&mut __map, &mut evaluation_id, "evaluation_id")?
+                    __runtime::field(&mut __map, &mut evaluation_id, "evaluation_id")
                 }
                 "agent_info" => {
-                    __runtime::field(&mut __map, &mut agent_info, "agent_info")?
+                    __runtime::field(&mut __map, &mut agent_info, "agent_info")
                 }
                 "evaluators_info" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut evaluators_info,
-                        "evaluators_info",
-                    )?
+                    __runtime::field(&mut __map, &mut evaluators_info, "evaluators_info")
                 }
                 "scorecard_name" => {
-                    __runtime::field(&mut __map, &mut scorecard_name, "scorecard_name")?
+                    __runtime::field(&mut __map, &mut scorecard_name, "scorecard_name")
                 }
                 "scoring_format" => {
-                    __runtime::field(&mut __map, &mut scoring_format, "scoring_format")?
+                    __runtime::field(&mut __map, &mut scoring_format, "scoring_format")
                 }
                 "total_possible_score" => {
                     __runtime::field(
                         &mut __map,
                         &mut total_possible_score,
                         "total_possible_score",
-                    )?
+                    )
                 }
                 "evaluation_score" => {
                     __runtime::field(
                         &mut __map,
                         &mut evaluation_score,
                         "evaluation_score",
-                    )?
+                    )
                 }
                 "evaluation_score_ratio" => {
                     __runtime::field(
                         &mut __map,
                         &mut evaluation_score_ratio,
                         "evaluation_score_ratio",
-                    )?
+                    )
                 }
                 "evaluation_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut evaluation_type,
-                        "evaluation_type",
-                    )?
+                    __runtime::field(&mut __map, &mut evaluation_type, "evaluation_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             interaction_id: interaction_id.unwrap_or_default(),
@@ -940,14 +1025,45 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObject {
     }
 }
 
+impl serde::Serialize for QualityManagementEvaluationCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementEvaluationCompletedPayloadObject",
+            1 + usize::from(self.interaction_id.is_some())
+                + usize::from(self.agent_user_id.is_some())
+                + usize::from(self.evaluator_user_id.is_some())
+                + usize::from(self.agent_info.is_some())
+                + usize::from(self.evaluators_info.is_some())
+                + usize::from(self.scorecard_name.is_some())
+                + usize::from(self.scoring_format.is_some())
+                + usize::from(self.total_possible_score.is_some())
+                + usize::from(self.evaluation_score.is_some())
+                + usize::from(self.evaluation_score_ratio.is_some())
+                + usize::from(self.evaluation_type.is_some()),
+        )?;
+        fields.optional("interaction_id", &self.interaction_id)?;
+        fields.optional("agent_user_id", &self.agent_user_id)?;
+        fields.optional("evaluator_user_id", &self.evaluator_user_id)?;
+        fields.field("evaluation_id", &self.evaluation_id)?;
+        fields.optional("agent_info", &self.agent_info)?;
+        fields.optional("evaluators_info", &self.evaluators_info)?;
+        fields.optional("scorecard_name", &self.scorecard_name)?;
+        fields.optional("scoring_format", &self.scoring_format)?;
+        fields.optional("total_possible_score", &self.total_possible_score)?;
+        fields.optional("evaluation_score", &self.evaluation_score)?;
+        fields.optional("evaluation_score_ratio", &self.evaluation_score_ratio)?;
+        fields.optional("evaluation_type", &self.evaluation_type)?;
+        fields.end()
+    }
+}
+
 /// The agent information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementEvaluationCompletedPayloadObjectAgentInfo {
     /// The agent's user ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_user_id: Option<String>,
     /// The agent's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
@@ -969,13 +1085,13 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObjectAgen
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "agent_user_id" => {
-                    __runtime::field(&mut __map, &mut agent_user_id, "agent_user_id")?
+                    __runtime::field(&mut __map, &mut agent_user_id, "agent_user_id")
                 }
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             agent_user_id: agent_user_id.unwrap_or_default(),
@@ -984,14 +1100,26 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObjectAgen
     }
 }
 
+impl serde::Serialize for QualityManagementEvaluationCompletedPayloadObjectAgentInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementEvaluationCompletedPayloadObjectAgentInfo",
+            usize::from(self.agent_user_id.is_some())
+                + usize::from(self.display_name.is_some()),
+        )?;
+        fields.optional("agent_user_id", &self.agent_user_id)?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.end()
+    }
+}
+
 /// The evaluator's information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
     /// The evaluator's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluator_user_id: Option<String>,
     /// The evaluator's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
@@ -1018,18 +1146,33 @@ for QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
                         &mut __map,
                         &mut evaluator_user_id,
                         "evaluator_user_id",
-                    )?
+                    )
                 }
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             evaluator_user_id: evaluator_user_id.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem",
+            usize::from(self.evaluator_user_id.is_some())
+                + usize::from(self.display_name.is_some()),
+        )?;
+        fields.optional("evaluator_user_id", &self.evaluator_user_id)?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.end()
     }
 }
 

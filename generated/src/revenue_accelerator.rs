@@ -515,7 +515,7 @@ where
 }
 
 /// The payload of the `revenue_accelerator.conversation_analysis_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationAnalysisCompleted {
     /// The name of the event.
     pub event: String,
@@ -542,11 +542,11 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -556,8 +556,22 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompleted {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorConversationAnalysisCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationAnalysisCompleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorConversationAnalysisCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationAnalysisCompletedPayload {
     /// The account ID of the user who recorded the conversation.
     pub account_id: String,
@@ -583,11 +597,11 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloa
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -596,21 +610,31 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloa
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorConversationAnalysisCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationAnalysisCompletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the conversation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationAnalysisCompletedPayloadObject {
     /// The conversation's ID.
     pub conversation_id: String,
     /// The conversation's source.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<
         RevenueAcceleratorConversationAnalysisCompletedPayloadObjectSource,
     >,
     /// The conversation host's Zoom user ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_id: Option<String>,
     /// The ID of the engagement in Zoom Contact Center (ZCC) that this conversation is associated with. Present only when the conversation source is ZOOM_CONTACT_CENTER.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement_id: Option<String>,
 }
 
@@ -634,19 +658,15 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloa
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "conversation_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut conversation_id,
-                        "conversation_id",
-                    )?
+                    __runtime::field(&mut __map, &mut conversation_id, "conversation_id")
                 }
-                "source" => __runtime::field(&mut __map, &mut source, "source")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "source" => __runtime::field(&mut __map, &mut source, "source"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "engagement_id" => {
-                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")?
+                    __runtime::field(&mut __map, &mut engagement_id, "engagement_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             conversation_id: __runtime::required::<
@@ -657,6 +677,22 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloa
             host_id: host_id.unwrap_or_default(),
             engagement_id: engagement_id.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for RevenueAcceleratorConversationAnalysisCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationAnalysisCompletedPayloadObject",
+            1 + usize::from(self.source.is_some()) + usize::from(self.host_id.is_some())
+                + usize::from(self.engagement_id.is_some()),
+        )?;
+        fields.field("conversation_id", &self.conversation_id)?;
+        fields.optional("source", &self.source)?;
+        fields.optional("host_id", &self.host_id)?;
+        fields.optional("engagement_id", &self.engagement_id)?;
+        fields.end()
     }
 }
 
@@ -723,7 +759,7 @@ for RevenueAcceleratorConversationAnalysisCompletedPayloadObjectSource {
 }
 
 /// The payload of the `revenue_accelerator.playlist_remove_moment` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistRemoveMoment {
     /// The name of the event.
     pub event: String,
@@ -750,11 +786,11 @@ impl __runtime::Object for RevenueAcceleratorPlaylistRemoveMoment {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -764,18 +800,30 @@ impl __runtime::Object for RevenueAcceleratorPlaylistRemoveMoment {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistRemoveMoment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistRemoveMoment",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPlaylistRemoveMoment`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistMomentPayload {
     /// The account ID of the user who removed the moment.
     pub account_id: String,
     /// The ID of the user who added the moment to the playlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who added the moment to the playlist, represented by email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Details about the removed moment.
     pub object: RevenueAcceleratorPlaylistMomentPayloadObject,
@@ -800,15 +848,15 @@ impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -819,26 +867,38 @@ impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayload {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistMomentPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistMomentPayload",
+            2 + usize::from(self.operator_id.is_some())
+                + usize::from(self.operator.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Details about the removed moment.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistMomentPayloadObject {
     /// The ID of the playlist from which the moment was removed.
     pub playlist_id: String,
     /// The name of the playlist from which the moment was removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub playlist_name: Option<String>,
     /// The ID representing the relationship between the playlist and the moment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub playlist_detail_id: Option<String>,
     /// The ID of the removed moment.
     pub moment_id: String,
     /// The name of the removed moment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub moment_name: Option<String>,
     /// The timestamp (in milliseconds) when the moment was removed from the playlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
 }
 
@@ -863,27 +923,27 @@ impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "playlist_id" => {
-                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")?
+                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")
                 }
                 "playlist_name" => {
-                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")?
+                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")
                 }
                 "playlist_detail_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut playlist_detail_id,
                         "playlist_detail_id",
-                    )?
+                    )
                 }
-                "moment_id" => __runtime::field(&mut __map, &mut moment_id, "moment_id")?,
+                "moment_id" => __runtime::field(&mut __map, &mut moment_id, "moment_id"),
                 "moment_name" => {
-                    __runtime::field(&mut __map, &mut moment_name, "moment_name")?
+                    __runtime::field(&mut __map, &mut moment_name, "moment_name")
                 }
                 "update_time" => {
-                    __runtime::field(&mut __map, &mut update_time, "update_time")?
+                    __runtime::field(&mut __map, &mut update_time, "update_time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
@@ -896,8 +956,28 @@ impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayloadObject {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistMomentPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistMomentPayloadObject",
+            2 + usize::from(self.playlist_name.is_some())
+                + usize::from(self.playlist_detail_id.is_some())
+                + usize::from(self.moment_name.is_some())
+                + usize::from(self.update_time.is_some()),
+        )?;
+        fields.field("playlist_id", &self.playlist_id)?;
+        fields.optional("playlist_name", &self.playlist_name)?;
+        fields.optional("playlist_detail_id", &self.playlist_detail_id)?;
+        fields.field("moment_id", &self.moment_id)?;
+        fields.optional("moment_name", &self.moment_name)?;
+        fields.optional("update_time", &self.update_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `revenue_accelerator.playlist_add_moment` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistAddMoment {
     /// The name of the event.
     pub event: String,
@@ -924,11 +1004,11 @@ impl __runtime::Object for RevenueAcceleratorPlaylistAddMoment {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -938,8 +1018,22 @@ impl __runtime::Object for RevenueAcceleratorPlaylistAddMoment {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistAddMoment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistAddMoment",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `revenue_accelerator.playlist_create` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistCreate {
     /// The name of the event.
     pub event: String,
@@ -966,11 +1060,11 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -980,16 +1074,28 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreate {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistCreate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPlaylistCreate`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistCreatePayload {
     /// The account ID of the user who created the playlist.
     pub account_id: String,
     /// The ID of the user who created the playlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who created the playlist, represented by email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Details about the created playlist.
     pub object: RevenueAcceleratorPlaylistCreatePayloadObject,
@@ -1014,15 +1120,15 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1033,8 +1139,24 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayload {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistCreatePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistCreatePayload",
+            2 + usize::from(self.operator_id.is_some())
+                + usize::from(self.operator.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Details about the created playlist.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistCreatePayloadObject {
     /// The ID of the created playlist.
     pub playlist_id: String,
@@ -1043,7 +1165,6 @@ pub struct RevenueAcceleratorPlaylistCreatePayloadObject {
     /// The name of the created playlist.
     pub playlist_name: String,
     /// The creation timestamp, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
 }
 
@@ -1066,19 +1187,19 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "playlist_id" => {
-                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")?
+                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")
                 }
                 "playlist_type" => {
-                    __runtime::field(&mut __map, &mut playlist_type, "playlist_type")?
+                    __runtime::field(&mut __map, &mut playlist_type, "playlist_type")
                 }
                 "playlist_name" => {
-                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")?
+                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")
                 }
                 "create_time" => {
-                    __runtime::field(&mut __map, &mut create_time, "create_time")?
+                    __runtime::field(&mut __map, &mut create_time, "create_time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
@@ -1086,6 +1207,21 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayloadObject {
             playlist_name: __runtime::required::<A, _>(playlist_name, "playlist_name")?,
             create_time: create_time.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for RevenueAcceleratorPlaylistCreatePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistCreatePayloadObject",
+            3 + usize::from(self.create_time.is_some()),
+        )?;
+        fields.field("playlist_id", &self.playlist_id)?;
+        fields.field("playlist_type", &self.playlist_type)?;
+        fields.field("playlist_name", &self.playlist_name)?;
+        fields.optional("create_time", &self.create_time)?;
+        fields.end()
     }
 }
 
@@ -1135,7 +1271,7 @@ for RevenueAcceleratorPlaylistCreatePayloadObjectPlaylistType {
 }
 
 /// The payload of the `revenue_accelerator.post_comment_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPostCommentCompleted {
     /// The name of the event.
     pub event: String,
@@ -1162,11 +1298,11 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1176,16 +1312,28 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompleted {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPostCommentCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPostCommentCompleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPostCommentCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPostCommentCompletedPayload {
     /// The account ID under which the comment was created.
     pub account_id: String,
     /// The unique identifier of the user who posted the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who posted the comment, represented by email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Detailed information about the comment.
     pub object: RevenueAcceleratorPostCommentCompletedPayloadObject,
@@ -1210,15 +1358,15 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1229,15 +1377,30 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayload {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPostCommentCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPostCommentCompletedPayload",
+            2 + usize::from(self.operator_id.is_some())
+                + usize::from(self.operator.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Detailed information about the comment.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPostCommentCompletedPayloadObject {
     /// The unique identifier of the comment.
     pub comment_id: String,
     /// The unique identifier of the conversation being commented on.
     pub conversation_id: String,
     /// The content of the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -1260,18 +1423,14 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "comment_id" => {
-                    __runtime::field(&mut __map, &mut comment_id, "comment_id")?
+                    __runtime::field(&mut __map, &mut comment_id, "comment_id")
                 }
                 "conversation_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut conversation_id,
-                        "conversation_id",
-                    )?
+                    __runtime::field(&mut __map, &mut conversation_id, "conversation_id")
                 }
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             comment_id: __runtime::required::<A, _>(comment_id, "comment_id")?,
@@ -1284,8 +1443,22 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayloadObject {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPostCommentCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPostCommentCompletedPayloadObject",
+            2 + usize::from(self.text.is_some()),
+        )?;
+        fields.field("comment_id", &self.comment_id)?;
+        fields.field("conversation_id", &self.conversation_id)?;
+        fields.optional("text", &self.text)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `revenue_accelerator.playlist_delete` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistDelete {
     /// The name of the event.
     pub event: String,
@@ -1312,11 +1485,11 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDelete {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1326,16 +1499,28 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDelete {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistDelete {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistDelete",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorPlaylistDelete`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistDeletePayload {
     /// The account ID of the user who deleted the playlist.
     pub account_id: String,
     /// The ID of the user who deleted the playlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// The identifier of the user who deleted the playlist, represented by email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Details about the deleted playlist.
     pub object: RevenueAcceleratorPlaylistDeletePayloadObject,
@@ -1360,15 +1545,15 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1379,16 +1564,30 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayload {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistDeletePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistDeletePayload",
+            2 + usize::from(self.operator_id.is_some())
+                + usize::from(self.operator.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Details about the deleted playlist.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorPlaylistDeletePayloadObject {
     /// The ID of the deleted playlist.
     pub playlist_id: String,
     /// The name of the deleted playlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub playlist_name: Option<String>,
     /// The timestamp when the playlist was deleted, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_time: Option<i64>,
 }
 
@@ -1410,16 +1609,16 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "playlist_id" => {
-                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")?
+                    __runtime::field(&mut __map, &mut playlist_id, "playlist_id")
                 }
                 "playlist_name" => {
-                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")?
+                    __runtime::field(&mut __map, &mut playlist_name, "playlist_name")
                 }
                 "delete_time" => {
-                    __runtime::field(&mut __map, &mut delete_time, "delete_time")?
+                    __runtime::field(&mut __map, &mut delete_time, "delete_time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
@@ -1429,8 +1628,23 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayloadObject {
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorPlaylistDeletePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorPlaylistDeletePayloadObject",
+            1 + usize::from(self.playlist_name.is_some())
+                + usize::from(self.delete_time.is_some()),
+        )?;
+        fields.field("playlist_id", &self.playlist_id)?;
+        fields.optional("playlist_name", &self.playlist_name)?;
+        fields.optional("delete_time", &self.delete_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `revenue_accelerator.conversation_crm_associations_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChanged {
     /// The event's name.
     pub event: String,
@@ -1458,11 +1672,11 @@ impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChanged 
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1472,8 +1686,22 @@ impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChanged 
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorConversationCrmAssociationsChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationCrmAssociationsChanged",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`RevenueAcceleratorConversationCrmAssociationsChanged`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayload {
     /// The Zoom account ID where the changes occurred.
     pub account_id: String,
@@ -1501,11 +1729,11 @@ impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChangedP
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1514,21 +1742,31 @@ impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChangedP
     }
 }
 
+impl serde::Serialize for RevenueAcceleratorConversationCrmAssociationsChangedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationCrmAssociationsChangedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// An item of the `object` property of [`RevenueAcceleratorConversationCrmAssociationsChangedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
     /// ZRA Conversation ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
     /// List of CRM object IDs whose associations with the conversation will be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_associations: Option<
         Vec<
             RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem,
         >,
     >,
     /// List of CRM object IDs to be associated with the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_associations: Option<
         Vec<
             RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem,
@@ -1556,28 +1794,24 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "conversation_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut conversation_id,
-                        "conversation_id",
-                    )?
+                    __runtime::field(&mut __map, &mut conversation_id, "conversation_id")
                 }
                 "old_associations" => {
                     __runtime::field(
                         &mut __map,
                         &mut old_associations,
                         "old_associations",
-                    )?
+                    )
                 }
                 "new_associations" => {
                     __runtime::field(
                         &mut __map,
                         &mut new_associations,
                         "new_associations",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             conversation_id: conversation_id.unwrap_or_default(),
@@ -1587,26 +1821,31 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
     }
 }
 
+impl serde::Serialize
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem",
+            usize::from(self.conversation_id.is_some())
+                + usize::from(self.old_associations.is_some())
+                + usize::from(self.new_associations.is_some()),
+        )?;
+        fields.optional("conversation_id", &self.conversation_id)?;
+        fields.optional("old_associations", &self.old_associations)?;
+        fields.optional("new_associations", &self.new_associations)?;
+        fields.end()
+    }
+}
+
 /// An item of the `old_associations` property of [`RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem {
     /// CRM deal object ID.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub deal_id: Option<Option<String>>,
     /// CRM account object ID.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub account_id: Option<Option<String>>,
     /// CRM lead object ID.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub lead_id: Option<Option<String>>,
 }
 
@@ -1629,13 +1868,13 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAsso
         let mut lead_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "deal_id" => __runtime::field(&mut __map, &mut deal_id, "deal_id")?,
+                "deal_id" => __runtime::field(&mut __map, &mut deal_id, "deal_id"),
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "lead_id" => __runtime::field(&mut __map, &mut lead_id, "lead_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "lead_id" => __runtime::field(&mut __map, &mut lead_id, "lead_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             deal_id,
@@ -1645,23 +1884,30 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAsso
     }
 }
 
+impl serde::Serialize
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem",
+            usize::from(self.deal_id.is_some()) + usize::from(self.account_id.is_some())
+                + usize::from(self.lead_id.is_some()),
+        )?;
+        fields.nullable("deal_id", &self.deal_id)?;
+        fields.nullable("account_id", &self.account_id)?;
+        fields.nullable("lead_id", &self.lead_id)?;
+        fields.end()
+    }
+}
+
 /// An item of the `new_associations` property of [`RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem {
     /// CRM deal object ID.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub deal_id: Option<Option<String>>,
     /// CRM account object ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// CRM lead object ID.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub lead_id: Option<Option<String>>,
 }
 
@@ -1684,18 +1930,34 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAsso
         let mut lead_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "deal_id" => __runtime::field(&mut __map, &mut deal_id, "deal_id")?,
+                "deal_id" => __runtime::field(&mut __map, &mut deal_id, "deal_id"),
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "lead_id" => __runtime::field(&mut __map, &mut lead_id, "lead_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "lead_id" => __runtime::field(&mut __map, &mut lead_id, "lead_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             deal_id,
             account_id: account_id.unwrap_or_default(),
             lead_id,
         })
+    }
+}
+
+impl serde::Serialize
+for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem",
+            usize::from(self.deal_id.is_some()) + usize::from(self.account_id.is_some())
+                + usize::from(self.lead_id.is_some()),
+        )?;
+        fields.nullable("deal_id", &self.deal_id)?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.nullable("lead_id", &self.lead_id)?;
+        fields.end()
     }
 }

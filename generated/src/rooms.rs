@@ -1858,7 +1858,7 @@ where
 }
 
 /// The payload of the `visitor_management.checked_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementCheckedOut {
     /// The name of the event.
     pub event: String,
@@ -1885,11 +1885,11 @@ impl __runtime::Object for VisitorManagementCheckedOut {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1899,10 +1899,24 @@ impl __runtime::Object for VisitorManagementCheckedOut {
     }
 }
 
+impl serde::Serialize for VisitorManagementCheckedOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementCheckedOut",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`VisitorManagementCheckedOut`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementCheckedPayload {
     /// The host user account ID.
     pub account_id: String,
@@ -1933,15 +1947,15 @@ impl __runtime::Object for VisitorManagementCheckedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1952,10 +1966,25 @@ impl __runtime::Object for VisitorManagementCheckedPayload {
     }
 }
 
+impl serde::Serialize for VisitorManagementCheckedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementCheckedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the checked out invitation.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementCheckedPayloadObject {
     /// The email address of the invited visitor.
     pub visitor_email: String,
@@ -1998,29 +2027,29 @@ impl __runtime::Object for VisitorManagementCheckedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "visitor_email" => {
-                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")?
+                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")
                 }
                 "visitor_name" => {
-                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")?
+                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
                 "invite_location_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut invite_location_id,
                         "invite_location_id",
-                    )?
+                    )
                 }
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name"),
                 "host_email" => {
-                    __runtime::field(&mut __map, &mut host_email, "host_email")?
+                    __runtime::field(&mut __map, &mut host_email, "host_email")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
@@ -2038,8 +2067,27 @@ impl __runtime::Object for VisitorManagementCheckedPayloadObject {
     }
 }
 
+impl serde::Serialize for VisitorManagementCheckedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementCheckedPayloadObject",
+            8,
+        )?;
+        fields.field("visitor_email", &self.visitor_email)?;
+        fields.field("visitor_name", &self.visitor_name)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("invite_location_id", &self.invite_location_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("host_name", &self.host_name)?;
+        fields.field("host_email", &self.host_email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.user_unassigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUserUnassigned {
     /// The name of the event.
     pub event: String,
@@ -2066,11 +2114,11 @@ impl __runtime::Object for WorkspaceUserUnassigned {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2080,8 +2128,22 @@ impl __runtime::Object for WorkspaceUserUnassigned {
     }
 }
 
+impl serde::Serialize for WorkspaceUserUnassigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceUserUnassigned",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspaceUserUnassigned`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUserUnassignedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -2112,15 +2174,15 @@ impl __runtime::Object for WorkspaceUserUnassignedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2131,8 +2193,23 @@ impl __runtime::Object for WorkspaceUserUnassignedPayload {
     }
 }
 
+impl serde::Serialize for WorkspaceUserUnassignedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceUserUnassignedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the user unassigned when unassign a user from a workspace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUserUnassignedPayloadObject {
     /// The workspace's ID.
     pub workspace_id: String,
@@ -2166,20 +2243,20 @@ impl __runtime::Object for WorkspaceUserUnassignedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "workspace_id" => {
-                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")
                 }
                 "workspace_name" => {
-                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")
                 }
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "assign_type" => {
-                    __runtime::field(&mut __map, &mut assign_type, "assign_type")?
+                    __runtime::field(&mut __map, &mut assign_type, "assign_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
@@ -2191,6 +2268,22 @@ impl __runtime::Object for WorkspaceUserUnassignedPayloadObject {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
             assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
         })
+    }
+}
+
+impl serde::Serialize for WorkspaceUserUnassignedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceUserUnassignedPayloadObject",
+            5,
+        )?;
+        fields.field("workspace_id", &self.workspace_id)?;
+        fields.field("workspace_name", &self.workspace_name)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("assign_type", &self.assign_type)?;
+        fields.end()
     }
 }
 
@@ -2237,7 +2330,7 @@ impl<'de> serde::Deserialize<'de> for WorkspaceUserPayloadObjectAssignType {
 }
 
 /// The payload of the `workspace.reservation_questionnaire_response_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationQuestionnaireResponseCreated {
     /// The name of the event.
     pub event: String,
@@ -2264,11 +2357,11 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponseCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2278,10 +2371,24 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponseCreated {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationQuestionnaireResponseCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationQuestionnaireResponseCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspaceReservationQuestionnaireResponseCreated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationQuestionnaireResponsePayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -2312,15 +2419,15 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2331,10 +2438,25 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayload {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationQuestionnaireResponsePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationQuestionnaireResponsePayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the questionnaire when creating a reservation for a workspace.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationQuestionnaireResponsePayloadObject {
     /// The start time of the workspace reservation.
     pub start_time: String,
@@ -2375,26 +2497,26 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayloadObjec
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "desk_id" => __runtime::field(&mut __map, &mut desk_id, "desk_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "desk_id" => __runtime::field(&mut __map, &mut desk_id, "desk_id"),
                 "workspace_name" => {
-                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")
                 }
                 "location_id" => {
-                    __runtime::field(&mut __map, &mut location_id, "location_id")?
+                    __runtime::field(&mut __map, &mut location_id, "location_id")
                 }
                 "questionnaire_response" => {
                     __runtime::field(
                         &mut __map,
                         &mut questionnaire_response,
                         "questionnaire_response",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             start_time: __runtime::required::<A, _>(start_time, "start_time")?,
@@ -2414,10 +2536,28 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayloadObjec
     }
 }
 
+impl serde::Serialize for WorkspaceReservationQuestionnaireResponsePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationQuestionnaireResponsePayloadObject",
+            7,
+        )?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("user_name", &self.user_name)?;
+        fields.field("desk_id", &self.desk_id)?;
+        fields.field("workspace_name", &self.workspace_name)?;
+        fields.field("location_id", &self.location_id)?;
+        fields.field("questionnaire_response", &self.questionnaire_response)?;
+        fields.end()
+    }
+}
+
 /// An item of the `questionnaire_response` property of [`WorkspaceReservationQuestionnaireResponsePayloadObject`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePayloadObjectQuestionnaireResponseItem {
     /// The view ID.
     pub id: String,
@@ -2447,12 +2587,12 @@ impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItem {
         let mut list = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "title" => __runtime::field(&mut __map, &mut title, "title")?,
-                "subject" => __runtime::field(&mut __map, &mut subject, "subject")?,
-                "list" => __runtime::field(&mut __map, &mut list, "list")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "title" => __runtime::field(&mut __map, &mut title, "title"),
+                "subject" => __runtime::field(&mut __map, &mut subject, "subject"),
+                "list" => __runtime::field(&mut __map, &mut list, "list"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -2463,17 +2603,31 @@ impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItem {
     }
 }
 
+impl serde::Serialize for WorkspacePayloadObjectQuestionnaireResponseItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePayloadObjectQuestionnaireResponseItem",
+            4,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("title", &self.title)?;
+        fields.field("subject", &self.subject)?;
+        fields.field("list", &self.list)?;
+        fields.end()
+    }
+}
+
 /// An item of the `list` property of [`WorkspacePayloadObjectQuestionnaireResponseItem`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePayloadObjectQuestionnaireResponseItemListItem {
     /// The question ID.
     pub question_id: String,
     /// The title of the question.
     pub title: String,
     /// The type of the question (single-choice, multiple-choice, open-text).
-    #[serde(rename = "type")]
     pub type_: String,
     /// The reply ID.
     pub reply_id: String,
@@ -2502,14 +2656,14 @@ impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItemListIt
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "question_id" => {
-                    __runtime::field(&mut __map, &mut question_id, "question_id")?
+                    __runtime::field(&mut __map, &mut question_id, "question_id")
                 }
-                "title" => __runtime::field(&mut __map, &mut title, "title")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "reply_id" => __runtime::field(&mut __map, &mut reply_id, "reply_id")?,
-                "options" => __runtime::field(&mut __map, &mut options, "options")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "title" => __runtime::field(&mut __map, &mut title, "title"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "reply_id" => __runtime::field(&mut __map, &mut reply_id, "reply_id"),
+                "options" => __runtime::field(&mut __map, &mut options, "options"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             question_id: __runtime::required::<A, _>(question_id, "question_id")?,
@@ -2521,10 +2675,26 @@ impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItemListIt
     }
 }
 
+impl serde::Serialize for WorkspacePayloadObjectQuestionnaireResponseItemListItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePayloadObjectQuestionnaireResponseItemListItem",
+            5,
+        )?;
+        fields.field("question_id", &self.question_id)?;
+        fields.field("title", &self.title)?;
+        fields.field("type", &self.type_)?;
+        fields.field("reply_id", &self.reply_id)?;
+        fields.field("options", &self.options)?;
+        fields.end()
+    }
+}
+
 /// An item of the `options` property of [`WorkspacePayloadObjectQuestionnaireResponseItemListItem`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
     /// The option ID.
     pub option_id: String,
@@ -2550,10 +2720,10 @@ for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
         let mut text = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "option_id" => __runtime::field(&mut __map, &mut option_id, "option_id")?,
-                "text" => __runtime::field(&mut __map, &mut text, "text")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "option_id" => __runtime::field(&mut __map, &mut option_id, "option_id"),
+                "text" => __runtime::field(&mut __map, &mut text, "text"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             option_id: __runtime::required::<A, _>(option_id, "option_id")?,
@@ -2562,8 +2732,22 @@ for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
     }
 }
 
+impl serde::Serialize
+for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem",
+            2,
+        )?;
+        fields.field("option_id", &self.option_id)?;
+        fields.field("text", &self.text)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.sensor_data` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomSensorData {
     /// The name of the event.
     pub event: String,
@@ -2590,11 +2774,11 @@ impl __runtime::Object for ZoomroomSensorData {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2604,8 +2788,18 @@ impl __runtime::Object for ZoomroomSensorData {
     }
 }
 
+impl serde::Serialize for ZoomroomSensorData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomSensorData", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomSensorData`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomSensorDataPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -2630,11 +2824,11 @@ impl __runtime::Object for ZoomroomSensorDataPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2643,8 +2837,21 @@ impl __runtime::Object for ZoomroomSensorDataPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomSensorDataPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomSensorDataPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the Zoom Room.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomSensorDataPayloadObject {
     /// The Zoom Room ID.
     pub id: String,
@@ -2674,14 +2881,14 @@ impl __runtime::Object for ZoomroomSensorDataPayloadObject {
         let mut sensor_data = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
-                "device_id" => __runtime::field(&mut __map, &mut device_id, "device_id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name"),
+                "device_id" => __runtime::field(&mut __map, &mut device_id, "device_id"),
                 "sensor_data" => {
-                    __runtime::field(&mut __map, &mut sensor_data, "sensor_data")?
+                    __runtime::field(&mut __map, &mut sensor_data, "sensor_data")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -2692,8 +2899,23 @@ impl __runtime::Object for ZoomroomSensorDataPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomroomSensorDataPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomSensorDataPayloadObject",
+            4,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("room_name", &self.room_name)?;
+        fields.field("device_id", &self.device_id)?;
+        fields.field("sensor_data", &self.sensor_data)?;
+        fields.end()
+    }
+}
+
 /// An item of the `sensor_data` property of [`ZoomroomSensorDataPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomSensorDataPayloadObjectSensorDataItem {
     /// The time when the sensor data was reported.
     pub date_time: String,
@@ -2720,21 +2942,35 @@ impl __runtime::Object for ZoomroomSensorDataPayloadObjectSensorDataItem {
         let mut sensor_value = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
                 "sensor_type" => {
-                    __runtime::field(&mut __map, &mut sensor_type, "sensor_type")?
+                    __runtime::field(&mut __map, &mut sensor_type, "sensor_type")
                 }
                 "sensor_value" => {
-                    __runtime::field(&mut __map, &mut sensor_value, "sensor_value")?
+                    __runtime::field(&mut __map, &mut sensor_value, "sensor_value")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
             sensor_type: __runtime::required::<A, _>(sensor_type, "sensor_type")?,
             sensor_value: __runtime::required::<A, _>(sensor_value, "sensor_value")?,
         })
+    }
+}
+
+impl serde::Serialize for ZoomroomSensorDataPayloadObjectSensorDataItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomSensorDataPayloadObjectSensorDataItem",
+            3,
+        )?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("sensor_type", &self.sensor_type)?;
+        fields.field("sensor_value", &self.sensor_value)?;
+        fields.end()
     }
 }
 
@@ -2812,7 +3048,7 @@ for ZoomroomSensorDataPayloadObjectSensorDataItemSensorType {
 }
 
 /// The payload of the `visitor_management.invitation_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationDeleted {
     /// The name of the event.
     pub event: String,
@@ -2839,11 +3075,11 @@ impl __runtime::Object for VisitorManagementInvitationDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2853,8 +3089,22 @@ impl __runtime::Object for VisitorManagementInvitationDeleted {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`VisitorManagementInvitationDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationDeletedPayload {
     /// The user account ID.
     pub account_id: String,
@@ -2885,15 +3135,15 @@ impl __runtime::Object for VisitorManagementInvitationDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2904,8 +3154,23 @@ impl __runtime::Object for VisitorManagementInvitationDeletedPayload {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationDeletedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the deleted invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationDeletedPayloadObject {
     /// The email address of the invited visitor.
     pub visitor_email: String,
@@ -2942,25 +3207,25 @@ impl __runtime::Object for VisitorManagementInvitationDeletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "visitor_email" => {
-                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")?
+                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")
                 }
                 "visitor_name" => {
-                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")?
+                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")
                 }
                 "invite_location_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut invite_location_id,
                         "invite_location_id",
-                    )?
+                    )
                 }
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name"),
                 "host_email" => {
-                    __runtime::field(&mut __map, &mut host_email, "host_email")?
+                    __runtime::field(&mut __map, &mut host_email, "host_email")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
@@ -2976,8 +3241,25 @@ impl __runtime::Object for VisitorManagementInvitationDeletedPayloadObject {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationDeletedPayloadObject",
+            6,
+        )?;
+        fields.field("visitor_email", &self.visitor_email)?;
+        fields.field("visitor_name", &self.visitor_name)?;
+        fields.field("invite_location_id", &self.invite_location_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("host_name", &self.host_name)?;
+        fields.field("host_email", &self.host_email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomAlert {
     /// The name of the event.
     pub event: String,
@@ -3004,11 +3286,11 @@ impl __runtime::Object for ZoomroomAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3018,10 +3300,20 @@ impl __runtime::Object for ZoomroomAlert {
     }
 }
 
+impl serde::Serialize for ZoomroomAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomAlert`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomAlertPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -3046,11 +3338,11 @@ impl __runtime::Object for ZoomroomAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3059,10 +3351,23 @@ impl __runtime::Object for ZoomroomAlertPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the Zoom Room.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomAlertPayloadObject {
     /// The Zoom Room's unique ID.
     pub id: String,
@@ -3120,7 +3425,6 @@ pub struct ZoomroomAlertPayloadObject {
     /// * 0 - Other.
     pub component: ZoomroomAlertPayloadObjectComponent,
     /// The timestamp when the alert occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_time: Option<i64>,
     /// The kind of alert:
     /// * 1 — Triggered. There was an encountered problem. When the problem is resolved, a follow-up response will contain this field with the 2 (Cleared) value.
@@ -3153,25 +3457,25 @@ impl __runtime::Object for ZoomroomAlertPayloadObject {
         let mut alert_kind = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name"),
                 "calendar_name" => {
-                    __runtime::field(&mut __map, &mut calendar_name, "calendar_name")?
+                    __runtime::field(&mut __map, &mut calendar_name, "calendar_name")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "issue" => __runtime::field(&mut __map, &mut issue, "issue")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "issue" => __runtime::field(&mut __map, &mut issue, "issue"),
                 "alert_type" => {
-                    __runtime::field(&mut __map, &mut alert_type, "alert_type")?
+                    __runtime::field(&mut __map, &mut alert_type, "alert_type")
                 }
-                "component" => __runtime::field(&mut __map, &mut component, "component")?,
+                "component" => __runtime::field(&mut __map, &mut component, "component"),
                 "alert_time" => {
-                    __runtime::field(&mut __map, &mut alert_time, "alert_time")?
+                    __runtime::field(&mut __map, &mut alert_time, "alert_time")
                 }
                 "alert_kind" => {
-                    __runtime::field(&mut __map, &mut alert_kind, "alert_kind")?
+                    __runtime::field(&mut __map, &mut alert_kind, "alert_kind")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3184,6 +3488,26 @@ impl __runtime::Object for ZoomroomAlertPayloadObject {
             alert_time: alert_time.unwrap_or_default(),
             alert_kind: __runtime::required::<A, _>(alert_kind, "alert_kind")?,
         })
+    }
+}
+
+impl serde::Serialize for ZoomroomAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomAlertPayloadObject",
+            8 + usize::from(self.alert_time.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("room_name", &self.room_name)?;
+        fields.field("calendar_name", &self.calendar_name)?;
+        fields.field("email", &self.email)?;
+        fields.field("issue", &self.issue)?;
+        fields.field("alert_type", &self.alert_type)?;
+        fields.field("component", &self.component)?;
+        fields.optional("alert_time", &self.alert_time)?;
+        fields.field("alert_kind", &self.alert_kind)?;
+        fields.end()
     }
 }
 
@@ -3412,7 +3736,7 @@ impl<'de> serde::Deserialize<'de> for ZoomroomAlertPayloadObjectAlertKind {
 }
 
 /// The payload of the `workspace.reservation_questionnaire_response_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationQuestionnaireResponseUpdated {
     /// The name of the event.
     pub event: String,
@@ -3439,11 +3763,11 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponseUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3453,8 +3777,22 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponseUpdated {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationQuestionnaireResponseUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationQuestionnaireResponseUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.reservation_update` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationUpdate {
     /// The name of the event.
     pub event: String,
@@ -3481,11 +3819,11 @@ impl __runtime::Object for WorkspaceReservationUpdate {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3495,10 +3833,24 @@ impl __runtime::Object for WorkspaceReservationUpdate {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationUpdate",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspaceReservationUpdate`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -3529,15 +3881,15 @@ impl __runtime::Object for WorkspaceReservationPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3548,10 +3900,25 @@ impl __runtime::Object for WorkspaceReservationPayload {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the workspace reservation.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationPayloadObject {
     /// The reservation ID.
     pub id: String,
@@ -3564,7 +3931,6 @@ pub struct WorkspaceReservationPayloadObject {
     /// The reservation's description.
     pub topic: String,
     /// The ID of the user for whom to create a workspace reservation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserve_for: Option<String>,
 }
 
@@ -3588,20 +3954,20 @@ impl __runtime::Object for WorkspaceReservationPayloadObject {
         let mut reserve_for = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "workspace_id" => {
-                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "topic" => __runtime::field(&mut __map, &mut topic, "topic")?,
+                "topic" => __runtime::field(&mut __map, &mut topic, "topic"),
                 "reserve_for" => {
-                    __runtime::field(&mut __map, &mut reserve_for, "reserve_for")?
+                    __runtime::field(&mut __map, &mut reserve_for, "reserve_for")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3614,8 +3980,25 @@ impl __runtime::Object for WorkspaceReservationPayloadObject {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationPayloadObject",
+            5 + usize::from(self.reserve_for.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("workspace_id", &self.workspace_id)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("topic", &self.topic)?;
+        fields.optional("reserve_for", &self.reserve_for)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.user_assigned` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUserAssigned {
     /// The name of the event.
     pub event: String,
@@ -3642,11 +4025,11 @@ impl __runtime::Object for WorkspaceUserAssigned {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3656,8 +4039,22 @@ impl __runtime::Object for WorkspaceUserAssigned {
     }
 }
 
+impl serde::Serialize for WorkspaceUserAssigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceUserAssigned",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspaceUserAssigned`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUserAssignedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -3688,15 +4085,15 @@ impl __runtime::Object for WorkspaceUserAssignedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3707,8 +4104,23 @@ impl __runtime::Object for WorkspaceUserAssignedPayload {
     }
 }
 
+impl serde::Serialize for WorkspaceUserAssignedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceUserAssignedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the assignment when updating assignment of a workspace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUserAssignedPayloadObject {
     /// The workspace's ID.
     pub workspace_id: String,
@@ -3745,23 +4157,23 @@ impl __runtime::Object for WorkspaceUserAssignedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "workspace_id" => {
-                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")
                 }
                 "workspace_name" => {
-                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")
                 }
                 "assign_type" => {
-                    __runtime::field(&mut __map, &mut assign_type, "assign_type")?
+                    __runtime::field(&mut __map, &mut assign_type, "assign_type")
                 }
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
@@ -3777,8 +4189,25 @@ impl __runtime::Object for WorkspaceUserAssignedPayloadObject {
     }
 }
 
+impl serde::Serialize for WorkspaceUserAssignedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceUserAssignedPayloadObject",
+            6,
+        )?;
+        fields.field("workspace_id", &self.workspace_id)?;
+        fields.field("workspace_name", &self.workspace_name)?;
+        fields.field("assign_type", &self.assign_type)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.digital_signage_app_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDigitalSignageAppEnded {
     /// The name of the event.
     pub event: String,
@@ -3805,11 +4234,11 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEnded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3819,8 +4248,22 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEnded {
     }
 }
 
+impl serde::Serialize for ZoomroomDigitalSignageAppEnded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDigitalSignageAppEnded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomDigitalSignageAppEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDigitalSignageAppEndedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -3845,11 +4288,11 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3858,8 +4301,21 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomDigitalSignageAppEndedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDigitalSignageAppEndedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information on the digital signage played in a Zoom Room.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDigitalSignageAppEndedPayloadObject {
     /// The Zoom Room ID.
     pub room_id: String,
@@ -3892,15 +4348,15 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayloadObject {
         let mut end_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id")?,
-                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name")?,
-                "app_id" => __runtime::field(&mut __map, &mut app_id, "app_id")?,
+                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id"),
+                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name"),
+                "app_id" => __runtime::field(&mut __map, &mut app_id, "app_id"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             room_id: __runtime::required::<A, _>(room_id, "room_id")?,
@@ -3912,8 +4368,24 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomroomDigitalSignageAppEndedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDigitalSignageAppEndedPayloadObject",
+            5,
+        )?;
+        fields.field("room_id", &self.room_id)?;
+        fields.field("app_name", &self.app_name)?;
+        fields.field("app_id", &self.app_id)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.checked_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomCheckedIn {
     /// The name of the event.
     pub event: String,
@@ -3940,11 +4412,11 @@ impl __runtime::Object for ZoomroomCheckedIn {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3954,10 +4426,20 @@ impl __runtime::Object for ZoomroomCheckedIn {
     }
 }
 
+impl serde::Serialize for ZoomroomCheckedIn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCheckedIn", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomCheckedIn`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomCheckedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -3982,11 +4464,11 @@ impl __runtime::Object for ZoomroomCheckedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3995,10 +4477,23 @@ impl __runtime::Object for ZoomroomCheckedPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomCheckedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomCheckedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the Zoom Room.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomCheckedPayloadObject {
     /// The Zoom Room's unique ID.
     pub id: String,
@@ -4059,28 +4554,28 @@ impl __runtime::Object for ZoomroomCheckedPayloadObject {
         let mut api_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name"),
                 "calendar_name" => {
-                    __runtime::field(&mut __map, &mut calendar_name, "calendar_name")?
+                    __runtime::field(&mut __map, &mut calendar_name, "calendar_name")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
                 "change_key" => {
-                    __runtime::field(&mut __map, &mut change_key, "change_key")?
+                    __runtime::field(&mut __map, &mut change_key, "change_key")
                 }
                 "resource_email" => {
-                    __runtime::field(&mut __map, &mut resource_email, "resource_email")?
+                    __runtime::field(&mut __map, &mut resource_email, "resource_email")
                 }
                 "calendar_id" => {
-                    __runtime::field(&mut __map, &mut calendar_id, "calendar_id")?
+                    __runtime::field(&mut __map, &mut calendar_id, "calendar_id")
                 }
                 "calendar_type" => {
-                    __runtime::field(&mut __map, &mut calendar_type, "calendar_type")?
+                    __runtime::field(&mut __map, &mut calendar_type, "calendar_type")
                 }
-                "api_type" => __runtime::field(&mut __map, &mut api_type, "api_type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "api_type" => __runtime::field(&mut __map, &mut api_type, "api_type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4097,6 +4592,27 @@ impl __runtime::Object for ZoomroomCheckedPayloadObject {
             calendar_type: __runtime::required::<A, _>(calendar_type, "calendar_type")?,
             api_type: __runtime::required::<A, _>(api_type, "api_type")?,
         })
+    }
+}
+
+impl serde::Serialize for ZoomroomCheckedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomCheckedPayloadObject",
+            10,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("room_name", &self.room_name)?;
+        fields.field("calendar_name", &self.calendar_name)?;
+        fields.field("email", &self.email)?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("change_key", &self.change_key)?;
+        fields.field("resource_email", &self.resource_email)?;
+        fields.field("calendar_id", &self.calendar_id)?;
+        fields.field("calendar_type", &self.calendar_type)?;
+        fields.field("api_type", &self.api_type)?;
+        fields.end()
     }
 }
 
@@ -4207,7 +4723,7 @@ impl<'de> serde::Deserialize<'de> for ZoomroomCheckedPayloadObjectApiType {
 }
 
 /// The payload of the `workspace.reservation_checked_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationCheckedIn {
     /// The name of the event.
     pub event: String,
@@ -4234,11 +4750,11 @@ impl __runtime::Object for WorkspaceReservationCheckedIn {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4248,8 +4764,22 @@ impl __runtime::Object for WorkspaceReservationCheckedIn {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationCheckedIn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationCheckedIn",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomUpdated {
     /// The name of the event.
     pub event: String,
@@ -4276,11 +4806,11 @@ impl __runtime::Object for ZoomroomUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4290,10 +4820,20 @@ impl __runtime::Object for ZoomroomUpdated {
     }
 }
 
+impl serde::Serialize for ZoomroomUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -4318,11 +4858,11 @@ impl __runtime::Object for ZoomroomPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4331,10 +4871,19 @@ impl __runtime::Object for ZoomroomPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomPayload", 2)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the Zoom Room.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomPayloadObject {
     /// The Zoom Room's unique ID.
     pub id: String,
@@ -4358,10 +4907,10 @@ impl __runtime::Object for ZoomroomPayloadObject {
         let mut room_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "room_name" => __runtime::field(&mut __map, &mut room_name, "room_name"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4370,8 +4919,21 @@ impl __runtime::Object for ZoomroomPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomroomPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("room_name", &self.room_name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.location_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomLocationUpdated {
     /// The name of the event.
     pub event: String,
@@ -4398,11 +4960,11 @@ impl __runtime::Object for ZoomroomLocationUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4412,10 +4974,24 @@ impl __runtime::Object for ZoomroomLocationUpdated {
     }
 }
 
+impl serde::Serialize for ZoomroomLocationUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomLocationUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomLocationUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomLocationPayload {
     /// The account ID of the user who updated the Zoom Rooms Location.
     pub account_id: String,
@@ -4446,15 +5022,15 @@ impl __runtime::Object for ZoomroomLocationPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4465,10 +5041,25 @@ impl __runtime::Object for ZoomroomLocationPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomLocationPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomLocationPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the updated Location.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomLocationPayloadObject {
     /// The Zoom Rooms location's ID.
     pub id: String,
@@ -4477,7 +5068,6 @@ pub struct ZoomroomLocationPayloadObject {
     /// This location's parent Zoom Rooms location ID.
     pub parent_location_id: String,
     /// The type of location.
-    #[serde(rename = "type")]
     pub type_: String,
 }
 
@@ -4499,18 +5089,18 @@ impl __runtime::Object for ZoomroomLocationPayloadObject {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "parent_location_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut parent_location_id,
                         "parent_location_id",
-                    )?
+                    )
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4524,8 +5114,23 @@ impl __runtime::Object for ZoomroomLocationPayloadObject {
     }
 }
 
+impl serde::Serialize for ZoomroomLocationPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomLocationPayloadObject",
+            4,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.field("parent_location_id", &self.parent_location_id)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.pre_check_in_questionnaire_response_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePreCheckInQuestionnaireResponseCreated {
     /// The name of the event.
     pub event: String,
@@ -4552,11 +5157,11 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4566,8 +5171,22 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreated {
     }
 }
 
+impl serde::Serialize for WorkspacePreCheckInQuestionnaireResponseCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePreCheckInQuestionnaireResponseCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspacePreCheckInQuestionnaireResponseCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -4599,15 +5218,15 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloa
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4618,8 +5237,23 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloa
     }
 }
 
+impl serde::Serialize for WorkspacePreCheckInQuestionnaireResponseCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePreCheckInQuestionnaireResponseCreatedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the questionnaire when creating a reservation for a workspace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
     /// The start time of the workspace reservation.
     pub start_time: String,
@@ -4634,12 +5268,10 @@ pub struct WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
     /// The location ID.
     pub location_id: String,
     /// List of questionnaires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub questionnaire_response: Option<
         Vec<WorkspacePayloadObjectQuestionnaireResponseItem>,
     >,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub questionnaire_respnse: Option<serde_json::Value>,
 }
 
@@ -4667,33 +5299,33 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloa
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name")?,
-                "desk_id" => __runtime::field(&mut __map, &mut desk_id, "desk_id")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "user_name" => __runtime::field(&mut __map, &mut user_name, "user_name"),
+                "desk_id" => __runtime::field(&mut __map, &mut desk_id, "desk_id"),
                 "workspace_name" => {
-                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")
                 }
                 "location_id" => {
-                    __runtime::field(&mut __map, &mut location_id, "location_id")?
+                    __runtime::field(&mut __map, &mut location_id, "location_id")
                 }
                 "questionnaire_response" => {
                     __runtime::field(
                         &mut __map,
                         &mut questionnaire_response,
                         "questionnaire_response",
-                    )?
+                    )
                 }
                 "questionnaire_respnse" => {
                     __runtime::field(
                         &mut __map,
                         &mut questionnaire_respnse,
                         "questionnaire_respnse",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             start_time: __runtime::required::<A, _>(start_time, "start_time")?,
@@ -4711,8 +5343,28 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloa
     }
 }
 
+impl serde::Serialize for WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject",
+            6 + usize::from(self.questionnaire_response.is_some())
+                + usize::from(self.questionnaire_respnse.is_some()),
+        )?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("event_id", &self.event_id)?;
+        fields.field("user_name", &self.user_name)?;
+        fields.field("desk_id", &self.desk_id)?;
+        fields.field("workspace_name", &self.workspace_name)?;
+        fields.field("location_id", &self.location_id)?;
+        fields.optional("questionnaire_response", &self.questionnaire_response)?;
+        fields.optional("questionnaire_respnse", &self.questionnaire_respnse)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.reservation_checked_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationCheckedOut {
     /// The name of the event.
     pub event: String,
@@ -4739,11 +5391,11 @@ impl __runtime::Object for WorkspaceReservationCheckedOut {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4753,8 +5405,22 @@ impl __runtime::Object for WorkspaceReservationCheckedOut {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationCheckedOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationCheckedOut",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `visitor_management.checked_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementCheckedIn {
     /// The name of the event.
     pub event: String,
@@ -4781,11 +5447,11 @@ impl __runtime::Object for VisitorManagementCheckedIn {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4795,8 +5461,22 @@ impl __runtime::Object for VisitorManagementCheckedIn {
     }
 }
 
+impl serde::Serialize for VisitorManagementCheckedIn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementCheckedIn",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.reservation_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationDeleted {
     /// The name of the event.
     pub event: String,
@@ -4823,11 +5503,11 @@ impl __runtime::Object for WorkspaceReservationDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4837,8 +5517,22 @@ impl __runtime::Object for WorkspaceReservationDeleted {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `visitor_management.invitation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationCreated {
     /// The name of the event.
     pub event: String,
@@ -4865,11 +5559,11 @@ impl __runtime::Object for VisitorManagementInvitationCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4879,10 +5573,24 @@ impl __runtime::Object for VisitorManagementInvitationCreated {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`VisitorManagementInvitationCreated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationPayload {
     /// The user account ID.
     pub account_id: String,
@@ -4913,15 +5621,15 @@ impl __runtime::Object for VisitorManagementInvitationPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4932,10 +5640,25 @@ impl __runtime::Object for VisitorManagementInvitationPayload {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the created invitation.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationPayloadObject {
     /// The invitation ID.
     pub invitation_id: String,
@@ -4981,32 +5704,32 @@ impl __runtime::Object for VisitorManagementInvitationPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "invitation_id" => {
-                    __runtime::field(&mut __map, &mut invitation_id, "invitation_id")?
+                    __runtime::field(&mut __map, &mut invitation_id, "invitation_id")
                 }
                 "visitor_email" => {
-                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")?
+                    __runtime::field(&mut __map, &mut visitor_email, "visitor_email")
                 }
                 "visitor_name" => {
-                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")?
+                    __runtime::field(&mut __map, &mut visitor_name, "visitor_name")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
                 "invite_location_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut invite_location_id,
                         "invite_location_id",
-                    )?
+                    )
                 }
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
-                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
+                "host_name" => __runtime::field(&mut __map, &mut host_name, "host_name"),
                 "host_email" => {
-                    __runtime::field(&mut __map, &mut host_email, "host_email")?
+                    __runtime::field(&mut __map, &mut host_email, "host_email")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             invitation_id: __runtime::required::<A, _>(invitation_id, "invitation_id")?,
@@ -5025,8 +5748,28 @@ impl __runtime::Object for VisitorManagementInvitationPayloadObject {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationPayloadObject",
+            9,
+        )?;
+        fields.field("invitation_id", &self.invitation_id)?;
+        fields.field("visitor_email", &self.visitor_email)?;
+        fields.field("visitor_name", &self.visitor_name)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("invite_location_id", &self.invite_location_id)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("host_name", &self.host_name)?;
+        fields.field("host_email", &self.host_email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.location_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomLocationDeleted {
     /// The name of the event.
     pub event: String,
@@ -5053,11 +5796,11 @@ impl __runtime::Object for ZoomroomLocationDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5067,8 +5810,22 @@ impl __runtime::Object for ZoomroomLocationDeleted {
     }
 }
 
+impl serde::Serialize for ZoomroomLocationDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomLocationDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.reservation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationCreated {
     /// The name of the event.
     pub event: String,
@@ -5095,11 +5852,11 @@ impl __runtime::Object for WorkspaceReservationCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5109,8 +5866,22 @@ impl __runtime::Object for WorkspaceReservationCreated {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspaceReservationCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationCreatedPayload {
     /// The workspace account ID.
     pub account_id: String,
@@ -5141,15 +5912,15 @@ impl __runtime::Object for WorkspaceReservationCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5160,8 +5931,23 @@ impl __runtime::Object for WorkspaceReservationCreatedPayload {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationCreatedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the workspace reservation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceReservationCreatedPayloadObject {
     /// The reservation ID.
     pub id: String,
@@ -5174,10 +5960,8 @@ pub struct WorkspaceReservationCreatedPayloadObject {
     /// The reservation's description.
     pub topic: String,
     /// The ID of the user for whom to create a workspace reservation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserve_for: Option<String>,
     /// Whether the assigned workspace is checked in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment_checkin: Option<bool>,
 }
 
@@ -5202,27 +5986,27 @@ impl __runtime::Object for WorkspaceReservationCreatedPayloadObject {
         let mut assignment_checkin = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "workspace_id" => {
-                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")?
+                    __runtime::field(&mut __map, &mut workspace_id, "workspace_id")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "topic" => __runtime::field(&mut __map, &mut topic, "topic")?,
+                "topic" => __runtime::field(&mut __map, &mut topic, "topic"),
                 "reserve_for" => {
-                    __runtime::field(&mut __map, &mut reserve_for, "reserve_for")?
+                    __runtime::field(&mut __map, &mut reserve_for, "reserve_for")
                 }
                 "assignment_checkin" => {
                     __runtime::field(
                         &mut __map,
                         &mut assignment_checkin,
                         "assignment_checkin",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5236,8 +6020,27 @@ impl __runtime::Object for WorkspaceReservationCreatedPayloadObject {
     }
 }
 
+impl serde::Serialize for WorkspaceReservationCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspaceReservationCreatedPayloadObject",
+            5 + usize::from(self.reserve_for.is_some())
+                + usize::from(self.assignment_checkin.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("workspace_id", &self.workspace_id)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("topic", &self.topic)?;
+        fields.optional("reserve_for", &self.reserve_for)?;
+        fields.optional("assignment_checkin", &self.assignment_checkin)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.checked_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomCheckedOut {
     /// The name of the event.
     pub event: String,
@@ -5264,11 +6067,11 @@ impl __runtime::Object for ZoomroomCheckedOut {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5278,8 +6081,18 @@ impl __runtime::Object for ZoomroomCheckedOut {
     }
 }
 
+impl serde::Serialize for ZoomroomCheckedOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCheckedOut", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.delayed_alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDelayedAlert {
     /// The name of the event.
     pub event: String,
@@ -5306,11 +6119,11 @@ impl __runtime::Object for ZoomroomDelayedAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5320,8 +6133,22 @@ impl __runtime::Object for ZoomroomDelayedAlert {
     }
 }
 
+impl serde::Serialize for ZoomroomDelayedAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDelayedAlert",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceDeleted {
     /// The name of the event.
     pub event: String,
@@ -5348,11 +6175,11 @@ impl __runtime::Object for WorkspaceDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5362,10 +6189,20 @@ impl __runtime::Object for WorkspaceDeleted {
     }
 }
 
+impl serde::Serialize for WorkspaceDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WorkspaceDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePayload {
     /// The account ID of the user who deleted the Workspace.
     pub account_id: String,
@@ -5396,15 +6233,15 @@ impl __runtime::Object for WorkspacePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5415,10 +6252,21 @@ impl __runtime::Object for WorkspacePayload {
     }
 }
 
+impl serde::Serialize for WorkspacePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspacePayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the deleted Workspace.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspacePayloadObject {
     /// The Workspace ID.
     pub id: String,
@@ -5442,12 +6290,12 @@ impl __runtime::Object for WorkspacePayloadObject {
         let mut workspace_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "workspace_name" => {
-                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")?
+                    __runtime::field(&mut __map, &mut workspace_name, "workspace_name")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5459,8 +6307,21 @@ impl __runtime::Object for WorkspacePayloadObject {
     }
 }
 
+impl serde::Serialize for WorkspacePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WorkspacePayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("workspace_name", &self.workspace_name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDeleted {
     /// The name of the event.
     pub event: String,
@@ -5487,11 +6348,11 @@ impl __runtime::Object for ZoomroomDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5501,8 +6362,18 @@ impl __runtime::Object for ZoomroomDeleted {
     }
 }
 
+impl serde::Serialize for ZoomroomDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `visitor_management.invitation_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitorManagementInvitationUpdated {
     /// The name of the event.
     pub event: String,
@@ -5529,11 +6400,11 @@ impl __runtime::Object for VisitorManagementInvitationUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5543,8 +6414,22 @@ impl __runtime::Object for VisitorManagementInvitationUpdated {
     }
 }
 
+impl serde::Serialize for VisitorManagementInvitationUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VisitorManagementInvitationUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.location_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomLocationCreated {
     /// The name of the event.
     pub event: String,
@@ -5571,11 +6456,11 @@ impl __runtime::Object for ZoomroomLocationCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5585,8 +6470,22 @@ impl __runtime::Object for ZoomroomLocationCreated {
     }
 }
 
+impl serde::Serialize for ZoomroomLocationCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomLocationCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomCreated {
     /// The name of the event.
     pub event: String,
@@ -5613,11 +6512,11 @@ impl __runtime::Object for ZoomroomCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5627,8 +6526,18 @@ impl __runtime::Object for ZoomroomCreated {
     }
 }
 
+impl serde::Serialize for ZoomroomCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceCreated {
     /// The name of the event.
     pub event: String,
@@ -5655,11 +6564,11 @@ impl __runtime::Object for WorkspaceCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5669,8 +6578,18 @@ impl __runtime::Object for WorkspaceCreated {
     }
 }
 
+impl serde::Serialize for WorkspaceCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `workspace.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceUpdated {
     /// The name of the event.
     pub event: String,
@@ -5697,11 +6616,11 @@ impl __runtime::Object for WorkspaceUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5711,8 +6630,18 @@ impl __runtime::Object for WorkspaceUpdated {
     }
 }
 
+impl serde::Serialize for WorkspaceUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `zoomroom.thirdparty_meeting_attempted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomThirdpartyMeetingAttempted {
     /// The name of the event.
     pub event: String,
@@ -5739,11 +6668,11 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttempted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5753,8 +6682,22 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttempted {
     }
 }
 
+impl serde::Serialize for ZoomroomThirdpartyMeetingAttempted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomThirdpartyMeetingAttempted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomThirdpartyMeetingAttempted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomThirdpartyMeetingAttemptedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -5779,11 +6722,11 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5792,30 +6735,37 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomThirdpartyMeetingAttemptedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomThirdpartyMeetingAttemptedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// A Zoom Room is about to join a meeting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomThirdpartyMeetingAttemptedPayloadObject {
     /// The Zoom Room ID.
     pub room_id: String,
     /// The URL for joining a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_url: Option<String>,
     /// The meeting type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_source_type: Option<
         ZoomroomThirdpartyMeetingAttemptedPayloadObjectMeetingSourceType,
     >,
     /// The time to execute the command to join a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_time: Option<String>,
     /// The full SIP address to join the third-party meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_address: Option<String>,
     /// The of the third-party meeting's meeting ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_meeting_id: Option<String>,
     /// The passcode for joining a third-party meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passcode: Option<String>,
 }
 
@@ -5840,29 +6790,29 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
         let mut passcode = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id")?,
-                "join_url" => __runtime::field(&mut __map, &mut join_url, "join_url")?,
+                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id"),
+                "join_url" => __runtime::field(&mut __map, &mut join_url, "join_url"),
                 "meeting_source_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_source_type,
                         "meeting_source_type",
-                    )?
+                    )
                 }
-                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time")?,
+                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time"),
                 "sip_address" => {
-                    __runtime::field(&mut __map, &mut sip_address, "sip_address")?
+                    __runtime::field(&mut __map, &mut sip_address, "sip_address")
                 }
                 "third_party_meeting_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_meeting_id,
                         "third_party_meeting_id",
-                    )?
+                    )
                 }
-                "passcode" => __runtime::field(&mut __map, &mut passcode, "passcode")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "passcode" => __runtime::field(&mut __map, &mut passcode, "passcode"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             room_id: __runtime::required::<A, _>(room_id, "room_id")?,
@@ -5873,6 +6823,29 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
             third_party_meeting_id: third_party_meeting_id.unwrap_or_default(),
             passcode: passcode.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomThirdpartyMeetingAttemptedPayloadObject",
+            1 + usize::from(self.join_url.is_some())
+                + usize::from(self.meeting_source_type.is_some())
+                + usize::from(self.join_time.is_some())
+                + usize::from(self.sip_address.is_some())
+                + usize::from(self.third_party_meeting_id.is_some())
+                + usize::from(self.passcode.is_some()),
+        )?;
+        fields.field("room_id", &self.room_id)?;
+        fields.optional("join_url", &self.join_url)?;
+        fields.optional("meeting_source_type", &self.meeting_source_type)?;
+        fields.optional("join_time", &self.join_time)?;
+        fields.optional("sip_address", &self.sip_address)?;
+        fields.optional("third_party_meeting_id", &self.third_party_meeting_id)?;
+        fields.optional("passcode", &self.passcode)?;
+        fields.end()
     }
 }
 
@@ -5939,7 +6912,7 @@ for ZoomroomThirdpartyMeetingAttemptedPayloadObjectMeetingSourceType {
 }
 
 /// The payload of the `zoomroom.digital_signage_app_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDigitalSignageAppStarted {
     /// The name of the event.
     pub event: String,
@@ -5966,11 +6939,11 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5980,8 +6953,22 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStarted {
     }
 }
 
+impl serde::Serialize for ZoomroomDigitalSignageAppStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDigitalSignageAppStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ZoomroomDigitalSignageAppStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDigitalSignageAppStartedPayload {
     /// The Zoom Room account ID.
     pub account_id: String,
@@ -6006,11 +6993,11 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6019,8 +7006,21 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayload {
     }
 }
 
+impl serde::Serialize for ZoomroomDigitalSignageAppStartedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDigitalSignageAppStartedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information on the digital signage played in a Zoom Room.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoomroomDigitalSignageAppStartedPayloadObject {
     /// The Zoom Room ID.
     pub room_id: String,
@@ -6031,7 +7031,6 @@ pub struct ZoomroomDigitalSignageAppStartedPayloadObject {
     /// The playback start time of the digital signage.
     pub start_time: String,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<serde_json::Value>,
 }
 
@@ -6054,15 +7053,15 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayloadObject {
         let mut end_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id")?,
-                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name")?,
-                "app_id" => __runtime::field(&mut __map, &mut app_id, "app_id")?,
+                "room_id" => __runtime::field(&mut __map, &mut room_id, "room_id"),
+                "app_name" => __runtime::field(&mut __map, &mut app_name, "app_name"),
+                "app_id" => __runtime::field(&mut __map, &mut app_id, "app_id"),
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             room_id: __runtime::required::<A, _>(room_id, "room_id")?,
@@ -6071,5 +7070,21 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayloadObject {
             start_time: __runtime::required::<A, _>(start_time, "start_time")?,
             end_time: end_time.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ZoomroomDigitalSignageAppStartedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ZoomroomDigitalSignageAppStartedPayloadObject",
+            4 + usize::from(self.end_time.is_some()),
+        )?;
+        fields.field("room_id", &self.room_id)?;
+        fields.field("app_name", &self.app_name)?;
+        fields.field("app_id", &self.app_id)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.optional("end_time", &self.end_time)?;
+        fields.end()
     }
 }

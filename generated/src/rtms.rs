@@ -673,7 +673,7 @@ where
 }
 
 /// The payload of the `session.rtms_interrupted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRtmsInterrupted {
     /// The name of the event.
     pub event: String,
@@ -700,11 +700,11 @@ impl __runtime::Object for SessionRtmsInterrupted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -714,8 +714,22 @@ impl __runtime::Object for SessionRtmsInterrupted {
     }
 }
 
+impl serde::Serialize for SessionRtmsInterrupted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRtmsInterrupted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the session rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRtmsInterruptedPayload {
     /// The session's universally unique identifier (UUID). Each session instance generates a meeting UUID.
     pub session_id: String,
@@ -744,16 +758,16 @@ impl __runtime::Object for SessionRtmsInterruptedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -766,8 +780,22 @@ impl __runtime::Object for SessionRtmsInterruptedPayload {
     }
 }
 
+impl serde::Serialize for SessionRtmsInterruptedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRtmsInterruptedPayload",
+            3,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.rtms_interrupted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRtmsInterrupted {
     /// The name of the event.
     pub event: String,
@@ -794,11 +822,11 @@ impl __runtime::Object for MeetingRtmsInterrupted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -808,8 +836,22 @@ impl __runtime::Object for MeetingRtmsInterrupted {
     }
 }
 
+impl serde::Serialize for MeetingRtmsInterrupted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingRtmsInterrupted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRtmsInterruptedPayload {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub meeting_uuid: String,
@@ -834,13 +876,13 @@ impl __runtime::Object for MeetingRtmsInterruptedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
@@ -852,8 +894,21 @@ impl __runtime::Object for MeetingRtmsInterruptedPayload {
     }
 }
 
+impl serde::Serialize for MeetingRtmsInterruptedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingRtmsInterruptedPayload",
+            2,
+        )?;
+        fields.field("meeting_uuid", &self.meeting_uuid)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.rtms_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRtmsStopped {
     /// The name of the event.
     pub event: String,
@@ -880,11 +935,11 @@ impl __runtime::Object for MeetingRtmsStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -894,8 +949,18 @@ impl __runtime::Object for MeetingRtmsStopped {
     }
 }
 
+impl serde::Serialize for MeetingRtmsStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingRtmsStopped", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRtmsStoppedPayload {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub meeting_uuid: String,
@@ -934,16 +999,16 @@ impl __runtime::Object for MeetingRtmsStoppedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
                 "stop_reason" => {
-                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")?
+                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
@@ -953,6 +1018,20 @@ impl __runtime::Object for MeetingRtmsStoppedPayload {
             >(rtms_stream_id, "rtms_stream_id")?,
             stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
         })
+    }
+}
+
+impl serde::Serialize for MeetingRtmsStoppedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingRtmsStoppedPayload",
+            3,
+        )?;
+        fields.field("meeting_uuid", &self.meeting_uuid)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.field("stop_reason", &self.stop_reason)?;
+        fields.end()
     }
 }
 
@@ -1042,7 +1121,7 @@ impl<'de> serde::Deserialize<'de> for RtmsStoppedPayloadStopReason {
 }
 
 /// The payload of the `rtms.concurrency_near_limit` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyNearLimit {
     /// The name of the event.
     pub event: String,
@@ -1069,11 +1148,11 @@ impl __runtime::Object for RtmsConcurrencyNearLimit {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1083,8 +1162,22 @@ impl __runtime::Object for RtmsConcurrencyNearLimit {
     }
 }
 
+impl serde::Serialize for RtmsConcurrencyNearLimit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyNearLimit",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyNearLimitPayload {
     /// The number of the predetermined available concurrent streams.
     pub concurrency_limit: i64,
@@ -1116,20 +1209,20 @@ impl __runtime::Object for RtmsConcurrencyNearLimitPayload {
                         &mut __map,
                         &mut concurrency_limit,
                         "concurrency_limit",
-                    )?
+                    )
                 }
                 "concurrency_number" => {
                     __runtime::field(
                         &mut __map,
                         &mut concurrency_number,
                         "concurrency_number",
-                    )?
+                    )
                 }
                 "percentage" => {
-                    __runtime::field(&mut __map, &mut percentage, "percentage")?
+                    __runtime::field(&mut __map, &mut percentage, "percentage")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             concurrency_limit: __runtime::required::<
@@ -1145,8 +1238,22 @@ impl __runtime::Object for RtmsConcurrencyNearLimitPayload {
     }
 }
 
+impl serde::Serialize for RtmsConcurrencyNearLimitPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyNearLimitPayload",
+            3,
+        )?;
+        fields.field("concurrency_limit", &self.concurrency_limit)?;
+        fields.field("concurrency_number", &self.concurrency_number)?;
+        fields.field("percentage", &self.percentage)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `meeting.rtms_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRtmsStarted {
     /// The name of the event.
     pub event: String,
@@ -1173,11 +1280,11 @@ impl __runtime::Object for MeetingRtmsStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1187,8 +1294,18 @@ impl __runtime::Object for MeetingRtmsStarted {
     }
 }
 
+impl serde::Serialize for MeetingRtmsStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingRtmsStarted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRtmsStartedPayload {
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID.
     pub meeting_uuid: String,
@@ -1219,19 +1336,19 @@ impl __runtime::Object for MeetingRtmsStartedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
                 "server_urls" => {
-                    __runtime::field(&mut __map, &mut server_urls, "server_urls")?
+                    __runtime::field(&mut __map, &mut server_urls, "server_urls")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
@@ -1245,8 +1362,23 @@ impl __runtime::Object for MeetingRtmsStartedPayload {
     }
 }
 
+impl serde::Serialize for MeetingRtmsStartedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "MeetingRtmsStartedPayload",
+            4,
+        )?;
+        fields.field("meeting_uuid", &self.meeting_uuid)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.field("server_urls", &self.server_urls)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `webinar.rtms_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarRtmsStopped {
     /// The name of the event.
     pub event: String,
@@ -1273,11 +1405,11 @@ impl __runtime::Object for WebinarRtmsStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1287,8 +1419,18 @@ impl __runtime::Object for WebinarRtmsStopped {
     }
 }
 
+impl serde::Serialize for WebinarRtmsStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarRtmsStopped", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the webinar RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarRtmsStoppedPayload {
     /// The webinar's universally unique identifier (UUID). Each webinar instance generates a webinar UUID.
     pub webinar_uuid: String,
@@ -1327,16 +1469,16 @@ impl __runtime::Object for WebinarRtmsStoppedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "webinar_uuid" => {
-                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
                 "stop_reason" => {
-                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")?
+                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
@@ -1349,8 +1491,22 @@ impl __runtime::Object for WebinarRtmsStoppedPayload {
     }
 }
 
+impl serde::Serialize for WebinarRtmsStoppedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarRtmsStoppedPayload",
+            3,
+        )?;
+        fields.field("webinar_uuid", &self.webinar_uuid)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.field("stop_reason", &self.stop_reason)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `webinar.rtms_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarRtmsStarted {
     /// The name of the event.
     pub event: String,
@@ -1377,11 +1533,11 @@ impl __runtime::Object for WebinarRtmsStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1391,8 +1547,18 @@ impl __runtime::Object for WebinarRtmsStarted {
     }
 }
 
+impl serde::Serialize for WebinarRtmsStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarRtmsStarted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the webinar RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarRtmsStartedPayload {
     /// The webinar's universally unique identifier (UUID). Each webinar instance generates a webinar UUID.
     pub webinar_uuid: String,
@@ -1423,19 +1589,19 @@ impl __runtime::Object for WebinarRtmsStartedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "webinar_uuid" => {
-                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")
                 }
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
                 "server_urls" => {
-                    __runtime::field(&mut __map, &mut server_urls, "server_urls")?
+                    __runtime::field(&mut __map, &mut server_urls, "server_urls")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
@@ -1449,8 +1615,23 @@ impl __runtime::Object for WebinarRtmsStartedPayload {
     }
 }
 
+impl serde::Serialize for WebinarRtmsStartedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarRtmsStartedPayload",
+            4,
+        )?;
+        fields.field("webinar_uuid", &self.webinar_uuid)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.field("server_urls", &self.server_urls)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `webinar.rtms_interrupted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarRtmsInterrupted {
     /// The name of the event.
     pub event: String,
@@ -1477,11 +1658,11 @@ impl __runtime::Object for WebinarRtmsInterrupted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1491,8 +1672,22 @@ impl __runtime::Object for WebinarRtmsInterrupted {
     }
 }
 
+impl serde::Serialize for WebinarRtmsInterrupted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarRtmsInterrupted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the webinar RTMS event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebinarRtmsInterruptedPayload {
     /// The webinar's universally unique identifier (UUID). Each webinar instance generates a webinar UUID.
     pub webinar_uuid: String,
@@ -1517,13 +1712,13 @@ impl __runtime::Object for WebinarRtmsInterruptedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "webinar_uuid" => {
-                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
@@ -1535,8 +1730,21 @@ impl __runtime::Object for WebinarRtmsInterruptedPayload {
     }
 }
 
+impl serde::Serialize for WebinarRtmsInterruptedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WebinarRtmsInterruptedPayload",
+            2,
+        )?;
+        fields.field("webinar_uuid", &self.webinar_uuid)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.rtms_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRtmsStopped {
     /// The name of the event.
     pub event: String,
@@ -1563,11 +1771,11 @@ impl __runtime::Object for SessionRtmsStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1577,8 +1785,18 @@ impl __runtime::Object for SessionRtmsStopped {
     }
 }
 
+impl serde::Serialize for SessionRtmsStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionRtmsStopped", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the session rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRtmsStoppedPayload {
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
     pub session_id: String,
@@ -1621,19 +1839,19 @@ impl __runtime::Object for SessionRtmsStoppedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
                 "stop_reason" => {
-                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")?
+                    __runtime::field(&mut __map, &mut stop_reason, "stop_reason")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -1647,8 +1865,23 @@ impl __runtime::Object for SessionRtmsStoppedPayload {
     }
 }
 
+impl serde::Serialize for SessionRtmsStoppedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRtmsStoppedPayload",
+            4,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.field("stop_reason", &self.stop_reason)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.rtms_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRtmsStarted {
     /// The name of the event.
     pub event: String,
@@ -1675,11 +1908,11 @@ impl __runtime::Object for SessionRtmsStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1689,8 +1922,18 @@ impl __runtime::Object for SessionRtmsStarted {
     }
 }
 
+impl serde::Serialize for SessionRtmsStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionRtmsStarted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the session rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRtmsStartedPayload {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -1722,19 +1965,19 @@ impl __runtime::Object for SessionRtmsStartedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "rtms_stream_id" => {
-                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")?
+                    __runtime::field(&mut __map, &mut rtms_stream_id, "rtms_stream_id")
                 }
                 "server_urls" => {
-                    __runtime::field(&mut __map, &mut server_urls, "server_urls")?
+                    __runtime::field(&mut __map, &mut server_urls, "server_urls")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -1748,8 +1991,23 @@ impl __runtime::Object for SessionRtmsStartedPayload {
     }
 }
 
+impl serde::Serialize for SessionRtmsStartedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRtmsStartedPayload",
+            4,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        fields.field("server_urls", &self.server_urls)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `rtms.concurrency_limited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyLimited {
     /// The name of the event.
     pub event: String,
@@ -1776,11 +2034,11 @@ impl __runtime::Object for RtmsConcurrencyLimited {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1790,8 +2048,22 @@ impl __runtime::Object for RtmsConcurrencyLimited {
     }
 }
 
+impl serde::Serialize for RtmsConcurrencyLimited {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyLimited",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// Information about the meeting rtms event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyLimitedPayload {
     /// The ID of the user who triggered this RTMS event.
     pub operator_id: String,
@@ -1819,18 +2091,18 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "concurrency_number" => {
                     __runtime::field(
                         &mut __map,
                         &mut concurrency_number,
                         "concurrency_number",
-                    )?
+                    )
                 }
-                "id_field" => __runtime::field(&mut __map, &mut id_field, "id_field")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id_field" => __runtime::field(&mut __map, &mut id_field, "id_field"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
@@ -1840,6 +2112,20 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayload {
             >(concurrency_number, "concurrency_number")?,
             id_field: __runtime::required::<A, _>(id_field, "id_field")?,
         })
+    }
+}
+
+impl serde::Serialize for RtmsConcurrencyLimitedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyLimitedPayload",
+            3,
+        )?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("concurrency_number", &self.concurrency_number)?;
+        fields.field("id_field", &self.id_field)?;
+        fields.end()
     }
 }
 
@@ -1901,7 +2187,7 @@ impl<'de> serde::Deserialize<'de> for RtmsConcurrencyLimitedPayloadIdField {
 }
 
 /// The `Object` alternative of [`RtmsConcurrencyLimitedPayloadIdField`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyLimitedPayloadIdFieldObject {
     /// The meeting's universally unique identifier (UUID).
     pub meeting_uuid: String,
@@ -1923,10 +2209,10 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
@@ -1934,8 +2220,20 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject {
     }
 }
 
+impl serde::Serialize for RtmsConcurrencyLimitedPayloadIdFieldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyLimitedPayloadIdFieldObject",
+            1,
+        )?;
+        fields.field("meeting_uuid", &self.meeting_uuid)?;
+        fields.end()
+    }
+}
+
 /// The `Object2` alternative of [`RtmsConcurrencyLimitedPayloadIdField`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyLimitedPayloadIdFieldObject2 {
     /// The webinar's universally unique identifier (UUID).
     pub webinar_uuid: String,
@@ -1957,10 +2255,10 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "webinar_uuid" => {
-                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")?
+                    __runtime::field(&mut __map, &mut webinar_uuid, "webinar_uuid")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
@@ -1968,8 +2266,20 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
     }
 }
 
+impl serde::Serialize for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyLimitedPayloadIdFieldObject2",
+            1,
+        )?;
+        fields.field("webinar_uuid", &self.webinar_uuid)?;
+        fields.end()
+    }
+}
+
 /// The `Object3` alternative of [`RtmsConcurrencyLimitedPayloadIdField`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RtmsConcurrencyLimitedPayloadIdFieldObject3 {
     /// The session's universally unique identifier (UUID).
     pub session_id: String,
@@ -1991,13 +2301,25 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject3 {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
         })
+    }
+}
+
+impl serde::Serialize for RtmsConcurrencyLimitedPayloadIdFieldObject3 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "RtmsConcurrencyLimitedPayloadIdFieldObject3",
+            1,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.end()
     }
 }

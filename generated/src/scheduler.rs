@@ -266,7 +266,7 @@ where
 }
 
 /// The payload of the `scheduler.scheduled_event_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCreated {
     /// The name of the event.
     pub event: String,
@@ -293,11 +293,11 @@ impl __runtime::Object for SchedulerScheduledEventCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -307,17 +307,28 @@ impl __runtime::Object for SchedulerScheduledEventCreated {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SchedulerScheduledEventCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCreatedPayload {
     /// The account ID of the scheduled event host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The user ID of the scheduled event host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The event information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<SchedulerScheduledEventCreatedPayloadObject>>,
 }
 
@@ -339,12 +350,12 @@ impl __runtime::Object for SchedulerScheduledEventCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -354,43 +365,47 @@ impl __runtime::Object for SchedulerScheduledEventCreatedPayload {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCreatedPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.user_id.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The event information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCreatedPayloadObject {
     /// The email address of the user who scheduled the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_email: Option<String>,
     /// The first name of the user who scheduled the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_first_name: Option<String>,
     /// The last name of the user who scheduled the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_last_name: Option<String>,
     /// The URL for the user to reschedule or cancel the scheduled event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_url: Option<String>,
     /// The user's time zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// The collection of questions and answers from the booking form.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub questions_and_answers: Option<
         Vec<SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem>,
     >,
     /// The scheduled event information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_event: Option<Box<SchedulerScheduledEventPayloadObjectScheduledEvent>>,
     /// The information to track the invitee source. This field is only present when UTM parameters are added.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<SchedulerScheduledEventPayloadObjectTracking>,
     /// Indicates whether this is from a reschedule request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled: Option<bool>,
     /// The moment the scheduled request was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The phone number of the invitee to receive text reminders.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_phone_number: Option<String>,
 }
 
@@ -420,54 +435,50 @@ impl __runtime::Object for SchedulerScheduledEventCreatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "invitee_email" => {
-                    __runtime::field(&mut __map, &mut invitee_email, "invitee_email")?
+                    __runtime::field(&mut __map, &mut invitee_email, "invitee_email")
                 }
                 "invitee_first_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut invitee_first_name,
                         "invitee_first_name",
-                    )?
+                    )
                 }
                 "invitee_last_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut invitee_last_name,
                         "invitee_last_name",
-                    )?
+                    )
                 }
                 "manage_url" => {
-                    __runtime::field(&mut __map, &mut manage_url, "manage_url")?
+                    __runtime::field(&mut __map, &mut manage_url, "manage_url")
                 }
-                "time_zone" => __runtime::field(&mut __map, &mut time_zone, "time_zone")?,
+                "time_zone" => __runtime::field(&mut __map, &mut time_zone, "time_zone"),
                 "questions_and_answers" => {
                     __runtime::field(
                         &mut __map,
                         &mut questions_and_answers,
                         "questions_and_answers",
-                    )?
+                    )
                 }
                 "scheduled_event" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut scheduled_event,
-                        "scheduled_event",
-                    )?
+                    __runtime::field(&mut __map, &mut scheduled_event, "scheduled_event")
                 }
-                "tracking" => __runtime::field(&mut __map, &mut tracking, "tracking")?,
+                "tracking" => __runtime::field(&mut __map, &mut tracking, "tracking"),
                 "rescheduled" => {
-                    __runtime::field(&mut __map, &mut rescheduled, "rescheduled")?
+                    __runtime::field(&mut __map, &mut rescheduled, "rescheduled")
                 }
-                "created" => __runtime::field(&mut __map, &mut created, "created")?,
+                "created" => __runtime::field(&mut __map, &mut created, "created"),
                 "text_phone_number" => {
                     __runtime::field(
                         &mut __map,
                         &mut text_phone_number,
                         "text_phone_number",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             invitee_email: invitee_email.unwrap_or_default(),
@@ -485,10 +496,42 @@ impl __runtime::Object for SchedulerScheduledEventCreatedPayloadObject {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCreatedPayloadObject",
+            usize::from(self.invitee_email.is_some())
+                + usize::from(self.invitee_first_name.is_some())
+                + usize::from(self.invitee_last_name.is_some())
+                + usize::from(self.manage_url.is_some())
+                + usize::from(self.time_zone.is_some())
+                + usize::from(self.questions_and_answers.is_some())
+                + usize::from(self.scheduled_event.is_some())
+                + usize::from(self.tracking.is_some())
+                + usize::from(self.rescheduled.is_some())
+                + usize::from(self.created.is_some())
+                + usize::from(self.text_phone_number.is_some()),
+        )?;
+        fields.optional("invitee_email", &self.invitee_email)?;
+        fields.optional("invitee_first_name", &self.invitee_first_name)?;
+        fields.optional("invitee_last_name", &self.invitee_last_name)?;
+        fields.optional("manage_url", &self.manage_url)?;
+        fields.optional("time_zone", &self.time_zone)?;
+        fields.optional("questions_and_answers", &self.questions_and_answers)?;
+        fields.optional("scheduled_event", &self.scheduled_event)?;
+        fields.optional("tracking", &self.tracking)?;
+        fields.optional("rescheduled", &self.rescheduled)?;
+        fields.optional("created", &self.created)?;
+        fields.optional("text_phone_number", &self.text_phone_number)?;
+        fields.end()
+    }
+}
+
 /// An item of the `questions_and_answers` property of [`SchedulerScheduledEventCreatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem {
     /// The question from the booking page.
     pub question: String,
@@ -516,11 +559,11 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectQuestionsAndAnswe
         let mut answer = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "question" => __runtime::field(&mut __map, &mut question, "question")?,
-                "position" => __runtime::field(&mut __map, &mut position, "position")?,
-                "answer" => __runtime::field(&mut __map, &mut answer, "answer")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "question" => __runtime::field(&mut __map, &mut question, "question"),
+                "position" => __runtime::field(&mut __map, &mut position, "position"),
+                "answer" => __runtime::field(&mut __map, &mut answer, "answer"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             question: __runtime::required::<A, _>(question, "question")?,
@@ -530,60 +573,60 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectQuestionsAndAnswe
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem",
+            3,
+        )?;
+        fields.field("question", &self.question)?;
+        fields.field("position", &self.position)?;
+        fields.field("answer", &self.answer)?;
+        fields.end()
+    }
+}
+
 /// The scheduled event information.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEvent {
     /// The unique identifier of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The attendees of the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendees: Option<
         Vec<SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem>,
     >,
     /// The event's guest counters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_counters: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters,
     >,
     /// The scheduled event's end date and time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date_time: Option<String>,
     /// The collection of guests.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub guests: Option<Vec<String>>,
     /// Unified location type for both location and external_location objects. If location type is online meeting, location info is in external_location object. If not, location info is in location object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_kind: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationKind,
     >,
     /// The `location` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SchedulerScheduledEventPayloadObjectScheduledEventLocation>,
     /// The meeting details in the scheduled event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_location: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation,
     >,
     /// The scheduled event's start date and time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<String>,
     /// The event status: confirmed or cancelled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SchedulerScheduledEventPayloadObjectScheduledEventStatus>,
     /// The schedule name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The moment the scheduled event was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     /// The moment the scheduled event was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The scheduled event's meeting notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_notes: Option<String>,
 }
 
@@ -616,46 +659,42 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectScheduledEvent {
         let mut meeting_notes = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id")?,
-                "attendees" => __runtime::field(&mut __map, &mut attendees, "attendees")?,
+                "event_id" => __runtime::field(&mut __map, &mut event_id, "event_id"),
+                "attendees" => __runtime::field(&mut __map, &mut attendees, "attendees"),
                 "invitee_counters" => {
                     __runtime::field(
                         &mut __map,
                         &mut invitee_counters,
                         "invitee_counters",
-                    )?
+                    )
                 }
                 "end_date_time" => {
-                    __runtime::field(&mut __map, &mut end_date_time, "end_date_time")?
+                    __runtime::field(&mut __map, &mut end_date_time, "end_date_time")
                 }
-                "guests" => __runtime::field(&mut __map, &mut guests, "guests")?,
+                "guests" => __runtime::field(&mut __map, &mut guests, "guests"),
                 "location_kind" => {
-                    __runtime::field(&mut __map, &mut location_kind, "location_kind")?
+                    __runtime::field(&mut __map, &mut location_kind, "location_kind")
                 }
-                "location" => __runtime::field(&mut __map, &mut location, "location")?,
+                "location" => __runtime::field(&mut __map, &mut location, "location"),
                 "external_location" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_location,
                         "external_location",
-                    )?
+                    )
                 }
                 "start_date_time" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut start_date_time,
-                        "start_date_time",
-                    )?
+                    __runtime::field(&mut __map, &mut start_date_time, "start_date_time")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "summary" => __runtime::field(&mut __map, &mut summary, "summary")?,
-                "updated" => __runtime::field(&mut __map, &mut updated, "updated")?,
-                "created" => __runtime::field(&mut __map, &mut created, "created")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "summary" => __runtime::field(&mut __map, &mut summary, "summary"),
+                "updated" => __runtime::field(&mut __map, &mut updated, "updated"),
+                "created" => __runtime::field(&mut __map, &mut created, "created"),
                 "meeting_notes" => {
-                    __runtime::field(&mut __map, &mut meeting_notes, "meeting_notes")?
+                    __runtime::field(&mut __map, &mut meeting_notes, "meeting_notes")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event_id: event_id.unwrap_or_default(),
@@ -676,16 +715,51 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectScheduledEvent {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventPayloadObjectScheduledEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEvent",
+            usize::from(self.event_id.is_some()) + usize::from(self.attendees.is_some())
+                + usize::from(self.invitee_counters.is_some())
+                + usize::from(self.end_date_time.is_some())
+                + usize::from(self.guests.is_some())
+                + usize::from(self.location_kind.is_some())
+                + usize::from(self.location.is_some())
+                + usize::from(self.external_location.is_some())
+                + usize::from(self.start_date_time.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.summary.is_some())
+                + usize::from(self.updated.is_some())
+                + usize::from(self.created.is_some())
+                + usize::from(self.meeting_notes.is_some()),
+        )?;
+        fields.optional("event_id", &self.event_id)?;
+        fields.optional("attendees", &self.attendees)?;
+        fields.optional("invitee_counters", &self.invitee_counters)?;
+        fields.optional("end_date_time", &self.end_date_time)?;
+        fields.optional("guests", &self.guests)?;
+        fields.optional("location_kind", &self.location_kind)?;
+        fields.optional("location", &self.location)?;
+        fields.optional("external_location", &self.external_location)?;
+        fields.optional("start_date_time", &self.start_date_time)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("summary", &self.summary)?;
+        fields.optional("updated", &self.updated)?;
+        fields.optional("created", &self.created)?;
+        fields.optional("meeting_notes", &self.meeting_notes)?;
+        fields.end()
+    }
+}
+
 /// An item of the `attendees` property of [`SchedulerScheduledEventPayloadObjectScheduledEvent`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
     /// The attendee's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The attendee's email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -708,11 +782,11 @@ for SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             display_name: display_name.unwrap_or_default(),
@@ -721,19 +795,30 @@ for SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
     }
 }
 
+impl serde::Serialize
+for SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem",
+            usize::from(self.display_name.is_some()) + usize::from(self.email.is_some()),
+        )?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.optional("email", &self.email)?;
+        fields.end()
+    }
+}
+
 /// The event's guest counters.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
     /// The total count of invitees in the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The count of active invitees in the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<i64>,
     /// The maximum number of invitees allowed for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 
@@ -756,17 +841,33 @@ for SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
         let mut limit = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "total" => __runtime::field(&mut __map, &mut total, "total")?,
-                "active" => __runtime::field(&mut __map, &mut active, "active")?,
-                "limit" => __runtime::field(&mut __map, &mut limit, "limit")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "total" => __runtime::field(&mut __map, &mut total, "total"),
+                "active" => __runtime::field(&mut __map, &mut active, "active"),
+                "limit" => __runtime::field(&mut __map, &mut limit, "limit"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             total: total.unwrap_or_default(),
             active: active.unwrap_or_default(),
             limit: limit.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters",
+            usize::from(self.total.is_some()) + usize::from(self.active.is_some())
+                + usize::from(self.limit.is_some()),
+        )?;
+        fields.optional("total", &self.total)?;
+        fields.optional("active", &self.active)?;
+        fields.optional("limit", &self.limit)?;
+        fields.end()
     }
 }
 
@@ -900,23 +1001,19 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocation {
 /// All the information about the Zoom meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
     /// The URL to join a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_join_url: Option<String>,
     /// Whether it's a Zoom meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_type: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomLocationType,
     >,
     /// The extra info for the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_data: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData,
     >,
     /// The status of meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_status: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingStatus,
     >,
@@ -943,27 +1040,27 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "zoom_join_url" => {
-                    __runtime::field(&mut __map, &mut zoom_join_url, "zoom_join_url")?
+                    __runtime::field(&mut __map, &mut zoom_join_url, "zoom_join_url")
                 }
                 "location_type" => {
-                    __runtime::field(&mut __map, &mut location_type, "location_type")?
+                    __runtime::field(&mut __map, &mut location_type, "location_type")
                 }
                 "zoom_meeting_data" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_meeting_data,
                         "zoom_meeting_data",
-                    )?
+                    )
                 }
                 "zoom_meeting_status" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_meeting_status,
                         "zoom_meeting_status",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             zoom_join_url: zoom_join_url.unwrap_or_default(),
@@ -971,6 +1068,25 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
             zoom_meeting_data: zoom_meeting_data.unwrap_or_default(),
             zoom_meeting_status: zoom_meeting_status.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom",
+            usize::from(self.zoom_join_url.is_some())
+                + usize::from(self.location_type.is_some())
+                + usize::from(self.zoom_meeting_data.is_some())
+                + usize::from(self.zoom_meeting_status.is_some()),
+        )?;
+        fields.optional("zoom_join_url", &self.zoom_join_url)?;
+        fields.optional("location_type", &self.location_type)?;
+        fields.optional("zoom_meeting_data", &self.zoom_meeting_data)?;
+        fields.optional("zoom_meeting_status", &self.zoom_meeting_status)?;
+        fields.end()
     }
 }
 
@@ -1021,16 +1137,13 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomLocationType {
 /// The extra info for the meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData {
     /// The unique identifier of the meeting in string format. This field is also known as the meeting number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_id: Option<String>,
     /// The passcode of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_meeting_passcode: Option<String>,
     /// The personal meeting ID in string format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_personal_meeting_id: Option<String>,
 }
 
@@ -1054,34 +1167,47 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingDat
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "zoom_meeting_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut zoom_meeting_id,
-                        "zoom_meeting_id",
-                    )?
+                    __runtime::field(&mut __map, &mut zoom_meeting_id, "zoom_meeting_id")
                 }
                 "zoom_meeting_passcode" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_meeting_passcode,
                         "zoom_meeting_passcode",
-                    )?
+                    )
                 }
                 "zoom_personal_meeting_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_personal_meeting_id,
                         "zoom_personal_meeting_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             zoom_meeting_id: zoom_meeting_id.unwrap_or_default(),
             zoom_meeting_passcode: zoom_meeting_passcode.unwrap_or_default(),
             zoom_personal_meeting_id: zoom_personal_meeting_id.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingData",
+            usize::from(self.zoom_meeting_id.is_some())
+                + usize::from(self.zoom_meeting_passcode.is_some())
+                + usize::from(self.zoom_personal_meeting_id.is_some()),
+        )?;
+        fields.optional("zoom_meeting_id", &self.zoom_meeting_id)?;
+        fields.optional("zoom_meeting_passcode", &self.zoom_meeting_passcode)?;
+        fields.optional("zoom_personal_meeting_id", &self.zoom_personal_meeting_id)?;
+        fields.end()
     }
 }
 
@@ -1136,18 +1262,15 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingSta
 /// All the information about the Non-online meeting location.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation {
     /// The information for a location. May be a phone number or a physical location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_location: Option<String>,
     /// The location type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_type: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocationLocationType,
     >,
     /// Additional info for location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<String>,
 }
 
@@ -1171,30 +1294,39 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLo
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "custom_location" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut custom_location,
-                        "custom_location",
-                    )?
+                    __runtime::field(&mut __map, &mut custom_location, "custom_location")
                 }
                 "location_type" => {
-                    __runtime::field(&mut __map, &mut location_type, "location_type")?
+                    __runtime::field(&mut __map, &mut location_type, "location_type")
                 }
                 "additional_info" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut additional_info,
-                        "additional_info",
-                    )?
+                    __runtime::field(&mut __map, &mut additional_info, "additional_info")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             custom_location: custom_location.unwrap_or_default(),
             location_type: location_type.unwrap_or_default(),
             additional_info: additional_info.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLocation",
+            usize::from(self.custom_location.is_some())
+                + usize::from(self.location_type.is_some())
+                + usize::from(self.additional_info.is_some()),
+        )?;
+        fields.optional("custom_location", &self.custom_location)?;
+        fields.optional("location_type", &self.location_type)?;
+        fields.optional("additional_info", &self.additional_info)?;
+        fields.end()
     }
 }
 
@@ -1261,27 +1393,21 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLo
 /// The `external_location` property of [`SchedulerScheduledEventPayloadObjectScheduledEvent`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
     /// The type of meeting specified in the schedule.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<
         SchedulerScheduledEventPayloadObjectScheduledEventExternalLocationKind,
     >,
     /// The unique identifier of the meeting in string format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The personal meeting ID in string format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting_id: Option<String>,
     /// The meeting passcode.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_passcode: Option<String>,
     /// The Zoom meeting description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_description: Option<String>,
     /// The URL to join the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_join_url: Option<String>,
 }
 
@@ -1307,40 +1433,40 @@ for SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
         let mut meeting_join_url = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "kind" => __runtime::field(&mut __map, &mut kind, "kind")?,
+                "kind" => __runtime::field(&mut __map, &mut kind, "kind"),
                 "meeting_id" => {
-                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")
                 }
                 "personal_meeting_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_meeting_id,
                         "personal_meeting_id",
-                    )?
+                    )
                 }
                 "meeting_passcode" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_passcode,
                         "meeting_passcode",
-                    )?
+                    )
                 }
                 "meeting_description" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_description,
                         "meeting_description",
-                    )?
+                    )
                 }
                 "meeting_join_url" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_join_url,
                         "meeting_join_url",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             kind: kind.unwrap_or_default(),
@@ -1350,6 +1476,28 @@ for SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
             meeting_description: meeting_description.unwrap_or_default(),
             meeting_join_url: meeting_join_url.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation",
+            usize::from(self.kind.is_some()) + usize::from(self.meeting_id.is_some())
+                + usize::from(self.personal_meeting_id.is_some())
+                + usize::from(self.meeting_passcode.is_some())
+                + usize::from(self.meeting_description.is_some())
+                + usize::from(self.meeting_join_url.is_some()),
+        )?;
+        fields.optional("kind", &self.kind)?;
+        fields.optional("meeting_id", &self.meeting_id)?;
+        fields.optional("personal_meeting_id", &self.personal_meeting_id)?;
+        fields.optional("meeting_passcode", &self.meeting_passcode)?;
+        fields.optional("meeting_description", &self.meeting_description)?;
+        fields.optional("meeting_join_url", &self.meeting_join_url)?;
+        fields.end()
     }
 }
 
@@ -1455,25 +1603,19 @@ for SchedulerScheduledEventPayloadObjectScheduledEventStatus {
 /// The information to track the invitee source. This field is only present when UTM parameters are added.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventPayloadObjectTracking {
     /// This field identifies which site sent the traffic and is a required parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// This field identifies what type of link was used, such as pay-per-click or email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// This field identifies a specific product promotion or strategic campaign.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// This field identifies what specifically was clicked to bring the user to the site, such as a banner ad or a text link. It is often used for A/B testing and content-targeted ads.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// This field identifies the search terms.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
     /// The tracking of Salesforce IDs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub salesforce_ids: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
@@ -1498,23 +1640,23 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectTracking {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "utm_source" => {
-                    __runtime::field(&mut __map, &mut utm_source, "utm_source")?
+                    __runtime::field(&mut __map, &mut utm_source, "utm_source")
                 }
                 "utm_medium" => {
-                    __runtime::field(&mut __map, &mut utm_medium, "utm_medium")?
+                    __runtime::field(&mut __map, &mut utm_medium, "utm_medium")
                 }
                 "utm_campaign" => {
-                    __runtime::field(&mut __map, &mut utm_campaign, "utm_campaign")?
+                    __runtime::field(&mut __map, &mut utm_campaign, "utm_campaign")
                 }
                 "utm_content" => {
-                    __runtime::field(&mut __map, &mut utm_content, "utm_content")?
+                    __runtime::field(&mut __map, &mut utm_content, "utm_content")
                 }
-                "utm_term" => __runtime::field(&mut __map, &mut utm_term, "utm_term")?,
+                "utm_term" => __runtime::field(&mut __map, &mut utm_term, "utm_term"),
                 "salesforce_ids" => {
-                    __runtime::field(&mut __map, &mut salesforce_ids, "salesforce_ids")?
+                    __runtime::field(&mut __map, &mut salesforce_ids, "salesforce_ids")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             utm_source: utm_source.unwrap_or_default(),
@@ -1527,8 +1669,30 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectTracking {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventPayloadObjectTracking {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventPayloadObjectTracking",
+            usize::from(self.utm_source.is_some())
+                + usize::from(self.utm_medium.is_some())
+                + usize::from(self.utm_campaign.is_some())
+                + usize::from(self.utm_content.is_some())
+                + usize::from(self.utm_term.is_some())
+                + usize::from(self.salesforce_ids.is_some()),
+        )?;
+        fields.optional("utm_source", &self.utm_source)?;
+        fields.optional("utm_medium", &self.utm_medium)?;
+        fields.optional("utm_campaign", &self.utm_campaign)?;
+        fields.optional("utm_content", &self.utm_content)?;
+        fields.optional("utm_term", &self.utm_term)?;
+        fields.optional("salesforce_ids", &self.salesforce_ids)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `scheduler.scheduled_event_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCanceled {
     /// The name of the event.
     pub event: String,
@@ -1555,11 +1719,11 @@ impl __runtime::Object for SchedulerScheduledEventCanceled {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1569,17 +1733,28 @@ impl __runtime::Object for SchedulerScheduledEventCanceled {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventCanceled {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCanceled",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SchedulerScheduledEventCanceled`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCanceledPayload {
     /// The account ID of the scheduled event host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// The user ID of the scheduled event host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The information about the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Box<SchedulerScheduledEventCanceledPayloadObject>>,
 }
 
@@ -1601,12 +1776,12 @@ impl __runtime::Object for SchedulerScheduledEventCanceledPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -1616,46 +1791,49 @@ impl __runtime::Object for SchedulerScheduledEventCanceledPayload {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventCanceledPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCanceledPayload",
+            usize::from(self.account_id.is_some()) + usize::from(self.user_id.is_some())
+                + usize::from(self.object.is_some()),
+        )?;
+        fields.optional("account_id", &self.account_id)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information about the event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCanceledPayloadObject {
     /// The email address of the user who scheduled the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_email: Option<String>,
     /// The first name of the user who scheduled the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_first_name: Option<String>,
     /// The last name of the user who scheduled the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_last_name: Option<String>,
     /// The URL for the user to reschedule or cancel the scheduled event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_url: Option<String>,
     /// The scheduled event cancellation information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<SchedulerScheduledEventCanceledPayloadObjectCancellation>,
     /// The user's time zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// All questions and answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub questions_and_answers: Option<
         Vec<SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem>,
     >,
     /// The information about the scheduled event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_event: Option<Box<SchedulerScheduledEventPayloadObjectScheduledEvent>>,
     /// The information to track the source of the invitee.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<SchedulerScheduledEventPayloadObjectTracking>,
     /// Whether it's from a reschedule request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled: Option<bool>,
     /// The moment the scheduled request was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The phone number of the invitee to receive text reminders.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_phone_number: Option<String>,
 }
 
@@ -1686,57 +1864,53 @@ impl __runtime::Object for SchedulerScheduledEventCanceledPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "invitee_email" => {
-                    __runtime::field(&mut __map, &mut invitee_email, "invitee_email")?
+                    __runtime::field(&mut __map, &mut invitee_email, "invitee_email")
                 }
                 "invitee_first_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut invitee_first_name,
                         "invitee_first_name",
-                    )?
+                    )
                 }
                 "invitee_last_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut invitee_last_name,
                         "invitee_last_name",
-                    )?
+                    )
                 }
                 "manage_url" => {
-                    __runtime::field(&mut __map, &mut manage_url, "manage_url")?
+                    __runtime::field(&mut __map, &mut manage_url, "manage_url")
                 }
                 "cancellation" => {
-                    __runtime::field(&mut __map, &mut cancellation, "cancellation")?
+                    __runtime::field(&mut __map, &mut cancellation, "cancellation")
                 }
-                "time_zone" => __runtime::field(&mut __map, &mut time_zone, "time_zone")?,
+                "time_zone" => __runtime::field(&mut __map, &mut time_zone, "time_zone"),
                 "questions_and_answers" => {
                     __runtime::field(
                         &mut __map,
                         &mut questions_and_answers,
                         "questions_and_answers",
-                    )?
+                    )
                 }
                 "scheduled_event" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut scheduled_event,
-                        "scheduled_event",
-                    )?
+                    __runtime::field(&mut __map, &mut scheduled_event, "scheduled_event")
                 }
-                "tracking" => __runtime::field(&mut __map, &mut tracking, "tracking")?,
+                "tracking" => __runtime::field(&mut __map, &mut tracking, "tracking"),
                 "rescheduled" => {
-                    __runtime::field(&mut __map, &mut rescheduled, "rescheduled")?
+                    __runtime::field(&mut __map, &mut rescheduled, "rescheduled")
                 }
-                "created" => __runtime::field(&mut __map, &mut created, "created")?,
+                "created" => __runtime::field(&mut __map, &mut created, "created"),
                 "text_phone_number" => {
                     __runtime::field(
                         &mut __map,
                         &mut text_phone_number,
                         "text_phone_number",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             invitee_email: invitee_email.unwrap_or_default(),
@@ -1755,22 +1929,52 @@ impl __runtime::Object for SchedulerScheduledEventCanceledPayloadObject {
     }
 }
 
+impl serde::Serialize for SchedulerScheduledEventCanceledPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCanceledPayloadObject",
+            usize::from(self.invitee_email.is_some())
+                + usize::from(self.invitee_first_name.is_some())
+                + usize::from(self.invitee_last_name.is_some())
+                + usize::from(self.manage_url.is_some())
+                + usize::from(self.cancellation.is_some())
+                + usize::from(self.time_zone.is_some())
+                + usize::from(self.questions_and_answers.is_some())
+                + usize::from(self.scheduled_event.is_some())
+                + usize::from(self.tracking.is_some())
+                + usize::from(self.rescheduled.is_some())
+                + usize::from(self.created.is_some())
+                + usize::from(self.text_phone_number.is_some()),
+        )?;
+        fields.optional("invitee_email", &self.invitee_email)?;
+        fields.optional("invitee_first_name", &self.invitee_first_name)?;
+        fields.optional("invitee_last_name", &self.invitee_last_name)?;
+        fields.optional("manage_url", &self.manage_url)?;
+        fields.optional("cancellation", &self.cancellation)?;
+        fields.optional("time_zone", &self.time_zone)?;
+        fields.optional("questions_and_answers", &self.questions_and_answers)?;
+        fields.optional("scheduled_event", &self.scheduled_event)?;
+        fields.optional("tracking", &self.tracking)?;
+        fields.optional("rescheduled", &self.rescheduled)?;
+        fields.optional("created", &self.created)?;
+        fields.optional("text_phone_number", &self.text_phone_number)?;
+        fields.end()
+    }
+}
+
 /// The scheduled event cancellation information.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerScheduledEventCanceledPayloadObjectCancellation {
     /// The name or email address of the canceler.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_by: Option<String>,
     /// The user type of the person who canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceler_type: Option<
         SchedulerScheduledEventCanceledPayloadObjectCancellationCancelerType,
     >,
     /// The date and time when this scheduled event was canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_at: Option<String>,
     /// The reason for canceling this scheduled event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -1794,15 +1998,15 @@ impl __runtime::Object for SchedulerScheduledEventCanceledPayloadObjectCancellat
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "canceled_by" => {
-                    __runtime::field(&mut __map, &mut canceled_by, "canceled_by")?
+                    __runtime::field(&mut __map, &mut canceled_by, "canceled_by")
                 }
                 "canceler_type" => {
-                    __runtime::field(&mut __map, &mut canceler_type, "canceler_type")?
+                    __runtime::field(&mut __map, &mut canceler_type, "canceler_type")
                 }
-                "cancel_at" => __runtime::field(&mut __map, &mut cancel_at, "cancel_at")?,
-                "reason" => __runtime::field(&mut __map, &mut reason, "reason")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "cancel_at" => __runtime::field(&mut __map, &mut cancel_at, "cancel_at"),
+                "reason" => __runtime::field(&mut __map, &mut reason, "reason"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             canceled_by: canceled_by.unwrap_or_default(),
@@ -1810,6 +2014,24 @@ impl __runtime::Object for SchedulerScheduledEventCanceledPayloadObjectCancellat
             cancel_at: cancel_at.unwrap_or_default(),
             reason: reason.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for SchedulerScheduledEventCanceledPayloadObjectCancellation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SchedulerScheduledEventCanceledPayloadObjectCancellation",
+            usize::from(self.canceled_by.is_some())
+                + usize::from(self.canceler_type.is_some())
+                + usize::from(self.cancel_at.is_some())
+                + usize::from(self.reason.is_some()),
+        )?;
+        fields.optional("canceled_by", &self.canceled_by)?;
+        fields.optional("canceler_type", &self.canceler_type)?;
+        fields.optional("cancel_at", &self.cancel_at)?;
+        fields.optional("reason", &self.reason)?;
+        fields.end()
     }
 }
 

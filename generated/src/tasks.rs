@@ -532,7 +532,7 @@ where
 }
 
 /// The payload of the `task.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskDeleted {
     /// The name of the event.
     pub event: String,
@@ -542,7 +542,6 @@ pub struct TaskDeleted {
     pub payload: TaskDeletedPayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -564,11 +563,11 @@ impl __runtime::Object for TaskDeleted {
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -579,8 +578,19 @@ impl __runtime::Object for TaskDeleted {
     }
 }
 
+impl serde::Serialize for TaskDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskDeletedPayload {
     /// The account ID of the user who deleted the task.
     pub account_id: String,
@@ -592,7 +602,6 @@ pub struct TaskDeletedPayload {
     pub object: Box<TaskDeletedPayloadObject>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -616,15 +625,15 @@ impl __runtime::Object for TaskDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -636,35 +645,40 @@ impl __runtime::Object for TaskDeletedPayload {
     }
 }
 
+impl serde::Serialize for TaskDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// Information about the task
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskDeletedPayloadObject {
     /// The task ID.
     pub task_id: String,
     /// The detailed description of the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The title of the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The priority level of the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPayloadObjectPriority>,
     /// The current status of the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskPayloadObjectStatus>,
     /// Determines the task’s visibility.
     /// true: The task is accessible to all members of your organization.
     /// false: The task is accessible only to the assigned users and collaborators.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     /// The due date of the task in UTC.
     ///  Format: yyyy-mm-dd.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -690,17 +704,17 @@ impl __runtime::Object for TaskDeletedPayloadObject {
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
-                "title" => __runtime::field(&mut __map, &mut title, "title")?,
-                "priority" => __runtime::field(&mut __map, &mut priority, "priority")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public")?,
-                "due_date" => __runtime::field(&mut __map, &mut due_date, "due_date")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "title" => __runtime::field(&mut __map, &mut title, "title"),
+                "priority" => __runtime::field(&mut __map, &mut priority, "priority"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public"),
+                "due_date" => __runtime::field(&mut __map, &mut due_date, "due_date"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
@@ -712,6 +726,21 @@ impl __runtime::Object for TaskDeletedPayloadObject {
             due_date: due_date.unwrap_or_default(),
             additional_properties,
         })
+    }
+}
+
+impl serde::Serialize for TaskDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("task_id", &self.task_id)?;
+        fields.optional("description", &self.description)?;
+        fields.optional("title", &self.title)?;
+        fields.optional("priority", &self.priority)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("is_public", &self.is_public)?;
+        fields.optional("due_date", &self.due_date)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
     }
 }
 
@@ -828,7 +857,7 @@ impl<'de> serde::Deserialize<'de> for TaskPayloadObjectStatus {
 }
 
 /// The payload of the `task.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskUpdated {
     /// The name of the event.
     pub event: String,
@@ -855,11 +884,11 @@ impl __runtime::Object for TaskUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -869,8 +898,18 @@ impl __runtime::Object for TaskUpdated {
     }
 }
 
+impl serde::Serialize for TaskUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TaskUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskUpdatedPayload {
     /// The account ID of the user who updated the task.
     pub account_id: String,
@@ -882,10 +921,8 @@ pub struct TaskUpdatedPayload {
     /// The task ID.
     pub task_id: String,
     /// The list of field changes in this update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_changes: Option<Vec<TaskUpdatedPayloadFieldChangesItem>>,
     /// The list of file changes in this update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_changes: Option<Vec<TaskUpdatedPayloadFileChangesItem>>,
 }
 
@@ -910,21 +947,21 @@ impl __runtime::Object for TaskUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
                 "field_changes" => {
-                    __runtime::field(&mut __map, &mut field_changes, "field_changes")?
+                    __runtime::field(&mut __map, &mut field_changes, "field_changes")
                 }
                 "file_changes" => {
-                    __runtime::field(&mut __map, &mut file_changes, "file_changes")?
+                    __runtime::field(&mut __map, &mut file_changes, "file_changes")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -937,16 +974,32 @@ impl __runtime::Object for TaskUpdatedPayload {
     }
 }
 
+impl serde::Serialize for TaskUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskUpdatedPayload",
+            4 + usize::from(self.field_changes.is_some())
+                + usize::from(self.file_changes.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("task_id", &self.task_id)?;
+        fields.optional("field_changes", &self.field_changes)?;
+        fields.optional("file_changes", &self.file_changes)?;
+        fields.end()
+    }
+}
+
 /// An item of the `field_changes` property of [`TaskUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskUpdatedPayloadFieldChangesItem {
     /// The name of the field that was changed.
     pub field_name: TaskUpdatedPayloadFieldChangesItemFieldName,
     /// The previous value of the field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_value: Option<String>,
     /// The new value of the field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_value: Option<String>,
     /// The operation performed on the field.
     pub operation_type: TaskUpdatedPayloadFieldChangesItemOperationType,
@@ -974,18 +1027,18 @@ impl __runtime::Object for TaskUpdatedPayloadFieldChangesItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "field_name" => {
-                    __runtime::field(&mut __map, &mut field_name, "field_name")?
+                    __runtime::field(&mut __map, &mut field_name, "field_name")
                 }
-                "old_value" => __runtime::field(&mut __map, &mut old_value, "old_value")?,
-                "new_value" => __runtime::field(&mut __map, &mut new_value, "new_value")?,
+                "old_value" => __runtime::field(&mut __map, &mut old_value, "old_value"),
+                "new_value" => __runtime::field(&mut __map, &mut new_value, "new_value"),
                 "operation_type" => {
-                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")
                 }
                 "changed_at" => {
-                    __runtime::field(&mut __map, &mut changed_at, "changed_at")?
+                    __runtime::field(&mut __map, &mut changed_at, "changed_at")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             field_name: __runtime::required::<A, _>(field_name, "field_name")?,
@@ -997,6 +1050,23 @@ impl __runtime::Object for TaskUpdatedPayloadFieldChangesItem {
             >(operation_type, "operation_type")?,
             changed_at: __runtime::required::<A, _>(changed_at, "changed_at")?,
         })
+    }
+}
+
+impl serde::Serialize for TaskUpdatedPayloadFieldChangesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskUpdatedPayloadFieldChangesItem",
+            3 + usize::from(self.old_value.is_some())
+                + usize::from(self.new_value.is_some()),
+        )?;
+        fields.field("field_name", &self.field_name)?;
+        fields.optional("old_value", &self.old_value)?;
+        fields.optional("new_value", &self.new_value)?;
+        fields.field("operation_type", &self.operation_type)?;
+        fields.field("changed_at", &self.changed_at)?;
+        fields.end()
     }
 }
 
@@ -1113,23 +1183,19 @@ impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadFieldChangesItemOperatio
 }
 
 /// An item of the `file_changes` property of [`TaskUpdatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskUpdatedPayloadFileChangesItem {
     /// The unique identifier of the file.
     pub file_id: String,
     /// The name of the file.
     pub file_name: String,
     /// The MIME type of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
     /// The size of the file in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<i64>,
     /// The temporary download link for the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_download_link: Option<String>,
     /// The unix timestamp when the download link expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_link_expire_time: Option<i64>,
     /// The operation performed on the attachment.
     pub operation_type: TaskUpdatedPayloadFileChangesItemOperationType,
@@ -1159,32 +1225,32 @@ impl __runtime::Object for TaskUpdatedPayloadFileChangesItem {
         let mut changed_at = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "file_download_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_download_link,
                         "file_download_link",
-                    )?
+                    )
                 }
                 "download_link_expire_time" => {
                     __runtime::field(
                         &mut __map,
                         &mut download_link_expire_time,
                         "download_link_expire_time",
-                    )?
+                    )
                 }
                 "operation_type" => {
-                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")
                 }
                 "changed_at" => {
-                    __runtime::field(&mut __map, &mut changed_at, "changed_at")?
+                    __runtime::field(&mut __map, &mut changed_at, "changed_at")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             file_id: __runtime::required::<A, _>(file_id, "file_id")?,
@@ -1199,6 +1265,28 @@ impl __runtime::Object for TaskUpdatedPayloadFileChangesItem {
             >(operation_type, "operation_type")?,
             changed_at: __runtime::required::<A, _>(changed_at, "changed_at")?,
         })
+    }
+}
+
+impl serde::Serialize for TaskUpdatedPayloadFileChangesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskUpdatedPayloadFileChangesItem",
+            4 + usize::from(self.file_type.is_some())
+                + usize::from(self.file_size.is_some())
+                + usize::from(self.file_download_link.is_some())
+                + usize::from(self.download_link_expire_time.is_some()),
+        )?;
+        fields.field("file_id", &self.file_id)?;
+        fields.field("file_name", &self.file_name)?;
+        fields.optional("file_type", &self.file_type)?;
+        fields.optional("file_size", &self.file_size)?;
+        fields.optional("file_download_link", &self.file_download_link)?;
+        fields.optional("download_link_expire_time", &self.download_link_expire_time)?;
+        fields.field("operation_type", &self.operation_type)?;
+        fields.field("changed_at", &self.changed_at)?;
+        fields.end()
     }
 }
 
@@ -1247,7 +1335,7 @@ impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadFileChangesItemOperation
 }
 
 /// The payload of the `task.comment_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCommentUpdated {
     /// The name of the event.
     pub event: String,
@@ -1274,11 +1362,11 @@ impl __runtime::Object for TaskCommentUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1288,8 +1376,18 @@ impl __runtime::Object for TaskCommentUpdated {
     }
 }
 
+impl serde::Serialize for TaskCommentUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCommentUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskCommentUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCommentUpdatedPayload {
     /// The account ID of the user who updated the comment with a task.
     pub account_id: String,
@@ -1327,18 +1425,18 @@ impl __runtime::Object for TaskCommentUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operation_type" => {
-                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1350,6 +1448,22 @@ impl __runtime::Object for TaskCommentUpdatedPayload {
             >(operation_type, "operation_type")?,
             object: __runtime::required::<A, _>(object, "object")?,
         })
+    }
+}
+
+impl serde::Serialize for TaskCommentUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCommentUpdatedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operation_type", &self.operation_type)?;
+        fields.field("object", &self.object)?;
+        fields.end()
     }
 }
 
@@ -1406,7 +1520,7 @@ impl<'de> serde::Deserialize<'de> for TaskCommentUpdatedPayloadOperationType {
 }
 
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCommentUpdatedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1430,10 +1544,10 @@ impl __runtime::Object for TaskCommentUpdatedPayloadObject {
         let mut comment = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
-                "comment" => __runtime::field(&mut __map, &mut comment, "comment")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
+                "comment" => __runtime::field(&mut __map, &mut comment, "comment"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
@@ -1442,8 +1556,21 @@ impl __runtime::Object for TaskCommentUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for TaskCommentUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCommentUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("task_id", &self.task_id)?;
+        fields.field("comment", &self.comment)?;
+        fields.end()
+    }
+}
+
 /// The comments that had been added, removed, or updated.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCommentUpdatedPayloadObjectComment {
     /// The task comment content.
     pub content_text: String,
@@ -1468,13 +1595,13 @@ impl __runtime::Object for TaskCommentUpdatedPayloadObjectComment {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "content_text" => {
-                    __runtime::field(&mut __map, &mut content_text, "content_text")?
+                    __runtime::field(&mut __map, &mut content_text, "content_text")
                 }
                 "comment_id" => {
-                    __runtime::field(&mut __map, &mut comment_id, "comment_id")?
+                    __runtime::field(&mut __map, &mut comment_id, "comment_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             content_text: __runtime::required::<A, _>(content_text, "content_text")?,
@@ -1483,8 +1610,21 @@ impl __runtime::Object for TaskCommentUpdatedPayloadObjectComment {
     }
 }
 
+impl serde::Serialize for TaskCommentUpdatedPayloadObjectComment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCommentUpdatedPayloadObjectComment",
+            2,
+        )?;
+        fields.field("content_text", &self.content_text)?;
+        fields.field("comment_id", &self.comment_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `task.completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCompleted {
     /// The name of the event.
     pub event: String,
@@ -1511,11 +1651,11 @@ impl __runtime::Object for TaskCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1525,8 +1665,18 @@ impl __runtime::Object for TaskCompleted {
     }
 }
 
+impl serde::Serialize for TaskCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCompleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCompletedPayload {
     /// The account ID of the user who completed the task.
     pub account_id: String,
@@ -1557,15 +1707,15 @@ impl __runtime::Object for TaskCompletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1576,8 +1726,23 @@ impl __runtime::Object for TaskCompletedPayload {
     }
 }
 
+impl serde::Serialize for TaskCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCompletedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCompletedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1601,10 +1766,10 @@ impl __runtime::Object for TaskCompletedPayloadObject {
         let mut status = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
@@ -1613,8 +1778,21 @@ impl __runtime::Object for TaskCompletedPayloadObject {
     }
 }
 
+impl serde::Serialize for TaskCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCompletedPayloadObject",
+            2,
+        )?;
+        fields.field("task_id", &self.task_id)?;
+        fields.field("status", &self.status)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `task.collaborator_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCollaboratorUpdated {
     /// The name of the event.
     pub event: String,
@@ -1641,11 +1819,11 @@ impl __runtime::Object for TaskCollaboratorUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1655,8 +1833,22 @@ impl __runtime::Object for TaskCollaboratorUpdated {
     }
 }
 
+impl serde::Serialize for TaskCollaboratorUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCollaboratorUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskCollaboratorUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCollaboratorUpdatedPayload {
     /// The account ID of the user who updated the collaborators of the task.
     pub account_id: String,
@@ -1693,18 +1885,18 @@ impl __runtime::Object for TaskCollaboratorUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operation_type" => {
-                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1716,6 +1908,22 @@ impl __runtime::Object for TaskCollaboratorUpdatedPayload {
             >(operation_type, "operation_type")?,
             object: __runtime::required::<A, _>(object, "object")?,
         })
+    }
+}
+
+impl serde::Serialize for TaskCollaboratorUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCollaboratorUpdatedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operation_type", &self.operation_type)?;
+        fields.field("object", &self.object)?;
+        fields.end()
     }
 }
 
@@ -1769,7 +1977,7 @@ impl<'de> serde::Deserialize<'de> for TaskUpdatedPayloadOperationType {
 }
 
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCollaboratorUpdatedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -1793,12 +2001,12 @@ impl __runtime::Object for TaskCollaboratorUpdatedPayloadObject {
         let mut collaborators = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
                 "collaborators" => {
-                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
@@ -1807,20 +2015,31 @@ impl __runtime::Object for TaskCollaboratorUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for TaskCollaboratorUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCollaboratorUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("task_id", &self.task_id)?;
+        fields.field("collaborators", &self.collaborators)?;
+        fields.end()
+    }
+}
+
 /// An item of the `collaborators` property of [`TaskCollaboratorUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskItem {
     /// The Zoom user ID of the collaborator.
     pub user_id: String,
     /// The display name of the collaborator.
     pub display_name: String,
     /// The email address of the collaborator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The avatar image URL of the collaborator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
 
@@ -1842,14 +2061,14 @@ impl __runtime::Object for TaskItem {
         let mut avatar = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "avatar" => __runtime::field(&mut __map, &mut avatar, "avatar")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "avatar" => __runtime::field(&mut __map, &mut avatar, "avatar"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -1860,8 +2079,23 @@ impl __runtime::Object for TaskItem {
     }
 }
 
+impl serde::Serialize for TaskItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskItem",
+            2 + usize::from(self.email.is_some()) + usize::from(self.avatar.is_some()),
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.optional("email", &self.email)?;
+        fields.optional("avatar", &self.avatar)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `task.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCreated {
     /// The name of the event.
     pub event: String,
@@ -1888,11 +2122,11 @@ impl __runtime::Object for TaskCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1902,8 +2136,18 @@ impl __runtime::Object for TaskCreated {
     }
 }
 
+impl serde::Serialize for TaskCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCreatedPayload {
     /// The account ID of the user who created the task.
     pub account_id: String,
@@ -1934,15 +2178,15 @@ impl __runtime::Object for TaskCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1953,13 +2197,23 @@ impl __runtime::Object for TaskCreatedPayload {
     }
 }
 
+impl serde::Serialize for TaskCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCreatedPayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCreatedPayloadObject {
     /// The task ID.
     pub task_id: String,
     /// The task's detailed description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The task's title.
     pub title: String,
@@ -1972,25 +2226,20 @@ pub struct TaskCreatedPayloadObject {
     /// - false - The task is accessible only to the assigned users and collaborators.
     pub is_public: bool,
     /// The task's due date in UTC, formatted as yyyy-MM-dd.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Type of the source that created the task.
     pub source_type: TaskCreatedPayloadObjectSourceType,
     /// Indicates whether the task is marked as starred.
     pub starred: bool,
     /// A list of collaborators to invite to the task. Maximum user count is 20.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<Vec<TaskCreatedPayloadObjectItem>>,
     /// The creation date-time in UTC/GMT.
     pub create_time: String,
     /// The task's human-readable identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_task_id: Option<String>,
     /// The direct URL link to the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// A list of assignees to add to the task.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignees: Option<Vec<TaskCreatedPayloadObjectItem>>,
 }
 
@@ -2022,36 +2271,36 @@ impl __runtime::Object for TaskCreatedPayloadObject {
         let mut assignees = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
-                "title" => __runtime::field(&mut __map, &mut title, "title")?,
-                "priority" => __runtime::field(&mut __map, &mut priority, "priority")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public")?,
-                "due_date" => __runtime::field(&mut __map, &mut due_date, "due_date")?,
+                "title" => __runtime::field(&mut __map, &mut title, "title"),
+                "priority" => __runtime::field(&mut __map, &mut priority, "priority"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public"),
+                "due_date" => __runtime::field(&mut __map, &mut due_date, "due_date"),
                 "source_type" => {
-                    __runtime::field(&mut __map, &mut source_type, "source_type")?
+                    __runtime::field(&mut __map, &mut source_type, "source_type")
                 }
-                "starred" => __runtime::field(&mut __map, &mut starred, "starred")?,
+                "starred" => __runtime::field(&mut __map, &mut starred, "starred"),
                 "collaborators" => {
-                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")
                 }
                 "create_time" => {
-                    __runtime::field(&mut __map, &mut create_time, "create_time")?
+                    __runtime::field(&mut __map, &mut create_time, "create_time")
                 }
                 "friendly_task_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut friendly_task_id,
                         "friendly_task_id",
-                    )?
+                    )
                 }
-                "link" => __runtime::field(&mut __map, &mut link, "link")?,
-                "assignees" => __runtime::field(&mut __map, &mut assignees, "assignees")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "link" => __runtime::field(&mut __map, &mut link, "link"),
+                "assignees" => __runtime::field(&mut __map, &mut assignees, "assignees"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
@@ -2069,6 +2318,36 @@ impl __runtime::Object for TaskCreatedPayloadObject {
             link: link.unwrap_or_default(),
             assignees: assignees.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for TaskCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCreatedPayloadObject",
+            8 + usize::from(self.description.is_some())
+                + usize::from(self.due_date.is_some())
+                + usize::from(self.collaborators.is_some())
+                + usize::from(self.friendly_task_id.is_some())
+                + usize::from(self.link.is_some())
+                + usize::from(self.assignees.is_some()),
+        )?;
+        fields.field("task_id", &self.task_id)?;
+        fields.optional("description", &self.description)?;
+        fields.field("title", &self.title)?;
+        fields.field("priority", &self.priority)?;
+        fields.field("status", &self.status)?;
+        fields.field("is_public", &self.is_public)?;
+        fields.optional("due_date", &self.due_date)?;
+        fields.field("source_type", &self.source_type)?;
+        fields.field("starred", &self.starred)?;
+        fields.optional("collaborators", &self.collaborators)?;
+        fields.field("create_time", &self.create_time)?;
+        fields.optional("friendly_task_id", &self.friendly_task_id)?;
+        fields.optional("link", &self.link)?;
+        fields.optional("assignees", &self.assignees)?;
+        fields.end()
     }
 }
 
@@ -2151,7 +2430,7 @@ impl<'de> serde::Deserialize<'de> for TaskCreatedPayloadObjectSourceType {
 /// An item of the `collaborators` property of [`TaskCreatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskCreatedPayloadObjectItem {
     /// The collaborator's user to invite. The invited user must belong to the same account as the requesting user.
     pub user_id: String,
@@ -2175,10 +2454,10 @@ impl __runtime::Object for TaskCreatedPayloadObjectItem {
         let mut email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -2187,8 +2466,21 @@ impl __runtime::Object for TaskCreatedPayloadObjectItem {
     }
 }
 
+impl serde::Serialize for TaskCreatedPayloadObjectItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskCreatedPayloadObjectItem",
+            2,
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("email", &self.email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `task.assignee_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskAssigneeUpdated {
     /// The name of the event.
     pub event: String,
@@ -2215,11 +2507,11 @@ impl __runtime::Object for TaskAssigneeUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2229,8 +2521,22 @@ impl __runtime::Object for TaskAssigneeUpdated {
     }
 }
 
+impl serde::Serialize for TaskAssigneeUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskAssigneeUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskAssigneeUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskAssigneeUpdatedPayload {
     /// The account ID of the user who updated assignee to the task
     pub account_id: String,
@@ -2267,18 +2573,18 @@ impl __runtime::Object for TaskAssigneeUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operation_type" => {
-                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2293,8 +2599,24 @@ impl __runtime::Object for TaskAssigneeUpdatedPayload {
     }
 }
 
+impl serde::Serialize for TaskAssigneeUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskAssigneeUpdatedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operation_type", &self.operation_type)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskAssigneeUpdatedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -2318,10 +2640,10 @@ impl __runtime::Object for TaskAssigneeUpdatedPayloadObject {
         let mut assignees = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
-                "assignees" => __runtime::field(&mut __map, &mut assignees, "assignees")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
+                "assignees" => __runtime::field(&mut __map, &mut assignees, "assignees"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
@@ -2330,8 +2652,21 @@ impl __runtime::Object for TaskAssigneeUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for TaskAssigneeUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskAssigneeUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("task_id", &self.task_id)?;
+        fields.field("assignees", &self.assignees)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `task.reopened` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskReopened {
     /// The name of the event.
     pub event: String,
@@ -2358,11 +2693,11 @@ impl __runtime::Object for TaskReopened {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2372,8 +2707,18 @@ impl __runtime::Object for TaskReopened {
     }
 }
 
+impl serde::Serialize for TaskReopened {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TaskReopened", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TaskReopened`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskReopenedPayload {
     /// The account ID of the user who opened the task.
     pub account_id: String,
@@ -2404,15 +2749,15 @@ impl __runtime::Object for TaskReopenedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2423,8 +2768,23 @@ impl __runtime::Object for TaskReopenedPayload {
     }
 }
 
+impl serde::Serialize for TaskReopenedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskReopenedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskReopenedPayloadObject {
     /// The task ID.
     pub task_id: String,
@@ -2445,12 +2805,24 @@ impl __runtime::Object for TaskReopenedPayloadObject {
         let mut task_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "task_id" => __runtime::field(&mut __map, &mut task_id, "task_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             task_id: __runtime::required::<A, _>(task_id, "task_id")?,
         })
+    }
+}
+
+impl serde::Serialize for TaskReopenedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TaskReopenedPayloadObject",
+            1,
+        )?;
+        fields.field("task_id", &self.task_id)?;
+        fields.end()
     }
 }

@@ -2910,7 +2910,7 @@ where
 }
 
 /// The payload of the `team_chat.shared_spaces_member_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberLeft {
     /// The name of the event.
     pub event: String,
@@ -2937,11 +2937,11 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeft {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2951,8 +2951,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeft {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberLeft {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberLeft",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesMemberLeft`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberLeftPayload {
     /// The account ID of the user who left the space. This value returns an empty string for external users.
     pub account_id: String,
@@ -2986,22 +3000,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3016,8 +3030,24 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayload {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberLeftPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberLeftPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the shared space.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberLeftPayloadObject {
     /// The ID of the space that was left.
     pub space_id: String,
@@ -3044,13 +3074,13 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayloadObject {
         let mut timestamp = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id"),
                 "space_name" => {
-                    __runtime::field(&mut __map, &mut space_name, "space_name")?
+                    __runtime::field(&mut __map, &mut space_name, "space_name")
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             space_id: __runtime::required::<A, _>(space_id, "space_id")?,
@@ -3060,8 +3090,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberLeftPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberLeftPayloadObject",
+            3,
+        )?;
+        fields.field("space_id", &self.space_id)?;
+        fields.field("space_name", &self.space_name)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationRemoved {
     /// The name of the event.
     pub event: String,
@@ -3088,11 +3132,11 @@ impl __runtime::Object for TeamChatChannelInvitationRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3102,10 +3146,24 @@ impl __runtime::Object for TeamChatChannelInvitationRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationRemoved`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationPayload {
     /// The account ID of the user who removed the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -3139,22 +3197,22 @@ impl __runtime::Object for TeamChatChannelInvitationPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3169,23 +3227,36 @@ impl __runtime::Object for TeamChatChannelInvitationPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the invitation.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationPayloadObjectInvitee,
     /// Information about the inviters.
     pub inviters: Vec<TeamChatChannelInvitationPayloadObjectInvitersItem>,
     /// The date and time at which the chat channel invitation was removed, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The timestamp for when the chat channel invitation was removed.
     pub timestamp: i64,
@@ -3212,15 +3283,15 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
-                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee"),
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -3233,10 +3304,29 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationPayloadObject",
+            3 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some())
+                + usize::from(self.date_time.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("invitee", &self.invitee)?;
+        fields.field("inviters", &self.inviters)?;
+        fields.optional("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// Information about organization of channel owner. This object is blank for external organization.
 ///
 /// One type for 10 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPayloadObjectOrganization {
     /// The organization's ID.
     pub org_id: String,
@@ -3260,10 +3350,10 @@ impl __runtime::Object for TeamChatChannelPayloadObjectOrganization {
         let mut org_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "org_id" => __runtime::field(&mut __map, &mut org_id, "org_id")?,
-                "org_name" => __runtime::field(&mut __map, &mut org_name, "org_name")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "org_id" => __runtime::field(&mut __map, &mut org_id, "org_id"),
+                "org_name" => __runtime::field(&mut __map, &mut org_name, "org_name"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             org_id: __runtime::required::<A, _>(org_id, "org_id")?,
@@ -3272,10 +3362,23 @@ impl __runtime::Object for TeamChatChannelPayloadObjectOrganization {
     }
 }
 
+impl serde::Serialize for TeamChatChannelPayloadObjectOrganization {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPayloadObjectOrganization",
+            2,
+        )?;
+        fields.field("org_id", &self.org_id)?;
+        fields.field("org_name", &self.org_name)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel. This object is blank for external channel.
 ///
 /// One type for 11 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPayloadObjectChannel {
     /// The chat channel's ID.
     pub channel_id: String,
@@ -3287,7 +3390,6 @@ pub struct TeamChatChannelPayloadObjectChannel {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
 }
 
@@ -3309,20 +3411,34 @@ impl __runtime::Object for TeamChatChannelPayloadObjectChannel {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
             channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatChannelPayloadObjectChannel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPayloadObjectChannel",
+            3,
+        )?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }
 
@@ -3393,15 +3509,13 @@ for TeamChatChannelInvitationRemovedPayloadObjectChannelType {
 /// Information about the invitee.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationPayloadObjectInvitee {
     /// The display name of the user who is invited.
     pub display_name: String,
     /// The email address of the user who is invited. This value returns an empty string for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The member ID of the user who is invited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
 }
 
@@ -3423,14 +3537,14 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitee {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             display_name: __runtime::required::<A, _>(display_name, "display_name")?,
@@ -3440,10 +3554,25 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitee {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationPayloadObjectInvitee {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationPayloadObjectInvitee",
+            1 + usize::from(self.user_email.is_some())
+                + usize::from(self.member_id.is_some()),
+        )?;
+        fields.field("display_name", &self.display_name)?;
+        fields.optional("user_email", &self.user_email)?;
+        fields.optional("member_id", &self.member_id)?;
+        fields.end()
+    }
+}
+
 /// An item of the `inviters` property of [`TeamChatChannelInvitationPayloadObject`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationPayloadObjectInvitersItem {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
     pub user_id: String,
@@ -3477,19 +3606,19 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitersItem {
         let mut date_created = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
                 "date_created" => {
-                    __runtime::field(&mut __map, &mut date_created, "date_created")?
+                    __runtime::field(&mut __map, &mut date_created, "date_created")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -3501,8 +3630,24 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitersItem {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationPayloadObjectInvitersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationPayloadObjectInvitersItem",
+            5,
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.field("member_id", &self.member_id)?;
+        fields.field("date_created", &self.date_created)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.emoji_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatEmojiAdded {
     /// The name of the event.
     pub event: String,
@@ -3529,11 +3674,11 @@ impl __runtime::Object for TeamChatEmojiAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3543,10 +3688,20 @@ impl __runtime::Object for TeamChatEmojiAdded {
     }
 }
 
+impl serde::Serialize for TeamChatEmojiAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatEmojiAdded", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatEmojiAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatEmojiPayload {
     /// The account ID of the user who added the custom emoji.
     pub account_id: String,
@@ -3580,22 +3735,22 @@ impl __runtime::Object for TeamChatEmojiPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3610,10 +3765,26 @@ impl __runtime::Object for TeamChatEmojiPayload {
     }
 }
 
+impl serde::Serialize for TeamChatEmojiPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatEmojiPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the custom emoji.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatEmojiPayloadObject {
     /// The custom emoji's name.
     pub name: String,
@@ -3637,10 +3808,10 @@ impl __runtime::Object for TeamChatEmojiPayloadObject {
         let mut file_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             name: __runtime::required::<A, _>(name, "name")?,
@@ -3649,8 +3820,21 @@ impl __runtime::Object for TeamChatEmojiPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatEmojiPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatEmojiPayloadObject",
+            2,
+        )?;
+        fields.field("name", &self.name)?;
+        fields.field("file_id", &self.file_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.file_changed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileChanged {
     /// The name of the event.
     pub event: String,
@@ -3677,11 +3861,11 @@ impl __runtime::Object for TeamChatFileChanged {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3691,10 +3875,24 @@ impl __runtime::Object for TeamChatFileChanged {
     }
 }
 
+impl serde::Serialize for TeamChatFileChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileChanged",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatFileChanged`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFilePayload {
     /// The account ID of the user who changed the files.
     pub account_id: String,
@@ -3728,22 +3926,22 @@ impl __runtime::Object for TeamChatFilePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3758,10 +3956,26 @@ impl __runtime::Object for TeamChatFilePayload {
     }
 }
 
+impl serde::Serialize for TeamChatFilePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFilePayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the files.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFilePayloadObject {
     /// The files' information.
     pub files: Vec<TeamChatFilePayloadObjectFilesItem>,
@@ -3782,9 +3996,9 @@ impl __runtime::Object for TeamChatFilePayloadObject {
         let mut files = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             files: __runtime::required::<A, _>(files, "files")?,
@@ -3792,10 +4006,22 @@ impl __runtime::Object for TeamChatFilePayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatFilePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFilePayloadObject",
+            1,
+        )?;
+        fields.field("files", &self.files)?;
+        fields.end()
+    }
+}
+
 /// An item of the `files` property of [`TeamChatFilePayloadObject`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFilePayloadObjectFilesItem {
     /// The file's ID.
     pub file_id: String,
@@ -3804,7 +4030,6 @@ pub struct TeamChatFilePayloadObjectFilesItem {
     /// The file's size, in bytes.
     pub file_size: i64,
     /// The file's extension type.
-    #[serde(rename = "OS_file_type")]
     pub os_file_type: String,
 }
 
@@ -3826,14 +4051,14 @@ impl __runtime::Object for TeamChatFilePayloadObjectFilesItem {
         let mut os_file_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "OS_file_type" => {
-                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")?
+                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             file_id: __runtime::required::<A, _>(file_id, "file_id")?,
@@ -3844,8 +4069,23 @@ impl __runtime::Object for TeamChatFilePayloadObjectFilesItem {
     }
 }
 
+impl serde::Serialize for TeamChatFilePayloadObjectFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFilePayloadObjectFilesItem",
+            4,
+        )?;
+        fields.field("file_id", &self.file_id)?;
+        fields.field("file_name", &self.file_name)?;
+        fields.field("file_size", &self.file_size)?;
+        fields.field("OS_file_type", &self.os_file_type)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_join_declined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinDeclined {
     /// The name of the event.
     pub event: String,
@@ -3872,11 +4112,11 @@ impl __runtime::Object for TeamChatChannelJoinDeclined {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3886,10 +4126,24 @@ impl __runtime::Object for TeamChatChannelJoinDeclined {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinDeclined {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinDeclined",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelJoinDeclined`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinPayload {
     /// The account ID of the user who declined the channel join request. This value returns an empty string for external users.
     pub account_id: String,
@@ -3923,22 +4177,22 @@ impl __runtime::Object for TeamChatChannelJoinPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3953,16 +4207,30 @@ impl __runtime::Object for TeamChatChannelJoinPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the request.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the requester.
     pub requester: TeamChatChannelJoinPayloadObjectRequester,
@@ -3974,7 +4242,6 @@ pub struct TeamChatChannelJoinPayloadObject {
     /// * by_channel_owner_account_admin — The join request is approved or declined by channel owner account admin.
     /// * by_requester_account_admin — The join request is approved or declined by requester account admin.
     /// * by_channel_owner — The join request is approved or declined by channel owner.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamChatChannelJoinPayloadObjectType>,
 }
 
@@ -3999,15 +4266,15 @@ impl __runtime::Object for TeamChatChannelJoinPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "requester" => __runtime::field(&mut __map, &mut requester, "requester")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "requester" => __runtime::field(&mut __map, &mut requester, "requester"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -4020,10 +4287,28 @@ impl __runtime::Object for TeamChatChannelJoinPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinPayloadObject",
+            3 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()) + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("requester", &self.requester)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// Information about the requester.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinPayloadObjectRequester {
     /// The user ID of the user who requested to join this chat channel. This value returns an empty string for external users.
     pub user_id: String,
@@ -4053,16 +4338,16 @@ impl __runtime::Object for TeamChatChannelJoinPayloadObjectRequester {
         let mut member_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -4070,6 +4355,21 @@ impl __runtime::Object for TeamChatChannelJoinPayloadObjectRequester {
             user_email: __runtime::required::<A, _>(user_email, "user_email")?,
             member_id: __runtime::required::<A, _>(member_id, "member_id")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatChannelJoinPayloadObjectRequester {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinPayloadObjectRequester",
+            4,
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.field("member_id", &self.member_id)?;
+        fields.end()
     }
 }
 
@@ -4129,7 +4429,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatChannelJoinPayloadObjectType {
 }
 
 /// The payload of the `chat_channel.member_joined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberJoined {
     /// The name of the event.
     pub event: String,
@@ -4156,11 +4456,11 @@ impl __runtime::Object for ChatChannelMemberJoined {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4170,10 +4470,24 @@ impl __runtime::Object for ChatChannelMemberJoined {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberJoined {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberJoined",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ChatChannelMemberJoined`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelPayload {
     /// The account ID of the user who joined the chat channel.
     pub account_id: String,
@@ -4204,15 +4518,15 @@ impl __runtime::Object for ChatChannelPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4223,10 +4537,21 @@ impl __runtime::Object for ChatChannelPayload {
     }
 }
 
+impl serde::Serialize for ChatChannelPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelPayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel.
 ///
 /// One type for 6 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PayloadObject {
     /// The chat channel's name.
     pub name: String,
@@ -4238,7 +4563,6 @@ pub struct PayloadObject {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
     /// The date and time at which the user joined the chat channel, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
@@ -4265,13 +4589,13 @@ impl __runtime::Object for PayloadObject {
         let mut timestamp = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             name: __runtime::required::<A, _>(name, "name")?,
@@ -4283,8 +4607,20 @@ impl __runtime::Object for PayloadObject {
     }
 }
 
+impl serde::Serialize for PayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "PayloadObject", 5)?;
+        fields.field("name", &self.name)?;
+        fields.field("id", &self.id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_message.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageUpdated {
     /// The event's name.
     pub event: String,
@@ -4311,11 +4647,11 @@ impl __runtime::Object for ChatMessageUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4325,10 +4661,20 @@ impl __runtime::Object for ChatMessageUpdated {
     }
 }
 
+impl serde::Serialize for ChatMessageUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ChatMessageUpdated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessagePayload {
     /// The account ID of the user who updated the message.
     pub account_id: String,
@@ -4359,15 +4705,15 @@ impl __runtime::Object for ChatMessagePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4378,17 +4724,27 @@ impl __runtime::Object for ChatMessagePayload {
     }
 }
 
+impl serde::Serialize for ChatMessagePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessagePayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.end()
+    }
+}
+
 /// Information about the message.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessagePayloadObject {
     /// The message's unique ID.
     pub id: String,
     /// Whether the message was sent to a chat channel or an individual contact:
     /// * to_contact — The message was sent to a contact.
     /// * to_channel — The message was sent to a chat channel.
-    #[serde(rename = "type")]
     pub type_: PayloadObjectType,
     /// The date and time at which the message was updated, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
@@ -4399,7 +4755,6 @@ pub struct ChatMessagePayloadObject {
     /// The email address of the message contact to whom the message was sent.
     pub contact_email: String,
     /// The message contact's user ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The chat channel's ID.
     pub channel_id: String,
@@ -4433,28 +4788,28 @@ impl __runtime::Object for ChatMessagePayloadObject {
         let mut message = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4468,6 +4823,27 @@ impl __runtime::Object for ChatMessagePayloadObject {
             channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
             message: __runtime::required::<A, _>(message, "message")?,
         })
+    }
+}
+
+impl serde::Serialize for ChatMessagePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatMessagePayloadObject",
+            9 + usize::from(self.contact_id.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("contact_email", &self.contact_email)?;
+        fields.optional("contact_id", &self.contact_id)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.field("message", &self.message)?;
+        fields.end()
     }
 }
 
@@ -4520,7 +4896,7 @@ impl<'de> serde::Deserialize<'de> for PayloadObjectType {
 }
 
 /// The payload of the `chat_channel.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelDeleted {
     /// The event's name.
     pub event: String,
@@ -4547,11 +4923,11 @@ impl __runtime::Object for ChatChannelDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4561,8 +4937,18 @@ impl __runtime::Object for ChatChannelDeleted {
     }
 }
 
+impl serde::Serialize for ChatChannelDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_message.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageDeleted {
     /// The event's name.
     pub event: String,
@@ -4589,11 +4975,11 @@ impl __runtime::Object for ChatMessageDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4603,8 +4989,18 @@ impl __runtime::Object for ChatMessageDeleted {
     }
 }
 
+impl serde::Serialize for ChatMessageDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.emoji_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatEmojiRemoved {
     /// The name of the event.
     pub event: String,
@@ -4631,11 +5027,11 @@ impl __runtime::Object for TeamChatEmojiRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4645,8 +5041,22 @@ impl __runtime::Object for TeamChatEmojiRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatEmojiRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatEmojiRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_pin_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPinAdded {
     /// The name of the event.
     pub event: String,
@@ -4673,11 +5083,11 @@ impl __runtime::Object for TeamChatChannelPinAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -4687,10 +5097,24 @@ impl __runtime::Object for TeamChatChannelPinAdded {
     }
 }
 
+impl serde::Serialize for TeamChatChannelPinAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPinAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelPinAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPinPayload {
     /// The account ID of the user who pinned the chat message. If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -4727,29 +5151,29 @@ impl __runtime::Object for TeamChatChannelPinPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4768,10 +5192,27 @@ impl __runtime::Object for TeamChatChannelPinPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelPinPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPinPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel and the pinned message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPinPayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
@@ -4783,7 +5224,6 @@ pub struct TeamChatChannelPinPayloadObject {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
     /// The pinned message's ID.
     pub message_id: String,
@@ -4796,10 +5236,8 @@ pub struct TeamChatChannelPinPayloadObject {
     /// The timestamp for when the chat message was pinned.
     pub timestamp: i64,
     /// The files info in the pinned message's content. Only when the pinned message contains files, the payload will include the files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages) info included in the pinned message. Only when the pinned message contains rich texts, the payload will include the rich_text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
 }
 
@@ -4828,29 +5266,29 @@ impl __runtime::Object for TeamChatChannelPinPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
                 "message_timestamp" => {
                     __runtime::field(
                         &mut __map,
                         &mut message_timestamp,
                         "message_timestamp",
-                    )?
+                    )
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
@@ -4870,13 +5308,33 @@ impl __runtime::Object for TeamChatChannelPinPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelPinPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPinPayloadObject",
+            8 + usize::from(self.files.is_some()) + usize::from(self.rich_text.is_some()),
+        )?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("message", &self.message)?;
+        fields.field("message_timestamp", &self.message_timestamp)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.optional("files", &self.files)?;
+        fields.optional("rich_text", &self.rich_text)?;
+        fields.end()
+    }
+}
+
 /// An item of the `files` property of [`TeamChatChannelPinPayloadObject`].
 ///
 /// One type for 8 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatPayloadObjectFilesItem {
     /// The attachment's extension type.
-    #[serde(rename = "OS_file_type")]
     pub os_file_type: String,
     /// The attachment's file ID.
     pub file_id: String,
@@ -4908,20 +5366,20 @@ impl __runtime::Object for TeamChatPayloadObjectFilesItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "OS_file_type" => {
-                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")?
+                    __runtime::field(&mut __map, &mut os_file_type, "OS_file_type")
                 }
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
                 "file_message_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_message_type,
                         "file_message_type",
-                    )?
+                    )
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
@@ -4933,6 +5391,22 @@ impl __runtime::Object for TeamChatPayloadObjectFilesItem {
             file_name: __runtime::required::<A, _>(file_name, "file_name")?,
             file_size: __runtime::required::<A, _>(file_size, "file_size")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatPayloadObjectFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatPayloadObjectFilesItem",
+            5,
+        )?;
+        fields.field("OS_file_type", &self.os_file_type)?;
+        fields.field("file_id", &self.file_id)?;
+        fields.field("file_message_type", &self.file_message_type)?;
+        fields.field("file_name", &self.file_name)?;
+        fields.field("file_size", &self.file_size)?;
+        fields.end()
     }
 }
 
@@ -5001,7 +5475,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectFilesItemFileMessageT
 /// An item of the `rich_text` property of [`TeamChatChannelPinPayloadObject`].
 ///
 /// One type for 8 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatPayloadObjectRichTextItem {
     /// The start position of the rich text in the message string.
     ///
@@ -5022,7 +5496,6 @@ pub struct TeamChatPayloadObjectRichTextItem {
     /// 4.Paragraph value: h1 for Heading 1, h2 for Heading 2, or h3 for Heading 3.
     ///
     /// 5.AddLink value: must be a valid URL, with an http or https prefix. For example: <https://example.com>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format_attr: Option<String>,
 }
 
@@ -5045,19 +5518,19 @@ impl __runtime::Object for TeamChatPayloadObjectRichTextItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "start_position" => {
-                    __runtime::field(&mut __map, &mut start_position, "start_position")?
+                    __runtime::field(&mut __map, &mut start_position, "start_position")
                 }
                 "end_position" => {
-                    __runtime::field(&mut __map, &mut end_position, "end_position")?
+                    __runtime::field(&mut __map, &mut end_position, "end_position")
                 }
                 "format_type" => {
-                    __runtime::field(&mut __map, &mut format_type, "format_type")?
+                    __runtime::field(&mut __map, &mut format_type, "format_type")
                 }
                 "format_attr" => {
-                    __runtime::field(&mut __map, &mut format_attr, "format_attr")?
+                    __runtime::field(&mut __map, &mut format_attr, "format_attr")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             start_position: __runtime::required::<
@@ -5068,6 +5541,21 @@ impl __runtime::Object for TeamChatPayloadObjectRichTextItem {
             format_type: __runtime::required::<A, _>(format_type, "format_type")?,
             format_attr: format_attr.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for TeamChatPayloadObjectRichTextItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatPayloadObjectRichTextItem",
+            3 + usize::from(self.format_attr.is_some()),
+        )?;
+        fields.field("start_position", &self.start_position)?;
+        fields.field("end_position", &self.end_position)?;
+        fields.field("format_type", &self.format_type)?;
+        fields.optional("format_attr", &self.format_attr)?;
+        fields.end()
     }
 }
 
@@ -5162,7 +5650,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectRichTextItemFormatTyp
 }
 
 /// The payload of the `team_chat.dm_reaction_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmReactionAdded {
     /// The name of the event.
     pub event: String,
@@ -5189,11 +5677,11 @@ impl __runtime::Object for TeamChatDmReactionAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5203,10 +5691,24 @@ impl __runtime::Object for TeamChatDmReactionAdded {
     }
 }
 
+impl serde::Serialize for TeamChatDmReactionAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmReactionAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatDmReactionAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmReactionPayload {
     /// The account ID of the user who added the emoji. This value returns an empty string for external users.
     pub account_id: String,
@@ -5243,29 +5745,29 @@ impl __runtime::Object for TeamChatDmReactionPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5284,10 +5786,27 @@ impl __runtime::Object for TeamChatDmReactionPayload {
     }
 }
 
+impl serde::Serialize for TeamChatDmReactionPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmReactionPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the emoji.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmReactionPayloadObject {
     /// The ID of chat message where the emoji was added
     pub msg_id: String,
@@ -5329,28 +5848,28 @@ impl __runtime::Object for TeamChatDmReactionPayloadObject {
         let mut contact_member_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "msg_id" => __runtime::field(&mut __map, &mut msg_id, "msg_id")?,
-                "msg_time" => __runtime::field(&mut __map, &mut msg_time, "msg_time")?,
+                "msg_id" => __runtime::field(&mut __map, &mut msg_id, "msg_id"),
+                "msg_time" => __runtime::field(&mut __map, &mut msg_time, "msg_time"),
                 "emoji_time" => {
-                    __runtime::field(&mut __map, &mut emoji_time, "emoji_time")?
+                    __runtime::field(&mut __map, &mut emoji_time, "emoji_time")
                 }
-                "emoji" => __runtime::field(&mut __map, &mut emoji, "emoji")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "emoji" => __runtime::field(&mut __map, &mut emoji, "emoji"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             msg_id: __runtime::required::<A, _>(msg_id, "msg_id")?,
@@ -5368,8 +5887,27 @@ impl __runtime::Object for TeamChatDmReactionPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatDmReactionPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmReactionPayloadObject",
+            8,
+        )?;
+        fields.field("msg_id", &self.msg_id)?;
+        fields.field("msg_time", &self.msg_time)?;
+        fields.field("emoji_time", &self.emoji_time)?;
+        fields.field("emoji", &self.emoji)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("contact_email", &self.contact_email)?;
+        fields.field("contact_id", &self.contact_id)?;
+        fields.field("contact_member_id", &self.contact_member_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_archived` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelArchived {
     /// The name of the event.
     pub event: String,
@@ -5396,11 +5934,11 @@ impl __runtime::Object for TeamChatChannelArchived {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5410,10 +5948,24 @@ impl __runtime::Object for TeamChatChannelArchived {
     }
 }
 
+impl serde::Serialize for TeamChatChannelArchived {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelArchived",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelArchived`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPayload {
     /// The account ID of the user who archived the chat channel. If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -5450,29 +6002,29 @@ impl __runtime::Object for TeamChatChannelPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5491,8 +6043,25 @@ impl __runtime::Object for TeamChatChannelPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.bookmark_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatBookmarkRemoved {
     /// The name of the event.
     pub event: String,
@@ -5519,11 +6088,11 @@ impl __runtime::Object for TeamChatBookmarkRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5533,10 +6102,24 @@ impl __runtime::Object for TeamChatBookmarkRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatBookmarkRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatBookmarkRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatBookmarkRemoved`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatBookmarkPayload {
     /// The account ID of the user who unbookmarked the message.
     pub account_id: String,
@@ -5570,22 +6153,22 @@ impl __runtime::Object for TeamChatBookmarkPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5600,18 +6183,32 @@ impl __runtime::Object for TeamChatBookmarkPayload {
     }
 }
 
+impl serde::Serialize for TeamChatBookmarkPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatBookmarkPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the unbookmarked message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatBookmarkPayloadObject {
     /// The type of message:
     /// * to_contact — The message was sent to a contact.
     /// * to_channel — The message was sent to a chat channel.
-    #[serde(rename = "type")]
     pub type_: PayloadObjectType,
     /// The chat channel's ID. Only when the type is to_channel, the payload will include the channel_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The unbookmarked message's ID.
     pub message_id: String,
@@ -5632,10 +6229,8 @@ pub struct TeamChatBookmarkPayloadObject {
     /// The timestamp for when the message was unbookmarked.
     pub timestamp: i64,
     /// The files info in the unbookmarked message's content. Only when the unbookmarked message contains files, the payload will include the files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages) info included in the unbookmarked message. Only when the unbookmarked message contains rich texts, the payload will include the rich_text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
 }
 
@@ -5666,43 +6261,43 @@ impl __runtime::Object for TeamChatBookmarkPayloadObject {
         let mut rich_text = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
                 "message_timestamp" => {
                     __runtime::field(
                         &mut __map,
                         &mut message_timestamp,
                         "message_timestamp",
-                    )?
+                    )
                 }
-                "sender" => __runtime::field(&mut __map, &mut sender, "sender")?,
-                "sender_id" => __runtime::field(&mut __map, &mut sender_id, "sender_id")?,
+                "sender" => __runtime::field(&mut __map, &mut sender, "sender"),
+                "sender_id" => __runtime::field(&mut __map, &mut sender_id, "sender_id"),
                 "sender_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut sender_member_id,
                         "sender_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
@@ -5731,8 +6326,34 @@ impl __runtime::Object for TeamChatBookmarkPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatBookmarkPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatBookmarkPayloadObject",
+            10 + usize::from(self.channel_id.is_some())
+                + usize::from(self.files.is_some())
+                + usize::from(self.rich_text.is_some()),
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("message", &self.message)?;
+        fields.field("message_timestamp", &self.message_timestamp)?;
+        fields.field("sender", &self.sender)?;
+        fields.field("sender_id", &self.sender_id)?;
+        fields.field("sender_member_id", &self.sender_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.optional("files", &self.files)?;
+        fields.optional("rich_text", &self.rich_text)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_pin_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelPinRemoved {
     /// The name of the event.
     pub event: String,
@@ -5759,11 +6380,11 @@ impl __runtime::Object for TeamChatChannelPinRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5773,8 +6394,22 @@ impl __runtime::Object for TeamChatChannelPinRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatChannelPinRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelPinRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_join_approval_requested` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinApprovalRequested {
     /// The name of the event.
     pub event: String,
@@ -5801,11 +6436,11 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequested {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5815,8 +6450,22 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequested {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinApprovalRequested {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinApprovalRequested",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelJoinApprovalRequested`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinApprovalRequestedPayload {
     /// Information about the request.
     pub object: Box<TeamChatChannelJoinApprovalRequestedPayloadObject>,
@@ -5837,9 +6486,9 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayload {
         let mut object = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             object: __runtime::required::<A, _>(object, "object")?,
@@ -5847,14 +6496,24 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinApprovalRequestedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinApprovalRequestedPayload",
+            1,
+        )?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinApprovalRequestedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the requester.
     pub requester: TeamChatChannelJoinPayloadObjectRequester,
@@ -5866,7 +6525,6 @@ pub struct TeamChatChannelJoinApprovalRequestedPayloadObject {
     /// * to_requester_account_admin — The request needs approval of requster account admin.
     /// * to_channel_account_admin — The request needs approval of channel owner account admin.
     /// * to_channel_owner — The request needs approval of channel owner.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelJoinApprovalRequestedPayloadObjectType,
 }
 
@@ -5891,15 +6549,15 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "requester" => __runtime::field(&mut __map, &mut requester, "requester")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "requester" => __runtime::field(&mut __map, &mut requester, "requester"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -5909,6 +6567,24 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayloadObject {
             timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatChannelJoinApprovalRequestedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinApprovalRequestedPayloadObject",
+            4 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("requester", &self.requester)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }
 
@@ -5965,7 +6641,7 @@ for TeamChatChannelJoinApprovalRequestedPayloadObjectType {
 }
 
 /// The payload of the `team_chat.file_downloaded` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileDownloaded {
     /// The event's name.
     pub event: String,
@@ -5992,11 +6668,11 @@ impl __runtime::Object for TeamChatFileDownloaded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6006,8 +6682,22 @@ impl __runtime::Object for TeamChatFileDownloaded {
     }
 }
 
+impl serde::Serialize for TeamChatFileDownloaded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileDownloaded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatFileDownloaded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileDownloadedPayload {
     /// The account ID of the user who downloaded the team chat file. This value returns blank for external users.
     pub account_id: String,
@@ -6041,22 +6731,22 @@ impl __runtime::Object for TeamChatFileDownloadedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6071,20 +6761,32 @@ impl __runtime::Object for TeamChatFileDownloadedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatFileDownloadedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileDownloadedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat message file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileDownloadedPayloadObject {
     /// The email address of the contact. This field only displays when the file was sent in a one-on-one chat between the operator and the contact. This value returns an empty string for external users
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// The file message contact's user ID. This field only display when the file was sent in a one-on-one chat between the operator and the contact. This value returns an empty string for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The file message contact's member ID. This field only displays when the file was sent in a one-on-one chat between the operator and the contact.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// The team chat channel's ID. This field only displays when the file was sent in the chat channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The timestamp when the message was sent.
     pub timestamp: i64,
@@ -6113,25 +6815,25 @@ impl __runtime::Object for TeamChatFileDownloadedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "file" => __runtime::field(&mut __map, &mut file, "file")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "file" => __runtime::field(&mut __map, &mut file, "file"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             contact_email: contact_email.unwrap_or_default(),
@@ -6144,8 +6846,28 @@ impl __runtime::Object for TeamChatFileDownloadedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatFileDownloadedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileDownloadedPayloadObject",
+            2 + usize::from(self.contact_email.is_some())
+                + usize::from(self.contact_id.is_some())
+                + usize::from(self.contact_member_id.is_some())
+                + usize::from(self.channel_id.is_some()),
+        )?;
+        fields.optional("contact_email", &self.contact_email)?;
+        fields.optional("contact_id", &self.contact_id)?;
+        fields.optional("contact_member_id", &self.contact_member_id)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("file", &self.file)?;
+        fields.end()
+    }
+}
+
 /// Information about the team chat message file.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileDownloadedPayloadObjectFile {
     /// The team chat file's universally unique identifier (UUID), in base64-encoded format.
     pub file_id: String,
@@ -6156,7 +6878,6 @@ pub struct TeamChatFileDownloadedPayloadObjectFile {
     /// The team chat file's type.
     pub file_type: String,
     /// The user ID of the user who uploaded the team chat file. This value returns blank for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_owner_id: Option<String>,
     /// The member ID of the user who uploaded the team chat file.
     pub file_owner_member_id: String,
@@ -6182,22 +6903,22 @@ impl __runtime::Object for TeamChatFileDownloadedPayloadObjectFile {
         let mut file_owner_member_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
                 "file_owner_id" => {
-                    __runtime::field(&mut __map, &mut file_owner_id, "file_owner_id")?
+                    __runtime::field(&mut __map, &mut file_owner_id, "file_owner_id")
                 }
                 "file_owner_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut file_owner_member_id,
                         "file_owner_member_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             file_id: __runtime::required::<A, _>(file_id, "file_id")?,
@@ -6213,8 +6934,25 @@ impl __runtime::Object for TeamChatFileDownloadedPayloadObjectFile {
     }
 }
 
+impl serde::Serialize for TeamChatFileDownloadedPayloadObjectFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileDownloadedPayloadObjectFile",
+            5 + usize::from(self.file_owner_id.is_some()),
+        )?;
+        fields.field("file_id", &self.file_id)?;
+        fields.field("file_name", &self.file_name)?;
+        fields.field("file_size", &self.file_size)?;
+        fields.field("file_type", &self.file_type)?;
+        fields.optional("file_owner_id", &self.file_owner_id)?;
+        fields.field("file_owner_member_id", &self.file_owner_member_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.dm_message_posted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessagePosted {
     /// The name of the event.
     pub event: String,
@@ -6241,11 +6979,11 @@ impl __runtime::Object for TeamChatDmMessagePosted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6255,10 +6993,24 @@ impl __runtime::Object for TeamChatDmMessagePosted {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessagePosted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessagePosted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatDmMessagePosted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessagePayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -6295,29 +7047,29 @@ impl __runtime::Object for TeamChatDmMessagePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6336,15 +7088,31 @@ impl __runtime::Object for TeamChatDmMessagePayload {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessagePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessagePayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Iiformation about the message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessagePayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// The chat session's unique ID.
     pub session_id: String,
@@ -6357,21 +7125,16 @@ pub struct TeamChatDmMessagePayloadObject {
     /// The message contact's user ID.The value will be an empty string if this info is from an external user.
     pub contact_id: String,
     /// The message contact's account ID.The value will be an empty string if this info is from an external user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_account_id: Option<String>,
     /// The message contact's member ID.
     pub contact_member_id: String,
     /// The sent message's content.If this event only occurs when sending a file, the value of the message will not exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The attachment file's info in sent message's content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages)object. Use this object to include rich text info in sent message's content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "contact_account_id ", skip_serializing_if = "Option::is_none")]
     pub contact_account_id_2: Option<serde_json::Value>,
 }
 
@@ -6403,52 +7166,52 @@ impl __runtime::Object for TeamChatDmMessagePayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
                 "reply_main_message_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut reply_main_message_id,
                         "reply_main_message_id",
-                    )?
+                    )
                 }
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_account_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_account_id,
                         "contact_account_id",
-                    )?
+                    )
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text"),
                 "contact_account_id " => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_account_id_2,
                         "contact_account_id ",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             message_id: __runtime::required::<A, _>(message_id, "message_id")?,
@@ -6471,8 +7234,36 @@ impl __runtime::Object for TeamChatDmMessagePayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessagePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessagePayloadObject",
+            7 + usize::from(self.reply_main_message_id.is_some())
+                + usize::from(self.contact_account_id.is_some())
+                + usize::from(self.message.is_some()) + usize::from(self.files.is_some())
+                + usize::from(self.rich_text.is_some())
+                + usize::from(self.contact_account_id_2.is_some()),
+        )?;
+        fields.field("message_id", &self.message_id)?;
+        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("contact_email", &self.contact_email)?;
+        fields.field("contact_id", &self.contact_id)?;
+        fields.optional("contact_account_id", &self.contact_account_id)?;
+        fields.field("contact_member_id", &self.contact_member_id)?;
+        fields.optional("message", &self.message)?;
+        fields.optional("files", &self.files)?;
+        fields.optional("rich_text", &self.rich_text)?;
+        fields.optional("contact_account_id ", &self.contact_account_id_2)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.shared_spaces_edited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesEdited {
     /// The name of the event.
     pub event: String,
@@ -6481,7 +7272,6 @@ pub struct TeamChatSharedSpacesEdited {
     /// The `payload` property.
     pub payload: TeamChatSharedSpacesEditedPayload,
     /// The `additionalProperties` property.
-    #[serde(rename = "additionalProperties", skip_serializing_if = "Option::is_none")]
     pub additional_properties: Option<serde_json::Value>,
 }
 
@@ -6503,18 +7293,18 @@ impl __runtime::Object for TeamChatSharedSpacesEdited {
         let mut additional_properties = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
                 "additionalProperties" => {
                     __runtime::field(
                         &mut __map,
                         &mut additional_properties,
                         "additionalProperties",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6525,8 +7315,23 @@ impl __runtime::Object for TeamChatSharedSpacesEdited {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesEdited {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesEdited",
+            3 + usize::from(self.additional_properties.is_some()),
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.optional("additionalProperties", &self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesEdited`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesEditedPayload {
     /// The account ID of the user who edited the space. This value returns an empty string for external users.
     pub account_id: String,
@@ -6539,7 +7344,6 @@ pub struct TeamChatSharedSpacesEditedPayload {
     /// The `object` property.
     pub object: Box<TeamChatSharedSpacesEditedPayloadObject>,
     /// The `additionalProperties` property.
-    #[serde(rename = "additionalProperties", skip_serializing_if = "Option::is_none")]
     pub additional_properties: Option<serde_json::Value>,
 }
 
@@ -6564,29 +7368,29 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "additionalProperties" => {
                     __runtime::field(
                         &mut __map,
                         &mut additional_properties,
                         "additionalProperties",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6602,8 +7406,25 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesEditedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesEditedPayload",
+            5 + usize::from(self.additional_properties.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.optional("additionalProperties", &self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`TeamChatSharedSpacesEditedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesEditedPayloadObject {
     /// The ID of the space.
     pub space_id: String,
@@ -6612,7 +7433,6 @@ pub struct TeamChatSharedSpacesEditedPayloadObject {
     /// Information about the shared space's old settings.
     pub old_settings: TeamChatSharedSpacesEditedPayloadObjectSettings,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
 }
 
@@ -6634,16 +7454,16 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObject {
         let mut timestamp = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id"),
                 "new_settings" => {
-                    __runtime::field(&mut __map, &mut new_settings, "new_settings")?
+                    __runtime::field(&mut __map, &mut new_settings, "new_settings")
                 }
                 "old_settings" => {
-                    __runtime::field(&mut __map, &mut old_settings, "old_settings")?
+                    __runtime::field(&mut __map, &mut old_settings, "old_settings")
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             space_id: __runtime::required::<A, _>(space_id, "space_id")?,
@@ -6654,10 +7474,25 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesEditedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesEditedPayloadObject",
+            3 + usize::from(self.timestamp.is_some()),
+        )?;
+        fields.field("space_id", &self.space_id)?;
+        fields.field("new_settings", &self.new_settings)?;
+        fields.field("old_settings", &self.old_settings)?;
+        fields.optional("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// Information about the shared space's new settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesEditedPayloadObjectSettings {
     /// The new/unchanged name of the space.
     pub name: String,
@@ -6684,11 +7519,11 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettings {
         let mut option = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "desc" => __runtime::field(&mut __map, &mut desc, "desc")?,
-                "option" => __runtime::field(&mut __map, &mut option, "option")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "desc" => __runtime::field(&mut __map, &mut desc, "desc"),
+                "option" => __runtime::field(&mut __map, &mut option, "option"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             name: __runtime::required::<A, _>(name, "name")?,
@@ -6698,10 +7533,24 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesEditedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesEditedPayloadObjectSettings",
+            3,
+        )?;
+        fields.field("name", &self.name)?;
+        fields.field("desc", &self.desc)?;
+        fields.field("option", &self.option)?;
+        fields.end()
+    }
+}
+
 /// The new/unchanged option of the space.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesEditedPayloadObjectSettingsOption {
     /// Whether or not the shared space is public.
     pub is_public: bool,
@@ -6732,30 +7581,26 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettingsOption
         let mut add_external_users = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public")?,
+                "is_public" => __runtime::field(&mut __map, &mut is_public, "is_public"),
                 "add_new_members" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut add_new_members,
-                        "add_new_members",
-                    )?
+                    __runtime::field(&mut __map, &mut add_new_members, "add_new_members")
                 }
                 "add_new_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut add_new_channels,
                         "add_new_channels",
-                    )?
+                    )
                 }
                 "add_external_users" => {
                     __runtime::field(
                         &mut __map,
                         &mut add_external_users,
                         "add_external_users",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             is_public: __runtime::required::<A, _>(is_public, "is_public")?,
@@ -6772,6 +7617,21 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettingsOption
                 _,
             >(add_external_users, "add_external_users")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatSharedSpacesEditedPayloadObjectSettingsOption {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesEditedPayloadObjectSettingsOption",
+            4,
+        )?;
+        fields.field("is_public", &self.is_public)?;
+        fields.field("add_new_members", &self.add_new_members)?;
+        fields.field("add_new_channels", &self.add_new_channels)?;
+        fields.field("add_external_users", &self.add_external_users)?;
+        fields.end()
     }
 }
 
@@ -6880,7 +7740,7 @@ for TeamChatSharedSpacesEditedPayloadObjectSettingsOptionAddExternalUsers {
 }
 
 /// The payload of the `chat_channel.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelUpdated {
     /// The event's name.
     pub event: String,
@@ -6907,11 +7767,11 @@ impl __runtime::Object for ChatChannelUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6921,8 +7781,18 @@ impl __runtime::Object for ChatChannelUpdated {
     }
 }
 
+impl serde::Serialize for ChatChannelUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_app_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelAppAdded {
     /// The name of the event.
     pub event: String,
@@ -6949,11 +7819,11 @@ impl __runtime::Object for TeamChatChannelAppAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6963,10 +7833,24 @@ impl __runtime::Object for TeamChatChannelAppAdded {
     }
 }
 
+impl serde::Serialize for TeamChatChannelAppAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelAppAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelAppAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelAppPayload {
     /// The account ID of the user who added the chat bot to the chat channel. This value returns an empty string for external users.
     pub account_id: String,
@@ -6977,7 +7861,6 @@ pub struct TeamChatChannelAppPayload {
     /// The member ID of the user who added the chat bot to the chat channel.
     pub operator_member_id: String,
     /// Whether this action was performed by an external user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub by_external_user: Option<bool>,
     /// Information about the chat channel.
     pub object: TeamChatChannelAppPayloadObject,
@@ -7004,29 +7887,29 @@ impl __runtime::Object for TeamChatChannelAppPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7042,10 +7925,27 @@ impl __runtime::Object for TeamChatChannelAppPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelAppPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelAppPayload",
+            5 + usize::from(self.by_external_user.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.optional("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelAppPayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
@@ -7057,14 +7957,12 @@ pub struct TeamChatChannelAppPayloadObject {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
     /// The date and time at which the chat bot was added to the chat channel, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
     /// The timestamp for when the chat bot was added to the chat channel.
     pub timestamp: i64,
     /// Information about added chat bot app members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_members: Option<Vec<MembersItem>>,
 }
 
@@ -7089,19 +7987,19 @@ impl __runtime::Object for TeamChatChannelAppPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "app_members" => {
-                    __runtime::field(&mut __map, &mut app_members, "app_members")?
+                    __runtime::field(&mut __map, &mut app_members, "app_members")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
@@ -7114,10 +8012,27 @@ impl __runtime::Object for TeamChatChannelAppPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelAppPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelAppPayloadObject",
+            5 + usize::from(self.app_members.is_some()),
+        )?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.optional("app_members", &self.app_members)?;
+        fields.end()
+    }
+}
+
 /// An item of the `app_members` property of [`TeamChatChannelAppPayloadObject`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MembersItem {
     /// the chat bot app member’s id.
     pub id: String,
@@ -7141,12 +8056,12 @@ impl __runtime::Object for MembersItem {
         let mut display_name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -7155,8 +8070,17 @@ impl __runtime::Object for MembersItem {
     }
 }
 
+impl serde::Serialize for MembersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "MembersItem", 2)?;
+        fields.field("id", &self.id)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.starred` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatStarred {
     /// The name of the event.
     pub event: String,
@@ -7183,11 +8107,11 @@ impl __runtime::Object for TeamChatStarred {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7197,10 +8121,20 @@ impl __runtime::Object for TeamChatStarred {
     }
 }
 
+impl serde::Serialize for TeamChatStarred {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatStarred", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatStarred`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatPayload {
     /// The account ID of the user who starred the sessions.
     pub account_id: String,
@@ -7234,22 +8168,22 @@ impl __runtime::Object for TeamChatPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7264,10 +8198,22 @@ impl __runtime::Object for TeamChatPayload {
     }
 }
 
+impl serde::Serialize for TeamChatPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatPayload", 5)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the starred sessions.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatPayloadObject {
     /// The sessions' info.
     pub items: Vec<TeamChatPayloadObjectItemsItem>,
@@ -7294,11 +8240,11 @@ impl __runtime::Object for TeamChatPayloadObject {
         let mut timestamp = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "items" => __runtime::field(&mut __map, &mut items, "items")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "items" => __runtime::field(&mut __map, &mut items, "items"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             items: __runtime::required::<A, _>(items, "items")?,
@@ -7308,28 +8254,36 @@ impl __runtime::Object for TeamChatPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatPayloadObject",
+            3,
+        )?;
+        fields.field("items", &self.items)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// An item of the `items` property of [`TeamChatPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatPayloadObjectItemsItem {
     /// The session's type.
-    #[serde(rename = "type")]
     pub type_: TeamChatPayloadObjectItemsItemType,
     /// The ID of the channel. Only when the type is channel, the payload will include the channel_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The email address of the contact. Only when the type is contact, the payload will include the contact_email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// The user ID of the contact. Only when the type is contact, the payload will include the contact_id. If this contact is an external user, the contact_id will be an empty string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The member ID of the contact. Only when the type is contact, the payload will include the contact_member_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// Whether this contact is an external user. Only when the type is contact, the payload will include the is_external_user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_external_user: Option<bool>,
 }
 
@@ -7353,32 +8307,32 @@ impl __runtime::Object for TeamChatPayloadObjectItemsItem {
         let mut is_external_user = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
                 "is_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut is_external_user,
                         "is_external_user",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
@@ -7388,6 +8342,27 @@ impl __runtime::Object for TeamChatPayloadObjectItemsItem {
             contact_member_id: contact_member_id.unwrap_or_default(),
             is_external_user: is_external_user.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for TeamChatPayloadObjectItemsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatPayloadObjectItemsItem",
+            1 + usize::from(self.channel_id.is_some())
+                + usize::from(self.contact_email.is_some())
+                + usize::from(self.contact_id.is_some())
+                + usize::from(self.contact_member_id.is_some())
+                + usize::from(self.is_external_user.is_some()),
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.optional("contact_email", &self.contact_email)?;
+        fields.optional("contact_id", &self.contact_id)?;
+        fields.optional("contact_member_id", &self.contact_member_id)?;
+        fields.optional("is_external_user", &self.is_external_user)?;
+        fields.end()
     }
 }
 
@@ -7438,7 +8413,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatPayloadObjectItemsItemType {
 }
 
 /// The payload of the `team_chat.channel_message_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessageDeleted {
     /// The name of the event.
     pub event: String,
@@ -7465,11 +8440,11 @@ impl __runtime::Object for TeamChatChannelMessageDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7479,8 +8454,22 @@ impl __runtime::Object for TeamChatChannelMessageDeleted {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessageDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessageDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelMessageDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessageDeletedPayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -7517,29 +8506,29 @@ impl __runtime::Object for TeamChatChannelMessageDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7558,8 +8547,25 @@ impl __runtime::Object for TeamChatChannelMessageDeletedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessageDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessageDeletedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information about the message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessageDeletedPayloadObject {
     /// The message's ID.
     pub message_id: String,
@@ -7574,7 +8580,6 @@ pub struct TeamChatChannelMessageDeletedPayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
 }
 
@@ -7600,32 +8605,32 @@ impl __runtime::Object for TeamChatChannelMessageDeletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_owner_account_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut channel_owner_account_id,
                         "channel_owner_account_id",
-                    )?
+                    )
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
                 "reply_main_message_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut reply_main_message_id,
                         "reply_main_message_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             message_id: __runtime::required::<A, _>(message_id, "message_id")?,
@@ -7642,8 +8647,26 @@ impl __runtime::Object for TeamChatChannelMessageDeletedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessageDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessageDeletedPayloadObject",
+            6 + usize::from(self.reply_main_message_id.is_some()),
+        )?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("channel_owner_account_id", &self.channel_owner_account_id)?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_channel.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelCreated {
     /// The event's name.
     pub event: String,
@@ -7670,11 +8693,11 @@ impl __runtime::Object for ChatChannelCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7684,8 +8707,18 @@ impl __runtime::Object for ChatChannelCreated {
     }
 }
 
+impl serde::Serialize for ChatChannelCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ChatChannelCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelCreatedPayload {
     /// The account ID of the user who created the chat channel.
     pub account_id: String,
@@ -7716,15 +8749,15 @@ impl __runtime::Object for ChatChannelCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7735,13 +8768,27 @@ impl __runtime::Object for ChatChannelCreatedPayload {
     }
 }
 
+impl serde::Serialize for ChatChannelCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelCreatedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelCreatedPayloadObject {
     /// The chat channel's name.
     pub name: String,
     /// The chat channel's unique ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The type of chat channel:
     /// * 1 — Private chat channel. Only invited members can join.
@@ -7749,7 +8796,6 @@ pub struct ChatChannelCreatedPayloadObject {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
     /// The date and time at which the chat channel was created, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
@@ -7779,14 +8825,14 @@ impl __runtime::Object for ChatChannelCreatedPayloadObject {
         let mut members = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "members" => __runtime::field(&mut __map, &mut members, "members")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "members" => __runtime::field(&mut __map, &mut members, "members"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             name: __runtime::required::<A, _>(name, "name")?,
@@ -7799,8 +8845,25 @@ impl __runtime::Object for ChatChannelCreatedPayloadObject {
     }
 }
 
+impl serde::Serialize for ChatChannelCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelCreatedPayloadObject",
+            5 + usize::from(self.id.is_some()),
+        )?;
+        fields.field("name", &self.name)?;
+        fields.optional("id", &self.id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("members", &self.members)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_channel.member_invited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberInvited {
     /// The name of the event.
     pub event: String,
@@ -7827,11 +8890,11 @@ impl __runtime::Object for ChatChannelMemberInvited {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7841,8 +8904,22 @@ impl __runtime::Object for ChatChannelMemberInvited {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberInvited {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberInvited",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ChatChannelMemberInvited`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberInvitedPayload {
     /// The account ID of the user who invited the user to join the chat channel.
     pub account_id: String,
@@ -7873,15 +8950,15 @@ impl __runtime::Object for ChatChannelMemberInvitedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7892,8 +8969,23 @@ impl __runtime::Object for ChatChannelMemberInvitedPayload {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberInvitedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberInvitedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberInvitedPayloadObject {
     /// The chat channel's name.
     pub name: String,
@@ -7905,7 +8997,6 @@ pub struct ChatChannelMemberInvitedPayloadObject {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
     /// The date and time at which the user was invited to join the chat channel, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
@@ -7935,14 +9026,14 @@ impl __runtime::Object for ChatChannelMemberInvitedPayloadObject {
         let mut members = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "members" => __runtime::field(&mut __map, &mut members, "members")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "members" => __runtime::field(&mut __map, &mut members, "members"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             name: __runtime::required::<A, _>(name, "name")?,
@@ -7955,8 +9046,25 @@ impl __runtime::Object for ChatChannelMemberInvitedPayloadObject {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberInvitedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberInvitedPayloadObject",
+            6,
+        )?;
+        fields.field("name", &self.name)?;
+        fields.field("id", &self.id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("members", &self.members)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationAccepted {
     /// The name of the event.
     pub event: String,
@@ -7983,11 +9091,11 @@ impl __runtime::Object for TeamChatChannelInvitationAccepted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -7997,8 +9105,22 @@ impl __runtime::Object for TeamChatChannelInvitationAccepted {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationAccepted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationAccepted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_channel.member_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberLeft {
     /// The name of the event.
     pub event: String,
@@ -8025,11 +9147,11 @@ impl __runtime::Object for ChatChannelMemberLeft {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8039,8 +9161,22 @@ impl __runtime::Object for ChatChannelMemberLeft {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberLeft {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberLeft",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_join_requested` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinRequested {
     /// The name of the event.
     pub event: String,
@@ -8067,11 +9203,11 @@ impl __runtime::Object for TeamChatChannelJoinRequested {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8081,8 +9217,22 @@ impl __runtime::Object for TeamChatChannelJoinRequested {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinRequested {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinRequested",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelJoinRequested`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinRequestedPayload {
     /// The account ID of the user who requested to join this channel. This value returns an empty string for external users.
     pub account_id: String,
@@ -8119,29 +9269,29 @@ impl __runtime::Object for TeamChatChannelJoinRequestedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8160,14 +9310,29 @@ impl __runtime::Object for TeamChatChannelJoinRequestedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinRequestedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinRequestedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinRequestedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the requster.
     pub requester: TeamChatChannelJoinPayloadObjectRequester,
@@ -8197,14 +9362,14 @@ impl __runtime::Object for TeamChatChannelJoinRequestedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "requester" => __runtime::field(&mut __map, &mut requester, "requester")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "requester" => __runtime::field(&mut __map, &mut requester, "requester"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -8216,8 +9381,25 @@ impl __runtime::Object for TeamChatChannelJoinRequestedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinRequestedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinRequestedPayloadObject",
+            3 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("requester", &self.requester)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.dm_message_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessageUpdated {
     /// The name of the event.
     pub event: String,
@@ -8244,11 +9426,11 @@ impl __runtime::Object for TeamChatDmMessageUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8258,8 +9440,22 @@ impl __runtime::Object for TeamChatDmMessageUpdated {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessageUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessageUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_message.replied` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageReplied {
     /// The event's name.
     pub event: String,
@@ -8286,11 +9482,11 @@ impl __runtime::Object for ChatMessageReplied {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8300,8 +9496,18 @@ impl __runtime::Object for ChatMessageReplied {
     }
 }
 
+impl serde::Serialize for ChatMessageReplied {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageReplied", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ChatMessageReplied`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageRepliedPayload {
     /// The account ID of the user who replied to the message.
     pub account_id: String,
@@ -8332,15 +9538,15 @@ impl __runtime::Object for ChatMessageRepliedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8351,15 +9557,29 @@ impl __runtime::Object for ChatMessageRepliedPayload {
     }
 }
 
+impl serde::Serialize for ChatMessageRepliedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatMessageRepliedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("object", &self.object)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.end()
+    }
+}
+
 /// Information about the message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageRepliedPayloadObject {
     /// The message's unique ID.
     pub id: String,
     /// Whether the message reply was sent to a chat channel or an individual contact:
     /// * to_contact — The message was sent to a contact.
     /// * to_channel — The message was sent to a chat channel.
-    #[serde(rename = "type")]
     pub type_: PayloadObjectType,
     /// The date and time of the message reply, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
@@ -8370,7 +9590,6 @@ pub struct ChatMessageRepliedPayloadObject {
     /// The email address of the contact to whom the message reply was sent.
     pub contact_email: String,
     /// The user ID of the contact to whom the message reply was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The unique ID of the channel in which the message reply was sent.
     pub channel_id: String,
@@ -8407,31 +9626,31 @@ impl __runtime::Object for ChatMessageRepliedPayloadObject {
         let mut parent_msg_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
                 "parent_msg_id" => {
-                    __runtime::field(&mut __map, &mut parent_msg_id, "parent_msg_id")?
+                    __runtime::field(&mut __map, &mut parent_msg_id, "parent_msg_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -8449,8 +9668,30 @@ impl __runtime::Object for ChatMessageRepliedPayloadObject {
     }
 }
 
+impl serde::Serialize for ChatMessageRepliedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatMessageRepliedPayloadObject",
+            10 + usize::from(self.contact_id.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("type", &self.type_)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("contact_email", &self.contact_email)?;
+        fields.optional("contact_id", &self.contact_id)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.field("message", &self.message)?;
+        fields.field("parent_msg_id", &self.parent_msg_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationRejected {
     /// The name of the event.
     pub event: String,
@@ -8477,11 +9718,11 @@ impl __runtime::Object for TeamChatChannelInvitationRejected {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8491,8 +9732,22 @@ impl __runtime::Object for TeamChatChannelInvitationRejected {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationRejected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationRejected",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationRejected`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationRejectedPayload {
     /// The account ID of the user who rejected the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -8529,29 +9784,29 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8570,14 +9825,29 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationRejectedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationRejectedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationRejectedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelInvitationRejectedPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationPayloadObjectInvitee,
@@ -8610,15 +9880,15 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
-                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee"),
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -8631,15 +9901,32 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationRejectedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationRejectedPayloadObject",
+            4 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("invitee", &self.invitee)?;
+        fields.field("inviters", &self.inviters)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// Information about organization of channel owner. This object is blank for external organization
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationRejectedPayloadObjectOrganization {
     /// The organization's ID.
     pub org_id: String,
     /// The organization's name.
     pub org_name: String,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_trust: Option<serde_json::Value>,
 }
 
@@ -8661,11 +9948,11 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectOrganiz
         let mut is_trust = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "org_id" => __runtime::field(&mut __map, &mut org_id, "org_id")?,
-                "org_name" => __runtime::field(&mut __map, &mut org_name, "org_name")?,
-                "is_trust" => __runtime::field(&mut __map, &mut is_trust, "is_trust")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "org_id" => __runtime::field(&mut __map, &mut org_id, "org_id"),
+                "org_name" => __runtime::field(&mut __map, &mut org_name, "org_name"),
+                "is_trust" => __runtime::field(&mut __map, &mut is_trust, "is_trust"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             org_id: __runtime::required::<A, _>(org_id, "org_id")?,
@@ -8675,11 +9962,24 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectOrganiz
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationRejectedPayloadObjectOrganization {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationRejectedPayloadObjectOrganization",
+            2 + usize::from(self.is_trust.is_some()),
+        )?;
+        fields.field("org_id", &self.org_id)?;
+        fields.field("org_name", &self.org_name)?;
+        fields.optional("is_trust", &self.is_trust)?;
+        fields.end()
+    }
+}
+
 /// An item of the `inviters` property of [`TeamChatChannelInvitationRejectedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The display name of the user created the chat channel invitation.
     pub display_name: String,
@@ -8690,7 +9990,6 @@ pub struct TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
     /// The date and time at which the user created the chat channel invitation, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_created: String,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<serde_json::Value>,
 }
 
@@ -8715,20 +10014,20 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectInviter
         let mut user_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
                 "date_created" => {
-                    __runtime::field(&mut __map, &mut date_created, "date_created")?
+                    __runtime::field(&mut __map, &mut date_created, "date_created")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -8741,8 +10040,25 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectInviter
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationRejectedPayloadObjectInvitersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationRejectedPayloadObjectInvitersItem",
+            4 + usize::from(self.id.is_some()) + usize::from(self.user_id.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.field("member_id", &self.member_id)?;
+        fields.field("date_created", &self.date_created)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_reaction_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelReactionRemoved {
     /// The name of the event.
     pub event: String,
@@ -8769,11 +10085,11 @@ impl __runtime::Object for TeamChatChannelReactionRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8783,10 +10099,24 @@ impl __runtime::Object for TeamChatChannelReactionRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatChannelReactionRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelReactionRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelReactionRemoved`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelReactionPayload {
     /// The account ID of the user who removed the emoji. This value returns an empty string for external users.
     pub account_id: String,
@@ -8823,29 +10153,29 @@ impl __runtime::Object for TeamChatChannelReactionPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8864,10 +10194,27 @@ impl __runtime::Object for TeamChatChannelReactionPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelReactionPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelReactionPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the emoji.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelReactionPayloadObject {
     /// The ID of chat message where the emoji was removed
     pub msg_id: String,
@@ -8903,18 +10250,18 @@ impl __runtime::Object for TeamChatChannelReactionPayloadObject {
         let mut channel_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "msg_id" => __runtime::field(&mut __map, &mut msg_id, "msg_id")?,
-                "msg_time" => __runtime::field(&mut __map, &mut msg_time, "msg_time")?,
+                "msg_id" => __runtime::field(&mut __map, &mut msg_id, "msg_id"),
+                "msg_time" => __runtime::field(&mut __map, &mut msg_time, "msg_time"),
                 "emoji_time" => {
-                    __runtime::field(&mut __map, &mut emoji_time, "emoji_time")?
+                    __runtime::field(&mut __map, &mut emoji_time, "emoji_time")
                 }
-                "emoji" => __runtime::field(&mut __map, &mut emoji, "emoji")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "emoji" => __runtime::field(&mut __map, &mut emoji, "emoji"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             msg_id: __runtime::required::<A, _>(msg_id, "msg_id")?,
@@ -8927,8 +10274,25 @@ impl __runtime::Object for TeamChatChannelReactionPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelReactionPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelReactionPayloadObject",
+            6,
+        )?;
+        fields.field("msg_id", &self.msg_id)?;
+        fields.field("msg_time", &self.msg_time)?;
+        fields.field("emoji_time", &self.emoji_time)?;
+        fields.field("emoji", &self.emoji)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.shared_spaces_member_invited` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberInvited {
     /// The name of the event.
     pub event: String,
@@ -8955,11 +10319,11 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvited {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8969,8 +10333,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvited {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberInvited {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberInvited",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesMemberInvited`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberInvitedPayload {
     /// The account ID of the user who invited the other user(s). This value returns an empty string for external users.
     pub account_id: String,
@@ -9004,22 +10382,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -9034,8 +10412,24 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberInvitedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberInvitedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the shared space and invited user(s).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberInvitedPayloadObject {
     /// The ID of the space the user(s) was/were invited to.
     pub space_id: String,
@@ -9065,14 +10459,14 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObject {
         let mut timestamp = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id"),
                 "space_name" => {
-                    __runtime::field(&mut __map, &mut space_name, "space_name")?
+                    __runtime::field(&mut __map, &mut space_name, "space_name")
                 }
-                "members" => __runtime::field(&mut __map, &mut members, "members")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "members" => __runtime::field(&mut __map, &mut members, "members"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             space_id: __runtime::required::<A, _>(space_id, "space_id")?,
@@ -9083,15 +10477,29 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberInvitedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberInvitedPayloadObject",
+            4,
+        )?;
+        fields.field("space_id", &self.space_id)?;
+        fields.field("space_name", &self.space_name)?;
+        fields.field("members", &self.members)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// An item of the `members` property of [`TeamChatSharedSpacesMemberInvitedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem {
     /// The user ID of the invited user. This value returns an empty string for external users.
     pub user_id: String,
     /// The email address of the invited user. This value returns an empty string for external users.
     pub user_email: String,
     /// The display name of the invited user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The role of the invited user:
     /// * owner — The space owner.
@@ -9122,17 +10530,17 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObjectMembers
         let mut member_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                "role" => __runtime::field(&mut __map, &mut role, "role")?,
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "role" => __runtime::field(&mut __map, &mut role, "role"),
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -9141,6 +10549,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObjectMembers
             role: __runtime::required::<A, _>(role, "role")?,
             member_id: __runtime::required::<A, _>(member_id, "member_id")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem",
+            4 + usize::from(self.display_name.is_some()),
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.field("role", &self.role)?;
+        fields.field("member_id", &self.member_id)?;
+        fields.end()
     }
 }
 
@@ -9197,7 +10621,7 @@ for TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItemRole {
 }
 
 /// The payload of the `team_chat.unstarred` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatUnstarred {
     /// The name of the event.
     pub event: String,
@@ -9224,11 +10648,11 @@ impl __runtime::Object for TeamChatUnstarred {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -9238,8 +10662,18 @@ impl __runtime::Object for TeamChatUnstarred {
     }
 }
 
+impl serde::Serialize for TeamChatUnstarred {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatUnstarred", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.file_unshared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileUnshared {
     /// The name of the event.
     pub event: String,
@@ -9266,11 +10700,11 @@ impl __runtime::Object for TeamChatFileUnshared {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -9280,10 +10714,24 @@ impl __runtime::Object for TeamChatFileUnshared {
     }
 }
 
+impl serde::Serialize for TeamChatFileUnshared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileUnshared",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatFileUnshared`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileUnsharedPayload {
     /// The account ID of the user who unshared the files. If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -9320,29 +10768,29 @@ impl __runtime::Object for TeamChatFileUnsharedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -9361,30 +10809,41 @@ impl __runtime::Object for TeamChatFileUnsharedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatFileUnsharedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileUnsharedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information about the files.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileUnsharedPayloadObject {
     /// The type of the files:
     /// * to_contact — The files were sent to a contact.
     /// * to_channel — The files were sent to a channel.
-    #[serde(rename = "type")]
     pub type_: PayloadObjectType,
     /// The ID of the channel to which the files were unshared. Only when the type is to_channel, the payload will include the channel_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// The email address of the contact to whom the files were unshared. Only when the type is to_contact, the payload will include the contact_email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// The user ID of the contact to whom the files were unshared. Only when the type is to_contact, the payload will include the contact_id. If this contact is an external user, the contact_id will be an empty string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The member ID of the contact to whom the files were unshared. Only when the type is to_contact, the payload will include the contact_member_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_member_id: Option<String>,
     /// Whether this contact is an external user. Only when the type is to_contact, the payload will include the is_external_user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_external_user: Option<bool>,
     /// The files' information.
     pub files: Vec<TeamChatFilePayloadObjectFilesItem>,
@@ -9411,33 +10870,33 @@ impl __runtime::Object for TeamChatFileUnsharedPayloadObject {
         let mut files = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
                 "is_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut is_external_user,
                         "is_external_user",
-                    )?
+                    )
                 }
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
@@ -9451,8 +10910,30 @@ impl __runtime::Object for TeamChatFileUnsharedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatFileUnsharedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileUnsharedPayloadObject",
+            2 + usize::from(self.channel_id.is_some())
+                + usize::from(self.contact_email.is_some())
+                + usize::from(self.contact_id.is_some())
+                + usize::from(self.contact_member_id.is_some())
+                + usize::from(self.is_external_user.is_some()),
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.optional("contact_email", &self.contact_email)?;
+        fields.optional("contact_id", &self.contact_id)?;
+        fields.optional("contact_member_id", &self.contact_member_id)?;
+        fields.optional("is_external_user", &self.is_external_user)?;
+        fields.field("files", &self.files)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_message_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessageUpdated {
     /// The name of the event.
     pub event: String,
@@ -9479,11 +10960,11 @@ impl __runtime::Object for TeamChatChannelMessageUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -9493,10 +10974,24 @@ impl __runtime::Object for TeamChatChannelMessageUpdated {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessageUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessageUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelMessageUpdated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessagePayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -9533,29 +11028,29 @@ impl __runtime::Object for TeamChatChannelMessagePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -9574,15 +11069,31 @@ impl __runtime::Object for TeamChatChannelMessagePayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessagePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessagePayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information about the message.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessagePayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// The chat session's unique ID.
     pub session_id: String,
@@ -9597,16 +11108,12 @@ pub struct TeamChatChannelMessagePayloadObject {
     /// The chat channel's name.
     pub channel_name: String,
     /// The sent message's content. If this event only occurs when sending a file, the value of the message will not exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The attachment file's info in the sent message's content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TeamChatPayloadObjectFilesItem>>,
     /// The [rich text formatting](https://support.zoom.us/hc/en-us/articles/115004789183-Replying-to-and-managing-chat-messages)object. Use this object to include rich text info in sent message's content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<Vec<TeamChatPayloadObjectRichTextItem>>,
     /// This object is to include mentions in the message that was sent to a channel, it includes the mention a contact or mention everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_items: Option<Vec<TeamChatChannelMessagePayloadObjectAtItemsItem>>,
 }
 
@@ -9637,39 +11144,39 @@ impl __runtime::Object for TeamChatChannelMessagePayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
                 "reply_main_message_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut reply_main_message_id,
                         "reply_main_message_id",
-                    )?
+                    )
                 }
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "channel_owner_account_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut channel_owner_account_id,
                         "channel_owner_account_id",
-                    )?
+                    )
                 }
                 "channel_name" => {
-                    __runtime::field(&mut __map, &mut channel_name, "channel_name")?
+                    __runtime::field(&mut __map, &mut channel_name, "channel_name")
                 }
-                "message" => __runtime::field(&mut __map, &mut message, "message")?,
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text")?,
-                "at_items" => __runtime::field(&mut __map, &mut at_items, "at_items")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "message" => __runtime::field(&mut __map, &mut message, "message"),
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                "rich_text" => __runtime::field(&mut __map, &mut rich_text, "rich_text"),
+                "at_items" => __runtime::field(&mut __map, &mut at_items, "at_items"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             message_id: __runtime::required::<A, _>(message_id, "message_id")?,
@@ -9691,19 +11198,42 @@ impl __runtime::Object for TeamChatChannelMessagePayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessagePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessagePayloadObject",
+            7 + usize::from(self.reply_main_message_id.is_some())
+                + usize::from(self.message.is_some()) + usize::from(self.files.is_some())
+                + usize::from(self.rich_text.is_some())
+                + usize::from(self.at_items.is_some()),
+        )?;
+        fields.field("message_id", &self.message_id)?;
+        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("channel_owner_account_id", &self.channel_owner_account_id)?;
+        fields.field("channel_name", &self.channel_name)?;
+        fields.optional("message", &self.message)?;
+        fields.optional("files", &self.files)?;
+        fields.optional("rich_text", &self.rich_text)?;
+        fields.optional("at_items", &self.at_items)?;
+        fields.end()
+    }
+}
+
 /// An item of the `at_items` property of [`TeamChatChannelMessagePayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessagePayloadObjectAtItemsItem {
     /// The email address of the contact. This object is blank for external user or which message is mentioned to everyone in the channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_contact: Option<String>,
     /// The user ID of the contact. This object is blank for external user or which message is mentioned to everyone in the channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_contact_user_id: Option<String>,
     /// The member ID of the contact. This object is blank for message which is mentioned to everyone in the channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_contact_member_id: Option<String>,
     /// The type of mention. You can use one of the following values:
     ///
@@ -9745,31 +11275,31 @@ impl __runtime::Object for TeamChatChannelMessagePayloadObjectAtItemsItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "at_contact" => {
-                    __runtime::field(&mut __map, &mut at_contact, "at_contact")?
+                    __runtime::field(&mut __map, &mut at_contact, "at_contact")
                 }
                 "at_contact_user_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut at_contact_user_id,
                         "at_contact_user_id",
-                    )?
+                    )
                 }
                 "at_contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut at_contact_member_id,
                         "at_contact_member_id",
-                    )?
+                    )
                 }
-                "at_type" => __runtime::field(&mut __map, &mut at_type, "at_type")?,
+                "at_type" => __runtime::field(&mut __map, &mut at_type, "at_type"),
                 "end_position" => {
-                    __runtime::field(&mut __map, &mut end_position, "end_position")?
+                    __runtime::field(&mut __map, &mut end_position, "end_position")
                 }
                 "start_position" => {
-                    __runtime::field(&mut __map, &mut start_position, "start_position")?
+                    __runtime::field(&mut __map, &mut start_position, "start_position")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             at_contact: at_contact.unwrap_or_default(),
@@ -9782,6 +11312,25 @@ impl __runtime::Object for TeamChatChannelMessagePayloadObjectAtItemsItem {
                 _,
             >(start_position, "start_position")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatChannelMessagePayloadObjectAtItemsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessagePayloadObjectAtItemsItem",
+            3 + usize::from(self.at_contact.is_some())
+                + usize::from(self.at_contact_user_id.is_some())
+                + usize::from(self.at_contact_member_id.is_some()),
+        )?;
+        fields.optional("at_contact", &self.at_contact)?;
+        fields.optional("at_contact_user_id", &self.at_contact_user_id)?;
+        fields.optional("at_contact_member_id", &self.at_contact_member_id)?;
+        fields.field("at_type", &self.at_type)?;
+        fields.field("end_position", &self.end_position)?;
+        fields.field("start_position", &self.start_position)?;
+        fields.end()
     }
 }
 
@@ -9837,7 +11386,7 @@ for TeamChatChannelMessagePayloadObjectAtItemsItemAtType {
 }
 
 /// The payload of the `chat_channel.member_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberRemoved {
     /// The name of the event.
     pub event: String,
@@ -9864,11 +11413,11 @@ impl __runtime::Object for ChatChannelMemberRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -9878,8 +11427,22 @@ impl __runtime::Object for ChatChannelMemberRemoved {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`ChatChannelMemberRemoved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberRemovedPayload {
     /// The account ID of the user who removed the chat channel member.
     pub account_id: String,
@@ -9910,15 +11473,15 @@ impl __runtime::Object for ChatChannelMemberRemovedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -9929,8 +11492,23 @@ impl __runtime::Object for ChatChannelMemberRemovedPayload {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberRemovedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberRemovedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the chat channel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannelMemberRemovedPayloadObject {
     /// The chat channel's unique ID.
     pub id: String,
@@ -9942,7 +11520,6 @@ pub struct ChatChannelMemberRemovedPayloadObject {
     /// * 3 — Public chat channel. Anyone can search for and join this chat channel.
     /// * 4 — An instant channel. This type of channel is created by adding members to a new chat.
     /// * 5 — A public channel. Anyone can join this channel and invite members from other Zoom accounts.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationRemovedPayloadObjectChannelType,
     /// The timestamp for when the member was removed from the chat channel.
     pub timestamp: i64,
@@ -9972,14 +11549,14 @@ impl __runtime::Object for ChatChannelMemberRemovedPayloadObject {
         let mut members = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "members" => __runtime::field(&mut __map, &mut members, "members")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "members" => __runtime::field(&mut __map, &mut members, "members"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -9992,8 +11569,25 @@ impl __runtime::Object for ChatChannelMemberRemovedPayloadObject {
     }
 }
 
+impl serde::Serialize for ChatChannelMemberRemovedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ChatChannelMemberRemovedPayloadObject",
+            6,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.field("type", &self.type_)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("members", &self.members)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.dm_reaction_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmReactionRemoved {
     /// The name of the event.
     pub event: String,
@@ -10020,11 +11614,11 @@ impl __runtime::Object for TeamChatDmReactionRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10034,8 +11628,22 @@ impl __runtime::Object for TeamChatDmReactionRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatDmReactionRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmReactionRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.dm_message_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessageDeleted {
     /// The name of the event.
     pub event: String,
@@ -10062,11 +11670,11 @@ impl __runtime::Object for TeamChatDmMessageDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10076,8 +11684,22 @@ impl __runtime::Object for TeamChatDmMessageDeleted {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessageDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessageDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatDmMessageDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessageDeletedPayload {
     /// The account ID of the user who triggered the action.If this action is performed by an external user, the value of the account_id will be an empty string.
     pub account_id: String,
@@ -10114,29 +11736,29 @@ impl __runtime::Object for TeamChatDmMessageDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -10155,15 +11777,31 @@ impl __runtime::Object for TeamChatDmMessageDeletedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessageDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessageDeletedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The information about the message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatDmMessageDeletedPayloadObject {
     /// The message's ID.
     pub message_id: String,
     /// The date and time at which the message was sent, in yyyy-MM-dd'T'HH:mm:ss'Z' format.
     pub date_time: String,
     /// The message contact's account ID.The value will be an empty string if this info is from an external user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_account_id: Option<String>,
     /// The timestamp for when the message was sent.
     pub timestamp: i64,
@@ -10174,10 +11812,8 @@ pub struct TeamChatDmMessageDeletedPayloadObject {
     /// The message contact's member ID.
     pub contact_member_id: String,
     /// The ID of the parent message in the chat thread.It's only available if the message is a reply to a main message in a thread.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_main_message_id: Option<String>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "contact_account_id ", skip_serializing_if = "Option::is_none")]
     pub contact_account_id_2: Option<serde_json::Value>,
 }
 
@@ -10205,46 +11841,46 @@ impl __runtime::Object for TeamChatDmMessageDeletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
                 "contact_account_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_account_id,
                         "contact_account_id",
-                    )?
+                    )
                 }
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
                 "contact_email" => {
-                    __runtime::field(&mut __map, &mut contact_email, "contact_email")?
+                    __runtime::field(&mut __map, &mut contact_email, "contact_email")
                 }
                 "contact_id" => {
-                    __runtime::field(&mut __map, &mut contact_id, "contact_id")?
+                    __runtime::field(&mut __map, &mut contact_id, "contact_id")
                 }
                 "contact_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_member_id,
                         "contact_member_id",
-                    )?
+                    )
                 }
                 "reply_main_message_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut reply_main_message_id,
                         "reply_main_message_id",
-                    )?
+                    )
                 }
                 "contact_account_id " => {
                     __runtime::field(
                         &mut __map,
                         &mut contact_account_id_2,
                         "contact_account_id ",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             message_id: __runtime::required::<A, _>(message_id, "message_id")?,
@@ -10263,8 +11899,30 @@ impl __runtime::Object for TeamChatDmMessageDeletedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatDmMessageDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatDmMessageDeletedPayloadObject",
+            6 + usize::from(self.contact_account_id.is_some())
+                + usize::from(self.reply_main_message_id.is_some())
+                + usize::from(self.contact_account_id_2.is_some()),
+        )?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.optional("contact_account_id", &self.contact_account_id)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("contact_email", &self.contact_email)?;
+        fields.field("contact_id", &self.contact_id)?;
+        fields.field("contact_member_id", &self.contact_member_id)?;
+        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        fields.optional("contact_account_id ", &self.contact_account_id_2)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_unarchived` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelUnarchived {
     /// The name of the event.
     pub event: String,
@@ -10291,11 +11949,11 @@ impl __runtime::Object for TeamChatChannelUnarchived {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10305,8 +11963,22 @@ impl __runtime::Object for TeamChatChannelUnarchived {
     }
 }
 
+impl serde::Serialize for TeamChatChannelUnarchived {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelUnarchived",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_message_posted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelMessagePosted {
     /// The name of the event.
     pub event: String,
@@ -10333,11 +12005,11 @@ impl __runtime::Object for TeamChatChannelMessagePosted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10347,8 +12019,22 @@ impl __runtime::Object for TeamChatChannelMessagePosted {
     }
 }
 
+impl serde::Serialize for TeamChatChannelMessagePosted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelMessagePosted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_join_approved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelJoinApproved {
     /// The name of the event.
     pub event: String,
@@ -10375,11 +12061,11 @@ impl __runtime::Object for TeamChatChannelJoinApproved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10389,8 +12075,22 @@ impl __runtime::Object for TeamChatChannelJoinApproved {
     }
 }
 
+impl serde::Serialize for TeamChatChannelJoinApproved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelJoinApproved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.bookmark_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatBookmarkAdded {
     /// The name of the event.
     pub event: String,
@@ -10417,11 +12117,11 @@ impl __runtime::Object for TeamChatBookmarkAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10431,8 +12131,22 @@ impl __runtime::Object for TeamChatBookmarkAdded {
     }
 }
 
+impl serde::Serialize for TeamChatBookmarkAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatBookmarkAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_reaction_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelReactionAdded {
     /// The name of the event.
     pub event: String,
@@ -10459,11 +12173,11 @@ impl __runtime::Object for TeamChatChannelReactionAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10473,8 +12187,22 @@ impl __runtime::Object for TeamChatChannelReactionAdded {
     }
 }
 
+impl serde::Serialize for TeamChatChannelReactionAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelReactionAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationCreated {
     /// The name of the event.
     pub event: String,
@@ -10501,11 +12229,11 @@ impl __runtime::Object for TeamChatChannelInvitationCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10515,8 +12243,22 @@ impl __runtime::Object for TeamChatChannelInvitationCreated {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationCreated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationCreatedPayload {
     /// The account ID of the user who created this chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -10553,29 +12295,29 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -10594,14 +12336,29 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationCreatedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`TeamChatChannelInvitationCreatedPayload`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationCreatedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationCreatedPayloadObjectInvitee,
@@ -10634,15 +12391,15 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
-                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee"),
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -10655,21 +12412,36 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationCreatedPayloadObject",
+            4 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("invitee", &self.invitee)?;
+        fields.field("inviters", &self.inviters)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// Information about the invitee.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationCreatedPayloadObjectInvitee {
     /// The display name of the user who is invited.
     pub display_name: String,
     /// The email address of the user who is invited. This value returns an empty string for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The member ID of the user who is invited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitee_member_id: Option<serde_json::Value>,
 }
 
@@ -10693,21 +12465,21 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInvitee 
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
                 "invitee_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut invitee_member_id,
                         "invitee_member_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             display_name: __runtime::required::<A, _>(display_name, "display_name")?,
@@ -10718,15 +12490,31 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInvitee 
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationCreatedPayloadObjectInvitee {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationCreatedPayloadObjectInvitee",
+            1 + usize::from(self.user_email.is_some())
+                + usize::from(self.member_id.is_some())
+                + usize::from(self.invitee_member_id.is_some()),
+        )?;
+        fields.field("display_name", &self.display_name)?;
+        fields.optional("user_email", &self.user_email)?;
+        fields.optional("member_id", &self.member_id)?;
+        fields.optional("invitee_member_id", &self.invitee_member_id)?;
+        fields.end()
+    }
+}
+
 /// An item of the `inviters` property of [`TeamChatChannelInvitationCreatedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationCreatedPayloadObjectInvitersItem {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
     pub user_id: String,
     /// The display name of the user who created the chat channel invitation.
     pub display_name: String,
     /// The email address of the user who created the chat channel invitation. This value returns an empty string for external users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The member ID of the user who creatd the chat channel invitation.
     pub member_id: String,
@@ -10754,19 +12542,19 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInviters
         let mut date_created = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
                 "date_created" => {
-                    __runtime::field(&mut __map, &mut date_created, "date_created")?
+                    __runtime::field(&mut __map, &mut date_created, "date_created")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -10778,8 +12566,24 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInviters
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationCreatedPayloadObjectInvitersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationCreatedPayloadObjectInvitersItem",
+            4 + usize::from(self.user_email.is_some()),
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.optional("user_email", &self.user_email)?;
+        fields.field("member_id", &self.member_id)?;
+        fields.field("date_created", &self.date_created)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_app_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelAppRemoved {
     /// The name of the event.
     pub event: String,
@@ -10806,11 +12610,11 @@ impl __runtime::Object for TeamChatChannelAppRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10820,8 +12624,22 @@ impl __runtime::Object for TeamChatChannelAppRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatChannelAppRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelAppRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.shared_spaces_member_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberRemoved {
     /// The name of the event.
     pub event: String,
@@ -10848,11 +12666,11 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -10862,8 +12680,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemoved {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatSharedSpacesMemberRemoved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberRemovedPayload {
     /// The account ID of the user who removed the other user(s). This value returns an empty string for external users.
     pub account_id: String,
@@ -10897,22 +12729,22 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -10927,8 +12759,24 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberRemovedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberRemovedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the shared space and removed user(s).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberRemovedPayloadObject {
     /// The ID of the space the user(s) was/were removed from.
     pub space_id: String,
@@ -10958,14 +12806,14 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObject {
         let mut timestamp = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id")?,
+                "space_id" => __runtime::field(&mut __map, &mut space_id, "space_id"),
                 "space_name" => {
-                    __runtime::field(&mut __map, &mut space_name, "space_name")?
+                    __runtime::field(&mut __map, &mut space_name, "space_name")
                 }
-                "members" => __runtime::field(&mut __map, &mut members, "members")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "members" => __runtime::field(&mut __map, &mut members, "members"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             space_id: __runtime::required::<A, _>(space_id, "space_id")?,
@@ -10976,8 +12824,23 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberRemovedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberRemovedPayloadObject",
+            4,
+        )?;
+        fields.field("space_id", &self.space_id)?;
+        fields.field("space_name", &self.space_name)?;
+        fields.field("members", &self.members)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.end()
+    }
+}
+
 /// An item of the `members` property of [`TeamChatSharedSpacesMemberRemovedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem {
     /// The user ID of the removed user. This value returns an empty string for external users.
     pub user_id: String,
@@ -11008,16 +12871,16 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObjectMembers
         let mut member_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -11028,8 +12891,23 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObjectMembers
     }
 }
 
+impl serde::Serialize for TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem",
+            4,
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.field("display_name", &self.display_name)?;
+        fields.field("member_id", &self.member_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.file_shared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileShared {
     /// The name of the event.
     pub event: String,
@@ -11056,11 +12934,11 @@ impl __runtime::Object for TeamChatFileShared {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11070,8 +12948,18 @@ impl __runtime::Object for TeamChatFileShared {
     }
 }
 
+impl serde::Serialize for TeamChatFileShared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatFileShared", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_approved` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApproved {
     /// The name of the event.
     pub event: String,
@@ -11098,11 +12986,11 @@ impl __runtime::Object for TeamChatChannelInvitationApproved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11112,8 +13000,22 @@ impl __runtime::Object for TeamChatChannelInvitationApproved {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationApproved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApproved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationApproved`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApprovedPayload {
     /// The account ID of the user who approved the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -11150,29 +13052,29 @@ impl __runtime::Object for TeamChatChannelInvitationApprovedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
                 "by_external_user" => {
                     __runtime::field(
                         &mut __map,
                         &mut by_external_user,
                         "by_external_user",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -11191,14 +13093,29 @@ impl __runtime::Object for TeamChatChannelInvitationApprovedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationApprovedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApprovedPayload",
+            6,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("by_external_user", &self.by_external_user)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApprovedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationCreatedPayloadObjectInvitee,
@@ -11211,7 +13128,6 @@ pub struct TeamChatChannelInvitationApprovedPayloadObject {
     /// The operation type of this event:
     /// * by_channel_owner_account_admin — The invitation is approved or declined by channel owner account admin.
     /// * by_invitee_account_admin — The invitation is approved or declined by invitee account admin.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationPayloadObjectType,
 }
 
@@ -11237,16 +13153,16 @@ impl __runtime::Object for TeamChatChannelInvitationApprovedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
-                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee"),
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -11257,6 +13173,25 @@ impl __runtime::Object for TeamChatChannelInvitationApprovedPayloadObject {
             timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for TeamChatChannelInvitationApprovedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApprovedPayloadObject",
+            5 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("invitee", &self.invitee)?;
+        fields.field("inviters", &self.inviters)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }
 
@@ -11311,7 +13246,7 @@ impl<'de> serde::Deserialize<'de> for TeamChatChannelInvitationPayloadObjectType
 }
 
 /// The payload of the `team_chat.file_uploaded` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileUploaded {
     /// The name of the event.
     pub event: String,
@@ -11338,11 +13273,11 @@ impl __runtime::Object for TeamChatFileUploaded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11352,8 +13287,22 @@ impl __runtime::Object for TeamChatFileUploaded {
     }
 }
 
+impl serde::Serialize for TeamChatFileUploaded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileUploaded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.file_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatFileDeleted {
     /// The name of the event.
     pub event: String,
@@ -11380,11 +13329,11 @@ impl __runtime::Object for TeamChatFileDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11394,8 +13343,22 @@ impl __runtime::Object for TeamChatFileDeleted {
     }
 }
 
+impl serde::Serialize for TeamChatFileDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatFileDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `chat_message.sent` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageSent {
     /// The event's name.
     pub event: String,
@@ -11422,11 +13385,11 @@ impl __runtime::Object for ChatMessageSent {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11436,8 +13399,18 @@ impl __runtime::Object for ChatMessageSent {
     }
 }
 
+impl serde::Serialize for ChatMessageSent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageSent", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_declined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationDeclined {
     /// The name of the event.
     pub event: String,
@@ -11464,11 +13437,11 @@ impl __runtime::Object for TeamChatChannelInvitationDeclined {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11478,8 +13451,22 @@ impl __runtime::Object for TeamChatChannelInvitationDeclined {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationDeclined {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationDeclined",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationDeclined`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationDeclinedPayload {
     /// The account ID of the user who rejected the chat channel invitation. This value returns an empty string for external users.
     pub account_id: String,
@@ -11513,22 +13500,22 @@ impl __runtime::Object for TeamChatChannelInvitationDeclinedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_member_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_member_id,
                         "operator_member_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -11543,14 +13530,28 @@ impl __runtime::Object for TeamChatChannelInvitationDeclinedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationDeclinedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationDeclinedPayload",
+            5,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("operator_member_id", &self.operator_member_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationDeclinedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationCreatedPayloadObjectInvitee,
@@ -11563,7 +13564,6 @@ pub struct TeamChatChannelInvitationDeclinedPayloadObject {
     /// The operation type of this event:
     /// * by_channel_owner_account_admin — The invitation is approved or declined by channel owner account admin.
     /// * by_invitee_account_admin — The invitation is approved or declined by invitee account admin.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamChatChannelInvitationPayloadObjectType>,
 }
 
@@ -11589,16 +13589,16 @@ impl __runtime::Object for TeamChatChannelInvitationDeclinedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
-                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee"),
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -11612,8 +13612,27 @@ impl __runtime::Object for TeamChatChannelInvitationDeclinedPayloadObject {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationDeclinedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationDeclinedPayloadObject",
+            4 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()) + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("invitee", &self.invitee)?;
+        fields.field("inviters", &self.inviters)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `team_chat.channel_invitation_approval_requested` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApprovalRequested {
     /// The name of the event.
     pub event: String,
@@ -11640,11 +13659,11 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequested {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -11654,8 +13673,22 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequested {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationApprovalRequested {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApprovalRequested",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`TeamChatChannelInvitationApprovalRequested`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayload {
     /// Information about the invitation.
     pub object: Box<TeamChatChannelInvitationApprovalRequestedPayloadObject>,
@@ -11676,9 +13709,9 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayload {
         let mut object = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             object: __runtime::required::<A, _>(object, "object")?,
@@ -11686,14 +13719,24 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayload {
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationApprovalRequestedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApprovalRequestedPayload",
+            1,
+        )?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the invitation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayloadObject {
     /// Information about organization of channel owner. This object is blank for external organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<TeamChatChannelPayloadObjectOrganization>,
     /// Information about the chat channel. This object is blank for external channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<TeamChatChannelPayloadObjectChannel>,
     /// Information about the invitee.
     pub invitee: TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee,
@@ -11707,7 +13750,6 @@ pub struct TeamChatChannelInvitationApprovalRequestedPayloadObject {
     /// * to_invitee_account_admin — The request needs approval of invitee account admin.
     /// * to_channel_account_admin — The request needs approval of channel owner account admin.
     /// * to_invitee — The request needs approval of invitee.
-    #[serde(rename = "type")]
     pub type_: TeamChatChannelInvitationApprovalRequestedPayloadObjectType,
 }
 
@@ -11734,16 +13776,16 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayloadObje
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "organization" => {
-                    __runtime::field(&mut __map, &mut organization, "organization")?
+                    __runtime::field(&mut __map, &mut organization, "organization")
                 }
-                "channel" => __runtime::field(&mut __map, &mut channel, "channel")?,
-                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee")?,
-                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "channel" => __runtime::field(&mut __map, &mut channel, "channel"),
+                "invitee" => __runtime::field(&mut __map, &mut invitee, "invitee"),
+                "inviters" => __runtime::field(&mut __map, &mut inviters, "inviters"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "timestamp" => __runtime::field(&mut __map, &mut timestamp, "timestamp"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             organization: organization.unwrap_or_default(),
@@ -11757,18 +13799,35 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayloadObje
     }
 }
 
+impl serde::Serialize for TeamChatChannelInvitationApprovalRequestedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApprovalRequestedPayloadObject",
+            5 + usize::from(self.organization.is_some())
+                + usize::from(self.channel.is_some()),
+        )?;
+        fields.optional("organization", &self.organization)?;
+        fields.optional("channel", &self.channel)?;
+        fields.field("invitee", &self.invitee)?;
+        fields.field("inviters", &self.inviters)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("timestamp", &self.timestamp)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// Information about the invitee.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
     /// The user ID of the user who created the chat channel invitation. This value returns an empty string for external users.
     pub user_id: String,
     /// The display name of the user who is invited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The email address of the user who is invited. This value returns an empty string for external users.
     pub user_email: String,
     /// The member ID of the user who is invited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
 }
 
@@ -11792,16 +13851,16 @@ for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
         let mut member_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
                 "user_email" => {
-                    __runtime::field(&mut __map, &mut user_email, "user_email")?
+                    __runtime::field(&mut __map, &mut user_email, "user_email")
                 }
-                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "member_id" => __runtime::field(&mut __map, &mut member_id, "member_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             user_id: __runtime::required::<A, _>(user_id, "user_id")?,
@@ -11809,6 +13868,23 @@ for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
             user_email: __runtime::required::<A, _>(user_email, "user_email")?,
             member_id: member_id.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee",
+            2 + usize::from(self.display_name.is_some())
+                + usize::from(self.member_id.is_some()),
+        )?;
+        fields.field("user_id", &self.user_id)?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.field("user_email", &self.user_email)?;
+        fields.optional("member_id", &self.member_id)?;
+        fields.end()
     }
 }
 

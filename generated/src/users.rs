@@ -1209,7 +1209,7 @@ where
 }
 
 /// The payload of the `group.admin_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupAdminAdded {
     /// The name of the event.
     pub event: String,
@@ -1236,11 +1236,11 @@ impl __runtime::Object for GroupAdminAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1250,10 +1250,20 @@ impl __runtime::Object for GroupAdminAdded {
     }
 }
 
+impl serde::Serialize for GroupAdminAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupAdminAdded", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`GroupAdminAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupAdminPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -1262,7 +1272,6 @@ pub struct GroupAdminPayload {
     /// The user ID of the user that added the admin to the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group's admin were added, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupAdminPayloadObject,
@@ -1288,18 +1297,18 @@ impl __runtime::Object for GroupAdminPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1311,10 +1320,26 @@ impl __runtime::Object for GroupAdminPayload {
     }
 }
 
+impl serde::Serialize for GroupAdminPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupAdminPayload",
+            4 + usize::from(self.time_stamp.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`GroupAdminPayload`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupAdminPayloadObject {
     /// The group ID.
     pub id: String,
@@ -1338,10 +1363,10 @@ impl __runtime::Object for GroupAdminPayloadObject {
         let mut admins = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "admins" => __runtime::field(&mut __map, &mut admins, "admins")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "admins" => __runtime::field(&mut __map, &mut admins, "admins"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -1350,16 +1375,27 @@ impl __runtime::Object for GroupAdminPayloadObject {
     }
 }
 
+impl serde::Serialize for GroupAdminPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupAdminPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("admins", &self.admins)?;
+        fields.end()
+    }
+}
+
 /// An item of the `admins` property of [`GroupAdminPayloadObject`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupItem {
     /// The administrator's user ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The admin's email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -1379,10 +1415,10 @@ impl __runtime::Object for GroupItem {
         let mut email = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -1391,8 +1427,21 @@ impl __runtime::Object for GroupItem {
     }
 }
 
+impl serde::Serialize for GroupItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupItem",
+            usize::from(self.id.is_some()) + usize::from(self.email.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("email", &self.email)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.lock_settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdated {
     /// The name of the event.
     pub event: String,
@@ -1419,11 +1468,11 @@ impl __runtime::Object for GroupLockSettingsUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1433,8 +1482,22 @@ impl __runtime::Object for GroupLockSettingsUpdated {
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`GroupLockSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayload {
     /// The account ID of the user that updated the group's settings.
     pub account_id: String,
@@ -1445,10 +1508,8 @@ pub struct GroupLockSettingsUpdatedPayload {
     /// Information about the group's updated settings.
     pub object: GroupLockSettingsUpdatedPayloadObject,
     /// A timestamp that indicates when the group's settings were updated, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the group's previous settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<GroupLockSettingsUpdatedPayloadObject>,
 }
 
@@ -1473,21 +1534,21 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1500,10 +1561,28 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayload {
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayload",
+            4 + usize::from(self.time_stamp.is_some())
+                + usize::from(self.old_object.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.optional("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the group's updated settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
@@ -1527,10 +1606,10 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -1539,40 +1618,45 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// The `settings` property of [`GroupLockSettingsUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettings {
     /// Group Audio Conference Settings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// The `email_notification` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `in_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// The `other_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The `recording` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<GroupLockSettingsUpdatedPayloadObjectSettingsRecording>,
     /// The `schedule_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting,
     >,
     /// Group Settings: Telephony.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<GroupLockSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// The `meeting_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity,
     >,
@@ -1605,39 +1689,39 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettings {
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "other_options" => {
-                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                    __runtime::field(&mut __map, &mut other_options, "other_options")
                 }
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
                 "schedule_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_conferencing: audio_conferencing.unwrap_or_default(),
@@ -1652,25 +1736,46 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettings",
+            usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.other_options.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.telephony.is_some())
+                + usize::from(self.meeting_security.is_some()),
+        )?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("other_options", &self.other_options)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.end()
+    }
+}
+
 /// Group Audio Conference Settings
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// Whether the group has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<bool>,
     /// Whether the group has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<bool>,
     /// Whether the group has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<bool>,
     /// Whether the group has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMNMERFWXN5S8ZJRZZCSE) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// Whether the group has the [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<bool>,
 }
 
@@ -1700,32 +1805,32 @@ for GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
                         &mut __map,
                         &mut toll_free_and_fee_based_toll_call,
                         "toll_free_and_fee_based_toll_call",
-                    )?
+                    )
                 }
-                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call"),
                 "call_me_and_invite_by_phone" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_me_and_invite_by_phone,
                         "call_me_and_invite_by_phone",
-                    )?
+                    )
                 }
                 "personal_audio_conference" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_audio_conference,
                         "personal_audio_conference",
-                    )?
+                    )
                 }
                 "participant_phone_masking" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_phone_masking,
                         "participant_phone_masking",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
@@ -1738,25 +1843,46 @@ for GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     }
 }
 
+impl serde::Serialize
+for GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing",
+            usize::from(self.toll_free_and_fee_based_toll_call.is_some())
+                + usize::from(self.toll_call.is_some())
+                + usize::from(self.call_me_and_invite_by_phone.is_some())
+                + usize::from(self.personal_audio_conference.is_some())
+                + usize::from(self.participant_phone_masking.is_some()),
+        )?;
+        fields
+            .optional(
+                "toll_free_and_fee_based_toll_call",
+                &self.toll_free_and_fee_based_toll_call,
+            )?;
+        fields.optional("toll_call", &self.toll_call)?;
+        fields
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
+        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
+        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        fields.end()
+    }
+}
+
 /// The `email_notification` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether alternative hosts receive an email when they are added or removed to a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether meeting participants and hosts receive a notification when the meeting is canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether the host is notified when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether the host is notified when participants join the meeting before them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether the host is notified if a meeting is scheduled, rescheduled, or canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
 }
 
@@ -1786,34 +1912,34 @@ for GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
                         &mut __map,
                         &mut alternative_host_reminder,
                         "alternative_host_reminder",
-                    )?
+                    )
                 }
                 "cancel_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cancel_meeting_reminder,
                         "cancel_meeting_reminder",
-                    )?
+                    )
                 }
                 "cloud_recording_available_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_available_reminder,
                         "cloud_recording_available_reminder",
-                    )?
+                    )
                 }
                 "jbh_reminder" => {
-                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")
                 }
                 "schedule_for_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_for_reminder,
                         "schedule_for_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
@@ -1826,175 +1952,145 @@ for GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
     }
 }
 
+impl serde::Serialize
+for GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification",
+            usize::from(self.alternative_host_reminder.is_some())
+                + usize::from(self.cancel_meeting_reminder.is_some())
+                + usize::from(self.cloud_recording_available_reminder.is_some())
+                + usize::from(self.jbh_reminder.is_some())
+                + usize::from(self.schedule_for_reminder.is_some()),
+        )?;
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        fields
+            .optional(
+                "cloud_recording_available_reminder",
+                &self.cloud_recording_available_reminder,
+            )?;
+        fields.optional("jbh_reminder", &self.jbh_reminder)?;
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+        fields.end()
+    }
+}
+
 /// The `in_meeting` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether participants that belong to your account can see that a guest (someone who does not belong to your account) is participating in the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether livestreaming is allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether Zoom windows display screen share.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Whether meeting participants can use annotation tools to add information to shared screens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether users can view and add contacts to the [**Auto-answer group in chat**](https://support.zoom.us/hc/en-us/articles/203736135-Auto-answering-invitations-to-meetings) feature. Calls from members of the **Auto Answer Group** will be automatically answered the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether live transcription services are available to transcribe meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_generated_captions: Option<bool>,
     /// Whether all in-meeting chats are automatically saved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Whether hosts can split meeting participants into [breakout rooms](https://support.zoom.us/hc/en-us/articles/206476093-Enabling-breakout-rooms).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether meeting participants can send chat messages that are visible to all participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Whether the host can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Whether the host can add co-hosts. Co-hosts have the same in-meeting controls as the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether to display the custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) selected for meetings hosted by this group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// Whether the [**Disable desktop screen sharing for meetings you host**](https://support.zoom.us/hc/en-us/articles/360037710871-Disabling-desktop-screen-sharing-in-meetings) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Whether all meetings are required to use [End-to-end (E2EE) encryption](https://support.zoom.us/hc/en-us/articles/360048660871-End-to-end-E2EE-encryption-for-meetings).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether a chime plays when participants join or leave the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_exit_chime: Option<bool>,
     /// Whether other users are allowed to take control of the camera during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Whether users can provide feedback to Zoom at the end of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether the in-meeting [**Send files via meeting chat**](https://support.zoom.us/hc/en-us/articles/209605493-In-meeting-file-transfer) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether to enable the viewing of full transcripts in the in-meeting side panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_transcript: Option<bool>,
     /// Whether a higher quality video for host and participants is enabled. This will require more bandwidth.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether hosts can assign participants as interpreters who can interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<bool>,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<bool>,
     /// Whether hosts can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captions: Option<bool>,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether the host can present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Whether meeting participants can provide nonverbal feedback and express opinions by clicking on icons in the **Participants** panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether users can toggle the [**Use Original Audio**](https://support.zoom.us/hc/en-us/articles/115003279466-Using-and-preserving-original-sound-in-a-meeting) setting during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Whether the [**Polls**](https://support.zoom.us/hc/en-us/articles/4412324684685) feature is included in the meeting controls. This allows the host to survey the attendees.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Whether an [post-meeting feedback survey](https://support.zoom.us/hc/en-us/articles/4404969060621-Post-meeting-survey-and-reporting) is enabled for the end of each meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether meeting participants can send private 1:1 chat message other meeting participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// During screen sharing, whether the person who is presenting can let others control the shared content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether the meeting host can provide 1:1 remote support to another participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether the [**Request permission to unmute participants**](https://support.zoom.us/hc/en-us/articles/203435537-Muting-and-unmuting-participants-in-a-meeting#h_01EGK4XFWS1SJGZ71MYGKF7260) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_permission_to_unmute: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_captions: Option<bool>,
     /// Whether hosts and participants can share their screen or content during meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Whether users can invite participants by email only by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process. This is useful for participants who cannot download, install, or run applications. Note that the meeting experience from the browser is limited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether participants can join a meeting directly from their browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_browser_join_link: Option<bool>,
     /// Whether to always display the meeting controls toolbar during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether users can select stereo audio during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// Whether HTML formatting is allowed for meeting invitations scheduled with the Outlook plugin.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Whether the [**Virtual Background**](https://support.zoom.us/hc/en-us/articles/210707503-Changing-your-Virtual-Background-image) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Whether participants cannot join a meeting until the host admits them from the waiting room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether webinar participants can send chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<bool>,
     /// Whether webinar livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<bool>,
     /// Whether the host can add polls before or during a webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<bool>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether the host can present surveys to attendees once a webinar has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether participants can share a whiteboard that includes annotation tools.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
 }
 
@@ -2073,278 +2169,266 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsInMeetin
                         &mut __map,
                         &mut alert_guest_join,
                         "alert_guest_join",
-                    )?
+                    )
                 }
                 "allow_users_to_delete_messages_in_meeting_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_delete_messages_in_meeting_chat,
                         "allow_users_to_delete_messages_in_meeting_chat",
-                    )?
+                    )
                 }
                 "allow_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_live_streaming,
                         "allow_live_streaming",
-                    )?
+                    )
                 }
                 "allow_show_zoom_windows" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_show_zoom_windows,
                         "allow_show_zoom_windows",
-                    )?
+                    )
                 }
                 "annotation" => {
-                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                    __runtime::field(&mut __map, &mut annotation, "annotation")
                 }
                 "auto_answer" => {
-                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")
                 }
                 "auto_generated_captions" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_generated_captions,
                         "auto_generated_captions",
-                    )?
+                    )
                 }
                 "auto_saving_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_saving_chat,
                         "auto_saving_chat",
-                    )?
+                    )
                 }
                 "breakout_room" => {
-                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "closed_caption" => {
-                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")
                 }
-                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host"),
                 "custom_data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_data_center_regions,
                         "custom_data_center_regions",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_host_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_host_meetings,
                         "disable_screen_sharing_for_host_meetings",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_in_meeting_guests" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_in_meeting_guests,
                         "disable_screen_sharing_for_in_meeting_guests",
-                    )?
+                    )
                 }
                 "e2e_encryption" => {
-                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")
                 }
                 "entry_exit_chime" => {
                     __runtime::field(
                         &mut __map,
                         &mut entry_exit_chime,
                         "entry_exit_chime",
-                    )?
+                    )
                 }
                 "far_end_camera_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut far_end_camera_control,
                         "far_end_camera_control",
-                    )?
+                    )
                 }
-                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback"),
                 "file_transfer" => {
-                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")
                 }
                 "full_transcript" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut full_transcript,
-                        "full_transcript",
-                    )?
+                    __runtime::field(&mut __map, &mut full_transcript, "full_transcript")
                 }
-                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd"),
                 "language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut language_interpretation,
                         "language_interpretation",
-                    )?
+                    )
                 }
                 "sign_language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut sign_language_interpretation,
                         "sign_language_interpretation",
-                    )?
+                    )
                 }
                 "manual_captions" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut manual_captions,
-                        "manual_captions",
-                    )?
+                    __runtime::field(&mut __map, &mut manual_captions, "manual_captions")
                 }
                 "meeting_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions,
                         "meeting_reactions",
-                    )?
+                    )
                 }
                 "webinar_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_reactions,
                         "webinar_reactions",
-                    )?
+                    )
                 }
                 "meeting_survey" => {
-                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")
                 }
                 "non_verbal_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut non_verbal_feedback,
                         "non_verbal_feedback",
-                    )?
+                    )
                 }
                 "original_audio" => {
-                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")
                 }
-                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling"),
                 "post_meeting_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut post_meeting_feedback,
                         "post_meeting_feedback",
-                    )?
+                    )
                 }
                 "private_chat" => {
-                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")
                 }
                 "remote_control" => {
-                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")
                 }
                 "remote_support" => {
-                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")
                 }
                 "request_permission_to_unmute" => {
                     __runtime::field(
                         &mut __map,
                         &mut request_permission_to_unmute,
                         "request_permission_to_unmute",
-                    )?
+                    )
                 }
                 "save_caption" => {
-                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")
                 }
                 "save_captions" => {
-                    __runtime::field(&mut __map, &mut save_captions, "save_captions")?
+                    __runtime::field(&mut __map, &mut save_captions, "save_captions")
                 }
                 "screen_sharing" => {
-                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")
                 }
                 "sending_default_email_invites" => {
                     __runtime::field(
                         &mut __map,
                         &mut sending_default_email_invites,
                         "sending_default_email_invites",
-                    )?
+                    )
                 }
                 "show_a_join_from_your_browser_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_a_join_from_your_browser_link,
                         "show_a_join_from_your_browser_link",
-                    )?
+                    )
                 }
                 "show_browser_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_browser_join_link,
                         "show_browser_join_link",
-                    )?
+                    )
                 }
                 "show_meeting_control_toolbar" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_meeting_control_toolbar,
                         "show_meeting_control_toolbar",
-                    )?
+                    )
                 }
                 "slide_control" => {
-                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")
                 }
                 "stereo_audio" => {
-                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")
                 }
                 "use_html_format_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_html_format_email,
                         "use_html_format_email",
-                    )?
+                    )
                 }
                 "virtual_background" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background,
                         "virtual_background",
-                    )?
+                    )
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "webinar_chat" => {
-                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")
                 }
                 "webinar_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_live_streaming,
                         "webinar_live_streaming",
-                    )?
+                    )
                 }
                 "webinar_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut webinar_polling,
-                        "webinar_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut webinar_polling, "webinar_polling")
                 }
                 "webinar_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_question_answer,
                         "webinar_question_answer",
-                    )?
+                    )
                 }
                 "meeting_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_question_answer,
                         "meeting_question_answer",
-                    )?
+                    )
                 }
                 "webinar_survey" => {
-                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")
                 }
                 "whiteboard" => {
-                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             alert_guest_join: alert_guest_join.unwrap_or_default(),
@@ -2414,13 +2498,166 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsInMeetin
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting",
+            usize::from(self.alert_guest_join.is_some())
+                + usize::from(
+                    self.allow_users_to_delete_messages_in_meeting_chat.is_some(),
+                ) + usize::from(self.allow_live_streaming.is_some())
+                + usize::from(self.allow_show_zoom_windows.is_some())
+                + usize::from(self.annotation.is_some())
+                + usize::from(self.auto_answer.is_some())
+                + usize::from(self.auto_generated_captions.is_some())
+                + usize::from(self.auto_saving_chat.is_some())
+                + usize::from(self.breakout_room.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.closed_caption.is_some())
+                + usize::from(self.co_host.is_some())
+                + usize::from(self.custom_data_center_regions.is_some())
+                + usize::from(self.disable_screen_sharing_for_host_meetings.is_some())
+                + usize::from(
+                    self.disable_screen_sharing_for_in_meeting_guests.is_some(),
+                ) + usize::from(self.e2e_encryption.is_some())
+                + usize::from(self.entry_exit_chime.is_some())
+                + usize::from(self.far_end_camera_control.is_some())
+                + usize::from(self.feedback.is_some())
+                + usize::from(self.file_transfer.is_some())
+                + usize::from(self.full_transcript.is_some())
+                + usize::from(self.group_hd.is_some())
+                + usize::from(self.language_interpretation.is_some())
+                + usize::from(self.sign_language_interpretation.is_some())
+                + usize::from(self.manual_captions.is_some())
+                + usize::from(self.meeting_reactions.is_some())
+                + usize::from(self.webinar_reactions.is_some())
+                + usize::from(self.meeting_survey.is_some())
+                + usize::from(self.non_verbal_feedback.is_some())
+                + usize::from(self.original_audio.is_some())
+                + usize::from(self.polling.is_some())
+                + usize::from(self.post_meeting_feedback.is_some())
+                + usize::from(self.private_chat.is_some())
+                + usize::from(self.remote_control.is_some())
+                + usize::from(self.remote_support.is_some())
+                + usize::from(self.request_permission_to_unmute.is_some())
+                + usize::from(self.save_caption.is_some())
+                + usize::from(self.save_captions.is_some())
+                + usize::from(self.screen_sharing.is_some())
+                + usize::from(self.sending_default_email_invites.is_some())
+                + usize::from(self.show_a_join_from_your_browser_link.is_some())
+                + usize::from(self.show_browser_join_link.is_some())
+                + usize::from(self.show_meeting_control_toolbar.is_some())
+                + usize::from(self.slide_control.is_some())
+                + usize::from(self.stereo_audio.is_some())
+                + usize::from(self.use_html_format_email.is_some())
+                + usize::from(self.virtual_background.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.webinar_chat.is_some())
+                + usize::from(self.webinar_live_streaming.is_some())
+                + usize::from(self.webinar_polling.is_some())
+                + usize::from(self.webinar_question_answer.is_some())
+                + usize::from(self.meeting_question_answer.is_some())
+                + usize::from(self.webinar_survey.is_some())
+                + usize::from(self.whiteboard.is_some()),
+        )?;
+        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        fields
+            .optional(
+                "allow_users_to_delete_messages_in_meeting_chat",
+                &self.allow_users_to_delete_messages_in_meeting_chat,
+            )?;
+        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
+        fields.optional("annotation", &self.annotation)?;
+        fields.optional("auto_answer", &self.auto_answer)?;
+        fields.optional("auto_generated_captions", &self.auto_generated_captions)?;
+        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
+        fields.optional("breakout_room", &self.breakout_room)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("closed_caption", &self.closed_caption)?;
+        fields.optional("co_host", &self.co_host)?;
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_host_meetings",
+                &self.disable_screen_sharing_for_host_meetings,
+            )?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_in_meeting_guests",
+                &self.disable_screen_sharing_for_in_meeting_guests,
+            )?;
+        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+        fields.optional("entry_exit_chime", &self.entry_exit_chime)?;
+        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
+        fields.optional("feedback", &self.feedback)?;
+        fields.optional("file_transfer", &self.file_transfer)?;
+        fields.optional("full_transcript", &self.full_transcript)?;
+        fields.optional("group_hd", &self.group_hd)?;
+        fields.optional("language_interpretation", &self.language_interpretation)?;
+        fields
+            .optional(
+                "sign_language_interpretation",
+                &self.sign_language_interpretation,
+            )?;
+        fields.optional("manual_captions", &self.manual_captions)?;
+        fields.optional("meeting_reactions", &self.meeting_reactions)?;
+        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+        fields.optional("meeting_survey", &self.meeting_survey)?;
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
+        fields.optional("original_audio", &self.original_audio)?;
+        fields.optional("polling", &self.polling)?;
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
+        fields.optional("private_chat", &self.private_chat)?;
+        fields.optional("remote_control", &self.remote_control)?;
+        fields.optional("remote_support", &self.remote_support)?;
+        fields
+            .optional(
+                "request_permission_to_unmute",
+                &self.request_permission_to_unmute,
+            )?;
+        fields.optional("save_caption", &self.save_caption)?;
+        fields.optional("save_captions", &self.save_captions)?;
+        fields.optional("screen_sharing", &self.screen_sharing)?;
+        fields
+            .optional(
+                "sending_default_email_invites",
+                &self.sending_default_email_invites,
+            )?;
+        fields
+            .optional(
+                "show_a_join_from_your_browser_link",
+                &self.show_a_join_from_your_browser_link,
+            )?;
+        fields.optional("show_browser_join_link", &self.show_browser_join_link)?;
+        fields
+            .optional(
+                "show_meeting_control_toolbar",
+                &self.show_meeting_control_toolbar,
+            )?;
+        fields.optional("slide_control", &self.slide_control)?;
+        fields.optional("stereo_audio", &self.stereo_audio)?;
+        fields.optional("use_html_format_email", &self.use_html_format_email)?;
+        fields.optional("virtual_background", &self.virtual_background)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("webinar_chat", &self.webinar_chat)?;
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
+        fields.optional("webinar_polling", &self.webinar_polling)?;
+        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
+        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
+        fields.optional("webinar_survey", &self.webinar_survey)?;
+        fields.optional("whiteboard", &self.whiteboard)?;
+        fields.end()
+    }
+}
+
 /// The `other_options` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// Whether iOS blurs screenshots in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
 }
 
@@ -2441,10 +2678,10 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsOtherOpt
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "blur_snapshot" => {
-                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             blur_snapshot: blur_snapshot.unwrap_or_default(),
@@ -2452,43 +2689,44 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsOtherOpt
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions",
+            usize::from(self.blur_snapshot.is_some()),
+        )?;
+        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        fields.end()
+    }
+}
+
 /// The `recording` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether cloud recordings are accessible to account members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// Whether Zoom automatically deletes recordings permanently after a specified number of days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// Whether meetings are automatically recorded when they begin.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<bool>,
     /// Whether hosts can record and save the meetings and webinars in the cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether anyone with a link to the cloud recording can download the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Whether the host can delete cloud recordings. If false, only the admin can delete cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Whether cloud recording access is only available for a specific range of IP addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<bool>,
     /// Whether hosts and participants can record meetings to a local file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether hosts can access and view their meetings' cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_host_access_recording: Option<bool>,
     /// Whether only authenticated users can view cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_authentication: Option<bool>,
     /// [Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings. This setting can only be used if you have been granted archiving solution access by the Zoom support team.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<bool>,
 }
 
@@ -2523,70 +2761,58 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsRecordin
                         &mut __map,
                         &mut account_user_access_recording,
                         "account_user_access_recording",
-                    )?
+                    )
                 }
                 "auto_delete_cmr" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut auto_delete_cmr,
-                        "auto_delete_cmr",
-                    )?
+                    __runtime::field(&mut __map, &mut auto_delete_cmr, "auto_delete_cmr")
                 }
                 "auto_recording" => {
-                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")
                 }
                 "cloud_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut cloud_recording,
-                        "cloud_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut cloud_recording, "cloud_recording")
                 }
                 "cloud_recording_download" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_download,
                         "cloud_recording_download",
-                    )?
+                    )
                 }
                 "host_delete_cloud_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut host_delete_cloud_recording,
                         "host_delete_cloud_recording",
-                    )?
+                    )
                 }
                 "ip_address_access_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_address_access_control,
                         "ip_address_access_control",
-                    )?
+                    )
                 }
                 "local_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut local_recording,
-                        "local_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut local_recording, "local_recording")
                 }
                 "prevent_host_access_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut prevent_host_access_recording,
                         "prevent_host_access_recording",
-                    )?
+                    )
                 }
                 "recording_authentication" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_authentication,
                         "recording_authentication",
-                    )?
+                    )
                 }
-                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_user_access_recording: account_user_access_recording
@@ -2606,49 +2832,77 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsRecordin
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsRecording",
+            usize::from(self.account_user_access_recording.is_some())
+                + usize::from(self.auto_delete_cmr.is_some())
+                + usize::from(self.auto_recording.is_some())
+                + usize::from(self.cloud_recording.is_some())
+                + usize::from(self.cloud_recording_download.is_some())
+                + usize::from(self.host_delete_cloud_recording.is_some())
+                + usize::from(self.ip_address_access_control.is_some())
+                + usize::from(self.local_recording.is_some())
+                + usize::from(self.prevent_host_access_recording.is_some())
+                + usize::from(self.recording_authentication.is_some())
+                + usize::from(self.archive.is_some()),
+        )?;
+        fields
+            .optional(
+                "account_user_access_recording",
+                &self.account_user_access_recording,
+            )?;
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
+        fields.optional("auto_recording", &self.auto_recording)?;
+        fields.optional("cloud_recording", &self.cloud_recording)?;
+        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+        fields
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
+        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+        fields.optional("local_recording", &self.local_recording)?;
+        fields
+            .optional(
+                "prevent_host_access_recording",
+                &self.prevent_host_access_recording,
+            )?;
+        fields.optional("recording_authentication", &self.recording_authentication)?;
+        fields.optional("archive", &self.archive)?;
+        fields.end()
+    }
+}
+
 /// The `schedule_meeting` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether participants can join only the audio portion of meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<bool>,
     /// Whether the meeting password is encrypted and included in the meeting links that allow participants to join with just one click without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether passwords are required to join before the host in personal meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<bool>,
     /// Whether host video defaults to on when they join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether participants can join meetings before the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether only authenticated users can join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_authentication: Option<bool>,
     /// Whether all participants are automatically muted when they join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Whether participant video defaults to on when they join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// Whether new passwords are generated and sent for newly-scheduled or edited meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<bool>,
     /// Whether passwords are required for instant meetings. If you use a PMI for instant meetings, this is disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether participants are required to enter a password for PMI meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<bool>,
     /// Whether a password is generated when a meeting host schedules a new meeting. All participants must enter the password before they can join the meeting. This only applies to meetings that do not use a PMI.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// Whether desktop notifications for upcoming meetings is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
 }
 
@@ -2681,90 +2935,86 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsSchedule
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "audio_type" => {
-                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "force_pmi_jbh_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut force_pmi_jbh_password,
                         "force_pmi_jbh_password",
-                    )?
+                    )
                 }
                 "host_video" => {
-                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                    __runtime::field(&mut __map, &mut host_video, "host_video")
                 }
                 "join_before_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_before_host,
                         "join_before_host",
-                    )?
+                    )
                 }
                 "meeting_authentication" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_authentication,
                         "meeting_authentication",
-                    )?
+                    )
                 }
                 "mute_upon_entry" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut mute_upon_entry,
-                        "mute_upon_entry",
-                    )?
+                    __runtime::field(&mut __map, &mut mute_upon_entry, "mute_upon_entry")
                 }
                 "participant_video" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_video,
                         "participant_video",
-                    )?
+                    )
                 }
                 "pstn_password_protected" => {
                     __runtime::field(
                         &mut __map,
                         &mut pstn_password_protected,
                         "pstn_password_protected",
-                    )?
+                    )
                 }
                 "require_password_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_instant_meetings,
                         "require_password_for_instant_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_pmi_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_pmi_meetings,
                         "require_password_for_pmi_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduling_new_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduling_new_meetings,
                         "require_password_for_scheduling_new_meetings",
-                    )?
+                    )
                 }
                 "upcoming_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut upcoming_meeting_reminder,
                         "upcoming_meeting_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_type: audio_type.unwrap_or_default(),
@@ -2787,16 +3037,64 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsSchedule
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting",
+            usize::from(self.audio_type.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.force_pmi_jbh_password.is_some())
+                + usize::from(self.host_video.is_some())
+                + usize::from(self.join_before_host.is_some())
+                + usize::from(self.meeting_authentication.is_some())
+                + usize::from(self.mute_upon_entry.is_some())
+                + usize::from(self.participant_video.is_some())
+                + usize::from(self.pstn_password_protected.is_some())
+                + usize::from(self.require_password_for_instant_meetings.is_some())
+                + usize::from(self.require_password_for_pmi_meetings.is_some())
+                + usize::from(
+                    self.require_password_for_scheduling_new_meetings.is_some(),
+                ) + usize::from(self.upcoming_meeting_reminder.is_some()),
+        )?;
+        fields.optional("audio_type", &self.audio_type)?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
+        fields.optional("host_video", &self.host_video)?;
+        fields.optional("join_before_host", &self.join_before_host)?;
+        fields.optional("meeting_authentication", &self.meeting_authentication)?;
+        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
+        fields.optional("participant_video", &self.participant_video)?;
+        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
+        fields
+            .optional(
+                "require_password_for_instant_meetings",
+                &self.require_password_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_pmi_meetings",
+                &self.require_password_for_pmi_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduling_new_meetings",
+                &self.require_password_for_scheduling_new_meetings,
+            )?;
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+        fields.end()
+    }
+}
+
 /// Group Settings: Telephony.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Whether telephony regions are enabled for meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<bool>,
     /// Whether users can join meetings using the existing third party audio configurations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
 }
 
@@ -2822,17 +3120,17 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsTelephon
                         &mut __map,
                         &mut telephony_regions,
                         "telephony_regions",
-                    )?
+                    )
                 }
                 "third_party_audio" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_audio,
                         "third_party_audio",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             telephony_regions: telephony_regions.unwrap_or_default(),
@@ -2841,52 +3139,54 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsTelephon
     }
 }
 
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsTelephony",
+            usize::from(self.telephony_regions.is_some())
+                + usize::from(self.third_party_audio.is_some()),
+        )?;
+        fields.optional("telephony_regions", &self.telephony_regions)?;
+        fields.optional("third_party_audio", &self.third_party_audio)?;
+        fields.end()
+    }
+}
+
 /// The `meeting_security` property of [`GroupLockSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether the [**Approve or block entry for users from specific countries/regions**](https://support.zoom.us/hc/en-us/articles/360060086231-Joining-from-specific-countries-regions) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_or_denied_countries_or_regions: Option<bool>,
     /// Whether all meetings must be secured with at least one security option. This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether users in specific domains are blocked from joining meetings and webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// Whether the meeting password is encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// The type of encryption used when starting a meeting:
     /// * enhanced_encryption — Enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether end-to-end encryption is enabled for meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether only authenticated users can join meetings from the web client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Whether passwords are required for participants joining by phone.
     ///
     ///  If this setting is enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is automatically disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether a password is generated when scheduling webinars. Participants must use the password to join the scheduled webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
 }
 
@@ -2922,71 +3222,67 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsMeetingS
                         &mut __map,
                         &mut approved_or_denied_countries_or_regions,
                         "approved_or_denied_countries_or_regions",
-                    )?
+                    )
                 }
                 "auto_security" => {
-                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")
                 }
                 "block_user_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain,
                         "block_user_domain",
-                    )?
+                    )
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "encryption_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut encryption_type,
-                        "encryption_type",
-                    )?
+                    __runtime::field(&mut __map, &mut encryption_type, "encryption_type")
                 }
                 "end_to_end_encrypted_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut end_to_end_encrypted_meetings,
                         "end_to_end_encrypted_meetings",
-                    )?
+                    )
                 }
                 "meeting_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password,
                         "meeting_password",
-                    )?
+                    )
                 }
                 "only_authenticated_can_join_from_webclient" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_authenticated_can_join_from_webclient,
                         "only_authenticated_can_join_from_webclient",
-                    )?
+                    )
                 }
                 "phone_password" => {
-                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "webinar_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_password,
                         "webinar_password",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             approved_or_denied_countries_or_regions: approved_or_denied_countries_or_regions
@@ -3005,6 +3301,53 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObjectSettingsMeetingS
             waiting_room: waiting_room.unwrap_or_default(),
             webinar_password: webinar_password.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity",
+            usize::from(self.approved_or_denied_countries_or_regions.is_some())
+                + usize::from(self.auto_security.is_some())
+                + usize::from(self.block_user_domain.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.encryption_type.is_some())
+                + usize::from(self.end_to_end_encrypted_meetings.is_some())
+                + usize::from(self.meeting_password.is_some())
+                + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
+                + usize::from(self.phone_password.is_some())
+                + usize::from(self.pmi_password.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.webinar_password.is_some()),
+        )?;
+        fields
+            .optional(
+                "approved_or_denied_countries_or_regions",
+                &self.approved_or_denied_countries_or_regions,
+            )?;
+        fields.optional("auto_security", &self.auto_security)?;
+        fields.optional("block_user_domain", &self.block_user_domain)?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields.optional("encryption_type", &self.encryption_type)?;
+        fields
+            .optional(
+                "end_to_end_encrypted_meetings",
+                &self.end_to_end_encrypted_meetings,
+            )?;
+        fields.optional("meeting_password", &self.meeting_password)?;
+        fields
+            .optional(
+                "only_authenticated_can_join_from_webclient",
+                &self.only_authenticated_can_join_from_webclient,
+            )?;
+        fields.optional("phone_password", &self.phone_password)?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("webinar_password", &self.webinar_password)?;
+        fields.end()
     }
 }
 
@@ -3057,7 +3400,7 @@ impl<'de> serde::Deserialize<'de> for ObjectSettingsMeetingSecurityEncryptionTyp
 }
 
 /// The payload of the `group.admin_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupAdminDeleted {
     /// The name of the event.
     pub event: String,
@@ -3084,11 +3427,11 @@ impl __runtime::Object for GroupAdminDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3098,8 +3441,18 @@ impl __runtime::Object for GroupAdminDeleted {
     }
 }
 
+impl serde::Serialize for GroupAdminDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupAdminDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.member_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupMemberDeleted {
     /// The name of the event.
     pub event: String,
@@ -3126,11 +3479,11 @@ impl __runtime::Object for GroupMemberDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3140,10 +3493,20 @@ impl __runtime::Object for GroupMemberDeleted {
     }
 }
 
+impl serde::Serialize for GroupMemberDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupMemberDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`GroupMemberDeleted`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupMemberPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -3152,7 +3515,6 @@ pub struct GroupMemberPayload {
     /// The user ID of the user that removed members from the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group's members were deleted, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupMemberPayloadObject,
@@ -3178,18 +3540,18 @@ impl __runtime::Object for GroupMemberPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3201,10 +3563,26 @@ impl __runtime::Object for GroupMemberPayload {
     }
 }
 
+impl serde::Serialize for GroupMemberPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupMemberPayload",
+            4 + usize::from(self.time_stamp.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`GroupMemberPayload`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupMemberPayloadObject {
     /// The group ID.
     pub id: String,
@@ -3228,10 +3606,10 @@ impl __runtime::Object for GroupMemberPayloadObject {
         let mut members = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "members" => __runtime::field(&mut __map, &mut members, "members")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "members" => __runtime::field(&mut __map, &mut members, "members"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3240,8 +3618,21 @@ impl __runtime::Object for GroupMemberPayloadObject {
     }
 }
 
+impl serde::Serialize for GroupMemberPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupMemberPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("members", &self.members)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserDeleted {
     /// The name of the event.
     pub event: String,
@@ -3268,11 +3659,11 @@ impl __runtime::Object for UserDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3282,8 +3673,18 @@ impl __runtime::Object for UserDeleted {
     }
 }
 
+impl serde::Serialize for UserDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserDeletedPayload {
     /// The account ID of the account from which the user was deleted.
     pub account_id: String,
@@ -3314,15 +3715,15 @@ impl __runtime::Object for UserDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3333,25 +3734,33 @@ impl __runtime::Object for UserDeletedPayload {
     }
 }
 
+impl serde::Serialize for UserDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserDeletedPayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the deleted user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPayloadObject {
     /// The user's ID.
     pub id: String,
     /// The user's first name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The user's email address.
     pub email: String,
     /// The type of user:
     /// * 1 — Basic.
     /// * 2 — Licensed.
-    #[serde(rename = "type")]
     pub type_: UserDeletedPayloadObjectType,
 }
 
@@ -3374,15 +3783,15 @@ impl __runtime::Object for UserPayloadObject {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "first_name" => {
-                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                    __runtime::field(&mut __map, &mut first_name, "first_name")
                 }
-                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3391,6 +3800,23 @@ impl __runtime::Object for UserPayloadObject {
             email: __runtime::required::<A, _>(email, "email")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for UserPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPayloadObject",
+            3 + usize::from(self.first_name.is_some())
+                + usize::from(self.last_name.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.optional("first_name", &self.first_name)?;
+        fields.optional("last_name", &self.last_name)?;
+        fields.field("email", &self.email)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }
 
@@ -3443,7 +3869,7 @@ impl<'de> serde::Deserialize<'de> for UserDeletedPayloadObjectType {
 }
 
 /// The payload of the `user.deactivated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserDeactivated {
     /// The name of the event.
     pub event: String,
@@ -3470,11 +3896,11 @@ impl __runtime::Object for UserDeactivated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3484,10 +3910,20 @@ impl __runtime::Object for UserDeactivated {
     }
 }
 
+impl serde::Serialize for UserDeactivated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserDeactivated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserDeactivated`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPayload {
     /// The account ID of the account from which the user was deactivated.
     pub account_id: String,
@@ -3518,15 +3954,15 @@ impl __runtime::Object for UserPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3537,10 +3973,21 @@ impl __runtime::Object for UserPayload {
     }
 }
 
+impl serde::Serialize for UserPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserPayload", 4)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the deactivated user.
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserDeactivatedPayloadObject {
     /// The user's ID.
     pub id: String,
@@ -3553,7 +4000,6 @@ pub struct UserDeactivatedPayloadObject {
     /// The type of user:
     /// * 1 — Basic.
     /// * 2 — Licensed.
-    #[serde(rename = "type")]
     pub type_: UserDeletedPayloadObjectType,
 }
 
@@ -3576,15 +4022,15 @@ impl __runtime::Object for UserDeactivatedPayloadObject {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "first_name" => {
-                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                    __runtime::field(&mut __map, &mut first_name, "first_name")
                 }
-                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3596,21 +4042,34 @@ impl __runtime::Object for UserDeactivatedPayloadObject {
     }
 }
 
+impl serde::Serialize for UserDeactivatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserDeactivatedPayloadObject",
+            5,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("first_name", &self.first_name)?;
+        fields.field("last_name", &self.last_name)?;
+        fields.field("email", &self.email)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdated {
     /// The event's name.
     pub event: String,
     /// A timestamp, in milliseconds since epoch, at which the event occurred.
     pub event_ts: i64,
     /// The email address of the user who [disassociated the user](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066997).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user who updated the settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// A timestamp that indicates when the setting was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `payload` property.
     pub payload: UserSettingsUpdatedPayload,
@@ -3636,18 +4095,18 @@ impl __runtime::Object for UserSettingsUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3660,8 +4119,27 @@ impl __runtime::Object for UserSettingsUpdated {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdated",
+            3 + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some())
+                + usize::from(self.time_stamp.is_some()),
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayload {
     /// The account ID of the account that updated the settings.
     pub account_id: String,
@@ -3670,12 +4148,10 @@ pub struct UserSettingsUpdatedPayload {
     /// The user ID of the user who updated the settings.
     pub operator_id: String,
     /// A timestamp that indicates when the setting was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the user.
     pub object: UserSettingsUpdatedPayloadObject,
     /// Information about the user's previous settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<UserSettingsUpdatedPayloadOldObject>,
 }
 
@@ -3700,21 +4176,21 @@ impl __runtime::Object for UserSettingsUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3727,8 +4203,26 @@ impl __runtime::Object for UserSettingsUpdatedPayload {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayload",
+            4 + usize::from(self.time_stamp.is_some())
+                + usize::from(self.old_object.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("object", &self.object)?;
+        fields.optional("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObject {
     /// The modified user's unique ID (userId).
     pub id: String,
@@ -3752,10 +4246,10 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3764,45 +4258,49 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// The `settings` property of [`UserSettingsUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettings {
     /// Information about the audio conferencing settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         UserSettingsUpdatedPayloadObjectSettingsAudioConferencing,
     >,
     /// Information about the scheduled meeting settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// Information about the in meeting settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<UserSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// Information about the email notification settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         UserSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// Information about recording settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<UserSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// Information about telephony settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<UserSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// Information about the features available to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<UserSettingsUpdatedPayloadObjectSettingsFeature>,
     /// Whether to require that all meetings are secured with at least one security option.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// Information about the Telephony Service Provider (TSP) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tsp: Option<UserSettingsUpdatedPayloadObjectSettingsTsp>,
 }
 
@@ -3834,38 +4332,38 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettings {
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
                 "schedule_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
-                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
-                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "tsp" => __runtime::field(&mut __map, &mut tsp, "tsp"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_conferencing: audio_conferencing.unwrap_or_default(),
@@ -3881,13 +4379,40 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettings",
+            usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.telephony.is_some())
+                + usize::from(self.feature.is_some())
+                + usize::from(self.meeting_security.is_some())
+                + usize::from(self.tsp.is_some()),
+        )?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("feature", &self.feature)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.optional("tsp", &self.tsp)?;
+        fields.end()
+    }
+}
+
 /// Information about the audio conferencing settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// Information about the participant phone masking settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         ObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
@@ -3914,10 +4439,10 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsAudioConferen
                         &mut __map,
                         &mut participant_phone_masking,
                         "participant_phone_masking",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participant_phone_masking: participant_phone_masking.unwrap_or_default(),
@@ -3925,19 +4450,29 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsAudioConferen
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsAudioConferencing",
+            usize::from(self.participant_phone_masking.is_some()),
+        )?;
+        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        fields.end()
+    }
+}
+
 /// Information about the participant phone masking settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ObjectSettingsAudioConferencingParticipantPhoneMasking {
     /// Whether to mask phone numbers of users dialing into a meeting in the participant list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of phone number masking pattern to apply.
     /// * mask_default - Default masking pattern (Example: 888****666).
     /// * mask_first_5 - Mask first five digits (Example: *****66666).
     /// * mask_except_last_4 - Mask everything except last four digits (Example: *****6666).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub masking_type: Option<
         ObjectSettingsAudioConferencingParticipantPhoneMaskingMaskingType,
     >,
@@ -3960,17 +4495,30 @@ impl __runtime::Object for ObjectSettingsAudioConferencingParticipantPhoneMaskin
         let mut masking_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "masking_type" => {
-                    __runtime::field(&mut __map, &mut masking_type, "masking_type")?
+                    __runtime::field(&mut __map, &mut masking_type, "masking_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
             masking_type: masking_type.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ObjectSettingsAudioConferencingParticipantPhoneMasking {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ObjectSettingsAudioConferencingParticipantPhoneMasking",
+            usize::from(self.enable.is_some()) + usize::from(self.masking_type.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("masking_type", &self.masking_type)?;
+        fields.end()
     }
 }
 
@@ -4032,35 +4580,27 @@ for ObjectSettingsAudioConferencingParticipantPhoneMaskingMaskingType {
 /// Information about the scheduled meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether to start meetings with the host video on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether to start meetings with the participant video on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_video: Option<bool>,
     /// The type of audio used to join the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<String>,
     /// Whether participants can join the meeting before its host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether to require a password for personal meetings if attendees can join before host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<String>,
     /// Use a [PMI (Personal Meeting ID)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271) to schedule meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_scheduled_meetings: Option<bool>,
     /// Require a password from participants before joining a meeting via [PSTN](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<String>,
     /// If the value of the join_before_host field is true, this field indicates the time limits within which a participant can join a meeting before the meeting's host:
     ///
     /// * 0 — Allow the participant to join the meeting at anytime.
     /// * 5 — Allow the participant to join 5 minutes before the meeting's start time.
     /// * 10 — Allow the participant to join 10 minutes before the meeting's start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_time: Option<UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingJbhTime>,
     /// The personal meeting settings:
     /// * true — Indicates that the **Enable Personal Meeting ID** setting is enabled. Users can use a personal meeting ID for their meetings.
@@ -4069,43 +4609,33 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// **For Zoom Phone only:**
     ///
     /// If a user has been assigned a desk phone, the desk phone's **Elevate to Zoom Meeting** setting will be disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting: Option<bool>,
     /// Whether to use the default password for already scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_password_for_scheduled_meetings: Option<bool>,
     /// Whether a random password will be generated on the end of user who starts the instant meeting. Other meeting participants **must** enter the generated password to join the meeting.
     ///
     /// If instant meetings use a PMI, this option is **disabled**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether to automatically mute all participants when they join the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Require participants to enter password for PMI meetings:
     /// * jbh_only — Only when a participant joins before the host.
     /// * all — All participants must enter a password to join the meeting.
     /// * none — No password required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<
         UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmiMeetings,
     >,
     /// Whether PMI is enabled for all instant meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Require a passcode for meetings which have already been scheduled
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meetings: Option<bool>,
     /// Whether a password is generated when a meeting host schedules a new meeting. Meeting participants will be required to enter the password before they can join the meeting.
     ///
     /// This setting only applies to regular meetings that do **not** use a PMI.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// The PMI's password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<String>,
     /// Whether to receive a desktop notification for upcoming meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
 }
 
@@ -4143,115 +4673,111 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsScheduleMeeti
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "host_video" => {
-                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                    __runtime::field(&mut __map, &mut host_video, "host_video")
                 }
                 "participants_video" => {
                     __runtime::field(
                         &mut __map,
                         &mut participants_video,
                         "participants_video",
-                    )?
+                    )
                 }
                 "audio_type" => {
-                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")
                 }
                 "join_before_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_before_host,
                         "join_before_host",
-                    )?
+                    )
                 }
                 "force_pmi_jbh_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut force_pmi_jbh_password,
                         "force_pmi_jbh_password",
-                    )?
+                    )
                 }
                 "use_pmi_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_scheduled_meetings,
                         "use_pmi_for_scheduled_meetings",
-                    )?
+                    )
                 }
                 "pstn_password_protected" => {
                     __runtime::field(
                         &mut __map,
                         &mut pstn_password_protected,
                         "pstn_password_protected",
-                    )?
+                    )
                 }
-                "jbh_time" => __runtime::field(&mut __map, &mut jbh_time, "jbh_time")?,
+                "jbh_time" => __runtime::field(&mut __map, &mut jbh_time, "jbh_time"),
                 "personal_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_meeting,
                         "personal_meeting",
-                    )?
+                    )
                 }
                 "default_password_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut default_password_for_scheduled_meetings,
                         "default_password_for_scheduled_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_instant_meetings,
                         "require_password_for_instant_meetings",
-                    )?
+                    )
                 }
                 "mute_upon_entry" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut mute_upon_entry,
-                        "mute_upon_entry",
-                    )?
+                    __runtime::field(&mut __map, &mut mute_upon_entry, "mute_upon_entry")
                 }
                 "require_password_for_pmi_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_pmi_meetings,
                         "require_password_for_pmi_meetings",
-                    )?
+                    )
                 }
                 "use_pmi_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_instant_meetings,
                         "use_pmi_for_instant_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_meetings,
                         "require_password_for_scheduled_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduling_new_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduling_new_meetings,
                         "require_password_for_scheduling_new_meetings",
-                    )?
+                    )
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "upcoming_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut upcoming_meeting_reminder,
                         "upcoming_meeting_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             host_video: host_video.unwrap_or_default(),
@@ -4280,6 +4806,81 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsScheduleMeeti
             pmi_password: pmi_password.unwrap_or_default(),
             upcoming_meeting_reminder: upcoming_meeting_reminder.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsScheduleMeeting",
+            usize::from(self.host_video.is_some())
+                + usize::from(self.participants_video.is_some())
+                + usize::from(self.audio_type.is_some())
+                + usize::from(self.join_before_host.is_some())
+                + usize::from(self.force_pmi_jbh_password.is_some())
+                + usize::from(self.use_pmi_for_scheduled_meetings.is_some())
+                + usize::from(self.pstn_password_protected.is_some())
+                + usize::from(self.jbh_time.is_some())
+                + usize::from(self.personal_meeting.is_some())
+                + usize::from(self.default_password_for_scheduled_meetings.is_some())
+                + usize::from(self.require_password_for_instant_meetings.is_some())
+                + usize::from(self.mute_upon_entry.is_some())
+                + usize::from(self.require_password_for_pmi_meetings.is_some())
+                + usize::from(self.use_pmi_for_instant_meetings.is_some())
+                + usize::from(self.require_password_for_scheduled_meetings.is_some())
+                + usize::from(
+                    self.require_password_for_scheduling_new_meetings.is_some(),
+                ) + usize::from(self.pmi_password.is_some())
+                + usize::from(self.upcoming_meeting_reminder.is_some()),
+        )?;
+        fields.optional("host_video", &self.host_video)?;
+        fields.optional("participants_video", &self.participants_video)?;
+        fields.optional("audio_type", &self.audio_type)?;
+        fields.optional("join_before_host", &self.join_before_host)?;
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
+        fields
+            .optional(
+                "use_pmi_for_scheduled_meetings",
+                &self.use_pmi_for_scheduled_meetings,
+            )?;
+        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
+        fields.optional("jbh_time", &self.jbh_time)?;
+        fields.optional("personal_meeting", &self.personal_meeting)?;
+        fields
+            .optional(
+                "default_password_for_scheduled_meetings",
+                &self.default_password_for_scheduled_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_instant_meetings",
+                &self.require_password_for_instant_meetings,
+            )?;
+        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
+        fields
+            .optional(
+                "require_password_for_pmi_meetings",
+                &self.require_password_for_pmi_meetings,
+            )?;
+        fields
+            .optional(
+                "use_pmi_for_instant_meetings",
+                &self.use_pmi_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduled_meetings",
+                &self.require_password_for_scheduled_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduling_new_meetings",
+                &self.require_password_for_scheduling_new_meetings,
+            )?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+        fields.end()
     }
 }
 
@@ -4401,22 +5002,17 @@ for UserSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmi
 /// Information about the in meeting settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether to require [AES encryption](https://en.wikipedia.org/wiki/Advanced_Encryption_Standard) for meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether meeting participants can use [in-meeting chat](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064400).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Whether to display a thumbs up or thumbs down feedback survey at the end of each meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether to enable the [classic whiteboard](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068305) feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether participants can chat with certain groups:
     /// * 1 — The participants cannot use chat.
@@ -4425,7 +5021,6 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 4 - The participants can chat with other participants publicly and privately.
     ///
     /// **Note:** This setting is only available with client versions 5.7.3 and above.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
@@ -4433,81 +5028,59 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 1 — Participants cannot save meeting chats.
     /// * 2 — Participants can only save host and co-host meeting chats.
     /// * 3 — Participants can save all meeting chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether meeting participants can use private chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// Whether the [**Focus Mode**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063004) feature is enabled. When enabled, this feature only displays the host and co-hosts' video and profile pictures during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_mode_focus_mode: Option<bool>,
     /// Whether the host can enable [**Focus Mode**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063004) when scheduling a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_focus_mode: Option<bool>,
     /// Whether to automatically save all in-meeting chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// The sound that plays when participants join or leave the meeting:
     /// * host — Chime when host joins or leaves a meeting.
     /// * all — Chime when any participant joins or leaves a meeting.
     /// * none — Do not chime.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_exit_chime: Option<String>,
     /// When a participant joins by telephone, whether recording and playing the participant's own voice is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_play_voice: Option<bool>,
     /// Whether file sharing via in-meeting chat is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether users can send feedback to Zoom at the end of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether to allow the meeting host to add co-hosts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether polls are available in the meeting controls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Information about the account's meeting polling settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_polling: Option<UserSettingsUpdatedPayloadPolling>,
     /// Whether hosts can temporarily remove an attendee from a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attendee_on_hold: Option<bool>,
     /// Whether participants can use annotation tools to add information to shared screens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether users can request remote control.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether non-verbal feedback through screensharing is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether the host can split meeting participants into separate, smaller rooms.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether the host can assign participants to breakout rooms when scheduling. This feature is **only** available in version 4.5.0 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room_schedule: Option<bool>,
     /// Whether the host can provide 1:1 remote support to a participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether to allow hosts and participants to share their screen or content during meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// The type of user who can share their screen or content during meetings:
     /// * host — Only hosts can screen share.
     /// * all — Both hosts and participants can screen share.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
     /// The type of user that can begin sharing their screen when someone else in the meeting is sharing their screen:
     /// * host — Only hosts can screen share when someone else is sharing.
     /// * all — Both hosts and participants can screen share when someone else is sharing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen_when_someone_is_sharing: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
@@ -4517,39 +5090,30 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// .
     ///
     /// multiple: Multiple participants can screen share simultaneously (dual monitors recommended).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_share_simultaneously: Option<
         ObjectSettingsInMeetingParticipantsShareSimultaneously,
     >,
     /// Whether closed captions are enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Whether group HD video is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether another user can take control of camera during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Share dual camera.
     ///
     /// This field is **deprecated**.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_dual_camera: Option<bool>,
     /// Whether the [Waiting Room](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063329) feature is enabled. When enabled, attendees can only join after the host approves their entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Whether users can change their background.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Information about the virtual background settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background_settings: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings,
     >,
     /// Whether custom [data center regions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060026) are enabled for hosting real-time meeting and webinar traffic:
     /// * true — Enabled. Provide the data center regions in the data_center_regions field.
     /// * false — Disabled. Only use the default data center regions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// The user's selected custom data center regions. This field only returns if the custom_data_center_regions value is true:
     /// * AU — Australia.
@@ -4565,102 +5129,74 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<Vec<ObjectSettingsInMeetingDataCenterRegionsItem>>,
     /// Information about the [language interpretation](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064768) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063323) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
     /// * all — All emojis: Allow meeting participants to use any emoji available in Zoom chat as a reaction in a meeting.
     /// * selected — Selected emojis: Allow meeting participants to use the 6 standard meeting reaction emojis: Clapping Hands, Thumbs Up, Heart, Tears of Joy, Open Mouth, Party Popper (Tada, Celebration)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions_emojis: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
     /// Whether to allow host and panelist to use audible clap.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0059395).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether participants can join a meeting directly from their mobile browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_mobile: Option<bool>,
     /// Whether participants can join a meeting directly from their desktop browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_desktop: Option<bool>,
     /// Whether to allow livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether to allow Facebook livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_facebook: Option<bool>,
     /// Whether to allow Workplace by Facebook livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workplace_by_facebook: Option<bool>,
     /// Whether to allow YouTube livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_youtube: Option<bool>,
     /// Whether to allow custom livestreaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_live_streaming_service: Option<bool>,
     /// The custom livestreaming service instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether webinar livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
     /// Whether webinar participants can send chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<
         ObjectSettingsInMeetingSignLanguageInterpretation,
     >,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Information about the closed captioning settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_captioning: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning,
     >,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether to allow the host to present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Information about the account's webinar polling settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<UserSettingsUpdatedPayloadPolling>,
     /// Whether to allow the host to present surveys to attendees once a webinar has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether the **Disable desktop screen sharing for meetings you host** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Whether the [**Auto-answer group in chat**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067948) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether the [**Show Zoom windows during screen share**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0059848) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
 }
 
@@ -4744,368 +5280,360 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsInMeeting {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "e2e_encryption" => {
-                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "post_meeting_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut post_meeting_feedback,
                         "post_meeting_feedback",
-                    )?
+                    )
                 }
                 "whiteboard" => {
-                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")
                 }
                 "allow_users_to_delete_messages_in_meeting_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_delete_messages_in_meeting_chat,
                         "allow_users_to_delete_messages_in_meeting_chat",
-                    )?
+                    )
                 }
                 "allow_participants_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_participants_chat_with,
                         "allow_participants_chat_with",
-                    )?
+                    )
                 }
                 "allow_users_save_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_save_chats,
                         "allow_users_save_chats",
-                    )?
+                    )
                 }
                 "private_chat" => {
-                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")
                 }
                 "attention_mode_focus_mode" => {
                     __runtime::field(
                         &mut __map,
                         &mut attention_mode_focus_mode,
                         "attention_mode_focus_mode",
-                    )?
+                    )
                 }
                 "allow_host_to_enable_focus_mode" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_to_enable_focus_mode,
                         "allow_host_to_enable_focus_mode",
-                    )?
+                    )
                 }
                 "auto_saving_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_saving_chat,
                         "auto_saving_chat",
-                    )?
+                    )
                 }
                 "entry_exit_chime" => {
                     __runtime::field(
                         &mut __map,
                         &mut entry_exit_chime,
                         "entry_exit_chime",
-                    )?
+                    )
                 }
                 "record_play_voice" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_play_voice,
                         "record_play_voice",
-                    )?
+                    )
                 }
                 "file_transfer" => {
-                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")
                 }
-                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
-                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
-                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback"),
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host"),
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling"),
                 "meeting_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut meeting_polling,
-                        "meeting_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut meeting_polling, "meeting_polling")
                 }
                 "attendee_on_hold" => {
                     __runtime::field(
                         &mut __map,
                         &mut attendee_on_hold,
                         "attendee_on_hold",
-                    )?
+                    )
                 }
                 "annotation" => {
-                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                    __runtime::field(&mut __map, &mut annotation, "annotation")
                 }
                 "remote_control" => {
-                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")
                 }
                 "non_verbal_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut non_verbal_feedback,
                         "non_verbal_feedback",
-                    )?
+                    )
                 }
                 "breakout_room" => {
-                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")
                 }
                 "breakout_room_schedule" => {
                     __runtime::field(
                         &mut __map,
                         &mut breakout_room_schedule,
                         "breakout_room_schedule",
-                    )?
+                    )
                 }
                 "remote_support" => {
-                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")
                 }
                 "screen_sharing" => {
-                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")
                 }
                 "who_can_share_screen" => {
                     __runtime::field(
                         &mut __map,
                         &mut who_can_share_screen,
                         "who_can_share_screen",
-                    )?
+                    )
                 }
                 "who_can_share_screen_when_someone_is_sharing" => {
                     __runtime::field(
                         &mut __map,
                         &mut who_can_share_screen_when_someone_is_sharing,
                         "who_can_share_screen_when_someone_is_sharing",
-                    )?
+                    )
                 }
                 "participants_share_simultaneously" => {
                     __runtime::field(
                         &mut __map,
                         &mut participants_share_simultaneously,
                         "participants_share_simultaneously",
-                    )?
+                    )
                 }
                 "closed_caption" => {
-                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")
                 }
-                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd"),
                 "far_end_camera_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut far_end_camera_control,
                         "far_end_camera_control",
-                    )?
+                    )
                 }
                 "share_dual_camera" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_dual_camera,
                         "share_dual_camera",
-                    )?
+                    )
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "virtual_background" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background,
                         "virtual_background",
-                    )?
+                    )
                 }
                 "virtual_background_settings" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background_settings,
                         "virtual_background_settings",
-                    )?
+                    )
                 }
                 "custom_data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_data_center_regions,
                         "custom_data_center_regions",
-                    )?
+                    )
                 }
                 "data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut data_center_regions,
                         "data_center_regions",
-                    )?
+                    )
                 }
                 "language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut language_interpretation,
                         "language_interpretation",
-                    )?
+                    )
                 }
                 "meeting_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions,
                         "meeting_reactions",
-                    )?
+                    )
                 }
                 "meeting_reactions_emojis" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions_emojis,
                         "meeting_reactions_emojis",
-                    )?
+                    )
                 }
                 "allow_host_panelists_to_use_audible_clap" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_panelists_to_use_audible_clap,
                         "allow_host_panelists_to_use_audible_clap",
-                    )?
+                    )
                 }
                 "webinar_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_reactions,
                         "webinar_reactions",
-                    )?
+                    )
                 }
                 "show_a_join_from_your_browser_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_a_join_from_your_browser_link,
                         "show_a_join_from_your_browser_link",
-                    )?
+                    )
                 }
                 "join_from_mobile" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_from_mobile,
                         "join_from_mobile",
-                    )?
+                    )
                 }
                 "join_from_desktop" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_from_desktop,
                         "join_from_desktop",
-                    )?
+                    )
                 }
                 "allow_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_live_streaming,
                         "allow_live_streaming",
-                    )?
+                    )
                 }
                 "live_streaming_facebook" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_facebook,
                         "live_streaming_facebook",
-                    )?
+                    )
                 }
                 "workplace_by_facebook" => {
                     __runtime::field(
                         &mut __map,
                         &mut workplace_by_facebook,
                         "workplace_by_facebook",
-                    )?
+                    )
                 }
                 "live_streaming_youtube" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_youtube,
                         "live_streaming_youtube",
-                    )?
+                    )
                 }
                 "custom_live_streaming_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_live_streaming_service,
                         "custom_live_streaming_service",
-                    )?
+                    )
                 }
                 "custom_service_instructions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_service_instructions,
                         "custom_service_instructions",
-                    )?
+                    )
                 }
                 "webinar_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_live_streaming,
                         "webinar_live_streaming",
-                    )?
+                    )
                 }
                 "webinar_chat" => {
-                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")
                 }
                 "sign_language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut sign_language_interpretation,
                         "sign_language_interpretation",
-                    )?
+                    )
                 }
                 "meeting_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_question_answer,
                         "meeting_question_answer",
-                    )?
+                    )
                 }
                 "closed_captioning" => {
                     __runtime::field(
                         &mut __map,
                         &mut closed_captioning,
                         "closed_captioning",
-                    )?
+                    )
                 }
                 "slide_control" => {
-                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")
                 }
                 "meeting_survey" => {
-                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")
                 }
                 "webinar_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut webinar_polling,
-                        "webinar_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut webinar_polling, "webinar_polling")
                 }
                 "webinar_survey" => {
-                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")
                 }
                 "disable_screen_sharing_for_host_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_host_meetings,
                         "disable_screen_sharing_for_host_meetings",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_in_meeting_guests" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_in_meeting_guests,
                         "disable_screen_sharing_for_in_meeting_guests",
-                    )?
+                    )
                 }
                 "auto_answer" => {
-                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")
                 }
                 "allow_show_zoom_windows" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_show_zoom_windows,
                         "allow_show_zoom_windows",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             e2e_encryption: e2e_encryption.unwrap_or_default(),
@@ -5185,6 +5713,194 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsInMeeting {
             auto_answer: auto_answer.unwrap_or_default(),
             allow_show_zoom_windows: allow_show_zoom_windows.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeeting",
+            usize::from(self.e2e_encryption.is_some()) + usize::from(self.chat.is_some())
+                + usize::from(self.post_meeting_feedback.is_some())
+                + usize::from(self.whiteboard.is_some())
+                + usize::from(
+                    self.allow_users_to_delete_messages_in_meeting_chat.is_some(),
+                ) + usize::from(self.allow_participants_chat_with.is_some())
+                + usize::from(self.allow_users_save_chats.is_some())
+                + usize::from(self.private_chat.is_some())
+                + usize::from(self.attention_mode_focus_mode.is_some())
+                + usize::from(self.allow_host_to_enable_focus_mode.is_some())
+                + usize::from(self.auto_saving_chat.is_some())
+                + usize::from(self.entry_exit_chime.is_some())
+                + usize::from(self.record_play_voice.is_some())
+                + usize::from(self.file_transfer.is_some())
+                + usize::from(self.feedback.is_some())
+                + usize::from(self.co_host.is_some())
+                + usize::from(self.polling.is_some())
+                + usize::from(self.meeting_polling.is_some())
+                + usize::from(self.attendee_on_hold.is_some())
+                + usize::from(self.annotation.is_some())
+                + usize::from(self.remote_control.is_some())
+                + usize::from(self.non_verbal_feedback.is_some())
+                + usize::from(self.breakout_room.is_some())
+                + usize::from(self.breakout_room_schedule.is_some())
+                + usize::from(self.remote_support.is_some())
+                + usize::from(self.screen_sharing.is_some())
+                + usize::from(self.who_can_share_screen.is_some())
+                + usize::from(
+                    self.who_can_share_screen_when_someone_is_sharing.is_some(),
+                ) + usize::from(self.participants_share_simultaneously.is_some())
+                + usize::from(self.closed_caption.is_some())
+                + usize::from(self.group_hd.is_some())
+                + usize::from(self.far_end_camera_control.is_some())
+                + usize::from(self.share_dual_camera.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.virtual_background.is_some())
+                + usize::from(self.virtual_background_settings.is_some())
+                + usize::from(self.custom_data_center_regions.is_some())
+                + usize::from(self.data_center_regions.is_some())
+                + usize::from(self.language_interpretation.is_some())
+                + usize::from(self.meeting_reactions.is_some())
+                + usize::from(self.meeting_reactions_emojis.is_some())
+                + usize::from(self.allow_host_panelists_to_use_audible_clap.is_some())
+                + usize::from(self.webinar_reactions.is_some())
+                + usize::from(self.show_a_join_from_your_browser_link.is_some())
+                + usize::from(self.join_from_mobile.is_some())
+                + usize::from(self.join_from_desktop.is_some())
+                + usize::from(self.allow_live_streaming.is_some())
+                + usize::from(self.live_streaming_facebook.is_some())
+                + usize::from(self.workplace_by_facebook.is_some())
+                + usize::from(self.live_streaming_youtube.is_some())
+                + usize::from(self.custom_live_streaming_service.is_some())
+                + usize::from(self.custom_service_instructions.is_some())
+                + usize::from(self.webinar_live_streaming.is_some())
+                + usize::from(self.webinar_chat.is_some())
+                + usize::from(self.sign_language_interpretation.is_some())
+                + usize::from(self.meeting_question_answer.is_some())
+                + usize::from(self.closed_captioning.is_some())
+                + usize::from(self.slide_control.is_some())
+                + usize::from(self.meeting_survey.is_some())
+                + usize::from(self.webinar_polling.is_some())
+                + usize::from(self.webinar_survey.is_some())
+                + usize::from(self.disable_screen_sharing_for_host_meetings.is_some())
+                + usize::from(
+                    self.disable_screen_sharing_for_in_meeting_guests.is_some(),
+                ) + usize::from(self.auto_answer.is_some())
+                + usize::from(self.allow_show_zoom_windows.is_some()),
+        )?;
+        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
+        fields.optional("whiteboard", &self.whiteboard)?;
+        fields
+            .optional(
+                "allow_users_to_delete_messages_in_meeting_chat",
+                &self.allow_users_to_delete_messages_in_meeting_chat,
+            )?;
+        fields
+            .optional(
+                "allow_participants_chat_with",
+                &self.allow_participants_chat_with,
+            )?;
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+        fields.optional("private_chat", &self.private_chat)?;
+        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode)?;
+        fields
+            .optional(
+                "allow_host_to_enable_focus_mode",
+                &self.allow_host_to_enable_focus_mode,
+            )?;
+        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
+        fields.optional("entry_exit_chime", &self.entry_exit_chime)?;
+        fields.optional("record_play_voice", &self.record_play_voice)?;
+        fields.optional("file_transfer", &self.file_transfer)?;
+        fields.optional("feedback", &self.feedback)?;
+        fields.optional("co_host", &self.co_host)?;
+        fields.optional("polling", &self.polling)?;
+        fields.optional("meeting_polling", &self.meeting_polling)?;
+        fields.optional("attendee_on_hold", &self.attendee_on_hold)?;
+        fields.optional("annotation", &self.annotation)?;
+        fields.optional("remote_control", &self.remote_control)?;
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
+        fields.optional("breakout_room", &self.breakout_room)?;
+        fields.optional("breakout_room_schedule", &self.breakout_room_schedule)?;
+        fields.optional("remote_support", &self.remote_support)?;
+        fields.optional("screen_sharing", &self.screen_sharing)?;
+        fields.optional("who_can_share_screen", &self.who_can_share_screen)?;
+        fields
+            .optional(
+                "who_can_share_screen_when_someone_is_sharing",
+                &self.who_can_share_screen_when_someone_is_sharing,
+            )?;
+        fields
+            .optional(
+                "participants_share_simultaneously",
+                &self.participants_share_simultaneously,
+            )?;
+        fields.optional("closed_caption", &self.closed_caption)?;
+        fields.optional("group_hd", &self.group_hd)?;
+        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
+        fields.optional("share_dual_camera", &self.share_dual_camera)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("virtual_background", &self.virtual_background)?;
+        fields
+            .optional("virtual_background_settings", &self.virtual_background_settings)?;
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+        fields.optional("data_center_regions", &self.data_center_regions)?;
+        fields.optional("language_interpretation", &self.language_interpretation)?;
+        fields.optional("meeting_reactions", &self.meeting_reactions)?;
+        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis)?;
+        fields
+            .optional(
+                "allow_host_panelists_to_use_audible_clap",
+                &self.allow_host_panelists_to_use_audible_clap,
+            )?;
+        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+        fields
+            .optional(
+                "show_a_join_from_your_browser_link",
+                &self.show_a_join_from_your_browser_link,
+            )?;
+        fields.optional("join_from_mobile", &self.join_from_mobile)?;
+        fields.optional("join_from_desktop", &self.join_from_desktop)?;
+        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
+        fields.optional("live_streaming_facebook", &self.live_streaming_facebook)?;
+        fields.optional("workplace_by_facebook", &self.workplace_by_facebook)?;
+        fields.optional("live_streaming_youtube", &self.live_streaming_youtube)?;
+        fields
+            .optional(
+                "custom_live_streaming_service",
+                &self.custom_live_streaming_service,
+            )?;
+        fields
+            .optional("custom_service_instructions", &self.custom_service_instructions)?;
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
+        fields.optional("webinar_chat", &self.webinar_chat)?;
+        fields
+            .optional(
+                "sign_language_interpretation",
+                &self.sign_language_interpretation,
+            )?;
+        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
+        fields.optional("closed_captioning", &self.closed_captioning)?;
+        fields.optional("slide_control", &self.slide_control)?;
+        fields.optional("meeting_survey", &self.meeting_survey)?;
+        fields.optional("webinar_polling", &self.webinar_polling)?;
+        fields.optional("webinar_survey", &self.webinar_survey)?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_host_meetings",
+                &self.disable_screen_sharing_for_host_meetings,
+            )?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_in_meeting_guests",
+                &self.disable_screen_sharing_for_in_meeting_guests,
+            )?;
+        fields.optional("auto_answer", &self.auto_answer)?;
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
+        fields.end()
     }
 }
 
@@ -5308,22 +6024,17 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats {
 /// Information about the account's meeting polling settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadPolling {
     /// Whether the host can add polls before or during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the host can create advanced polls and quizzes. Advanced polls and quizzes include single choice, multiple choice, drop down, matching, short answer, long answer, rank order, and fill-in-the-blank questions. Hosts can also set the correct answers for quizzes they create.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_polls: Option<bool>,
     /// Whether to require answers to be anonymous.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_answers_to_be_anonymous: Option<bool>,
     /// Whether alternative hosts can add or edit polls and quizzes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_alternative_host_to_add_edit: Option<bool>,
     /// Whether to allow host to upload an image for each question.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_upload_image: Option<bool>,
 }
 
@@ -5346,33 +6057,33 @@ impl __runtime::Object for UserSettingsUpdatedPayloadPolling {
         let mut allow_host_to_upload_image = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "advanced_polls" => {
-                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")?
+                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")
                 }
                 "require_answers_to_be_anonymous" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_answers_to_be_anonymous,
                         "require_answers_to_be_anonymous",
-                    )?
+                    )
                 }
                 "allow_alternative_host_to_add_edit" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_alternative_host_to_add_edit,
                         "allow_alternative_host_to_add_edit",
-                    )?
+                    )
                 }
                 "allow_host_to_upload_image" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_to_upload_image,
                         "allow_host_to_upload_image",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5383,6 +6094,34 @@ impl __runtime::Object for UserSettingsUpdatedPayloadPolling {
                 .unwrap_or_default(),
             allow_host_to_upload_image: allow_host_to_upload_image.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserSettingsUpdatedPayloadPolling {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadPolling",
+            usize::from(self.enable.is_some())
+                + usize::from(self.advanced_polls.is_some())
+                + usize::from(self.require_answers_to_be_anonymous.is_some())
+                + usize::from(self.allow_alternative_host_to_add_edit.is_some())
+                + usize::from(self.allow_host_to_upload_image.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("advanced_polls", &self.advanced_polls)?;
+        fields
+            .optional(
+                "require_answers_to_be_anonymous",
+                &self.require_answers_to_be_anonymous,
+            )?;
+        fields
+            .optional(
+                "allow_alternative_host_to_add_edit",
+                &self.allow_alternative_host_to_add_edit,
+            )?;
+        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image)?;
+        fields.end()
     }
 }
 
@@ -5491,19 +6230,15 @@ for ObjectSettingsInMeetingParticipantsShareSimultaneously {
 /// Information about the virtual background settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
     /// Whether virtual backgrounds are enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether the use of videos for virtual backgrounds is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_videos: Option<bool>,
     /// Whether users can upload custom backgrounds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_upload_custom: Option<bool>,
     /// Information about virtual background files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<
         Vec<
             UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem,
@@ -5531,20 +6266,20 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
         let mut files = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "allow_videos" => {
-                    __runtime::field(&mut __map, &mut allow_videos, "allow_videos")?
+                    __runtime::field(&mut __map, &mut allow_videos, "allow_videos")
                 }
                 "allow_upload_custom" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_upload_custom,
                         "allow_upload_custom",
-                    )?
+                    )
                 }
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5555,25 +6290,38 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
     }
 }
 
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings",
+            usize::from(self.enable.is_some()) + usize::from(self.allow_videos.is_some())
+                + usize::from(self.allow_upload_custom.is_some())
+                + usize::from(self.files.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("allow_videos", &self.allow_videos)?;
+        fields.optional("allow_upload_custom", &self.allow_upload_custom)?;
+        fields.optional("files", &self.files)?;
+        fields.end()
+    }
+}
+
 /// Information about a virtual background file.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
     /// The file's unique ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The file's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The file's type.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Whether the file is the default virtual background file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The file' size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
 }
 
@@ -5598,15 +6346,15 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFi
         let mut size = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "is_default" => {
-                    __runtime::field(&mut __map, &mut is_default, "is_default")?
+                    __runtime::field(&mut __map, &mut is_default, "is_default")
                 }
-                "size" => __runtime::field(&mut __map, &mut size, "size")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "size" => __runtime::field(&mut __map, &mut size, "size"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -5615,6 +6363,26 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFi
             is_default: is_default.unwrap_or_default(),
             size: size.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.name.is_some())
+                + usize::from(self.type_.is_some())
+                + usize::from(self.is_default.is_some())
+                + usize::from(self.size.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("is_default", &self.is_default)?;
+        fields.optional("size", &self.size)?;
+        fields.end()
     }
 }
 
@@ -5711,16 +6479,13 @@ impl<'de> serde::Deserialize<'de> for ObjectSettingsInMeetingDataCenterRegionsIt
 /// Information about the [language interpretation](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064768) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     /// Whether hosts can assign participants as interpreters to interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
     /// A list of user-defined supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
 }
 
@@ -5743,23 +6508,39 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
         let mut custom_languages = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages"),
                 "custom_languages" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_languages,
                         "custom_languages",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
             languages: languages.unwrap_or_default(),
             custom_languages: custom_languages.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation",
+            usize::from(self.enable.is_some()) + usize::from(self.languages.is_some())
+                + usize::from(self.custom_languages.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("languages", &self.languages)?;
+        fields.optional("custom_languages", &self.custom_languages)?;
+        fields.end()
     }
 }
 
@@ -5816,25 +6597,21 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis {
 /// Whether webinar livestreaming is enabled.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     /// Whether webinar livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The available livestreaming services:
     /// * facebook
     /// * workplace_by_facebook
     /// * youtube
     /// * custom_live_streaming_service
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_service: Option<
         Vec<ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem>,
     >,
     /// The specific instructions to allow your account's meeting hosts to configure a custom livestream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether to notify users to watch the livestream. This does not apply to custom RTMP (real-time messaging protocol).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_reminder: Option<bool>,
 }
 
@@ -5858,30 +6635,30 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
         let mut live_streaming_reminder = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "live_streaming_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_service,
                         "live_streaming_service",
-                    )?
+                    )
                 }
                 "custom_service_instructions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_service_instructions,
                         "custom_service_instructions",
-                    )?
+                    )
                 }
                 "live_streaming_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_reminder,
                         "live_streaming_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -5889,6 +6666,26 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
             custom_service_instructions: custom_service_instructions.unwrap_or_default(),
             live_streaming_reminder: live_streaming_reminder.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming",
+            usize::from(self.enable.is_some())
+                + usize::from(self.live_streaming_service.is_some())
+                + usize::from(self.custom_service_instructions.is_some())
+                + usize::from(self.live_streaming_reminder.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("live_streaming_service", &self.live_streaming_service)?;
+        fields
+            .optional("custom_service_instructions", &self.custom_service_instructions)?;
+        fields.optional("live_streaming_reminder", &self.live_streaming_reminder)?;
+        fields.end()
     }
 }
 
@@ -5951,42 +6748,35 @@ for ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem {
 /// Whether webinar participants can send chat messages.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// Whether webinar participants can send chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Webinar panelists can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Webinar attendees can chat with:
     /// * 1 — No one.
     /// * 2 — Host and all panelists.
     /// * 3 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendees_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// By default, webinar attendees can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_attendees_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Whether webinar panelists can send direct messages to other panelists.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_send_direct_message: Option<bool>,
     /// Whether webinar attendees can save chats:
     /// * 0 — Attendees cannot save chats.
     /// * 1 — Attendees can only save host and panelist chats.
     /// * 2 — Attendees can save all chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// Whether chat messages are saved automatically to a local file on the host's computer when the webinar ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_save_local_chat_file: Option<bool>,
 }
 
@@ -6012,51 +6802,51 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebi
         let mut allow_auto_save_local_chat_file = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "allow_panelists_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_panelists_chat_with,
                         "allow_panelists_chat_with",
-                    )?
+                    )
                 }
                 "allow_attendees_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_attendees_chat_with,
                         "allow_attendees_chat_with",
-                    )?
+                    )
                 }
                 "default_attendees_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut default_attendees_chat_with,
                         "default_attendees_chat_with",
-                    )?
+                    )
                 }
                 "allow_panelists_send_direct_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_panelists_send_direct_message,
                         "allow_panelists_send_direct_message",
-                    )?
+                    )
                 }
                 "allow_users_save_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_save_chats,
                         "allow_users_save_chats",
-                    )?
+                    )
                 }
                 "allow_auto_save_local_chat_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_auto_save_local_chat_file,
                         "allow_auto_save_local_chat_file",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6069,6 +6859,39 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebi
             allow_auto_save_local_chat_file: allow_auto_save_local_chat_file
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat",
+            usize::from(self.enable.is_some())
+                + usize::from(self.allow_panelists_chat_with.is_some())
+                + usize::from(self.allow_attendees_chat_with.is_some())
+                + usize::from(self.default_attendees_chat_with.is_some())
+                + usize::from(self.allow_panelists_send_direct_message.is_some())
+                + usize::from(self.allow_users_save_chats.is_some())
+                + usize::from(self.allow_auto_save_local_chat_file.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with)?;
+        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with)?;
+        fields
+            .optional("default_attendees_chat_with", &self.default_attendees_chat_with)?;
+        fields
+            .optional(
+                "allow_panelists_send_direct_message",
+                &self.allow_panelists_send_direct_message,
+            )?;
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+        fields
+            .optional(
+                "allow_auto_save_local_chat_file",
+                &self.allow_auto_save_local_chat_file,
+            )?;
+        fields.end()
     }
 }
 
@@ -6130,21 +6953,17 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveCh
 /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ObjectSettingsInMeetingSignLanguageInterpretation {
     /// Whether to allow hosts to assign participants as sign language interpreters who can interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to enable sign language interpretation view by default in scheduler.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sign_language_interpretation_by_default: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<
         Vec<ObjectSettingsInMeetingSignLanguageInterpretationLanguagesItem>,
     >,
     /// A list of user-defined supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
 }
 
@@ -6166,24 +6985,24 @@ impl __runtime::Object for ObjectSettingsInMeetingSignLanguageInterpretation {
         let mut custom_languages = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "enable_sign_language_interpretation_by_default" => {
                     __runtime::field(
                         &mut __map,
                         &mut enable_sign_language_interpretation_by_default,
                         "enable_sign_language_interpretation_by_default",
-                    )?
+                    )
                 }
-                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages"),
                 "custom_languages" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_languages,
                         "custom_languages",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6192,6 +7011,29 @@ impl __runtime::Object for ObjectSettingsInMeetingSignLanguageInterpretation {
             languages: languages.unwrap_or_default(),
             custom_languages: custom_languages.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for ObjectSettingsInMeetingSignLanguageInterpretation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ObjectSettingsInMeetingSignLanguageInterpretation",
+            usize::from(self.enable.is_some())
+                + usize::from(
+                    self.enable_sign_language_interpretation_by_default.is_some(),
+                ) + usize::from(self.languages.is_some())
+                + usize::from(self.custom_languages.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "enable_sign_language_interpretation_by_default",
+                &self.enable_sign_language_interpretation_by_default,
+            )?;
+        fields.optional("languages", &self.languages)?;
+        fields.optional("custom_languages", &self.custom_languages)?;
+        fields.end()
     }
 }
 
@@ -6278,22 +7120,17 @@ for ObjectSettingsInMeetingSignLanguageInterpretationLanguagesItem {
 /// Information about the closed captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     /// Whether to allow the host to type closed captions or assign a participant or 3rd-party service to provide closed captioning.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether to allow the use of an API token to integrate with 3rd-party closed captioning services.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
     /// Whether to allow a live transcription service to transcribe meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_transcribing: Option<bool>,
     /// Whether to allow the viewing of full transcripts in the in-meeting side panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_full_transcript: Option<bool>,
     /// Whether to allow participants to save closed captions or transcripts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
 }
 
@@ -6318,33 +7155,33 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
         let mut save_caption = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "third_party_captioning_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_captioning_service,
                         "third_party_captioning_service",
-                    )?
+                    )
                 }
                 "auto_transcribing" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_transcribing,
                         "auto_transcribing",
-                    )?
+                    )
                 }
                 "view_full_transcript" => {
                     __runtime::field(
                         &mut __map,
                         &mut view_full_transcript,
                         "view_full_transcript",
-                    )?
+                    )
                 }
                 "save_caption" => {
-                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -6357,31 +7194,49 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     }
 }
 
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning",
+            usize::from(self.enable.is_some())
+                + usize::from(self.third_party_captioning_service.is_some())
+                + usize::from(self.auto_transcribing.is_some())
+                + usize::from(self.view_full_transcript.is_some())
+                + usize::from(self.save_caption.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "third_party_captioning_service",
+                &self.third_party_captioning_service,
+            )?;
+        fields.optional("auto_transcribing", &self.auto_transcribing)?;
+        fields.optional("view_full_transcript", &self.view_full_transcript)?;
+        fields.optional("save_caption", &self.save_caption)?;
+        fields.end()
+    }
+}
+
 /// Information about the email notification settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether to notify the host when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether to notify the person who scheduled the meeting or webinar for the host when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_schedulers: Option<bool>,
     /// Whether to notify any alternative hosts when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_alternative_hosts: Option<bool>,
     /// Whether to notify the host when participants join the meeting before them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether to notify the host and participants when a meeting is canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether to notify when an alternative host is added to or removed from a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether to notify the host that there is a meeting is scheduled, rescheduled, or canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
 }
 
@@ -6412,48 +7267,48 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsEmailNotifica
                         &mut __map,
                         &mut cloud_recording_available_reminder,
                         "cloud_recording_available_reminder",
-                    )?
+                    )
                 }
                 "recording_available_reminder_schedulers" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_available_reminder_schedulers,
                         "recording_available_reminder_schedulers",
-                    )?
+                    )
                 }
                 "recording_available_reminder_alternative_hosts" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_available_reminder_alternative_hosts,
                         "recording_available_reminder_alternative_hosts",
-                    )?
+                    )
                 }
                 "jbh_reminder" => {
-                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")
                 }
                 "cancel_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cancel_meeting_reminder,
                         "cancel_meeting_reminder",
-                    )?
+                    )
                 }
                 "alternative_host_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut alternative_host_reminder,
                         "alternative_host_reminder",
-                    )?
+                    )
                 }
                 "schedule_for_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_for_reminder,
                         "schedule_for_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             cloud_recording_available_reminder: cloud_recording_available_reminder
@@ -6470,101 +7325,112 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsEmailNotifica
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsEmailNotification",
+            usize::from(self.cloud_recording_available_reminder.is_some())
+                + usize::from(self.recording_available_reminder_schedulers.is_some())
+                + usize::from(
+                    self.recording_available_reminder_alternative_hosts.is_some(),
+                ) + usize::from(self.jbh_reminder.is_some())
+                + usize::from(self.cancel_meeting_reminder.is_some())
+                + usize::from(self.alternative_host_reminder.is_some())
+                + usize::from(self.schedule_for_reminder.is_some()),
+        )?;
+        fields
+            .optional(
+                "cloud_recording_available_reminder",
+                &self.cloud_recording_available_reminder,
+            )?;
+        fields
+            .optional(
+                "recording_available_reminder_schedulers",
+                &self.recording_available_reminder_schedulers,
+            )?;
+        fields
+            .optional(
+                "recording_available_reminder_alternative_hosts",
+                &self.recording_available_reminder_alternative_hosts,
+            )?;
+        fields.optional("jbh_reminder", &self.jbh_reminder)?;
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+        fields.end()
+    }
+}
+
 /// Information about recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether hosts and participants can record the meeting using a local file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether hosts can record and save the meeting or webinar in the cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether recording the active speaker with a shared screen is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
     /// Whether recording the [gallery view](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062314) with a shared screen is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether recording an audio-only file is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file: Option<bool>,
     /// Whether saving the chat text from the meeting to the cloud is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_chat_text: Option<bool>,
     /// Whether adding a timestamp to the recording is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_timestamp: Option<bool>,
     /// Whether automatically transcribing the audio of the meeting or webinar to the cloud is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_audio_transcript: Option<bool>,
     /// The automatic recording setting:
     /// * local — Record locally
     /// * cloud — Record on the cloud.
     /// * none — Disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingAutoRecording,
     >,
     /// Whether Zoom will permanently delete recordings automatically after a specified number of days is enabled. The number of days is displayed in the auto_delete_cmr_days field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr: Option<bool>,
     /// When the auto_delete_cmr value is true, this value is the number of days before the auto-deletion of cloud recordings:
     /// * 30 — 30 days.
     /// * 60 — 60 days.
     /// * 90 — 90 days.
     /// * 120 — 120 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_cmr_days: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays,
     >,
     /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064676) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<ObjectSettingsRecordingRecordFilesSeparately>,
     /// Whether participants' names display in the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_participant_name: Option<bool>,
     /// Whether thumbnails of the presenter are recorded when they are sharing their screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_thumbnails: Option<bool>,
     /// Whether recordings will be optimized for a 3rd party video editor. This can increase the file size and the time it takes to generate recording files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
     /// Whether the [recording highlights](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061101) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// Whether panelist chats are saved to the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_panelist_chat: Option<bool>,
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
     /// Whether [closed captions](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062490) are saved as a VTT (Video Track Text) file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether to record separate audio files for each participant is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file_each_participant: Option<bool>,
     /// Whether the meeting's host can pause or stop the cloud's auto recording is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_pause_stop_recording: Option<bool>,
     /// Whether to display a disclaimer to participants before a recording begins is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_disclaimer: Option<bool>,
     /// Whether to ask participants for consent when a recording begins is enabled. This is only available when the value of the recording_disclaimer field is set to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_participants_to_consent_disclaimer: Option<bool>,
     /// Whether to ask the host to confirm the recording disclaimer is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ask_host_to_confirm_disclaimer: Option<bool>,
     /// Information about the minimum password requirements for recordings via the Account Recording settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_password_requirement: Option<
         UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement,
     >,
     /// Information about the settings to allow cloud recording access only from specific IP address ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<ObjectSettingsRecordingIpAddressAccessControl>,
 }
 
@@ -6609,177 +7475,165 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsRecording {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "local_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut local_recording,
-                        "local_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut local_recording, "local_recording")
                 }
                 "cloud_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut cloud_recording,
-                        "cloud_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut cloud_recording, "cloud_recording")
                 }
                 "record_speaker_view" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_speaker_view,
                         "record_speaker_view",
-                    )?
+                    )
                 }
                 "record_gallery_view" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_gallery_view,
                         "record_gallery_view",
-                    )?
+                    )
                 }
                 "record_audio_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_audio_file,
                         "record_audio_file",
-                    )?
+                    )
                 }
                 "save_chat_text" => {
-                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")?
+                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")
                 }
                 "show_timestamp" => {
-                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")?
+                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")
                 }
                 "recording_audio_transcript" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_audio_transcript,
                         "recording_audio_transcript",
-                    )?
+                    )
                 }
                 "auto_recording" => {
-                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")
                 }
                 "auto_delete_cmr" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut auto_delete_cmr,
-                        "auto_delete_cmr",
-                    )?
+                    __runtime::field(&mut __map, &mut auto_delete_cmr, "auto_delete_cmr")
                 }
                 "auto_delete_cmr_days" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_delete_cmr_days,
                         "auto_delete_cmr_days",
-                    )?
+                    )
                 }
                 "record_files_separately" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_files_separately,
                         "record_files_separately",
-                    )?
+                    )
                 }
                 "display_participant_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_participant_name,
                         "display_participant_name",
-                    )?
+                    )
                 }
                 "recording_thumbnails" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_thumbnails,
                         "recording_thumbnails",
-                    )?
+                    )
                 }
                 "optimize_recording_for_3rd_party_video_editor" => {
                     __runtime::field(
                         &mut __map,
                         &mut optimize_recording_for_3rd_party_video_editor,
                         "optimize_recording_for_3rd_party_video_editor",
-                    )?
+                    )
                 }
                 "recording_highlight" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_highlight,
                         "recording_highlight",
-                    )?
+                    )
                 }
                 "save_panelist_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_panelist_chat,
                         "save_panelist_chat",
-                    )?
+                    )
                 }
                 "save_poll_results" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_poll_results,
                         "save_poll_results",
-                    )?
+                    )
                 }
                 "save_close_caption" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_close_caption,
                         "save_close_caption",
-                    )?
+                    )
                 }
                 "record_audio_file_each_participant" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_audio_file_each_participant,
                         "record_audio_file_each_participant",
-                    )?
+                    )
                 }
                 "host_pause_stop_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut host_pause_stop_recording,
                         "host_pause_stop_recording",
-                    )?
+                    )
                 }
                 "recording_disclaimer" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_disclaimer,
                         "recording_disclaimer",
-                    )?
+                    )
                 }
                 "ask_participants_to_consent_disclaimer" => {
                     __runtime::field(
                         &mut __map,
                         &mut ask_participants_to_consent_disclaimer,
                         "ask_participants_to_consent_disclaimer",
-                    )?
+                    )
                 }
                 "ask_host_to_confirm_disclaimer" => {
                     __runtime::field(
                         &mut __map,
                         &mut ask_host_to_confirm_disclaimer,
                         "ask_host_to_confirm_disclaimer",
-                    )?
+                    )
                 }
                 "recording_password_requirement" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_password_requirement,
                         "recording_password_requirement",
-                    )?
+                    )
                 }
                 "ip_address_access_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_address_access_control,
                         "ip_address_access_control",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             local_recording: local_recording.unwrap_or_default(),
@@ -6814,6 +7668,89 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsRecording {
                 .unwrap_or_default(),
             ip_address_access_control: ip_address_access_control.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsRecording",
+            usize::from(self.local_recording.is_some())
+                + usize::from(self.cloud_recording.is_some())
+                + usize::from(self.record_speaker_view.is_some())
+                + usize::from(self.record_gallery_view.is_some())
+                + usize::from(self.record_audio_file.is_some())
+                + usize::from(self.save_chat_text.is_some())
+                + usize::from(self.show_timestamp.is_some())
+                + usize::from(self.recording_audio_transcript.is_some())
+                + usize::from(self.auto_recording.is_some())
+                + usize::from(self.auto_delete_cmr.is_some())
+                + usize::from(self.auto_delete_cmr_days.is_some())
+                + usize::from(self.record_files_separately.is_some())
+                + usize::from(self.display_participant_name.is_some())
+                + usize::from(self.recording_thumbnails.is_some())
+                + usize::from(
+                    self.optimize_recording_for_3rd_party_video_editor.is_some(),
+                ) + usize::from(self.recording_highlight.is_some())
+                + usize::from(self.save_panelist_chat.is_some())
+                + usize::from(self.save_poll_results.is_some())
+                + usize::from(self.save_close_caption.is_some())
+                + usize::from(self.record_audio_file_each_participant.is_some())
+                + usize::from(self.host_pause_stop_recording.is_some())
+                + usize::from(self.recording_disclaimer.is_some())
+                + usize::from(self.ask_participants_to_consent_disclaimer.is_some())
+                + usize::from(self.ask_host_to_confirm_disclaimer.is_some())
+                + usize::from(self.recording_password_requirement.is_some())
+                + usize::from(self.ip_address_access_control.is_some()),
+        )?;
+        fields.optional("local_recording", &self.local_recording)?;
+        fields.optional("cloud_recording", &self.cloud_recording)?;
+        fields.optional("record_speaker_view", &self.record_speaker_view)?;
+        fields.optional("record_gallery_view", &self.record_gallery_view)?;
+        fields.optional("record_audio_file", &self.record_audio_file)?;
+        fields.optional("save_chat_text", &self.save_chat_text)?;
+        fields.optional("show_timestamp", &self.show_timestamp)?;
+        fields.optional("recording_audio_transcript", &self.recording_audio_transcript)?;
+        fields.optional("auto_recording", &self.auto_recording)?;
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
+        fields.optional("auto_delete_cmr_days", &self.auto_delete_cmr_days)?;
+        fields.optional("record_files_separately", &self.record_files_separately)?;
+        fields.optional("display_participant_name", &self.display_participant_name)?;
+        fields.optional("recording_thumbnails", &self.recording_thumbnails)?;
+        fields
+            .optional(
+                "optimize_recording_for_3rd_party_video_editor",
+                &self.optimize_recording_for_3rd_party_video_editor,
+            )?;
+        fields.optional("recording_highlight", &self.recording_highlight)?;
+        fields.optional("save_panelist_chat", &self.save_panelist_chat)?;
+        fields.optional("save_poll_results", &self.save_poll_results)?;
+        fields.optional("save_close_caption", &self.save_close_caption)?;
+        fields
+            .optional(
+                "record_audio_file_each_participant",
+                &self.record_audio_file_each_participant,
+            )?;
+        fields.optional("host_pause_stop_recording", &self.host_pause_stop_recording)?;
+        fields.optional("recording_disclaimer", &self.recording_disclaimer)?;
+        fields
+            .optional(
+                "ask_participants_to_consent_disclaimer",
+                &self.ask_participants_to_consent_disclaimer,
+            )?;
+        fields
+            .optional(
+                "ask_host_to_confirm_disclaimer",
+                &self.ask_host_to_confirm_disclaimer,
+            )?;
+        fields
+            .optional(
+                "recording_password_requirement",
+                &self.recording_password_requirement,
+            )?;
+        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+        fields.end()
     }
 }
 
@@ -6935,16 +7872,13 @@ for UserSettingsUpdatedPayloadObjectSettingsRecordingAutoDeleteCmrDays {
 /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064676) settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ObjectSettingsRecordingRecordFilesSeparately {
     /// Whether recording only the active speaker is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_speaker: Option<bool>,
     /// Whether recording only the gallery view is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gallery_view: Option<bool>,
     /// Whether recording only shared screen is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_screen: Option<bool>,
 }
 
@@ -6966,16 +7900,16 @@ impl __runtime::Object for ObjectSettingsRecordingRecordFilesSeparately {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "active_speaker" => {
-                    __runtime::field(&mut __map, &mut active_speaker, "active_speaker")?
+                    __runtime::field(&mut __map, &mut active_speaker, "active_speaker")
                 }
                 "gallery_view" => {
-                    __runtime::field(&mut __map, &mut gallery_view, "gallery_view")?
+                    __runtime::field(&mut __map, &mut gallery_view, "gallery_view")
                 }
                 "shared_screen" => {
-                    __runtime::field(&mut __map, &mut shared_screen, "shared_screen")?
+                    __runtime::field(&mut __map, &mut shared_screen, "shared_screen")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             active_speaker: active_speaker.unwrap_or_default(),
@@ -6985,25 +7919,36 @@ impl __runtime::Object for ObjectSettingsRecordingRecordFilesSeparately {
     }
 }
 
+impl serde::Serialize for ObjectSettingsRecordingRecordFilesSeparately {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ObjectSettingsRecordingRecordFilesSeparately",
+            usize::from(self.active_speaker.is_some())
+                + usize::from(self.gallery_view.is_some())
+                + usize::from(self.shared_screen.is_some()),
+        )?;
+        fields.optional("active_speaker", &self.active_speaker)?;
+        fields.optional("gallery_view", &self.gallery_view)?;
+        fields.optional("shared_screen", &self.shared_screen)?;
+        fields.end()
+    }
+}
+
 /// Information about the minimum password requirements for recordings via the Account Recording settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
     /// The password's minimum required length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one alphabetical letter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character (for example, !, @, or #).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
 }
 
@@ -7028,29 +7973,29 @@ for UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequiremen
         let mut only_allow_numeric = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "length" => __runtime::field(&mut __map, &mut length, "length"),
                 "have_letter" => {
-                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")
                 }
                 "have_number" => {
-                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                    __runtime::field(&mut __map, &mut have_number, "have_number")
                 }
                 "have_special_character" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_special_character,
                         "have_special_character",
-                    )?
+                    )
                 }
                 "only_allow_numeric" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_allow_numeric,
                         "only_allow_numeric",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             length: length.unwrap_or_default(),
@@ -7062,16 +8007,34 @@ for UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequiremen
     }
 }
 
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequirement",
+            usize::from(self.length.is_some()) + usize::from(self.have_letter.is_some())
+                + usize::from(self.have_number.is_some())
+                + usize::from(self.have_special_character.is_some())
+                + usize::from(self.only_allow_numeric.is_some()),
+        )?;
+        fields.optional("length", &self.length)?;
+        fields.optional("have_letter", &self.have_letter)?;
+        fields.optional("have_number", &self.have_number)?;
+        fields.optional("have_special_character", &self.have_special_character)?;
+        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        fields.end()
+    }
+}
+
 /// Information about the settings to allow cloud recording access only from specific IP address ranges.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ObjectSettingsRecordingIpAddressAccessControl {
     /// Whether the cloud recordings of the account can only be accessed by the IP addresses defined in the ip_addresses_or_ranges property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The IP addresses or ranges that have access to the cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_addresses_or_ranges: Option<String>,
 }
 
@@ -7091,16 +8054,16 @@ impl __runtime::Object for ObjectSettingsRecordingIpAddressAccessControl {
         let mut ip_addresses_or_ranges = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "ip_addresses_or_ranges" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_addresses_or_ranges,
                         "ip_addresses_or_ranges",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -7109,22 +8072,32 @@ impl __runtime::Object for ObjectSettingsRecordingIpAddressAccessControl {
     }
 }
 
+impl serde::Serialize for ObjectSettingsRecordingIpAddressAccessControl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "ObjectSettingsRecordingIpAddressAccessControl",
+            usize::from(self.enable.is_some())
+                + usize::from(self.ip_addresses_or_ranges.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("ip_addresses_or_ranges", &self.ip_addresses_or_ranges)?;
+        fields.end()
+    }
+}
+
 /// Information about telephony settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Whether users can join the meeting using an existing third-party audio configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
     /// Information about the third-party audio configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conference_info: Option<String>,
     /// Whether to display the international numbers link on the invitation email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
     /// Information about where most of the participants call into or call from during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<
         UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions,
     >,
@@ -7153,31 +8126,31 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsTelephony {
                         &mut __map,
                         &mut third_party_audio,
                         "third_party_audio",
-                    )?
+                    )
                 }
                 "audio_conference_info" => {
                     __runtime::field(
                         &mut __map,
                         &mut audio_conference_info,
                         "audio_conference_info",
-                    )?
+                    )
                 }
                 "show_international_numbers_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_international_numbers_link,
                         "show_international_numbers_link",
-                    )?
+                    )
                 }
                 "telephony_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut telephony_regions,
                         "telephony_regions",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             third_party_audio: third_party_audio.unwrap_or_default(),
@@ -7189,16 +8162,36 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsTelephony {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsTelephony",
+            usize::from(self.third_party_audio.is_some())
+                + usize::from(self.audio_conference_info.is_some())
+                + usize::from(self.show_international_numbers_link.is_some())
+                + usize::from(self.telephony_regions.is_some()),
+        )?;
+        fields.optional("third_party_audio", &self.third_party_audio)?;
+        fields.optional("audio_conference_info", &self.audio_conference_info)?;
+        fields
+            .optional(
+                "show_international_numbers_link",
+                &self.show_international_numbers_link,
+            )?;
+        fields.optional("telephony_regions", &self.telephony_regions)?;
+        fields.end()
+    }
+}
+
 /// Information about where most of the participants call into or call from during a meeting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     /// The telephony region options provided by Zoom.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The account's selected telephony regions that indicates where most of the participants call into or call from during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_values: Option<String>,
 }
 
@@ -7221,17 +8214,17 @@ for UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "allowed_values" => {
-                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")?
+                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")
                 }
                 "selection_values" => {
                     __runtime::field(
                         &mut __map,
                         &mut selection_values,
                         "selection_values",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allowed_values: allowed_values.unwrap_or_default(),
@@ -7240,26 +8233,37 @@ for UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     }
 }
 
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions",
+            usize::from(self.allowed_values.is_some())
+                + usize::from(self.selection_values.is_some()),
+        )?;
+        fields.optional("allowed_values", &self.allowed_values)?;
+        fields.optional("selection_values", &self.selection_values)?;
+        fields.end()
+    }
+}
+
 /// Information about the features available to the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// The user's meeting capacity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
     /// Whether the large meeting feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting: Option<bool>,
     /// The capacity for the user's large meetings:
     /// * 500
     /// * 1000
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting_capacity: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureLargeMeetingCapacity,
     >,
     /// Whether the user has the Webinar feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar: Option<bool>,
     /// If the user has a Webinar capacity plan subscription, the user's Webinar capacity:
     /// * 100
@@ -7268,12 +8272,10 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// * 3000
     /// * 5000
     /// * 10000
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_capacity: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureWebinarCapacity,
     >,
     /// Whether the user has the Zoom Events feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_events: Option<bool>,
     /// If the user has the Zoom Events feature, the user's Zoom Events plan capacity:
     /// * 500
@@ -7284,18 +8286,14 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// * 20000
     /// * 30000
     /// * 50000
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_events_capacity: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureZoomEventsCapacity,
     >,
     /// Host meeting in China.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cn_meeting: Option<bool>,
     /// Host meeting in India.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<bool>,
     /// Whether the Zoom Phone feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_phone: Option<bool>,
     /// The user's assigned [Concurrent Meeting](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0068522) type:
     /// * Basic
@@ -7303,7 +8301,6 @@ pub struct UserSettingsUpdatedPayloadObjectSettingsFeature {
     /// * None
     ///
     ///  **Note:** This feature requires a Concurrent Meeting Basic or Plus plan subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrent_meeting: Option<
         UserSettingsUpdatedPayloadObjectSettingsFeatureConcurrentMeeting,
     >,
@@ -7339,54 +8336,54 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsFeature {
                         &mut __map,
                         &mut meeting_capacity,
                         "meeting_capacity",
-                    )?
+                    )
                 }
                 "large_meeting" => {
-                    __runtime::field(&mut __map, &mut large_meeting, "large_meeting")?
+                    __runtime::field(&mut __map, &mut large_meeting, "large_meeting")
                 }
                 "large_meeting_capacity" => {
                     __runtime::field(
                         &mut __map,
                         &mut large_meeting_capacity,
                         "large_meeting_capacity",
-                    )?
+                    )
                 }
-                "webinar" => __runtime::field(&mut __map, &mut webinar, "webinar")?,
+                "webinar" => __runtime::field(&mut __map, &mut webinar, "webinar"),
                 "webinar_capacity" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_capacity,
                         "webinar_capacity",
-                    )?
+                    )
                 }
                 "zoom_events" => {
-                    __runtime::field(&mut __map, &mut zoom_events, "zoom_events")?
+                    __runtime::field(&mut __map, &mut zoom_events, "zoom_events")
                 }
                 "zoom_events_capacity" => {
                     __runtime::field(
                         &mut __map,
                         &mut zoom_events_capacity,
                         "zoom_events_capacity",
-                    )?
+                    )
                 }
                 "cn_meeting" => {
-                    __runtime::field(&mut __map, &mut cn_meeting, "cn_meeting")?
+                    __runtime::field(&mut __map, &mut cn_meeting, "cn_meeting")
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "zoom_phone" => {
-                    __runtime::field(&mut __map, &mut zoom_phone, "zoom_phone")?
+                    __runtime::field(&mut __map, &mut zoom_phone, "zoom_phone")
                 }
                 "concurrent_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut concurrent_meeting,
                         "concurrent_meeting",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             meeting_capacity: meeting_capacity.unwrap_or_default(),
@@ -7401,6 +8398,38 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsFeature {
             zoom_phone: zoom_phone.unwrap_or_default(),
             concurrent_meeting: concurrent_meeting.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsFeature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsFeature",
+            usize::from(self.meeting_capacity.is_some())
+                + usize::from(self.large_meeting.is_some())
+                + usize::from(self.large_meeting_capacity.is_some())
+                + usize::from(self.webinar.is_some())
+                + usize::from(self.webinar_capacity.is_some())
+                + usize::from(self.zoom_events.is_some())
+                + usize::from(self.zoom_events_capacity.is_some())
+                + usize::from(self.cn_meeting.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.zoom_phone.is_some())
+                + usize::from(self.concurrent_meeting.is_some()),
+        )?;
+        fields.optional("meeting_capacity", &self.meeting_capacity)?;
+        fields.optional("large_meeting", &self.large_meeting)?;
+        fields.optional("large_meeting_capacity", &self.large_meeting_capacity)?;
+        fields.optional("webinar", &self.webinar)?;
+        fields.optional("webinar_capacity", &self.webinar_capacity)?;
+        fields.optional("zoom_events", &self.zoom_events)?;
+        fields.optional("zoom_events_capacity", &self.zoom_events_capacity)?;
+        fields.optional("cn_meeting", &self.cn_meeting)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("zoom_phone", &self.zoom_phone)?;
+        fields.optional("concurrent_meeting", &self.concurrent_meeting)?;
+        fields.end()
     }
 }
 
@@ -7664,67 +8693,51 @@ for UserSettingsUpdatedPayloadObjectSettingsFeatureConcurrentMeeting {
 /// Whether to require that all meetings are secured with at least one security option.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether to require that all meetings are secured with at least one security option.
     ///
     ///  This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063329) when they join a meeting.
     ///
     ///  If the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060501) setting is automatically disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the waiting room settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_settings: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271) meetings are **not** included in this setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Whether to require a password for meetings that have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meeting: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether to require a password for participants joining by phone.
     ///
     ///  If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether to generate a password when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
     /// Whether to require a password for webinars that have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
     /// Information about the meeting and webinar [password requirements](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063160).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
     >,
     /// Whether the meeting password will be encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether to enable end-to-end encryption for meetings. If enabled, you can specify the type of encryption in the encryption_type field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// The type of encryption to use when starting a meeting:
     /// * enhanced_encryption — Use enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0065408), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether to block users in specific domains from joining meetings and webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// Whether to specify that only authenticated users can join the meeting from the web client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// The domain to block, up to 20 domains. For example, the *.example.com domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain_list: Option<Vec<String>>,
 }
 
@@ -7760,103 +8773,99 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsMeetingSecuri
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "auto_security" => {
-                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "waiting_room_settings" => {
                     __runtime::field(
                         &mut __map,
                         &mut waiting_room_settings,
                         "waiting_room_settings",
-                    )?
+                    )
                 }
                 "meeting_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password,
                         "meeting_password",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_meeting,
                         "require_password_for_scheduled_meeting",
-                    )?
+                    )
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "phone_password" => {
-                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")
                 }
                 "webinar_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_password,
                         "webinar_password",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_webinar" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_webinar,
                         "require_password_for_scheduled_webinar",
-                    )?
+                    )
                 }
                 "meeting_password_requirement" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password_requirement,
                         "meeting_password_requirement",
-                    )?
+                    )
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "end_to_end_encrypted_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut end_to_end_encrypted_meetings,
                         "end_to_end_encrypted_meetings",
-                    )?
+                    )
                 }
                 "encryption_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut encryption_type,
-                        "encryption_type",
-                    )?
+                    __runtime::field(&mut __map, &mut encryption_type, "encryption_type")
                 }
                 "block_user_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain,
                         "block_user_domain",
-                    )?
+                    )
                 }
                 "only_authenticated_can_join_from_webclient" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_authenticated_can_join_from_webclient,
                         "only_authenticated_can_join_from_webclient",
-                    )?
+                    )
                 }
                 "block_user_domain_list" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain_list,
                         "block_user_domain_list",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             auto_security: auto_security.unwrap_or_default(),
@@ -7884,26 +8893,86 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsMeetingSecuri
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsMeetingSecurity",
+            usize::from(self.auto_security.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.waiting_room_settings.is_some())
+                + usize::from(self.meeting_password.is_some())
+                + usize::from(self.require_password_for_scheduled_meeting.is_some())
+                + usize::from(self.pmi_password.is_some())
+                + usize::from(self.phone_password.is_some())
+                + usize::from(self.webinar_password.is_some())
+                + usize::from(self.require_password_for_scheduled_webinar.is_some())
+                + usize::from(self.meeting_password_requirement.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.end_to_end_encrypted_meetings.is_some())
+                + usize::from(self.encryption_type.is_some())
+                + usize::from(self.block_user_domain.is_some())
+                + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
+                + usize::from(self.block_user_domain_list.is_some()),
+        )?;
+        fields.optional("auto_security", &self.auto_security)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("waiting_room_settings", &self.waiting_room_settings)?;
+        fields.optional("meeting_password", &self.meeting_password)?;
+        fields
+            .optional(
+                "require_password_for_scheduled_meeting",
+                &self.require_password_for_scheduled_meeting,
+            )?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields.optional("phone_password", &self.phone_password)?;
+        fields.optional("webinar_password", &self.webinar_password)?;
+        fields
+            .optional(
+                "require_password_for_scheduled_webinar",
+                &self.require_password_for_scheduled_webinar,
+            )?;
+        fields
+            .optional(
+                "meeting_password_requirement",
+                &self.meeting_password_requirement,
+            )?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields
+            .optional(
+                "end_to_end_encrypted_meetings",
+                &self.end_to_end_encrypted_meetings,
+            )?;
+        fields.optional("encryption_type", &self.encryption_type)?;
+        fields.optional("block_user_domain", &self.block_user_domain)?;
+        fields
+            .optional(
+                "only_authenticated_can_join_from_webclient",
+                &self.only_authenticated_can_join_from_webclient,
+            )?;
+        fields.optional("block_user_domain_list", &self.block_user_domain_list)?;
+        fields.end()
+    }
+}
+
 /// Information about the waiting room settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
     /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061263).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// If the participants_to_place_in_waiting_room field is 2, a comma-separated list of the domains that can bypass the Waiting Room ("example.com,example2.com").
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains_for_waiting_room: Option<String>,
     /// The users who can admit participants from the Waiting Room:
     /// * 0 — Host and co-hosts only.
     /// * 1 — Host, co-hosts, and anyone who bypassed the Waiting Room if the host and co-hosts are not present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub users_who_can_admit_participants_from_waiting_room: Option<
         ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipantsFromWaitingRoom,
     >,
@@ -7933,24 +9002,24 @@ for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
                         &mut __map,
                         &mut participants_to_place_in_waiting_room,
                         "participants_to_place_in_waiting_room",
-                    )?
+                    )
                 }
                 "whitelisted_domains_for_waiting_room" => {
                     __runtime::field(
                         &mut __map,
                         &mut whitelisted_domains_for_waiting_room,
                         "whitelisted_domains_for_waiting_room",
-                    )?
+                    )
                 }
                 "users_who_can_admit_participants_from_waiting_room" => {
                     __runtime::field(
                         &mut __map,
                         &mut users_who_can_admit_participants_from_waiting_room,
                         "users_who_can_admit_participants_from_waiting_room",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participants_to_place_in_waiting_room: participants_to_place_in_waiting_room
@@ -7960,6 +9029,37 @@ for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
             users_who_can_admit_participants_from_waiting_room: users_who_can_admit_participants_from_waiting_room
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings",
+            usize::from(self.participants_to_place_in_waiting_room.is_some())
+                + usize::from(self.whitelisted_domains_for_waiting_room.is_some())
+                + usize::from(
+                    self.users_who_can_admit_participants_from_waiting_room.is_some(),
+                ),
+        )?;
+        fields
+            .optional(
+                "participants_to_place_in_waiting_room",
+                &self.participants_to_place_in_waiting_room,
+            )?;
+        fields
+            .optional(
+                "whitelisted_domains_for_waiting_room",
+                &self.whitelisted_domains_for_waiting_room,
+            )?;
+        fields
+            .optional(
+                "users_who_can_admit_participants_from_waiting_room",
+                &self.users_who_can_admit_participants_from_waiting_room,
+            )?;
+        fields.end()
     }
 }
 
@@ -8016,35 +9116,27 @@ for ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipants
 /// Information about the meeting and webinar [password requirements](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063160).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
     /// The password's minimum length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain at least one letter character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character. For example, !, @, and/or # characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
     /// Whether the password must include uppercase and lowercase characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_upper_and_lower_characters: Option<bool>,
     /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
     /// * 4 through 8 — The maximum consecutive characters length. The length is n minus 1, where n is the provided value. For example, if you provide the 4 value, there can only be a maximum of 3 consecutive characters in a password (for example, abc1x@8fdh).
     /// * 0 — Do not apply a consecutive character restriction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<
         ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharactersLength,
     >,
     /// Whether users will be informed when the provided password is weak.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
 }
 
@@ -8072,50 +9164,50 @@ for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequir
         let mut weak_enhance_detection = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "length" => __runtime::field(&mut __map, &mut length, "length"),
                 "have_letter" => {
-                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")
                 }
                 "have_number" => {
-                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                    __runtime::field(&mut __map, &mut have_number, "have_number")
                 }
                 "have_special_character" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_special_character,
                         "have_special_character",
-                    )?
+                    )
                 }
                 "only_allow_numeric" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_allow_numeric,
                         "only_allow_numeric",
-                    )?
+                    )
                 }
                 "have_upper_and_lower_characters" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_upper_and_lower_characters,
                         "have_upper_and_lower_characters",
-                    )?
+                    )
                 }
                 "consecutive_characters_length" => {
                     __runtime::field(
                         &mut __map,
                         &mut consecutive_characters_length,
                         "consecutive_characters_length",
-                    )?
+                    )
                 }
                 "weak_enhance_detection" => {
                     __runtime::field(
                         &mut __map,
                         &mut weak_enhance_detection,
                         "weak_enhance_detection",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             length: length.unwrap_or_default(),
@@ -8129,6 +9221,40 @@ for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequir
                 .unwrap_or_default(),
             weak_enhance_detection: weak_enhance_detection.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement",
+            usize::from(self.length.is_some()) + usize::from(self.have_letter.is_some())
+                + usize::from(self.have_number.is_some())
+                + usize::from(self.have_special_character.is_some())
+                + usize::from(self.only_allow_numeric.is_some())
+                + usize::from(self.have_upper_and_lower_characters.is_some())
+                + usize::from(self.consecutive_characters_length.is_some())
+                + usize::from(self.weak_enhance_detection.is_some()),
+        )?;
+        fields.optional("length", &self.length)?;
+        fields.optional("have_letter", &self.have_letter)?;
+        fields.optional("have_number", &self.have_number)?;
+        fields.optional("have_special_character", &self.have_special_character)?;
+        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        fields
+            .optional(
+                "have_upper_and_lower_characters",
+                &self.have_upper_and_lower_characters,
+            )?;
+        fields
+            .optional(
+                "consecutive_characters_length",
+                &self.consecutive_characters_length,
+            )?;
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+        fields.end()
     }
 }
 
@@ -8201,22 +9327,17 @@ for ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharacters
 /// Information about the Telephony Service Provider (TSP) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTsp {
     /// Whether the [**Call Me**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0061683) feature is enabled. When enabled, the user can enter their phone number to join meetings. As a meeting host, the user can use the **Invite by Phone** feature to invite participants to join by phone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out: Option<bool>,
     /// A list of countries and regions to which the user can call out to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<Vec<String>>,
     /// Whether to show the international numbers link in the email invitation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_international_numbers_link: Option<bool>,
     /// Whether hosts can see the toll-free numbers in the email invitation or in the Zoom client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_toll_free_numbers: Option<bool>,
     /// Information about the global dial-in countries settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_dial_in_countries: Option<
         UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries,
     >,
@@ -8241,37 +9362,37 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsTsp {
         let mut global_dial_in_countries = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out")?,
+                "call_out" => __runtime::field(&mut __map, &mut call_out, "call_out"),
                 "call_out_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_out_countries,
                         "call_out_countries",
-                    )?
+                    )
                 }
                 "show_international_numbers_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_international_numbers_link,
                         "show_international_numbers_link",
-                    )?
+                    )
                 }
                 "display_toll_free_numbers" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_toll_free_numbers,
                         "display_toll_free_numbers",
-                    )?
+                    )
                 }
                 "global_dial_in_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut global_dial_in_countries,
                         "global_dial_in_countries",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             call_out: call_out.unwrap_or_default(),
@@ -8284,13 +9405,36 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObjectSettingsTsp {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsTsp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsTsp",
+            usize::from(self.call_out.is_some())
+                + usize::from(self.call_out_countries.is_some())
+                + usize::from(self.show_international_numbers_link.is_some())
+                + usize::from(self.display_toll_free_numbers.is_some())
+                + usize::from(self.global_dial_in_countries.is_some()),
+        )?;
+        fields.optional("call_out", &self.call_out)?;
+        fields.optional("call_out_countries", &self.call_out_countries)?;
+        fields
+            .optional(
+                "show_international_numbers_link",
+                &self.show_international_numbers_link,
+            )?;
+        fields.optional("display_toll_free_numbers", &self.display_toll_free_numbers)?;
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+        fields.end()
+    }
+}
+
 /// Information about the global dial-in countries settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
     /// The list of selected countries/regions whose dial-in numbers will be listed in the email invitation. You can adjust the order that the dial-in numbers appear in the email invitation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_countries: Option<Vec<CountriesSelectedCountriesItem>>,
 }
 
@@ -8316,10 +9460,10 @@ for UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
                         &mut __map,
                         &mut selected_countries,
                         "selected_countries",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             selected_countries: selected_countries.unwrap_or_default(),
@@ -8327,16 +9471,27 @@ for UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
     }
 }
 
+impl serde::Serialize
+for UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries",
+            usize::from(self.selected_countries.is_some()),
+        )?;
+        fields.optional("selected_countries", &self.selected_countries)?;
+        fields.end()
+    }
+}
+
 /// An item of the `selected_countries` property of [`UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CountriesSelectedCountriesItem {
     /// The code of the country or region.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The name of the country or region.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -8356,10 +9511,10 @@ impl __runtime::Object for CountriesSelectedCountriesItem {
         let mut name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "code" => __runtime::field(&mut __map, &mut code, "code")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "code" => __runtime::field(&mut __map, &mut code, "code"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             code: code.unwrap_or_default(),
@@ -8368,14 +9523,25 @@ impl __runtime::Object for CountriesSelectedCountriesItem {
     }
 }
 
+impl serde::Serialize for CountriesSelectedCountriesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "CountriesSelectedCountriesItem",
+            usize::from(self.code.is_some()) + usize::from(self.name.is_some()),
+        )?;
+        fields.optional("code", &self.code)?;
+        fields.optional("name", &self.name)?;
+        fields.end()
+    }
+}
+
 /// Information about the user's previous settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSettingsUpdatedPayloadOldObject {
     /// The modified user's unique ID (userId).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Information about the user's previous settings. This only returns modified settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Box<UserSettingsUpdatedPayloadObjectSettings>>,
 }
 
@@ -8395,10 +9561,10 @@ impl __runtime::Object for UserSettingsUpdatedPayloadOldObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -8407,8 +9573,21 @@ impl __runtime::Object for UserSettingsUpdatedPayloadOldObject {
     }
 }
 
+impl serde::Serialize for UserSettingsUpdatedPayloadOldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSettingsUpdatedPayloadOldObject",
+            usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.invitation_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserInvitationAccepted {
     /// The name of the event.
     pub event: String,
@@ -8435,11 +9614,11 @@ impl __runtime::Object for UserInvitationAccepted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8449,8 +9628,22 @@ impl __runtime::Object for UserInvitationAccepted {
     }
 }
 
+impl serde::Serialize for UserInvitationAccepted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserInvitationAccepted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserInvitationAccepted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserInvitationAcceptedPayload {
     /// The account ID of the account from which the invitation was sent to the user.
     pub account_id: String,
@@ -8475,11 +9668,11 @@ impl __runtime::Object for UserInvitationAcceptedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8488,8 +9681,21 @@ impl __runtime::Object for UserInvitationAcceptedPayload {
     }
 }
 
+impl serde::Serialize for UserInvitationAcceptedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserInvitationAcceptedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupCreated {
     /// The name of the event.
     pub event: String,
@@ -8516,11 +9722,11 @@ impl __runtime::Object for GroupCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8530,10 +9736,20 @@ impl __runtime::Object for GroupCreated {
     }
 }
 
+impl serde::Serialize for GroupCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`GroupCreated`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -8542,7 +9758,6 @@ pub struct GroupPayload {
     /// The user ID of the user that created the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group was created, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupPayloadObject,
@@ -8568,18 +9783,18 @@ impl __runtime::Object for GroupPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8591,10 +9806,26 @@ impl __runtime::Object for GroupPayload {
     }
 }
 
+impl serde::Serialize for GroupPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupPayload",
+            4 + usize::from(self.time_stamp.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The `object` property of [`GroupPayload`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupPayloadObject {
     /// The group ID.
     pub id: String,
@@ -8618,10 +9849,10 @@ impl __runtime::Object for GroupPayloadObject {
         let mut name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -8630,8 +9861,17 @@ impl __runtime::Object for GroupPayloadObject {
     }
 }
 
+impl serde::Serialize for GroupPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupPayloadObject", 2)?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdated {
     /// The name of the event.
     pub event: String,
@@ -8658,11 +9898,11 @@ impl __runtime::Object for GroupSettingsUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8672,8 +9912,22 @@ impl __runtime::Object for GroupSettingsUpdated {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`GroupSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayload {
     /// The account ID of the user that updated the group's settings.
     pub account_id: String,
@@ -8684,7 +9938,6 @@ pub struct GroupSettingsUpdatedPayload {
     /// Information about the group's updated settings.
     pub object: GroupSettingsUpdatedPayloadObject,
     /// A timestamp that indicates when the group's settings were updated, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the group's previous settings.
     pub old_object: GroupSettingsUpdatedPayloadObject,
@@ -8711,21 +9964,21 @@ impl __runtime::Object for GroupSettingsUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -8738,10 +9991,27 @@ impl __runtime::Object for GroupSettingsUpdatedPayload {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayload",
+            5 + usize::from(self.time_stamp.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the group's updated settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObject {
     /// The updated group's ID.
     pub id: String,
@@ -8765,10 +10035,10 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObject {
         let mut settings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -8777,48 +10047,51 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("settings", &self.settings)?;
+        fields.end()
+    }
+}
+
 /// The `settings` property of [`GroupSettingsUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettings {
     /// The `audio_conferencing` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conferencing: Option<
         Box<GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing>,
     >,
     /// The `email_notification` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_notification: Option<
         GroupSettingsUpdatedPayloadObjectSettingsEmailNotification,
     >,
     /// The `in_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_meeting: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsInMeeting>>,
     /// The `other_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_options: Option<GroupSettingsUpdatedPayloadObjectSettingsOtherOptions>,
     /// The `profile` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<GroupSettingsUpdatedPayloadObjectSettingsProfile>,
     /// The `recording` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsRecording>>,
     /// The `schedule_meeting` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meeting: Option<
         Box<GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting>,
     >,
     /// The `telephony` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony: Option<GroupSettingsUpdatedPayloadObjectSettingsTelephony>,
     /// The `meeting_security` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_security: Option<
         Box<GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity>,
     >,
     /// The account's chat settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<Box<GroupSettingsUpdatedPayloadObjectSettingsChat>>,
 }
 
@@ -8851,41 +10124,41 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettings {
                         &mut __map,
                         &mut audio_conferencing,
                         "audio_conferencing",
-                    )?
+                    )
                 }
                 "email_notification" => {
                     __runtime::field(
                         &mut __map,
                         &mut email_notification,
                         "email_notification",
-                    )?
+                    )
                 }
                 "in_meeting" => {
-                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")?
+                    __runtime::field(&mut __map, &mut in_meeting, "in_meeting")
                 }
                 "other_options" => {
-                    __runtime::field(&mut __map, &mut other_options, "other_options")?
+                    __runtime::field(&mut __map, &mut other_options, "other_options")
                 }
-                "profile" => __runtime::field(&mut __map, &mut profile, "profile")?,
-                "recording" => __runtime::field(&mut __map, &mut recording, "recording")?,
+                "profile" => __runtime::field(&mut __map, &mut profile, "profile"),
+                "recording" => __runtime::field(&mut __map, &mut recording, "recording"),
                 "schedule_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_meeting,
                         "schedule_meeting",
-                    )?
+                    )
                 }
-                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony")?,
+                "telephony" => __runtime::field(&mut __map, &mut telephony, "telephony"),
                 "meeting_security" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_security,
                         "meeting_security",
-                    )?
+                    )
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_conferencing: audio_conferencing.unwrap_or_default(),
@@ -8902,31 +10175,56 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettings",
+            usize::from(self.audio_conferencing.is_some())
+                + usize::from(self.email_notification.is_some())
+                + usize::from(self.in_meeting.is_some())
+                + usize::from(self.other_options.is_some())
+                + usize::from(self.profile.is_some())
+                + usize::from(self.recording.is_some())
+                + usize::from(self.schedule_meeting.is_some())
+                + usize::from(self.telephony.is_some())
+                + usize::from(self.meeting_security.is_some())
+                + usize::from(self.chat.is_some()),
+        )?;
+        fields.optional("audio_conferencing", &self.audio_conferencing)?;
+        fields.optional("email_notification", &self.email_notification)?;
+        fields.optional("in_meeting", &self.in_meeting)?;
+        fields.optional("other_options", &self.other_options)?;
+        fields.optional("profile", &self.profile)?;
+        fields.optional("recording", &self.recording)?;
+        fields.optional("schedule_meeting", &self.schedule_meeting)?;
+        fields.optional("telephony", &self.telephony)?;
+        fields.optional("meeting_security", &self.meeting_security)?;
+        fields.optional("chat", &self.chat)?;
+        fields.end()
+    }
+}
+
 /// The `audio_conferencing` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing {
     /// The group's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51844DRCX3K7BRTMZ40381R) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free_and_fee_based_toll_call: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall,
     >,
     /// The group's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_call: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall,
     >,
     /// The group's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VG7NCJDZ238VVXZDJ8QMH) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_me_and_invite_by_phone: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone,
     >,
     /// Whether the group has the [**Personal Audio Conference**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0060449#h_01F5BPMNMERFWXN5S8ZJRZZCSE) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_audio_conference: Option<bool>,
     /// The group's [**Mask phone number in the participant list**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067881#h_01F5K5GT9P563K751K3JNAYE6E) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_phone_masking: Option<
         ObjectSettingsAudioConferencingParticipantPhoneMasking,
     >,
@@ -8957,32 +10255,32 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsAudioConfere
                         &mut __map,
                         &mut toll_free_and_fee_based_toll_call,
                         "toll_free_and_fee_based_toll_call",
-                    )?
+                    )
                 }
-                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call")?,
+                "toll_call" => __runtime::field(&mut __map, &mut toll_call, "toll_call"),
                 "call_me_and_invite_by_phone" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_me_and_invite_by_phone,
                         "call_me_and_invite_by_phone",
-                    )?
+                    )
                 }
                 "personal_audio_conference" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_audio_conference,
                         "personal_audio_conference",
-                    )?
+                    )
                 }
                 "participant_phone_masking" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_phone_masking,
                         "participant_phone_masking",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             toll_free_and_fee_based_toll_call: toll_free_and_fee_based_toll_call
@@ -8995,19 +10293,41 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsAudioConfere
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsAudioConferencing",
+            usize::from(self.toll_free_and_fee_based_toll_call.is_some())
+                + usize::from(self.toll_call.is_some())
+                + usize::from(self.call_me_and_invite_by_phone.is_some())
+                + usize::from(self.personal_audio_conference.is_some())
+                + usize::from(self.participant_phone_masking.is_some()),
+        )?;
+        fields
+            .optional(
+                "toll_free_and_fee_based_toll_call",
+                &self.toll_free_and_fee_based_toll_call,
+            )?;
+        fields.optional("toll_call", &self.toll_call)?;
+        fields
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
+        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
+        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        fields.end()
+    }
+}
+
 /// The group's [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51844DRCX3K7BRTMZ40381R) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
     /// Whether webinar attendees can dial in through the group's **Toll-free and Fee-based Toll Call** phone numbers. This feature is only available with version 5.2.2 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_dial: Option<bool>,
     /// Whether the group has the [**Toll-free and Fee-based Toll Call**](https://support.zoom.us/hc/en-us/articles/360060950711-Enabling-Toll-free-and-Fee-based-Toll-Call#h_01F51844DRCX3K7BRTMZ40381R) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The group's **Toll-free and Fee-based Toll Call** phone number information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<GroupSettingsUpdatedPayloadTollCallNumbersItem>>,
 }
 
@@ -9035,12 +10355,12 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBase
                         &mut __map,
                         &mut allow_webinar_attendees_dial,
                         "allow_webinar_attendees_dial",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_webinar_attendees_dial: allow_webinar_attendees_dial
@@ -9051,25 +10371,41 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBase
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall",
+            usize::from(self.allow_webinar_attendees_dial.is_some())
+                + usize::from(self.enable.is_some())
+                + usize::from(self.numbers.is_some()),
+        )?;
+        fields
+            .optional(
+                "allow_webinar_attendees_dial",
+                &self.allow_webinar_attendees_dial,
+            )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("numbers", &self.numbers)?;
+        fields.end()
+    }
+}
+
 /// An item of the `numbers` property of [`GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadTollCallNumbersItem {
     /// The phone number's [E.164 country calling code](https://en.wikipedia.org/wiki/List_of_country_calling_codes).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The phone number's [country code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists#countries).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The country name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// The phone number's display number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
     /// The phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
 }
 
@@ -9092,19 +10428,19 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadTollCallNumbersItem {
         let mut number = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "code" => __runtime::field(&mut __map, &mut code, "code")?,
+                "code" => __runtime::field(&mut __map, &mut code, "code"),
                 "country_code" => {
-                    __runtime::field(&mut __map, &mut country_code, "country_code")?
+                    __runtime::field(&mut __map, &mut country_code, "country_code")
                 }
                 "country_name" => {
-                    __runtime::field(&mut __map, &mut country_name, "country_name")?
+                    __runtime::field(&mut __map, &mut country_name, "country_name")
                 }
                 "display_number" => {
-                    __runtime::field(&mut __map, &mut display_number, "display_number")?
+                    __runtime::field(&mut __map, &mut display_number, "display_number")
                 }
-                "number" => __runtime::field(&mut __map, &mut number, "number")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "number" => __runtime::field(&mut __map, &mut number, "number"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             code: code.unwrap_or_default(),
@@ -9116,16 +10452,33 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadTollCallNumbersItem {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadTollCallNumbersItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadTollCallNumbersItem",
+            usize::from(self.code.is_some()) + usize::from(self.country_code.is_some())
+                + usize::from(self.country_name.is_some())
+                + usize::from(self.display_number.is_some())
+                + usize::from(self.number.is_some()),
+        )?;
+        fields.optional("code", &self.code)?;
+        fields.optional("country_code", &self.country_code)?;
+        fields.optional("country_name", &self.country_name)?;
+        fields.optional("display_number", &self.display_number)?;
+        fields.optional("number", &self.number)?;
+        fields.end()
+    }
+}
+
 /// The group's [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
     /// Whether the group has the [**Toll Call**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066909#h_01F51680NJ7YHZDXGJNSKDGM2P) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The group's **Toll Call** phone number information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<GroupSettingsUpdatedPayloadTollCallNumbersItem>>,
 }
 
@@ -9147,10 +10500,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
         let mut numbers = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "numbers" => __runtime::field(&mut __map, &mut numbers, "numbers"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -9159,29 +10512,39 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall",
+            usize::from(self.enable.is_some()) + usize::from(self.numbers.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("numbers", &self.numbers)?;
+        fields.end()
+    }
+}
+
 /// The group's [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VG7NCJDZ238VVXZDJ8QMH) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
     /// Whether the group has the [**Call Me and Invite by Phone**](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067414#h_01F53VFZMDP4EJAF772N7NG2KY) setting enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Require Call Me users to press 1 before being connected to the meeting.
     /// * auto - Automatically determine whether to require pressing 1 before connecting to the meeting.
     /// * always - Always require Call Me users to press 1 before connecting to the meeting.
     /// * never - Never require Call Me users to press 1 before connecting to the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_press_1_for_call_me: Option<
         GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhoneRequirePress1ForCallMe,
     >,
     /// The group's call out countries/regions settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_out_countries: Option<
         UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries,
     >,
     /// Whether webinar attendees can use Call Me to connect audio. This feature is only available in version 5.2.2 and higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_webinar_attendees_call_me: Option<bool>,
 }
 
@@ -9205,30 +10568,30 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByP
         let mut allow_webinar_attendees_call_me = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "require_press_1_for_call_me" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_press_1_for_call_me,
                         "require_press_1_for_call_me",
-                    )?
+                    )
                 }
                 "call_out_countries" => {
                     __runtime::field(
                         &mut __map,
                         &mut call_out_countries,
                         "call_out_countries",
-                    )?
+                    )
                 }
                 "allow_webinar_attendees_call_me" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_webinar_attendees_call_me,
                         "allow_webinar_attendees_call_me",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -9237,6 +10600,30 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByP
             allow_webinar_attendees_call_me: allow_webinar_attendees_call_me
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByPhone",
+            usize::from(self.enable.is_some())
+                + usize::from(self.require_press_1_for_call_me.is_some())
+                + usize::from(self.call_out_countries.is_some())
+                + usize::from(self.allow_webinar_attendees_call_me.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional("require_press_1_for_call_me", &self.require_press_1_for_call_me)?;
+        fields.optional("call_out_countries", &self.call_out_countries)?;
+        fields
+            .optional(
+                "allow_webinar_attendees_call_me",
+                &self.allow_webinar_attendees_call_me,
+            )?;
+        fields.end()
     }
 }
 
@@ -9298,28 +10685,21 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByP
 /// The `email_notification` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsEmailNotification {
     /// Whether alternative hosts receive an email when they are added or removed to a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_host_reminder: Option<bool>,
     /// Whether meeting participants and hosts receive a notification when the meeting is canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_meeting_reminder: Option<bool>,
     /// Whether the host is notified when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_available_reminder: Option<bool>,
     /// Whether the host is notified when participants join the meeting before them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jbh_reminder: Option<bool>,
     /// Whether to notify any alternative hosts when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_alternative_hosts: Option<bool>,
     /// Whether to notify the person who scheduled the meeting or webinar for the host when a cloud recording is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_available_reminder_schedulers: Option<bool>,
     /// Notify the host there is a meeting is scheduled, rescheduled, or canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_for_reminder: Option<bool>,
 }
 
@@ -9350,48 +10730,48 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsEmailNotific
                         &mut __map,
                         &mut alternative_host_reminder,
                         "alternative_host_reminder",
-                    )?
+                    )
                 }
                 "cancel_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cancel_meeting_reminder,
                         "cancel_meeting_reminder",
-                    )?
+                    )
                 }
                 "cloud_recording_available_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_available_reminder,
                         "cloud_recording_available_reminder",
-                    )?
+                    )
                 }
                 "jbh_reminder" => {
-                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")?
+                    __runtime::field(&mut __map, &mut jbh_reminder, "jbh_reminder")
                 }
                 "recording_available_reminder_alternative_hosts" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_available_reminder_alternative_hosts,
                         "recording_available_reminder_alternative_hosts",
-                    )?
+                    )
                 }
                 "recording_available_reminder_schedulers" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_available_reminder_schedulers,
                         "recording_available_reminder_schedulers",
-                    )?
+                    )
                 }
                 "schedule_for_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_for_reminder,
                         "schedule_for_reminder",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             alternative_host_reminder: alternative_host_reminder.unwrap_or_default(),
@@ -9408,19 +10788,53 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsEmailNotific
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsEmailNotification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsEmailNotification",
+            usize::from(self.alternative_host_reminder.is_some())
+                + usize::from(self.cancel_meeting_reminder.is_some())
+                + usize::from(self.cloud_recording_available_reminder.is_some())
+                + usize::from(self.jbh_reminder.is_some())
+                + usize::from(
+                    self.recording_available_reminder_alternative_hosts.is_some(),
+                ) + usize::from(self.recording_available_reminder_schedulers.is_some())
+                + usize::from(self.schedule_for_reminder.is_some()),
+        )?;
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        fields
+            .optional(
+                "cloud_recording_available_reminder",
+                &self.cloud_recording_available_reminder,
+            )?;
+        fields.optional("jbh_reminder", &self.jbh_reminder)?;
+        fields
+            .optional(
+                "recording_available_reminder_alternative_hosts",
+                &self.recording_available_reminder_alternative_hosts,
+            )?;
+        fields
+            .optional(
+                "recording_available_reminder_schedulers",
+                &self.recording_available_reminder_schedulers,
+            )?;
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+        fields.end()
+    }
+}
+
 /// The `in_meeting` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// Whether participants that belong to your account can see that a guest (someone who does not belong to your account) is participating in the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_guest_join: Option<bool>,
     /// If the value of this field is set to true,  allow users to delete messages in the in-meeting chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_delete_messages_in_meeting_chat: Option<bool>,
     /// Whether livestreaming is allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_live_streaming: Option<bool>,
     /// Whether participants can only chat with certain groups:
     /// * 1 — Participants cannot use chat.
@@ -9429,61 +10843,45 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * 4 - Participants can chat with other participants publicly and privately.
     ///
     /// **Note:** This setting is only available with client versions 5.7.3 and above.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
     /// Whether Zoom windows display screen share.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_show_zoom_windows: Option<bool>,
     /// Whether participants can save meeting chats:
     /// * 1 — Participants cannot save meeting chats.
     /// * 2 — Participants can only save host and co-host meeting chats.
     /// * 3 — Participants can save all meeting chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether meeting participants can use annotation tools to add information to shared screens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<bool>,
     /// Whether users can view and add contacts to the [**Auto-answer group in chat**](https://support.zoom.us/hc/en-us/articles/203736135-Auto-answering-invitations-to-meetings) feature. Calls from members of the **Auto Answer Group** will be automatically answered the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_answer: Option<bool>,
     /// Whether all in-meeting chats are automatically saved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_saving_chat: Option<bool>,
     /// Whether hosts can split meeting participants into [breakout rooms](https://support.zoom.us/hc/en-us/articles/206476093-Enabling-breakout-rooms).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room: Option<bool>,
     /// Whether hosts can assign participants to breakout rooms when scheduling. This feature is **only** available in version 4.5.0 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub breakout_room_schedule: Option<bool>,
     /// Whether meeting participants can send chat messages that are visible to all participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<bool>,
     /// Allow participants to ask questions for the host and participants to answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_question_answer: Option<bool>,
     /// Whether the host can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_caption: Option<bool>,
     /// Information about the group's closed captioning settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_captioning: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning,
     >,
     /// Whether the host can add co-hosts. Co-hosts have the same in-meeting controls as the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub co_host: Option<bool>,
     /// Whether to display the custom [data center regions](https://support.zoom.us/hc/en-us/articles/360042411451-Selecting-data-center-regions-for-hosted-meetings-and-webinars) selected for meetings hosted by this group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data_center_regions: Option<bool>,
     /// Whether custom livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_live_streaming_service: Option<bool>,
     /// The specific instructions to allow your account's meeting hosts to configure a custom livestream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// If the value of custom_data_center_regions is true, a comma-separated list of the following [data center regions](https://support.zoom.us/hc/en-us/articles/360059254691-Datacenter-abbreviation-list) to opt in to:
     /// * AU — Australia.
@@ -9499,131 +10897,92 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * NL — Netherlands.
     /// * SG — Singapore.
     /// * US — United States.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_center_regions: Option<Vec<ObjectSettingsInMeetingDataCenterRegionsItem>>,
     /// Whether the [**Disable desktop screen sharing for meetings you host**](https://support.zoom.us/hc/en-us/articles/360037710871-Disabling-desktop-screen-sharing-in-meetings) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_host_meetings: Option<bool>,
     /// Whether the **Disable screen sharing when guests are in the meeting** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_screen_sharing_for_in_meeting_guests: Option<bool>,
     /// Whether all meetings are required to use [End-to-end (E2EE) encryption](https://support.zoom.us/hc/en-us/articles/360048660871-End-to-end-E2EE-encryption-for-meetings).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub e2e_encryption: Option<bool>,
     /// Whether a chime plays when participants join or leave the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_exit_chime: Option<bool>,
     /// Whether other users are allowed to take control of the camera during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub far_end_camera_control: Option<bool>,
     /// Whether users can provide feedback to Zoom at the end of the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<bool>,
     /// Whether the in-meeting [**Send files via meeting chat**](https://support.zoom.us/hc/en-us/articles/209605493-In-meeting-file-transfer) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether higher quality video is enabled for hosts and participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_hd: Option<bool>,
     /// Whether participants can join a meeting directly from their desktop browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_desktop: Option<bool>,
     /// Whether participants can join a meeting directly from their mobile browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_from_mobile: Option<bool>,
     /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language_interpretation: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation,
     >,
     /// Allow hosts to assign participants as sign language interpreters who can interpret one language into sign language in real-time. Hosts can assign interpreters when scheduling, or during the meeting itself. This feature is only available with version 5.11.3 or later.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_language_interpretation: Option<
         ObjectSettingsInMeetingSignLanguageInterpretation,
     >,
     /// Whether Facebook livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_facebook: Option<bool>,
     /// Whether YouTube livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_youtube: Option<bool>,
     /// Information about manual captioning settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captioning: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning,
     >,
     /// Information about the account's meeting polling settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_polling: Option<GroupSettingsUpdatedPayloadPolling>,
     /// Whether meeting participants can [communicate using the emoji reactions](https://support.zoom.us/hc/en-us/articles/115001286183-Nonverbal-feedback-and-meeting-reactions) located in the **Reactions** menu in the meeting toolbar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions: Option<bool>,
     /// Choose from the following meeting reaction options:
     /// * all — All emojis: Allow meeting participants to use any emoji available in Zoom chat as a reaction in a meeting.
     /// * selected — Selected emojis: Allow meeting participants to use the 6 standard meeting reaction emojis: Clapping Hands, Thumbs Up, Heart, Tears of Joy, Open Mouth, Party Popper (Tada, Celebration)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_reactions_emojis: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
     /// Whether to allow host and panelist to use audible clap.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_panelists_to_use_audible_clap: Option<bool>,
     /// Set this field to true to use [webinar reactions](https://support.zoom.us/hc/en-us/articles/4803536268429).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_reactions: Option<bool>,
     /// Whether the host can present a survey to participants once a meeting has ended. This feature is only available in version 5.7.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_survey: Option<bool>,
     /// Whether meeting participants can provide nonverbal feedback and express opinions by clicking on icons in the **Participants** panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_verbal_feedback: Option<bool>,
     /// Whether to display the list of [H.323/SIP devices](https://support.zoom.us/hc/en-us/articles/201363273) available to the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_host_view_device_list: Option<bool>,
     /// Whether users can toggle the [**Use Original Audio**](https://support.zoom.us/hc/en-us/articles/115003279466-Using-and-preserving-original-sound-in-a-meeting) setting during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_audio: Option<bool>,
     /// Whether the [**Polls**](https://support.zoom.us/hc/en-us/articles/4412324684685) feature is included in the meeting controls. This allows the host to survey the attendees.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub polling: Option<bool>,
     /// Whether an [post-meeting feedback survey](https://support.zoom.us/hc/en-us/articles/4404969060621-Post-meeting-survey-and-reporting) is enabled for the end of each meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_meeting_feedback: Option<bool>,
     /// Whether meeting participants can send private 1:1 chat message other meeting participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_chat: Option<bool>,
     /// Whether to allow participants who join by telephone to record and play their own voice as entry and exit chimes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_play_own_voice: Option<bool>,
     /// During screen sharing, whether the person who is presenting can let others control the shared content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_control: Option<bool>,
     /// Whether the meeting host can provide 1:1 remote support to another participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_support: Option<bool>,
     /// Whether the [**Request permission to unmute participants**](https://support.zoom.us/hc/en-us/articles/203435537-Muting-and-unmuting-participants-in-a-meeting#h_01EGK4XFWS1SJGZ71MYGKF7260) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_permission_to_unmute: Option<bool>,
     /// Whether hosts and participants can share their screen or content during meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_sharing: Option<bool>,
     /// Whether users can invite participants by email only by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_default_email_invites: Option<bool>,
     /// Whether participants can join a meeting directly from their browser and bypass the Zoom application download process. This is useful for participants who cannot download, install, or run applications. Note that the meeting experience from the browser is limited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_a_join_from_your_browser_link: Option<bool>,
     /// Whether the available [H.323/SIP devices](https://support.zoom.us/hc/en-us/articles/201363273) are visible to users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_device_list: Option<bool>,
     /// Whether to always display the meeting controls toolbar during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_meeting_control_toolbar: Option<bool>,
     /// Whether the person sharing during a presentation can allow others to control the slide presentation. This feature is only available in version 5.8.3 or higher.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slide_control: Option<bool>,
     /// Whether users can select stereo audio during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stereo_audio: Option<bool>,
     /// If the value of custom_data_center_regions is true, a comma-separated list of the following [data center regions](https://support.zoom.us/hc/en-us/articles/360059254691-Datacenter-abbreviation-list) to **not** opt in to:
     /// * EU — Europe.
@@ -9635,55 +10994,42 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// * CN — China.
     /// * US — United States.
     /// * CA — Canada.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unchecked_data_center_regions: Option<Vec<String>>,
     /// Whether HTML formatting is allowed for meeting invitations scheduled with the Outlook plugin.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_html_format_email: Option<bool>,
     /// Whether the [**Virtual Background**](https://support.zoom.us/hc/en-us/articles/210707503-Changing-your-Virtual-Background-image) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background: Option<bool>,
     /// Information about the Virtual Background settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_background_settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings,
     >,
     /// Whether participants cannot join a meeting until the host admits them from the waiting room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the group's [in-webinar chat](https://support.zoom.us/hc/en-us/articles/115004809306) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_chat: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat,
     >,
     /// The `webinar_live_streaming` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_live_streaming: Option<
         GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming,
     >,
     /// The `webinar_polling` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_polling: Option<GroupSettingsUpdatedPayloadPolling>,
     /// Whether attendees can ask the host and panelists questions in the webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_question_answer: Option<bool>,
     /// Whether the host can present surveys to attendees once a webinar has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_survey: Option<bool>,
     /// Whether participants can share a whiteboard that includes annotation tools.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whiteboard: Option<bool>,
     /// The users who share their screen or content during meetings:
     /// * host — Only the host can share their screen.
     /// * all — Hosts and panelists can share their screen. Attendees **cannot** share their screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
     /// The users who can start sharing screen when someone else in the meeting is sharing their screen:
     /// * host — Only the host can share the screen when someone else is sharing.
     /// * all — Hosts and panelists can share their screen when someone else is sharing. Attendees **cannot** share their screen when someone else is sharing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub who_can_share_screen_when_someone_is_sharing: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWhoCanShareScreen,
     >,
@@ -9693,12 +11039,10 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     /// .
     ///
     /// multiple: Multiple participants can screen share simultaneously (dual monitors recommended).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_share_simultaneously: Option<
         ObjectSettingsInMeetingParticipantsShareSimultaneously,
     >,
     /// Whether Workplace by Facebook is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workplace_by_facebook: Option<bool>,
 }
 
@@ -9795,412 +11139,404 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
                         &mut __map,
                         &mut alert_guest_join,
                         "alert_guest_join",
-                    )?
+                    )
                 }
                 "allow_users_to_delete_messages_in_meeting_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_delete_messages_in_meeting_chat,
                         "allow_users_to_delete_messages_in_meeting_chat",
-                    )?
+                    )
                 }
                 "allow_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_live_streaming,
                         "allow_live_streaming",
-                    )?
+                    )
                 }
                 "allow_participants_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_participants_chat_with,
                         "allow_participants_chat_with",
-                    )?
+                    )
                 }
                 "allow_show_zoom_windows" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_show_zoom_windows,
                         "allow_show_zoom_windows",
-                    )?
+                    )
                 }
                 "allow_users_save_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_save_chats,
                         "allow_users_save_chats",
-                    )?
+                    )
                 }
                 "annotation" => {
-                    __runtime::field(&mut __map, &mut annotation, "annotation")?
+                    __runtime::field(&mut __map, &mut annotation, "annotation")
                 }
                 "auto_answer" => {
-                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")?
+                    __runtime::field(&mut __map, &mut auto_answer, "auto_answer")
                 }
                 "auto_saving_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_saving_chat,
                         "auto_saving_chat",
-                    )?
+                    )
                 }
                 "breakout_room" => {
-                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")?
+                    __runtime::field(&mut __map, &mut breakout_room, "breakout_room")
                 }
                 "breakout_room_schedule" => {
                     __runtime::field(
                         &mut __map,
                         &mut breakout_room_schedule,
                         "breakout_room_schedule",
-                    )?
+                    )
                 }
-                "chat" => __runtime::field(&mut __map, &mut chat, "chat")?,
+                "chat" => __runtime::field(&mut __map, &mut chat, "chat"),
                 "meeting_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_question_answer,
                         "meeting_question_answer",
-                    )?
+                    )
                 }
                 "closed_caption" => {
-                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")?
+                    __runtime::field(&mut __map, &mut closed_caption, "closed_caption")
                 }
                 "closed_captioning" => {
                     __runtime::field(
                         &mut __map,
                         &mut closed_captioning,
                         "closed_captioning",
-                    )?
+                    )
                 }
-                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host")?,
+                "co_host" => __runtime::field(&mut __map, &mut co_host, "co_host"),
                 "custom_data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_data_center_regions,
                         "custom_data_center_regions",
-                    )?
+                    )
                 }
                 "custom_live_streaming_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_live_streaming_service,
                         "custom_live_streaming_service",
-                    )?
+                    )
                 }
                 "custom_service_instructions" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_service_instructions,
                         "custom_service_instructions",
-                    )?
+                    )
                 }
                 "data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut data_center_regions,
                         "data_center_regions",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_host_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_host_meetings,
                         "disable_screen_sharing_for_host_meetings",
-                    )?
+                    )
                 }
                 "disable_screen_sharing_for_in_meeting_guests" => {
                     __runtime::field(
                         &mut __map,
                         &mut disable_screen_sharing_for_in_meeting_guests,
                         "disable_screen_sharing_for_in_meeting_guests",
-                    )?
+                    )
                 }
                 "e2e_encryption" => {
-                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")?
+                    __runtime::field(&mut __map, &mut e2e_encryption, "e2e_encryption")
                 }
                 "entry_exit_chime" => {
                     __runtime::field(
                         &mut __map,
                         &mut entry_exit_chime,
                         "entry_exit_chime",
-                    )?
+                    )
                 }
                 "far_end_camera_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut far_end_camera_control,
                         "far_end_camera_control",
-                    )?
+                    )
                 }
-                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback")?,
+                "feedback" => __runtime::field(&mut __map, &mut feedback, "feedback"),
                 "file_transfer" => {
-                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")?
+                    __runtime::field(&mut __map, &mut file_transfer, "file_transfer")
                 }
-                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd")?,
+                "group_hd" => __runtime::field(&mut __map, &mut group_hd, "group_hd"),
                 "join_from_desktop" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_from_desktop,
                         "join_from_desktop",
-                    )?
+                    )
                 }
                 "join_from_mobile" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_from_mobile,
                         "join_from_mobile",
-                    )?
+                    )
                 }
                 "language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut language_interpretation,
                         "language_interpretation",
-                    )?
+                    )
                 }
                 "sign_language_interpretation" => {
                     __runtime::field(
                         &mut __map,
                         &mut sign_language_interpretation,
                         "sign_language_interpretation",
-                    )?
+                    )
                 }
                 "live_streaming_facebook" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_facebook,
                         "live_streaming_facebook",
-                    )?
+                    )
                 }
                 "live_streaming_youtube" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_youtube,
                         "live_streaming_youtube",
-                    )?
+                    )
                 }
                 "manual_captioning" => {
                     __runtime::field(
                         &mut __map,
                         &mut manual_captioning,
                         "manual_captioning",
-                    )?
+                    )
                 }
                 "meeting_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut meeting_polling,
-                        "meeting_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut meeting_polling, "meeting_polling")
                 }
                 "meeting_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions,
                         "meeting_reactions",
-                    )?
+                    )
                 }
                 "meeting_reactions_emojis" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_reactions_emojis,
                         "meeting_reactions_emojis",
-                    )?
+                    )
                 }
                 "allow_host_panelists_to_use_audible_clap" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_panelists_to_use_audible_clap,
                         "allow_host_panelists_to_use_audible_clap",
-                    )?
+                    )
                 }
                 "webinar_reactions" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_reactions,
                         "webinar_reactions",
-                    )?
+                    )
                 }
                 "meeting_survey" => {
-                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")?
+                    __runtime::field(&mut __map, &mut meeting_survey, "meeting_survey")
                 }
                 "non_verbal_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut non_verbal_feedback,
                         "non_verbal_feedback",
-                    )?
+                    )
                 }
                 "only_host_view_device_list" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_host_view_device_list,
                         "only_host_view_device_list",
-                    )?
+                    )
                 }
                 "original_audio" => {
-                    __runtime::field(&mut __map, &mut original_audio, "original_audio")?
+                    __runtime::field(&mut __map, &mut original_audio, "original_audio")
                 }
-                "polling" => __runtime::field(&mut __map, &mut polling, "polling")?,
+                "polling" => __runtime::field(&mut __map, &mut polling, "polling"),
                 "post_meeting_feedback" => {
                     __runtime::field(
                         &mut __map,
                         &mut post_meeting_feedback,
                         "post_meeting_feedback",
-                    )?
+                    )
                 }
                 "private_chat" => {
-                    __runtime::field(&mut __map, &mut private_chat, "private_chat")?
+                    __runtime::field(&mut __map, &mut private_chat, "private_chat")
                 }
                 "record_play_own_voice" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_play_own_voice,
                         "record_play_own_voice",
-                    )?
+                    )
                 }
                 "remote_control" => {
-                    __runtime::field(&mut __map, &mut remote_control, "remote_control")?
+                    __runtime::field(&mut __map, &mut remote_control, "remote_control")
                 }
                 "remote_support" => {
-                    __runtime::field(&mut __map, &mut remote_support, "remote_support")?
+                    __runtime::field(&mut __map, &mut remote_support, "remote_support")
                 }
                 "request_permission_to_unmute" => {
                     __runtime::field(
                         &mut __map,
                         &mut request_permission_to_unmute,
                         "request_permission_to_unmute",
-                    )?
+                    )
                 }
                 "screen_sharing" => {
-                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")?
+                    __runtime::field(&mut __map, &mut screen_sharing, "screen_sharing")
                 }
                 "sending_default_email_invites" => {
                     __runtime::field(
                         &mut __map,
                         &mut sending_default_email_invites,
                         "sending_default_email_invites",
-                    )?
+                    )
                 }
                 "show_a_join_from_your_browser_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_a_join_from_your_browser_link,
                         "show_a_join_from_your_browser_link",
-                    )?
+                    )
                 }
                 "show_device_list" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_device_list,
                         "show_device_list",
-                    )?
+                    )
                 }
                 "show_meeting_control_toolbar" => {
                     __runtime::field(
                         &mut __map,
                         &mut show_meeting_control_toolbar,
                         "show_meeting_control_toolbar",
-                    )?
+                    )
                 }
                 "slide_control" => {
-                    __runtime::field(&mut __map, &mut slide_control, "slide_control")?
+                    __runtime::field(&mut __map, &mut slide_control, "slide_control")
                 }
                 "stereo_audio" => {
-                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")?
+                    __runtime::field(&mut __map, &mut stereo_audio, "stereo_audio")
                 }
                 "unchecked_data_center_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut unchecked_data_center_regions,
                         "unchecked_data_center_regions",
-                    )?
+                    )
                 }
                 "use_html_format_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_html_format_email,
                         "use_html_format_email",
-                    )?
+                    )
                 }
                 "virtual_background" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background,
                         "virtual_background",
-                    )?
+                    )
                 }
                 "virtual_background_settings" => {
                     __runtime::field(
                         &mut __map,
                         &mut virtual_background_settings,
                         "virtual_background_settings",
-                    )?
+                    )
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "webinar_chat" => {
-                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")?
+                    __runtime::field(&mut __map, &mut webinar_chat, "webinar_chat")
                 }
                 "webinar_live_streaming" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_live_streaming,
                         "webinar_live_streaming",
-                    )?
+                    )
                 }
                 "webinar_polling" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut webinar_polling,
-                        "webinar_polling",
-                    )?
+                    __runtime::field(&mut __map, &mut webinar_polling, "webinar_polling")
                 }
                 "webinar_question_answer" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_question_answer,
                         "webinar_question_answer",
-                    )?
+                    )
                 }
                 "webinar_survey" => {
-                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")?
+                    __runtime::field(&mut __map, &mut webinar_survey, "webinar_survey")
                 }
                 "whiteboard" => {
-                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")?
+                    __runtime::field(&mut __map, &mut whiteboard, "whiteboard")
                 }
                 "who_can_share_screen" => {
                     __runtime::field(
                         &mut __map,
                         &mut who_can_share_screen,
                         "who_can_share_screen",
-                    )?
+                    )
                 }
                 "who_can_share_screen_when_someone_is_sharing" => {
                     __runtime::field(
                         &mut __map,
                         &mut who_can_share_screen_when_someone_is_sharing,
                         "who_can_share_screen_when_someone_is_sharing",
-                    )?
+                    )
                 }
                 "participants_share_simultaneously" => {
                     __runtime::field(
                         &mut __map,
                         &mut participants_share_simultaneously,
                         "participants_share_simultaneously",
-                    )?
+                    )
                 }
                 "workplace_by_facebook" => {
                     __runtime::field(
                         &mut __map,
                         &mut workplace_by_facebook,
                         "workplace_by_facebook",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             alert_guest_join: alert_guest_join.unwrap_or_default(),
@@ -10294,25 +11630,237 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeeting",
+            usize::from(self.alert_guest_join.is_some())
+                + usize::from(
+                    self.allow_users_to_delete_messages_in_meeting_chat.is_some(),
+                ) + usize::from(self.allow_live_streaming.is_some())
+                + usize::from(self.allow_participants_chat_with.is_some())
+                + usize::from(self.allow_show_zoom_windows.is_some())
+                + usize::from(self.allow_users_save_chats.is_some())
+                + usize::from(self.annotation.is_some())
+                + usize::from(self.auto_answer.is_some())
+                + usize::from(self.auto_saving_chat.is_some())
+                + usize::from(self.breakout_room.is_some())
+                + usize::from(self.breakout_room_schedule.is_some())
+                + usize::from(self.chat.is_some())
+                + usize::from(self.meeting_question_answer.is_some())
+                + usize::from(self.closed_caption.is_some())
+                + usize::from(self.closed_captioning.is_some())
+                + usize::from(self.co_host.is_some())
+                + usize::from(self.custom_data_center_regions.is_some())
+                + usize::from(self.custom_live_streaming_service.is_some())
+                + usize::from(self.custom_service_instructions.is_some())
+                + usize::from(self.data_center_regions.is_some())
+                + usize::from(self.disable_screen_sharing_for_host_meetings.is_some())
+                + usize::from(
+                    self.disable_screen_sharing_for_in_meeting_guests.is_some(),
+                ) + usize::from(self.e2e_encryption.is_some())
+                + usize::from(self.entry_exit_chime.is_some())
+                + usize::from(self.far_end_camera_control.is_some())
+                + usize::from(self.feedback.is_some())
+                + usize::from(self.file_transfer.is_some())
+                + usize::from(self.group_hd.is_some())
+                + usize::from(self.join_from_desktop.is_some())
+                + usize::from(self.join_from_mobile.is_some())
+                + usize::from(self.language_interpretation.is_some())
+                + usize::from(self.sign_language_interpretation.is_some())
+                + usize::from(self.live_streaming_facebook.is_some())
+                + usize::from(self.live_streaming_youtube.is_some())
+                + usize::from(self.manual_captioning.is_some())
+                + usize::from(self.meeting_polling.is_some())
+                + usize::from(self.meeting_reactions.is_some())
+                + usize::from(self.meeting_reactions_emojis.is_some())
+                + usize::from(self.allow_host_panelists_to_use_audible_clap.is_some())
+                + usize::from(self.webinar_reactions.is_some())
+                + usize::from(self.meeting_survey.is_some())
+                + usize::from(self.non_verbal_feedback.is_some())
+                + usize::from(self.only_host_view_device_list.is_some())
+                + usize::from(self.original_audio.is_some())
+                + usize::from(self.polling.is_some())
+                + usize::from(self.post_meeting_feedback.is_some())
+                + usize::from(self.private_chat.is_some())
+                + usize::from(self.record_play_own_voice.is_some())
+                + usize::from(self.remote_control.is_some())
+                + usize::from(self.remote_support.is_some())
+                + usize::from(self.request_permission_to_unmute.is_some())
+                + usize::from(self.screen_sharing.is_some())
+                + usize::from(self.sending_default_email_invites.is_some())
+                + usize::from(self.show_a_join_from_your_browser_link.is_some())
+                + usize::from(self.show_device_list.is_some())
+                + usize::from(self.show_meeting_control_toolbar.is_some())
+                + usize::from(self.slide_control.is_some())
+                + usize::from(self.stereo_audio.is_some())
+                + usize::from(self.unchecked_data_center_regions.is_some())
+                + usize::from(self.use_html_format_email.is_some())
+                + usize::from(self.virtual_background.is_some())
+                + usize::from(self.virtual_background_settings.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.webinar_chat.is_some())
+                + usize::from(self.webinar_live_streaming.is_some())
+                + usize::from(self.webinar_polling.is_some())
+                + usize::from(self.webinar_question_answer.is_some())
+                + usize::from(self.webinar_survey.is_some())
+                + usize::from(self.whiteboard.is_some())
+                + usize::from(self.who_can_share_screen.is_some())
+                + usize::from(
+                    self.who_can_share_screen_when_someone_is_sharing.is_some(),
+                ) + usize::from(self.participants_share_simultaneously.is_some())
+                + usize::from(self.workplace_by_facebook.is_some()),
+        )?;
+        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        fields
+            .optional(
+                "allow_users_to_delete_messages_in_meeting_chat",
+                &self.allow_users_to_delete_messages_in_meeting_chat,
+            )?;
+        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
+        fields
+            .optional(
+                "allow_participants_chat_with",
+                &self.allow_participants_chat_with,
+            )?;
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+        fields.optional("annotation", &self.annotation)?;
+        fields.optional("auto_answer", &self.auto_answer)?;
+        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
+        fields.optional("breakout_room", &self.breakout_room)?;
+        fields.optional("breakout_room_schedule", &self.breakout_room_schedule)?;
+        fields.optional("chat", &self.chat)?;
+        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
+        fields.optional("closed_caption", &self.closed_caption)?;
+        fields.optional("closed_captioning", &self.closed_captioning)?;
+        fields.optional("co_host", &self.co_host)?;
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+        fields
+            .optional(
+                "custom_live_streaming_service",
+                &self.custom_live_streaming_service,
+            )?;
+        fields
+            .optional("custom_service_instructions", &self.custom_service_instructions)?;
+        fields.optional("data_center_regions", &self.data_center_regions)?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_host_meetings",
+                &self.disable_screen_sharing_for_host_meetings,
+            )?;
+        fields
+            .optional(
+                "disable_screen_sharing_for_in_meeting_guests",
+                &self.disable_screen_sharing_for_in_meeting_guests,
+            )?;
+        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+        fields.optional("entry_exit_chime", &self.entry_exit_chime)?;
+        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
+        fields.optional("feedback", &self.feedback)?;
+        fields.optional("file_transfer", &self.file_transfer)?;
+        fields.optional("group_hd", &self.group_hd)?;
+        fields.optional("join_from_desktop", &self.join_from_desktop)?;
+        fields.optional("join_from_mobile", &self.join_from_mobile)?;
+        fields.optional("language_interpretation", &self.language_interpretation)?;
+        fields
+            .optional(
+                "sign_language_interpretation",
+                &self.sign_language_interpretation,
+            )?;
+        fields.optional("live_streaming_facebook", &self.live_streaming_facebook)?;
+        fields.optional("live_streaming_youtube", &self.live_streaming_youtube)?;
+        fields.optional("manual_captioning", &self.manual_captioning)?;
+        fields.optional("meeting_polling", &self.meeting_polling)?;
+        fields.optional("meeting_reactions", &self.meeting_reactions)?;
+        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis)?;
+        fields
+            .optional(
+                "allow_host_panelists_to_use_audible_clap",
+                &self.allow_host_panelists_to_use_audible_clap,
+            )?;
+        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+        fields.optional("meeting_survey", &self.meeting_survey)?;
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
+        fields.optional("only_host_view_device_list", &self.only_host_view_device_list)?;
+        fields.optional("original_audio", &self.original_audio)?;
+        fields.optional("polling", &self.polling)?;
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
+        fields.optional("private_chat", &self.private_chat)?;
+        fields.optional("record_play_own_voice", &self.record_play_own_voice)?;
+        fields.optional("remote_control", &self.remote_control)?;
+        fields.optional("remote_support", &self.remote_support)?;
+        fields
+            .optional(
+                "request_permission_to_unmute",
+                &self.request_permission_to_unmute,
+            )?;
+        fields.optional("screen_sharing", &self.screen_sharing)?;
+        fields
+            .optional(
+                "sending_default_email_invites",
+                &self.sending_default_email_invites,
+            )?;
+        fields
+            .optional(
+                "show_a_join_from_your_browser_link",
+                &self.show_a_join_from_your_browser_link,
+            )?;
+        fields.optional("show_device_list", &self.show_device_list)?;
+        fields
+            .optional(
+                "show_meeting_control_toolbar",
+                &self.show_meeting_control_toolbar,
+            )?;
+        fields.optional("slide_control", &self.slide_control)?;
+        fields.optional("stereo_audio", &self.stereo_audio)?;
+        fields
+            .optional(
+                "unchecked_data_center_regions",
+                &self.unchecked_data_center_regions,
+            )?;
+        fields.optional("use_html_format_email", &self.use_html_format_email)?;
+        fields.optional("virtual_background", &self.virtual_background)?;
+        fields
+            .optional("virtual_background_settings", &self.virtual_background_settings)?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("webinar_chat", &self.webinar_chat)?;
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
+        fields.optional("webinar_polling", &self.webinar_polling)?;
+        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
+        fields.optional("webinar_survey", &self.webinar_survey)?;
+        fields.optional("whiteboard", &self.whiteboard)?;
+        fields.optional("who_can_share_screen", &self.who_can_share_screen)?;
+        fields
+            .optional(
+                "who_can_share_screen_when_someone_is_sharing",
+                &self.who_can_share_screen_when_someone_is_sharing,
+            )?;
+        fields
+            .optional(
+                "participants_share_simultaneously",
+                &self.participants_share_simultaneously,
+            )?;
+        fields.optional("workplace_by_facebook", &self.workplace_by_facebook)?;
+        fields.end()
+    }
+}
+
 /// Information about the group's closed captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     /// Whether live transcription services are allowed to transcribe meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_transcribing: Option<bool>,
     /// Whether the host can type closed captions or assign a participant/third party device to add closed captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether participants can save closed captions or transcripts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_caption: Option<bool>,
     /// Whether the use of an API token to integrate with third-party closed captioning services is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
     /// Whether participants can view full transcripts in the in-meeting side panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_full_transcript: Option<bool>,
 }
 
@@ -10342,28 +11890,28 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
                         &mut __map,
                         &mut auto_transcribing,
                         "auto_transcribing",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "save_caption" => {
-                    __runtime::field(&mut __map, &mut save_caption, "save_caption")?
+                    __runtime::field(&mut __map, &mut save_caption, "save_caption")
                 }
                 "third_party_captioning_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_captioning_service,
                         "third_party_captioning_service",
-                    )?
+                    )
                 }
                 "view_full_transcript" => {
                     __runtime::field(
                         &mut __map,
                         &mut view_full_transcript,
                         "view_full_transcript",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             auto_transcribing: auto_transcribing.unwrap_or_default(),
@@ -10376,28 +11924,47 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning",
+            usize::from(self.auto_transcribing.is_some())
+                + usize::from(self.enable.is_some())
+                + usize::from(self.save_caption.is_some())
+                + usize::from(self.third_party_captioning_service.is_some())
+                + usize::from(self.view_full_transcript.is_some()),
+        )?;
+        fields.optional("auto_transcribing", &self.auto_transcribing)?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("save_caption", &self.save_caption)?;
+        fields
+            .optional(
+                "third_party_captioning_service",
+                &self.third_party_captioning_service,
+            )?;
+        fields.optional("view_full_transcript", &self.view_full_transcript)?;
+        fields.end()
+    }
+}
+
 /// Information about the [language interpretation](https://support.zoom.us/hc/en-us/articles/360034919791-Using-Language-Interpretation-in-your-meeting-or-webinar) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     /// A list of the user-defined supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_languages: Option<Vec<String>>,
     /// Whether enable language interpretation by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_language_interpretation_by_default: Option<bool>,
     /// Whether to allow participants to speak in listening channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_participants_to_speak_in_listening_channel: Option<bool>,
     /// Whether to allow up to 25 custom languages when scheduling meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_up_to_25_custom_languages_when_scheduling_meetings: Option<bool>,
     /// Whether hosts can assign participants as interpreters who can interpret one language into another in real-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// A list of system-supported languages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
 }
 
@@ -10428,33 +11995,33 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
                         &mut __map,
                         &mut custom_languages,
                         "custom_languages",
-                    )?
+                    )
                 }
                 "enable_language_interpretation_by_default" => {
                     __runtime::field(
                         &mut __map,
                         &mut enable_language_interpretation_by_default,
                         "enable_language_interpretation_by_default",
-                    )?
+                    )
                 }
                 "allow_participants_to_speak_in_listening_channel" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_participants_to_speak_in_listening_channel,
                         "allow_participants_to_speak_in_listening_channel",
-                    )?
+                    )
                 }
                 "allow_up_to_25_custom_languages_when_scheduling_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_up_to_25_custom_languages_when_scheduling_meetings,
                         "allow_up_to_25_custom_languages_when_scheduling_meetings",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "languages" => __runtime::field(&mut __map, &mut languages, "languages")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "languages" => __runtime::field(&mut __map, &mut languages, "languages"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             custom_languages: custom_languages.unwrap_or_default(),
@@ -10470,30 +12037,64 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation",
+            usize::from(self.custom_languages.is_some())
+                + usize::from(self.enable_language_interpretation_by_default.is_some())
+                + usize::from(
+                    self.allow_participants_to_speak_in_listening_channel.is_some(),
+                )
+                + usize::from(
+                    self
+                        .allow_up_to_25_custom_languages_when_scheduling_meetings
+                        .is_some(),
+                ) + usize::from(self.enable.is_some())
+                + usize::from(self.languages.is_some()),
+        )?;
+        fields.optional("custom_languages", &self.custom_languages)?;
+        fields
+            .optional(
+                "enable_language_interpretation_by_default",
+                &self.enable_language_interpretation_by_default,
+            )?;
+        fields
+            .optional(
+                "allow_participants_to_speak_in_listening_channel",
+                &self.allow_participants_to_speak_in_listening_channel,
+            )?;
+        fields
+            .optional(
+                "allow_up_to_25_custom_languages_when_scheduling_meetings",
+                &self.allow_up_to_25_custom_languages_when_scheduling_meetings,
+            )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("languages", &self.languages)?;
+        fields.end()
+    }
+}
+
 /// Information about manual captioning settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
     /// Whether the host can manually caption or let the host assign a participant to provide manual captioning.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_to_type: Option<bool>,
     /// Whether Zoom's [live transcription feature](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription#h_01FHGGHYJ4457H4GSZY0KM3NSB) is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_generated_captions: Option<bool>,
     /// Whether to enable the viewing of full transcripts in the in-meeting side panel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_transcript: Option<bool>,
     /// Whether [manual closed captioning](https://support.zoom.us/hc/en-us/articles/207279736-Managing-closed-captioning-and-live-transcription) is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual_captions: Option<bool>,
     /// Whether participants can [save closed captions or transcripts](https://support.zoom.us/hc/en-us/articles/360060958752).
     ///
     /// **Note:** If the full_transcript field is set to false, participants **cannot** save captions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_captions: Option<bool>,
     /// Whether the use of an API token to integrate with a [third-party device](https://support.zoom.us/hc/en-us/articles/115002212983) for closed captioning is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_captioning_service: Option<bool>,
 }
 
@@ -10520,41 +12121,33 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "allow_to_type" => {
-                    __runtime::field(&mut __map, &mut allow_to_type, "allow_to_type")?
+                    __runtime::field(&mut __map, &mut allow_to_type, "allow_to_type")
                 }
                 "auto_generated_captions" => {
                     __runtime::field(
                         &mut __map,
                         &mut auto_generated_captions,
                         "auto_generated_captions",
-                    )?
+                    )
                 }
                 "full_transcript" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut full_transcript,
-                        "full_transcript",
-                    )?
+                    __runtime::field(&mut __map, &mut full_transcript, "full_transcript")
                 }
                 "manual_captions" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut manual_captions,
-                        "manual_captions",
-                    )?
+                    __runtime::field(&mut __map, &mut manual_captions, "manual_captions")
                 }
                 "save_captions" => {
-                    __runtime::field(&mut __map, &mut save_captions, "save_captions")?
+                    __runtime::field(&mut __map, &mut save_captions, "save_captions")
                 }
                 "third_party_captioning_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_captioning_service,
                         "third_party_captioning_service",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_to_type: allow_to_type.unwrap_or_default(),
@@ -10568,28 +12161,49 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning",
+            usize::from(self.allow_to_type.is_some())
+                + usize::from(self.auto_generated_captions.is_some())
+                + usize::from(self.full_transcript.is_some())
+                + usize::from(self.manual_captions.is_some())
+                + usize::from(self.save_captions.is_some())
+                + usize::from(self.third_party_captioning_service.is_some()),
+        )?;
+        fields.optional("allow_to_type", &self.allow_to_type)?;
+        fields.optional("auto_generated_captions", &self.auto_generated_captions)?;
+        fields.optional("full_transcript", &self.full_transcript)?;
+        fields.optional("manual_captions", &self.manual_captions)?;
+        fields.optional("save_captions", &self.save_captions)?;
+        fields
+            .optional(
+                "third_party_captioning_service",
+                &self.third_party_captioning_service,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the account's meeting polling settings.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadPolling {
     /// Whether hosts can create advanced polls and quizzes. Advanced polls and quizzes include single choice, multiple choice, drop down, matching, short answer, long answer, rank order, and fill-in-the-blank questions. Hosts can also set the correct answers for quizzes they create.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_polls: Option<bool>,
     /// Whether to require answers to be anonymous.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_answers_to_be_anonymous: Option<bool>,
     /// Whether alternative hosts can add or edit polls and quizzes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_alternative_host_to_add_edit: Option<bool>,
     /// Whether to allow users to manage saved polls and quizzes from Meetings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_saved_polls_and_quizzes: Option<bool>,
     /// Whether to allow host to upload an image for each question.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_upload_image: Option<bool>,
     /// Whether the host can add polls before or during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
 
@@ -10614,39 +12228,39 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadPolling {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "advanced_polls" => {
-                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")?
+                    __runtime::field(&mut __map, &mut advanced_polls, "advanced_polls")
                 }
                 "require_answers_to_be_anonymous" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_answers_to_be_anonymous,
                         "require_answers_to_be_anonymous",
-                    )?
+                    )
                 }
                 "allow_alternative_host_to_add_edit" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_alternative_host_to_add_edit,
                         "allow_alternative_host_to_add_edit",
-                    )?
+                    )
                 }
                 "manage_saved_polls_and_quizzes" => {
                     __runtime::field(
                         &mut __map,
                         &mut manage_saved_polls_and_quizzes,
                         "manage_saved_polls_and_quizzes",
-                    )?
+                    )
                 }
                 "allow_host_to_upload_image" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_host_to_upload_image,
                         "allow_host_to_upload_image",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             advanced_polls: advanced_polls.unwrap_or_default(),
@@ -10662,22 +12276,52 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadPolling {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadPolling {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadPolling",
+            usize::from(self.advanced_polls.is_some())
+                + usize::from(self.require_answers_to_be_anonymous.is_some())
+                + usize::from(self.allow_alternative_host_to_add_edit.is_some())
+                + usize::from(self.manage_saved_polls_and_quizzes.is_some())
+                + usize::from(self.allow_host_to_upload_image.is_some())
+                + usize::from(self.enable.is_some()),
+        )?;
+        fields.optional("advanced_polls", &self.advanced_polls)?;
+        fields
+            .optional(
+                "require_answers_to_be_anonymous",
+                &self.require_answers_to_be_anonymous,
+            )?;
+        fields
+            .optional(
+                "allow_alternative_host_to_add_edit",
+                &self.allow_alternative_host_to_add_edit,
+            )?;
+        fields
+            .optional(
+                "manage_saved_polls_and_quizzes",
+                &self.manage_saved_polls_and_quizzes,
+            )?;
+        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image)?;
+        fields.optional("enable", &self.enable)?;
+        fields.end()
+    }
+}
+
 /// Information about the Virtual Background settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
     /// Whether users can upload custom Virtual Backgrounds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_upload_custom: Option<bool>,
     /// Whether users can upload videos for Virtual Backgrounds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_videos: Option<bool>,
     /// Whether the [**Virtual Background**](https://support.zoom.us/hc/en-us/articles/210707503-Changing-your-Virtual-Background-image) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the Virtual Background files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<
         Vec<
             GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem,
@@ -10710,15 +12354,15 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings 
                         &mut __map,
                         &mut allow_upload_custom,
                         "allow_upload_custom",
-                    )?
+                    )
                 }
                 "allow_videos" => {
-                    __runtime::field(&mut __map, &mut allow_videos, "allow_videos")?
+                    __runtime::field(&mut __map, &mut allow_videos, "allow_videos")
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "files" => __runtime::field(&mut __map, &mut files, "files")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "files" => __runtime::field(&mut __map, &mut files, "files"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_upload_custom: allow_upload_custom.unwrap_or_default(),
@@ -10729,25 +12373,38 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings 
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings",
+            usize::from(self.allow_upload_custom.is_some())
+                + usize::from(self.allow_videos.is_some())
+                + usize::from(self.enable.is_some()) + usize::from(self.files.is_some()),
+        )?;
+        fields.optional("allow_upload_custom", &self.allow_upload_custom)?;
+        fields.optional("allow_videos", &self.allow_videos)?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("files", &self.files)?;
+        fields.end()
+    }
+}
+
 /// An item of the `files` property of [`GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
     /// The file's ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the file is a default Virtual Background file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The file's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The file's size, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The file type.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -10772,15 +12429,15 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsF
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "is_default" => {
-                    __runtime::field(&mut __map, &mut is_default, "is_default")?
+                    __runtime::field(&mut __map, &mut is_default, "is_default")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "size" => __runtime::field(&mut __map, &mut size, "size")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "size" => __runtime::field(&mut __map, &mut size, "size"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -10792,45 +12449,57 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsF
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.is_default.is_some())
+                + usize::from(self.name.is_some()) + usize::from(self.size.is_some())
+                + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("is_default", &self.is_default)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("size", &self.size)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// Information about the group's [in-webinar chat](https://support.zoom.us/hc/en-us/articles/115004809306) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     /// The webinar attendees' chat permissions:
     /// * 1 — Attendees cannot use chat.
     /// * 2 — Attendees can only chat with the host and panelists.
     /// * 3 — Attendees can chat with everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendees_chat_with: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
     /// Whether chat messages are automatically saved to a local file on the host's computer when the webinar ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_auto_save_local_chat_file: Option<bool>,
     /// The webinar panelists chat permissions:
     /// * 1 — Panelists can only chat with the host and panelists.
     /// * 2 — The panelists can chat with everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Whether webinar panelists can send direct messages to other panelists.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_panelists_send_direct_message: Option<bool>,
     /// Whether webinar attendees can save chats:
     /// * 0 — Attendees cannot save chats.
     /// * 1 — Attendees can only save host and panelist chats.
     /// * 2 — Attendees can save all chats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_save_chats: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// By default, webinar attendees can chat with:
     /// * 1 — Host and all panelists.
     /// * 2 — Everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_attendees_chat_with: Option<UserDeletedPayloadObjectType>,
     /// Whether in-webinar chat is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
 
@@ -10862,46 +12531,46 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
                         &mut __map,
                         &mut allow_attendees_chat_with,
                         "allow_attendees_chat_with",
-                    )?
+                    )
                 }
                 "allow_auto_save_local_chat_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_auto_save_local_chat_file,
                         "allow_auto_save_local_chat_file",
-                    )?
+                    )
                 }
                 "allow_panelists_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_panelists_chat_with,
                         "allow_panelists_chat_with",
-                    )?
+                    )
                 }
                 "allow_panelists_send_direct_message" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_panelists_send_direct_message,
                         "allow_panelists_send_direct_message",
-                    )?
+                    )
                 }
                 "allow_users_save_chats" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_save_chats,
                         "allow_users_save_chats",
-                    )?
+                    )
                 }
                 "default_attendees_chat_with" => {
                     __runtime::field(
                         &mut __map,
                         &mut default_attendees_chat_with,
                         "default_attendees_chat_with",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_attendees_chat_with: allow_attendees_chat_with.unwrap_or_default(),
@@ -10917,26 +12586,55 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat",
+            usize::from(self.allow_attendees_chat_with.is_some())
+                + usize::from(self.allow_auto_save_local_chat_file.is_some())
+                + usize::from(self.allow_panelists_chat_with.is_some())
+                + usize::from(self.allow_panelists_send_direct_message.is_some())
+                + usize::from(self.allow_users_save_chats.is_some())
+                + usize::from(self.default_attendees_chat_with.is_some())
+                + usize::from(self.enable.is_some()),
+        )?;
+        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with)?;
+        fields
+            .optional(
+                "allow_auto_save_local_chat_file",
+                &self.allow_auto_save_local_chat_file,
+            )?;
+        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with)?;
+        fields
+            .optional(
+                "allow_panelists_send_direct_message",
+                &self.allow_panelists_send_direct_message,
+            )?;
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+        fields
+            .optional("default_attendees_chat_with", &self.default_attendees_chat_with)?;
+        fields.optional("enable", &self.enable)?;
+        fields.end()
+    }
+}
+
 /// The `webinar_live_streaming` property of [`GroupSettingsUpdatedPayloadObjectSettingsInMeeting`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     /// The specific instructions to allow your account's meeting hosts to configure a custom livestream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_service_instructions: Option<String>,
     /// Whether webinar livestreaming is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether users are notified to watch the livestream. This does not apply to custom RTMP (real-time messaging protocol).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_reminder: Option<bool>,
     /// The available livestreaming services:
     /// * facebook
     /// * workplace_by_facebook
     /// * youtube
     /// * custom_live_streaming_service
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_streaming_service: Option<
         Vec<ObjectSettingsInMeetingWebinarLiveStreamingLiveStreamingServiceItem>,
     >,
@@ -10967,25 +12665,25 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
                         &mut __map,
                         &mut custom_service_instructions,
                         "custom_service_instructions",
-                    )?
+                    )
                 }
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "live_streaming_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_reminder,
                         "live_streaming_reminder",
-                    )?
+                    )
                 }
                 "live_streaming_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut live_streaming_service,
                         "live_streaming_service",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             custom_service_instructions: custom_service_instructions.unwrap_or_default(),
@@ -10996,19 +12694,36 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming",
+            usize::from(self.custom_service_instructions.is_some())
+                + usize::from(self.enable.is_some())
+                + usize::from(self.live_streaming_reminder.is_some())
+                + usize::from(self.live_streaming_service.is_some()),
+        )?;
+        fields
+            .optional("custom_service_instructions", &self.custom_service_instructions)?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("live_streaming_reminder", &self.live_streaming_reminder)?;
+        fields.optional("live_streaming_service", &self.live_streaming_service)?;
+        fields.end()
+    }
+}
+
 /// The `other_options` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsOtherOptions {
     /// Whether the [**Allow users to contact Zoom's Support via Chat**](https://support.zoom.us/hc/en-us/articles/360059513751-Allowing-users-to-contact-Zoom-Support-via-Chat) setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_contact_support_via_chat: Option<bool>,
     /// Whether iOS blurs screenshots in the task switcher when multiple apps are open. Android hides the screenshot in the system-level list of recent apps.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blur_snapshot: Option<bool>,
     /// Webinar registration options.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_registration_options: Option<
         GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions,
     >,
@@ -11037,20 +12752,20 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsOtherOptions
                         &mut __map,
                         &mut allow_users_contact_support_via_chat,
                         "allow_users_contact_support_via_chat",
-                    )?
+                    )
                 }
                 "blur_snapshot" => {
-                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")?
+                    __runtime::field(&mut __map, &mut blur_snapshot, "blur_snapshot")
                 }
                 "webinar_registration_options" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_registration_options,
                         "webinar_registration_options",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_users_contact_support_via_chat: allow_users_contact_support_via_chat
@@ -11062,13 +12777,36 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsOtherOptions
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsOtherOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsOtherOptions",
+            usize::from(self.allow_users_contact_support_via_chat.is_some())
+                + usize::from(self.blur_snapshot.is_some())
+                + usize::from(self.webinar_registration_options.is_some()),
+        )?;
+        fields
+            .optional(
+                "allow_users_contact_support_via_chat",
+                &self.allow_users_contact_support_via_chat,
+            )?;
+        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        fields
+            .optional(
+                "webinar_registration_options",
+                &self.webinar_registration_options,
+            )?;
+        fields.end()
+    }
+}
+
 /// Webinar registration options.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
     /// Allow host to enable "Show social share buttons on registration page"
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_host_to_enable_social_share_buttons: Option<bool>,
 }
 
@@ -11094,10 +12832,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOpti
                         &mut __map,
                         &mut allow_host_to_enable_social_share_buttons,
                         "allow_host_to_enable_social_share_buttons",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allow_host_to_enable_social_share_buttons: allow_host_to_enable_social_share_buttons
@@ -11106,13 +12844,29 @@ for GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOpti
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions",
+            usize::from(self.allow_host_to_enable_social_share_buttons.is_some()),
+        )?;
+        fields
+            .optional(
+                "allow_host_to_enable_social_share_buttons",
+                &self.allow_host_to_enable_social_share_buttons,
+            )?;
+        fields.end()
+    }
+}
+
 /// The `profile` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsProfile {
     /// Information about the group's [**Communications Content Storage**](https://support.zoom.us/hc/en-us/articles/360050781131) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_storage_location: Option<
         GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation,
     >,
@@ -11138,10 +12892,10 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsProfile {
                         &mut __map,
                         &mut recording_storage_location,
                         "recording_storage_location",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             recording_storage_location: recording_storage_location.unwrap_or_default(),
@@ -11149,16 +12903,26 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsProfile {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsProfile",
+            usize::from(self.recording_storage_location.is_some()),
+        )?;
+        fields.optional("recording_storage_location", &self.recording_storage_location)?;
+        fields.end()
+    }
+}
+
 /// Information about the group's [**Communications Content Storage**](https://support.zoom.us/hc/en-us/articles/360050781131) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
     /// A list of the countries where the group's recorded content is stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Vec<String>>,
     /// The [country's code](https://marketplace.zoom.us/docs/api-reference/other-references/abbreviation-lists/#countries).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -11181,11 +12945,11 @@ for GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "allowed_values" => {
-                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")?
+                    __runtime::field(&mut __map, &mut allowed_values, "allowed_values")
                 }
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             allowed_values: allowed_values.unwrap_or_default(),
@@ -11194,90 +12958,79 @@ for GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation",
+            usize::from(self.allowed_values.is_some())
+                + usize::from(self.value.is_some()),
+        )?;
+        fields.optional("allowed_values", &self.allowed_values)?;
+        fields.optional("value", &self.value)?;
+        fields.end()
+    }
+}
+
 /// The `recording` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecording {
     /// Whether cloud recordings are accessible to account members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_user_access_recording: Option<bool>,
     /// The group's [Meeting and Webinar Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive>,
     /// Whether meetings are automatically recorded when they begin.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_recording: Option<bool>,
     /// Whether hosts can record and save the meetings and webinars in the cloud.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording: Option<bool>,
     /// Whether anyone with a link to the cloud recording can download the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download: Option<bool>,
     /// Whether the host with a link to the cloud recording can download the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_recording_download_host: Option<bool>,
     /// Whether participants' names display in the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_participant_name: Option<bool>,
     /// Whether the host can delete cloud recordings. If false, only the admin can delete cloud recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_delete_cloud_recording: Option<bool>,
     /// Information about the cloud recording access from specific IP address ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address_access_control: Option<ObjectSettingsRecordingIpAddressAccessControl>,
     /// Whether hosts and participants can record meetings to a local file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local_recording: Option<bool>,
     /// Whether recordings are optimized for a third-party video editor. This can increase the file size and the time it takes to generate recording files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize_recording_for_3rd_party_video_editor: Option<bool>,
     /// Whether meeting hosts do not have access to their meeting cloud recordings. Only the admins who have recording management privilege can access them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_host_access_recording: Option<bool>,
     /// Whether a single audio file is recorded for all participants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file: Option<bool>,
     /// Whether a separate audio file is recorded of each participant. This only supports the first 200 participant speakers' audio files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_audio_file_each_participant: Option<bool>,
     /// The account's [**Record active speaker, gallery view and shared screen separately**](https://support.zoom.us/hc/en-us/articles/360060316092-Changing-basic-and-advanced-cloud-recording-settings#h_01F4CYJTCTXNS2MXH00W9EFG6R) settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_files_separately: Option<ObjectSettingsRecordingRecordFilesSeparately>,
     /// Whether the active speaker displays in the top right corner of a shared screen when someone is sharing their screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_gallery_view: Option<bool>,
     /// Whether to record the active speaker when screen sharing is active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_speaker_view: Option<bool>,
     /// Whether the automatic transcription of a meeting or webinar's audio for cloud recordings is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_audio_transcript: Option<bool>,
     /// Whether the [recording highlights](https://support.zoom.us/hc/en-us/articles/360060802432) feature is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_highlight: Option<bool>,
     /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub smart_recording: Option<
         GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording,
     >,
     /// Whether thumbnails of the presenter are recorded when they are sharing their screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_thumbnails: Option<bool>,
     /// Whether chat messages are saved from meetings or webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_chat_text: Option<bool>,
     /// Whether [closed captions](https://support.zoom.us/hc/en-us/articles/207279736) are saved as a VTT (Video Track Text) file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_close_caption: Option<bool>,
     /// Whether panelist chats are saved to the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_panelist_chat: Option<bool>,
     /// Whether poll results shared during the meeting or webinar are saved. This also includes poll results shared during the meeting or webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_poll_results: Option<bool>,
     /// Whether a timestamp is included in the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub show_timestamp: Option<bool>,
 }
 
@@ -11327,167 +13080,155 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsRecording {
                         &mut __map,
                         &mut account_user_access_recording,
                         "account_user_access_recording",
-                    )?
+                    )
                 }
-                "archive" => __runtime::field(&mut __map, &mut archive, "archive")?,
+                "archive" => __runtime::field(&mut __map, &mut archive, "archive"),
                 "auto_recording" => {
-                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")?
+                    __runtime::field(&mut __map, &mut auto_recording, "auto_recording")
                 }
                 "cloud_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut cloud_recording,
-                        "cloud_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut cloud_recording, "cloud_recording")
                 }
                 "cloud_recording_download" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_download,
                         "cloud_recording_download",
-                    )?
+                    )
                 }
                 "cloud_recording_download_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut cloud_recording_download_host,
                         "cloud_recording_download_host",
-                    )?
+                    )
                 }
                 "display_participant_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_participant_name,
                         "display_participant_name",
-                    )?
+                    )
                 }
                 "host_delete_cloud_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut host_delete_cloud_recording,
                         "host_delete_cloud_recording",
-                    )?
+                    )
                 }
                 "ip_address_access_control" => {
                     __runtime::field(
                         &mut __map,
                         &mut ip_address_access_control,
                         "ip_address_access_control",
-                    )?
+                    )
                 }
                 "local_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut local_recording,
-                        "local_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut local_recording, "local_recording")
                 }
                 "optimize_recording_for_3rd_party_video_editor" => {
                     __runtime::field(
                         &mut __map,
                         &mut optimize_recording_for_3rd_party_video_editor,
                         "optimize_recording_for_3rd_party_video_editor",
-                    )?
+                    )
                 }
                 "prevent_host_access_recording" => {
                     __runtime::field(
                         &mut __map,
                         &mut prevent_host_access_recording,
                         "prevent_host_access_recording",
-                    )?
+                    )
                 }
                 "record_audio_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_audio_file,
                         "record_audio_file",
-                    )?
+                    )
                 }
                 "record_audio_file_each_participant" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_audio_file_each_participant,
                         "record_audio_file_each_participant",
-                    )?
+                    )
                 }
                 "record_files_separately" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_files_separately,
                         "record_files_separately",
-                    )?
+                    )
                 }
                 "record_gallery_view" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_gallery_view,
                         "record_gallery_view",
-                    )?
+                    )
                 }
                 "record_speaker_view" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_speaker_view,
                         "record_speaker_view",
-                    )?
+                    )
                 }
                 "recording_audio_transcript" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_audio_transcript,
                         "recording_audio_transcript",
-                    )?
+                    )
                 }
                 "recording_highlight" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_highlight,
                         "recording_highlight",
-                    )?
+                    )
                 }
                 "smart_recording" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut smart_recording,
-                        "smart_recording",
-                    )?
+                    __runtime::field(&mut __map, &mut smart_recording, "smart_recording")
                 }
                 "recording_thumbnails" => {
                     __runtime::field(
                         &mut __map,
                         &mut recording_thumbnails,
                         "recording_thumbnails",
-                    )?
+                    )
                 }
                 "save_chat_text" => {
-                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")?
+                    __runtime::field(&mut __map, &mut save_chat_text, "save_chat_text")
                 }
                 "save_close_caption" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_close_caption,
                         "save_close_caption",
-                    )?
+                    )
                 }
                 "save_panelist_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_panelist_chat,
                         "save_panelist_chat",
-                    )?
+                    )
                 }
                 "save_poll_results" => {
                     __runtime::field(
                         &mut __map,
                         &mut save_poll_results,
                         "save_poll_results",
-                    )?
+                    )
                 }
                 "show_timestamp" => {
-                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")?
+                    __runtime::field(&mut __map, &mut show_timestamp, "show_timestamp")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_user_access_recording: account_user_access_recording
@@ -11525,16 +13266,98 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsRecording {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsRecording",
+            usize::from(self.account_user_access_recording.is_some())
+                + usize::from(self.archive.is_some())
+                + usize::from(self.auto_recording.is_some())
+                + usize::from(self.cloud_recording.is_some())
+                + usize::from(self.cloud_recording_download.is_some())
+                + usize::from(self.cloud_recording_download_host.is_some())
+                + usize::from(self.display_participant_name.is_some())
+                + usize::from(self.host_delete_cloud_recording.is_some())
+                + usize::from(self.ip_address_access_control.is_some())
+                + usize::from(self.local_recording.is_some())
+                + usize::from(
+                    self.optimize_recording_for_3rd_party_video_editor.is_some(),
+                ) + usize::from(self.prevent_host_access_recording.is_some())
+                + usize::from(self.record_audio_file.is_some())
+                + usize::from(self.record_audio_file_each_participant.is_some())
+                + usize::from(self.record_files_separately.is_some())
+                + usize::from(self.record_gallery_view.is_some())
+                + usize::from(self.record_speaker_view.is_some())
+                + usize::from(self.recording_audio_transcript.is_some())
+                + usize::from(self.recording_highlight.is_some())
+                + usize::from(self.smart_recording.is_some())
+                + usize::from(self.recording_thumbnails.is_some())
+                + usize::from(self.save_chat_text.is_some())
+                + usize::from(self.save_close_caption.is_some())
+                + usize::from(self.save_panelist_chat.is_some())
+                + usize::from(self.save_poll_results.is_some())
+                + usize::from(self.show_timestamp.is_some()),
+        )?;
+        fields
+            .optional(
+                "account_user_access_recording",
+                &self.account_user_access_recording,
+            )?;
+        fields.optional("archive", &self.archive)?;
+        fields.optional("auto_recording", &self.auto_recording)?;
+        fields.optional("cloud_recording", &self.cloud_recording)?;
+        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+        fields
+            .optional(
+                "cloud_recording_download_host",
+                &self.cloud_recording_download_host,
+            )?;
+        fields.optional("display_participant_name", &self.display_participant_name)?;
+        fields
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
+        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+        fields.optional("local_recording", &self.local_recording)?;
+        fields
+            .optional(
+                "optimize_recording_for_3rd_party_video_editor",
+                &self.optimize_recording_for_3rd_party_video_editor,
+            )?;
+        fields
+            .optional(
+                "prevent_host_access_recording",
+                &self.prevent_host_access_recording,
+            )?;
+        fields.optional("record_audio_file", &self.record_audio_file)?;
+        fields
+            .optional(
+                "record_audio_file_each_participant",
+                &self.record_audio_file_each_participant,
+            )?;
+        fields.optional("record_files_separately", &self.record_files_separately)?;
+        fields.optional("record_gallery_view", &self.record_gallery_view)?;
+        fields.optional("record_speaker_view", &self.record_speaker_view)?;
+        fields.optional("recording_audio_transcript", &self.recording_audio_transcript)?;
+        fields.optional("recording_highlight", &self.recording_highlight)?;
+        fields.optional("smart_recording", &self.smart_recording)?;
+        fields.optional("recording_thumbnails", &self.recording_thumbnails)?;
+        fields.optional("save_chat_text", &self.save_chat_text)?;
+        fields.optional("save_close_caption", &self.save_close_caption)?;
+        fields.optional("save_panelist_chat", &self.save_panelist_chat)?;
+        fields.optional("save_poll_results", &self.save_poll_results)?;
+        fields.optional("show_timestamp", &self.show_timestamp)?;
+        fields.end()
+    }
+}
+
 /// The group's [Meeting and Webinar Archiving solution](https://support.zoom.us/hc/en-us/articles/360050431572-Archiving-Meeting-and-Webinar-data) settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// Whether the **Meeting and Webinar Archiving solution** feature is enabled. This feature must be enabled for your account by [Zoom Support](https://support.zoom.us/hc/en-us/articles/201362003).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The `settings` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings,
     >,
@@ -11542,7 +13365,6 @@ pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
     /// * 1 — Only archive meetings.
     /// * 2 — Only archive webinars.
     /// * 3 — Archive both meetings and webinars.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowUsersSaveChats,
     >,
@@ -11566,11 +13388,11 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsRecordingArc
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -11580,25 +13402,35 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsRecordingArc
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive",
+            usize::from(self.enable.is_some()) + usize::from(self.settings.is_some())
+                + usize::from(self.type_.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("settings", &self.settings)?;
+        fields.optional("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// The `settings` property of [`GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
     /// Whether audio is included in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_file: Option<bool>,
     /// Whether closed captions are included in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc_transcript_file: Option<bool>,
     /// Whether chat files are included in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_file: Option<bool>,
     /// Whether user emails are included in the chat file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_with_sender_email: Option<bool>,
     /// Whether video is included in the archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_file: Option<bool>,
 }
 
@@ -11624,28 +13456,28 @@ for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "audio_file" => {
-                    __runtime::field(&mut __map, &mut audio_file, "audio_file")?
+                    __runtime::field(&mut __map, &mut audio_file, "audio_file")
                 }
                 "cc_transcript_file" => {
                     __runtime::field(
                         &mut __map,
                         &mut cc_transcript_file,
                         "cc_transcript_file",
-                    )?
+                    )
                 }
-                "chat_file" => __runtime::field(&mut __map, &mut chat_file, "chat_file")?,
+                "chat_file" => __runtime::field(&mut __map, &mut chat_file, "chat_file"),
                 "chat_with_sender_email" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_with_sender_email,
                         "chat_with_sender_email",
-                    )?
+                    )
                 }
                 "video_file" => {
-                    __runtime::field(&mut __map, &mut video_file, "video_file")?
+                    __runtime::field(&mut __map, &mut video_file, "video_file")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_file: audio_file.unwrap_or_default(),
@@ -11657,19 +13489,37 @@ for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings",
+            usize::from(self.audio_file.is_some())
+                + usize::from(self.cc_transcript_file.is_some())
+                + usize::from(self.chat_file.is_some())
+                + usize::from(self.chat_with_sender_email.is_some())
+                + usize::from(self.video_file.is_some()),
+        )?;
+        fields.optional("audio_file", &self.audio_file)?;
+        fields.optional("cc_transcript_file", &self.cc_transcript_file)?;
+        fields.optional("chat_file", &self.chat_file)?;
+        fields.optional("chat_with_sender_email", &self.chat_with_sender_email)?;
+        fields.optional("video_file", &self.video_file)?;
+        fields.end()
+    }
+}
+
 /// By selecting this option, your recording will have meeting smart chapters, and next steps. You are directing Zoom to access, process, and use your account's recording data for the purpose of analysis and insights.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
     /// By selecting this option, meeting details in the audio transcript will be highlighted. Hosts can modify highlighted sections and generate a video summary (highlighted sections may have a 3-second offset) based on these sections. The summary is for informational purposes only and may not be complete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_recording_highlights: Option<bool>,
     /// By selecting this option, your recording will have chapters with overview. Hosts can edit the chapters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_smart_chapters: Option<bool>,
     /// By selecting this option, there will be a summary of actions to take after the recorded meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_next_steps: Option<bool>,
 }
 
@@ -11697,24 +13547,24 @@ for GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
                         &mut __map,
                         &mut create_recording_highlights,
                         "create_recording_highlights",
-                    )?
+                    )
                 }
                 "create_smart_chapters" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_smart_chapters,
                         "create_smart_chapters",
-                    )?
+                    )
                 }
                 "create_next_steps" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_next_steps,
                         "create_next_steps",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             create_recording_highlights: create_recording_highlights.unwrap_or_default(),
@@ -11724,71 +13574,71 @@ for GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording",
+            usize::from(self.create_recording_highlights.is_some())
+                + usize::from(self.create_smart_chapters.is_some())
+                + usize::from(self.create_next_steps.is_some()),
+        )?;
+        fields
+            .optional("create_recording_highlights", &self.create_recording_highlights)?;
+        fields.optional("create_smart_chapters", &self.create_smart_chapters)?;
+        fields.optional("create_next_steps", &self.create_next_steps)?;
+        fields.end()
+    }
+}
+
 /// The `schedule_meeting` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
     /// Whether participants can join only the audio portion of meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<bool>,
     /// Whether the meeting password is encrypted and included in the meeting links that allow participants to join with just one click without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// Whether passwords are required to join before the host in personal meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_pmi_jbh_password: Option<bool>,
     /// Whether host video defaults to on when they join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_video: Option<bool>,
     /// Whether participants can join meetings before the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_before_host: Option<bool>,
     /// Whether all participants are automatically muted when they join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_upon_entry: Option<bool>,
     /// Whether participant video defaults to on when they join meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video: Option<bool>,
     /// Whether the [**Personal Meeting ID (PMI)**](https://support.zoom.us/hc/en-us/articles/203276937-Using-Personal-Meeting-ID-PMI) feature is enabled. If disabled, meetings that were previously-scheduled via PMI will need to be manually updated. For Zoom Phone, if a user has been assigned a desk phone, the **Elevate to Zoom Meeting** setting is disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_meeting: Option<bool>,
     /// Whether new passwords are generated and sent for newly-scheduled or edited meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pstn_password_protected: Option<bool>,
     /// Whether passwords are required for instant meetings. If you use a PMI for instant meetings, this is disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_instant_meetings: Option<bool>,
     /// Whether participants are required to enter a password for PMI meetings:
     /// * none — Do not require a password for PMI meetings.
     /// * all — Require participants to enter password for all PMI-enabled meetings.
     /// * jbh_only — Only require a password for meetings where the **Join Before Host** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_pmi_meetings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPmiMeetings,
     >,
     /// Whether a password is required for meetings which have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meetings: Option<bool>,
     /// Whether a password is generated when a host schedules a new meeting. Participants are required to enter the password before they can join the meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduling_new_meetings: Option<bool>,
     /// Whether desktop notification are sent for upcoming meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming_meeting_reminder: Option<bool>,
     /// Whether PMI is enabled for all instant meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_instant_meetings: Option<bool>,
     /// Whether a PMI is enabled for all scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi_for_schedule_meetings: Option<bool>,
     /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_meeting_as_topic: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic,
     >,
     /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub always_display_zoom_webinar_as_topic: Option<
         GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic,
     >,
@@ -11828,125 +13678,121 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeet
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "audio_type" => {
-                    __runtime::field(&mut __map, &mut audio_type, "audio_type")?
+                    __runtime::field(&mut __map, &mut audio_type, "audio_type")
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "force_pmi_jbh_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut force_pmi_jbh_password,
                         "force_pmi_jbh_password",
-                    )?
+                    )
                 }
                 "host_video" => {
-                    __runtime::field(&mut __map, &mut host_video, "host_video")?
+                    __runtime::field(&mut __map, &mut host_video, "host_video")
                 }
                 "join_before_host" => {
                     __runtime::field(
                         &mut __map,
                         &mut join_before_host,
                         "join_before_host",
-                    )?
+                    )
                 }
                 "mute_upon_entry" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut mute_upon_entry,
-                        "mute_upon_entry",
-                    )?
+                    __runtime::field(&mut __map, &mut mute_upon_entry, "mute_upon_entry")
                 }
                 "participant_video" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_video,
                         "participant_video",
-                    )?
+                    )
                 }
                 "personal_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut personal_meeting,
                         "personal_meeting",
-                    )?
+                    )
                 }
                 "pstn_password_protected" => {
                     __runtime::field(
                         &mut __map,
                         &mut pstn_password_protected,
                         "pstn_password_protected",
-                    )?
+                    )
                 }
                 "require_password_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_instant_meetings,
                         "require_password_for_instant_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_pmi_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_pmi_meetings,
                         "require_password_for_pmi_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_meetings,
                         "require_password_for_scheduled_meetings",
-                    )?
+                    )
                 }
                 "require_password_for_scheduling_new_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduling_new_meetings,
                         "require_password_for_scheduling_new_meetings",
-                    )?
+                    )
                 }
                 "upcoming_meeting_reminder" => {
                     __runtime::field(
                         &mut __map,
                         &mut upcoming_meeting_reminder,
                         "upcoming_meeting_reminder",
-                    )?
+                    )
                 }
                 "use_pmi_for_instant_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_instant_meetings,
                         "use_pmi_for_instant_meetings",
-                    )?
+                    )
                 }
                 "use_pmi_for_schedule_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut use_pmi_for_schedule_meetings,
                         "use_pmi_for_schedule_meetings",
-                    )?
+                    )
                 }
                 "always_display_zoom_meeting_as_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut always_display_zoom_meeting_as_topic,
                         "always_display_zoom_meeting_as_topic",
-                    )?
+                    )
                 }
                 "always_display_zoom_webinar_as_topic" => {
                     __runtime::field(
                         &mut __map,
                         &mut always_display_zoom_webinar_as_topic,
                         "always_display_zoom_webinar_as_topic",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_type: audio_type.unwrap_or_default(),
@@ -11976,6 +13822,86 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeet
             always_display_zoom_webinar_as_topic: always_display_zoom_webinar_as_topic
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeting",
+            usize::from(self.audio_type.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.force_pmi_jbh_password.is_some())
+                + usize::from(self.host_video.is_some())
+                + usize::from(self.join_before_host.is_some())
+                + usize::from(self.mute_upon_entry.is_some())
+                + usize::from(self.participant_video.is_some())
+                + usize::from(self.personal_meeting.is_some())
+                + usize::from(self.pstn_password_protected.is_some())
+                + usize::from(self.require_password_for_instant_meetings.is_some())
+                + usize::from(self.require_password_for_pmi_meetings.is_some())
+                + usize::from(self.require_password_for_scheduled_meetings.is_some())
+                + usize::from(
+                    self.require_password_for_scheduling_new_meetings.is_some(),
+                ) + usize::from(self.upcoming_meeting_reminder.is_some())
+                + usize::from(self.use_pmi_for_instant_meetings.is_some())
+                + usize::from(self.use_pmi_for_schedule_meetings.is_some())
+                + usize::from(self.always_display_zoom_meeting_as_topic.is_some())
+                + usize::from(self.always_display_zoom_webinar_as_topic.is_some()),
+        )?;
+        fields.optional("audio_type", &self.audio_type)?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
+        fields.optional("host_video", &self.host_video)?;
+        fields.optional("join_before_host", &self.join_before_host)?;
+        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
+        fields.optional("participant_video", &self.participant_video)?;
+        fields.optional("personal_meeting", &self.personal_meeting)?;
+        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
+        fields
+            .optional(
+                "require_password_for_instant_meetings",
+                &self.require_password_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_pmi_meetings",
+                &self.require_password_for_pmi_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduled_meetings",
+                &self.require_password_for_scheduled_meetings,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduling_new_meetings",
+                &self.require_password_for_scheduling_new_meetings,
+            )?;
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+        fields
+            .optional(
+                "use_pmi_for_instant_meetings",
+                &self.use_pmi_for_instant_meetings,
+            )?;
+        fields
+            .optional(
+                "use_pmi_for_schedule_meetings",
+                &self.use_pmi_for_schedule_meetings,
+            )?;
+        fields
+            .optional(
+                "always_display_zoom_meeting_as_topic",
+                &self.always_display_zoom_meeting_as_topic,
+            )?;
+        fields
+            .optional(
+                "always_display_zoom_webinar_as_topic",
+                &self.always_display_zoom_webinar_as_topic,
+            )?;
+        fields.end()
     }
 }
 
@@ -12037,13 +13963,11 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingRequirePasswordForPm
 /// Information about the [**Always display "Zoom Meeting" as the meeting topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
     /// Whether the **Always display "Zoom Meeting" as the meeting topic** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether "Zoom Meeting" displays as the topic for already-scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_meetings: Option<bool>,
 }
 
@@ -12065,16 +13989,16 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMee
         let mut display_topic_for_scheduled_meetings = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "display_topic_for_scheduled_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_topic_for_scheduled_meetings,
                         "display_topic_for_scheduled_meetings",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12084,16 +14008,33 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMee
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic",
+            usize::from(self.enable.is_some())
+                + usize::from(self.display_topic_for_scheduled_meetings.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "display_topic_for_scheduled_meetings",
+                &self.display_topic_for_scheduled_meetings,
+            )?;
+        fields.end()
+    }
+}
+
 /// Information about the [**Always show "Zoom Webinar" as the webinar topic**](https://support.zoom.us/hc/en-us/articles/201363253-Changing-account-settings#h_01EG9BJ646V2WJK1S3H2MP6YV6) setting.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
     /// Whether the **Always show "Zoom Webinar" as the webinar topic** setting is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Whether "Zoom Webinar" displays as the topic for already-scheduled meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_topic_for_scheduled_webinars: Option<bool>,
 }
 
@@ -12115,16 +14056,16 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWeb
         let mut display_topic_for_scheduled_webinars = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "display_topic_for_scheduled_webinars" => {
                     __runtime::field(
                         &mut __map,
                         &mut display_topic_for_scheduled_webinars,
                         "display_topic_for_scheduled_webinars",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12134,21 +14075,37 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWeb
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic",
+            usize::from(self.enable.is_some())
+                + usize::from(self.display_topic_for_scheduled_webinars.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields
+            .optional(
+                "display_topic_for_scheduled_webinars",
+                &self.display_topic_for_scheduled_webinars,
+            )?;
+        fields.end()
+    }
+}
+
 /// The `telephony` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsTelephony {
     /// Information about the third-party audio configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_conference_info: Option<String>,
     /// The telephony regions from which participants call in to or call from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_regions: Option<
         GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions,
     >,
     /// Whether users can join meetings using the existing third party audio configurations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_audio: Option<bool>,
 }
 
@@ -12175,24 +14132,24 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsTelephony {
                         &mut __map,
                         &mut audio_conference_info,
                         "audio_conference_info",
-                    )?
+                    )
                 }
                 "telephony_regions" => {
                     __runtime::field(
                         &mut __map,
                         &mut telephony_regions,
                         "telephony_regions",
-                    )?
+                    )
                 }
                 "third_party_audio" => {
                     __runtime::field(
                         &mut __map,
                         &mut third_party_audio,
                         "third_party_audio",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             audio_conference_info: audio_conference_info.unwrap_or_default(),
@@ -12202,13 +14159,28 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsTelephony {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsTelephony {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsTelephony",
+            usize::from(self.audio_conference_info.is_some())
+                + usize::from(self.telephony_regions.is_some())
+                + usize::from(self.third_party_audio.is_some()),
+        )?;
+        fields.optional("audio_conference_info", &self.audio_conference_info)?;
+        fields.optional("telephony_regions", &self.telephony_regions)?;
+        fields.optional("third_party_audio", &self.third_party_audio)?;
+        fields.end()
+    }
+}
+
 /// The telephony regions from which participants call in to or call from.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     /// The account's selected telephony regions that indicate where most participants call into or call from during a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_values: Option<String>,
 }
 
@@ -12234,10 +14206,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
                         &mut __map,
                         &mut selection_values,
                         "selection_values",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             selection_values: selection_values.unwrap_or_default(),
@@ -12245,75 +14217,71 @@ for GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions",
+            usize::from(self.selection_values.is_some()),
+        )?;
+        fields.optional("selection_values", &self.selection_values)?;
+        fields.end()
+    }
+}
+
 /// The `meeting_security` property of [`GroupSettingsUpdatedPayloadObjectSettings`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
     /// Whether all meetings are required to be secured with at least one security option.
     ///
     /// This setting can only be disabled by Enterprise, ISV, Business (with more than 100 licenses), and Education accounts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_security: Option<bool>,
     /// Whether users in specific domains are blocked from joining meetings and webinars.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain: Option<bool>,
     /// A list of blocked domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_user_domain_list: Option<Vec<String>>,
     /// Information about the Chat Etiquette Tool.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool,
     >,
     /// Whether the meeting password is encrypted and included in the invitation link. The provided link will allow participants to join the meeting without having to enter the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_password_in_join_link: Option<bool>,
     /// The type of encryption used when starting a meeting:
     /// * enhanced_encryption — Enhanced encryption. Encryption data is stored in the cloud.
     /// * e2ee — End-to-end encryption. The encryption key is stored on the local device and cannot be obtained by anyone else. Enabling E2EE also [**disables** certain features](https://support.zoom.us/hc/en-us/articles/360048660871), such as cloud recording, live streaming, and allowing participants to join before the host.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<ObjectSettingsMeetingSecurityEncryptionType>,
     /// Whether end-to-end encryption is enabled for meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_encrypted_meetings: Option<bool>,
     /// Whether all instant and scheduled meetings that users can join via client or Zoom Rooms systems are password-protected. [Personal Meeting ID (PMI)](https://support.zoom.us/hc/en-us/articles/203276937) meetings are **not** included in this setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password: Option<bool>,
     /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_password_requirement: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement,
     >,
     /// Whether only authenticated users can join meetings from the web client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_authenticated_can_join_from_webclient: Option<bool>,
     /// Whether a password is required for participants joining by phone.
     ///
     /// If enabled and the meeting is password-protected, a numeric password is required for participants to join by phone. For meetings with alphanumeric passwords, a numeric password will be generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_password: Option<bool>,
     /// Whether all Personal Meeting ID (PMI) meetings that users can join via client or Zoom Rooms systems are password-protected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi_password: Option<bool>,
     /// Whether a password is required for meetings that have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_meeting: Option<bool>,
     /// Whether a password is required for webinars that have already been scheduled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_password_for_scheduled_webinar: Option<bool>,
     /// Whether participants are placed in the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/115000332726-Waiting-Room) when they join a meeting.
     ///
     /// When the **Waiting Room** feature is enabled, the [**Allow participants to join before host**](https://support.zoom.us/hc/en-us/articles/202828525-Allow-participants-to-join-before-host) setting is disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room: Option<bool>,
     /// Information about the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/4470816222093-Managing-Waiting-Rooms) feature settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_room_settings: Option<
         GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings,
     >,
     /// Whether a password is generated when scheduling webinars. Participants must use the generated password to join the scheduled webinar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_password: Option<bool>,
 }
 
@@ -12350,110 +14318,106 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecur
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "auto_security" => {
-                    __runtime::field(&mut __map, &mut auto_security, "auto_security")?
+                    __runtime::field(&mut __map, &mut auto_security, "auto_security")
                 }
                 "block_user_domain" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain,
                         "block_user_domain",
-                    )?
+                    )
                 }
                 "block_user_domain_list" => {
                     __runtime::field(
                         &mut __map,
                         &mut block_user_domain_list,
                         "block_user_domain_list",
-                    )?
+                    )
                 }
                 "chat_etiquette_tool" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_etiquette_tool,
                         "chat_etiquette_tool",
-                    )?
+                    )
                 }
                 "embed_password_in_join_link" => {
                     __runtime::field(
                         &mut __map,
                         &mut embed_password_in_join_link,
                         "embed_password_in_join_link",
-                    )?
+                    )
                 }
                 "encryption_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut encryption_type,
-                        "encryption_type",
-                    )?
+                    __runtime::field(&mut __map, &mut encryption_type, "encryption_type")
                 }
                 "end_to_end_encrypted_meetings" => {
                     __runtime::field(
                         &mut __map,
                         &mut end_to_end_encrypted_meetings,
                         "end_to_end_encrypted_meetings",
-                    )?
+                    )
                 }
                 "meeting_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password,
                         "meeting_password",
-                    )?
+                    )
                 }
                 "meeting_password_requirement" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_password_requirement,
                         "meeting_password_requirement",
-                    )?
+                    )
                 }
                 "only_authenticated_can_join_from_webclient" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_authenticated_can_join_from_webclient,
                         "only_authenticated_can_join_from_webclient",
-                    )?
+                    )
                 }
                 "phone_password" => {
-                    __runtime::field(&mut __map, &mut phone_password, "phone_password")?
+                    __runtime::field(&mut __map, &mut phone_password, "phone_password")
                 }
                 "pmi_password" => {
-                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")?
+                    __runtime::field(&mut __map, &mut pmi_password, "pmi_password")
                 }
                 "require_password_for_scheduled_meeting" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_meeting,
                         "require_password_for_scheduled_meeting",
-                    )?
+                    )
                 }
                 "require_password_for_scheduled_webinar" => {
                     __runtime::field(
                         &mut __map,
                         &mut require_password_for_scheduled_webinar,
                         "require_password_for_scheduled_webinar",
-                    )?
+                    )
                 }
                 "waiting_room" => {
-                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")?
+                    __runtime::field(&mut __map, &mut waiting_room, "waiting_room")
                 }
                 "waiting_room_settings" => {
                     __runtime::field(
                         &mut __map,
                         &mut waiting_room_settings,
                         "waiting_room_settings",
-                    )?
+                    )
                 }
                 "webinar_password" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_password,
                         "webinar_password",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             auto_security: auto_security.unwrap_or_default(),
@@ -12482,16 +14446,79 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecur
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurity",
+            usize::from(self.auto_security.is_some())
+                + usize::from(self.block_user_domain.is_some())
+                + usize::from(self.block_user_domain_list.is_some())
+                + usize::from(self.chat_etiquette_tool.is_some())
+                + usize::from(self.embed_password_in_join_link.is_some())
+                + usize::from(self.encryption_type.is_some())
+                + usize::from(self.end_to_end_encrypted_meetings.is_some())
+                + usize::from(self.meeting_password.is_some())
+                + usize::from(self.meeting_password_requirement.is_some())
+                + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
+                + usize::from(self.phone_password.is_some())
+                + usize::from(self.pmi_password.is_some())
+                + usize::from(self.require_password_for_scheduled_meeting.is_some())
+                + usize::from(self.require_password_for_scheduled_webinar.is_some())
+                + usize::from(self.waiting_room.is_some())
+                + usize::from(self.waiting_room_settings.is_some())
+                + usize::from(self.webinar_password.is_some()),
+        )?;
+        fields.optional("auto_security", &self.auto_security)?;
+        fields.optional("block_user_domain", &self.block_user_domain)?;
+        fields.optional("block_user_domain_list", &self.block_user_domain_list)?;
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        fields
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+        fields.optional("encryption_type", &self.encryption_type)?;
+        fields
+            .optional(
+                "end_to_end_encrypted_meetings",
+                &self.end_to_end_encrypted_meetings,
+            )?;
+        fields.optional("meeting_password", &self.meeting_password)?;
+        fields
+            .optional(
+                "meeting_password_requirement",
+                &self.meeting_password_requirement,
+            )?;
+        fields
+            .optional(
+                "only_authenticated_can_join_from_webclient",
+                &self.only_authenticated_can_join_from_webclient,
+            )?;
+        fields.optional("phone_password", &self.phone_password)?;
+        fields.optional("pmi_password", &self.pmi_password)?;
+        fields
+            .optional(
+                "require_password_for_scheduled_meeting",
+                &self.require_password_for_scheduled_meeting,
+            )?;
+        fields
+            .optional(
+                "require_password_for_scheduled_webinar",
+                &self.require_password_for_scheduled_webinar,
+            )?;
+        fields.optional("waiting_room", &self.waiting_room)?;
+        fields.optional("waiting_room_settings", &self.waiting_room_settings)?;
+        fields.optional("webinar_password", &self.webinar_password)?;
+        fields.end()
+    }
+}
+
 /// Information about the Chat Etiquette Tool.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
     /// Whether the **Chat Etiquette Tool** is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<
             GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem,
@@ -12517,10 +14544,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
         let mut policies = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -12529,38 +14556,44 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool",
+            usize::from(self.enable.is_some()) + usize::from(self.policies.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("policies", &self.policies)?;
+        fields.end()
+    }
+}
+
 /// An item of the `policies` property of [`GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
     /// The policy's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The policy ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the policy is locked by an account-level user. When it is locked, users cannot update the policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// A list of defined rule keywords.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// The policy name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The regular expression to match to the content of chat messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regular_expression: Option<String>,
     /// The policy's current status:
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GroupSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
     /// The policy's trigger action:
     /// * 1 — Ask the user to confirm before they send the message.
     /// * 2 — Block the user's message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_action: Option<UserDeletedPayloadObjectType>,
 }
 
@@ -12589,25 +14622,25 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPol
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked")?,
-                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "is_locked" => __runtime::field(&mut __map, &mut is_locked, "is_locked"),
+                "keywords" => __runtime::field(&mut __map, &mut keywords, "keywords"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "regular_expression" => {
                     __runtime::field(
                         &mut __map,
                         &mut regular_expression,
                         "regular_expression",
-                    )?
+                    )
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "trigger_action" => {
-                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")?
+                    __runtime::field(&mut __map, &mut trigger_action, "trigger_action")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             description: description.unwrap_or_default(),
@@ -12619,6 +14652,31 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPol
             status: status.unwrap_or_default(),
             trigger_action: trigger_action.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPoliciesItem",
+            usize::from(self.description.is_some()) + usize::from(self.id.is_some())
+                + usize::from(self.is_locked.is_some())
+                + usize::from(self.keywords.is_some()) + usize::from(self.name.is_some())
+                + usize::from(self.regular_expression.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.trigger_action.is_some()),
+        )?;
+        fields.optional("description", &self.description)?;
+        fields.optional("id", &self.id)?;
+        fields.optional("is_locked", &self.is_locked)?;
+        fields.optional("keywords", &self.keywords)?;
+        fields.optional("name", &self.name)?;
+        fields.optional("regular_expression", &self.regular_expression)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("trigger_action", &self.trigger_action)?;
+        fields.end()
     }
 }
 
@@ -12675,35 +14733,27 @@ for GroupSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus {
 /// Information about the meeting and webinar [password requirements](https://support.zoom.us/hc/en-us/articles/360033559832-Meeting-and-webinar-passwords#h_a427384b-e383-4f80-864d-794bf0a37604).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
     /// The maximum length of consecutive characters (for example, abcdef) allowed in a password:
     /// * 4 through 8 — The maximum consecutive characters length. The length is n minus 1, where n is the provided value. For example, if you provide the 4 value, there can only be a maximum of 3 consecutive characters in a password (for example, abc1x@8fdh).
     /// * 0 — Do not apply a consecutive character restriction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive_characters_length: Option<
         ObjectSettingsMeetingSecurityMeetingPasswordRequirementConsecutiveCharactersLength,
     >,
     /// Whether the password must contain at least one letter character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_letter: Option<bool>,
     /// Whether the password must contain at least one numeric character.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_number: Option<bool>,
     /// Whether the password must contain at least one special character. For example, !, @, and/or # characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_special_character: Option<bool>,
     /// Whether the password must include uppercase and lowercase characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub have_upper_and_lower_characters: Option<bool>,
     /// The password's minimum length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<i64>,
     /// Whether the password must contain **only** numeric characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub only_allow_numeric: Option<bool>,
     /// Whether users will be informed when the provided password is weak.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub weak_enhance_detection: Option<bool>,
 }
 
@@ -12736,45 +14786,45 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequi
                         &mut __map,
                         &mut consecutive_characters_length,
                         "consecutive_characters_length",
-                    )?
+                    )
                 }
                 "have_letter" => {
-                    __runtime::field(&mut __map, &mut have_letter, "have_letter")?
+                    __runtime::field(&mut __map, &mut have_letter, "have_letter")
                 }
                 "have_number" => {
-                    __runtime::field(&mut __map, &mut have_number, "have_number")?
+                    __runtime::field(&mut __map, &mut have_number, "have_number")
                 }
                 "have_special_character" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_special_character,
                         "have_special_character",
-                    )?
+                    )
                 }
                 "have_upper_and_lower_characters" => {
                     __runtime::field(
                         &mut __map,
                         &mut have_upper_and_lower_characters,
                         "have_upper_and_lower_characters",
-                    )?
+                    )
                 }
-                "length" => __runtime::field(&mut __map, &mut length, "length")?,
+                "length" => __runtime::field(&mut __map, &mut length, "length"),
                 "only_allow_numeric" => {
                     __runtime::field(
                         &mut __map,
                         &mut only_allow_numeric,
                         "only_allow_numeric",
-                    )?
+                    )
                 }
                 "weak_enhance_detection" => {
                     __runtime::field(
                         &mut __map,
                         &mut weak_enhance_detection,
                         "weak_enhance_detection",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             consecutive_characters_length: consecutive_characters_length
@@ -12791,28 +14841,60 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequi
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequirement",
+            usize::from(self.consecutive_characters_length.is_some())
+                + usize::from(self.have_letter.is_some())
+                + usize::from(self.have_number.is_some())
+                + usize::from(self.have_special_character.is_some())
+                + usize::from(self.have_upper_and_lower_characters.is_some())
+                + usize::from(self.length.is_some())
+                + usize::from(self.only_allow_numeric.is_some())
+                + usize::from(self.weak_enhance_detection.is_some()),
+        )?;
+        fields
+            .optional(
+                "consecutive_characters_length",
+                &self.consecutive_characters_length,
+            )?;
+        fields.optional("have_letter", &self.have_letter)?;
+        fields.optional("have_number", &self.have_number)?;
+        fields.optional("have_special_character", &self.have_special_character)?;
+        fields
+            .optional(
+                "have_upper_and_lower_characters",
+                &self.have_upper_and_lower_characters,
+            )?;
+        fields.optional("length", &self.length)?;
+        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+        fields.end()
+    }
+}
+
 /// Information about the [**Waiting Room**](https://support.zoom.us/hc/en-us/articles/4470816222093-Managing-Waiting-Rooms) feature settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
     /// The type of participants to be admitted to the Waiting Room:
     /// * 0 — All attendees.
     /// * 1 — Users who are not in your account.
     /// * 2 — Users who are not in your account and are not part of your [allowed domains list](https://support.zoom.us/hc/en-us/articles/360037117472-Configuring-authentication-profiles#h_e3cf0d5f-eec7-4c2a-ad29-ef2a5079a7da).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants_to_place_in_waiting_room: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChatAllowUsersSaveChats,
     >,
     /// The users who can admit participants from the Waiting Room:
     /// * 0 — Host and co-hosts only.
     /// * 1 — Host, co-hosts, and anyone who bypassed the Waiting Room if the host and co-hosts are not present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub users_who_can_admit_participants_from_waiting_room: Option<
         ObjectSettingsMeetingSecurityWaitingRoomSettingsUsersWhoCanAdmitParticipantsFromWaitingRoom,
     >,
     /// If the participants_to_place_in_waiting_room field is 2, a comma-separated list of the domains that can bypass the Waiting Room (for example, example.com,example2.com).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_domains_for_waiting_room: Option<String>,
 }
 
@@ -12840,24 +14922,24 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings 
                         &mut __map,
                         &mut participants_to_place_in_waiting_room,
                         "participants_to_place_in_waiting_room",
-                    )?
+                    )
                 }
                 "users_who_can_admit_participants_from_waiting_room" => {
                     __runtime::field(
                         &mut __map,
                         &mut users_who_can_admit_participants_from_waiting_room,
                         "users_who_can_admit_participants_from_waiting_room",
-                    )?
+                    )
                 }
                 "whitelisted_domains_for_waiting_room" => {
                     __runtime::field(
                         &mut __map,
                         &mut whitelisted_domains_for_waiting_room,
                         "whitelisted_domains_for_waiting_room",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             participants_to_place_in_waiting_room: participants_to_place_in_waiting_room
@@ -12870,62 +14952,78 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings 
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings",
+            usize::from(self.participants_to_place_in_waiting_room.is_some())
+                + usize::from(
+                    self.users_who_can_admit_participants_from_waiting_room.is_some(),
+                ) + usize::from(self.whitelisted_domains_for_waiting_room.is_some()),
+        )?;
+        fields
+            .optional(
+                "participants_to_place_in_waiting_room",
+                &self.participants_to_place_in_waiting_room,
+            )?;
+        fields
+            .optional(
+                "users_who_can_admit_participants_from_waiting_room",
+                &self.users_who_can_admit_participants_from_waiting_room,
+            )?;
+        fields
+            .optional(
+                "whitelisted_domains_for_waiting_room",
+                &self.whitelisted_domains_for_waiting_room,
+            )?;
+        fields.end()
+    }
+}
+
 /// The account's chat settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChat {
     /// Users can share files in chats and channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_files: Option<GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles>,
     /// Chat emojis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_emojis: Option<GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis>,
     /// Allow users to record voice messages that can be sent in direct messages or group conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_voice_messages: Option<bool>,
     /// Allow users to record video messages that can be sent in direct messages or group conversations. If the file share setting is disabled, they will not be able to record and send video messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_video_messages: Option<bool>,
     /// Allow users to take and send screenshots in direct messages or group conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub screen_capture: Option<bool>,
     /// Allow users to create public channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_public_channels: Option<bool>,
     /// Allow users to create private channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_private_channels: Option<bool>,
     /// Share links to messages and channels in Team Chat.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_links_in_chat: Option<bool>,
     /// Schedule a meeting from chat or channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_meetings_in_chat: Option<bool>,
     /// Allow users to search others, when selecting multiple items, separate them with commas:
     /// * ''-none.
     /// * '1' — In the same account.
     /// * '2' — Under the same master account, including all sub acounts.
     /// * '3' — Under the same organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_search_others_options: Option<String>,
     /// Allow users to add contacts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_add_contacts: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Allow users to chat with others.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_users_to_chat_with_others: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts,
     >,
     /// Information about the **Chat Etiquette** Tool.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_etiquette_tool: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool,
     >,
     /// Send data to third-party archiving service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_data_to_third_party_archiving_service: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService,
     >,
@@ -12960,93 +15058,93 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChat {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "share_files" => {
-                    __runtime::field(&mut __map, &mut share_files, "share_files")?
+                    __runtime::field(&mut __map, &mut share_files, "share_files")
                 }
                 "chat_emojis" => {
-                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")?
+                    __runtime::field(&mut __map, &mut chat_emojis, "chat_emojis")
                 }
                 "record_voice_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_voice_messages,
                         "record_voice_messages",
-                    )?
+                    )
                 }
                 "record_video_messages" => {
                     __runtime::field(
                         &mut __map,
                         &mut record_video_messages,
                         "record_video_messages",
-                    )?
+                    )
                 }
                 "screen_capture" => {
-                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")?
+                    __runtime::field(&mut __map, &mut screen_capture, "screen_capture")
                 }
                 "create_public_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_public_channels,
                         "create_public_channels",
-                    )?
+                    )
                 }
                 "create_private_channels" => {
                     __runtime::field(
                         &mut __map,
                         &mut create_private_channels,
                         "create_private_channels",
-                    )?
+                    )
                 }
                 "share_links_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_links_in_chat,
                         "share_links_in_chat",
-                    )?
+                    )
                 }
                 "schedule_meetings_in_chat" => {
                     __runtime::field(
                         &mut __map,
                         &mut schedule_meetings_in_chat,
                         "schedule_meetings_in_chat",
-                    )?
+                    )
                 }
                 "allow_users_to_search_others_options" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_search_others_options,
                         "allow_users_to_search_others_options",
-                    )?
+                    )
                 }
                 "allow_users_to_add_contacts" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_add_contacts,
                         "allow_users_to_add_contacts",
-                    )?
+                    )
                 }
                 "allow_users_to_chat_with_others" => {
                     __runtime::field(
                         &mut __map,
                         &mut allow_users_to_chat_with_others,
                         "allow_users_to_chat_with_others",
-                    )?
+                    )
                 }
                 "chat_etiquette_tool" => {
                     __runtime::field(
                         &mut __map,
                         &mut chat_etiquette_tool,
                         "chat_etiquette_tool",
-                    )?
+                    )
                 }
                 "send_data_to_third_party_archiving_service" => {
                     __runtime::field(
                         &mut __map,
                         &mut send_data_to_third_party_archiving_service,
                         "send_data_to_third_party_archiving_service",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             share_files: share_files.unwrap_or_default(),
@@ -13070,16 +15168,65 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChat {
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsChat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChat",
+            usize::from(self.share_files.is_some())
+                + usize::from(self.chat_emojis.is_some())
+                + usize::from(self.record_voice_messages.is_some())
+                + usize::from(self.record_video_messages.is_some())
+                + usize::from(self.screen_capture.is_some())
+                + usize::from(self.create_public_channels.is_some())
+                + usize::from(self.create_private_channels.is_some())
+                + usize::from(self.share_links_in_chat.is_some())
+                + usize::from(self.schedule_meetings_in_chat.is_some())
+                + usize::from(self.allow_users_to_search_others_options.is_some())
+                + usize::from(self.allow_users_to_add_contacts.is_some())
+                + usize::from(self.allow_users_to_chat_with_others.is_some())
+                + usize::from(self.chat_etiquette_tool.is_some())
+                + usize::from(self.send_data_to_third_party_archiving_service.is_some()),
+        )?;
+        fields.optional("share_files", &self.share_files)?;
+        fields.optional("chat_emojis", &self.chat_emojis)?;
+        fields.optional("record_voice_messages", &self.record_voice_messages)?;
+        fields.optional("record_video_messages", &self.record_video_messages)?;
+        fields.optional("screen_capture", &self.screen_capture)?;
+        fields.optional("create_public_channels", &self.create_public_channels)?;
+        fields.optional("create_private_channels", &self.create_private_channels)?;
+        fields.optional("share_links_in_chat", &self.share_links_in_chat)?;
+        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat)?;
+        fields
+            .optional(
+                "allow_users_to_search_others_options",
+                &self.allow_users_to_search_others_options,
+            )?;
+        fields
+            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts)?;
+        fields
+            .optional(
+                "allow_users_to_chat_with_others",
+                &self.allow_users_to_chat_with_others,
+            )?;
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        fields
+            .optional(
+                "send_data_to_third_party_archiving_service",
+                &self.send_data_to_third_party_archiving_service,
+            )?;
+        fields.end()
+    }
+}
+
 /// Users can share files in chats and channels.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles {
     /// Allow users of this account to send and receive files in chats and channels. When disabled, users can still take and share screenshots.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Allow users of this account to send and receive files in chats and channels. When disabled, users can still take and share screenshots.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_option: Option<
         GroupSettingsUpdatedPayloadObjectSettingsChatShareFilesShareOption,
     >,
@@ -13102,17 +15249,30 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChatShareFil
         let mut share_option = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "share_option" => {
-                    __runtime::field(&mut __map, &mut share_option, "share_option")?
+                    __runtime::field(&mut __map, &mut share_option, "share_option")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
             share_option: share_option.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles",
+            usize::from(self.enable.is_some()) + usize::from(self.share_option.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("share_option", &self.share_option)?;
+        fields.end()
     }
 }
 
@@ -13171,13 +15331,11 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatShareFilesShareOption {
 /// Chat emojis.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
     /// Allow users to use the emoji library in direct messages or group conversations. Choose between allowing users to use any emoji in the library, or choose to allow only pre-selected emojis. If the setting is disabled, users can still use keyboard shortcuts to add emojis. Users can change their emoji skin tone in Settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The `emojis_option` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emojis_option: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingMeetingReactionsEmojis,
     >,
@@ -13200,12 +15358,12 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChatChatEmoj
         let mut emojis_option = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "emojis_option" => {
-                    __runtime::field(&mut __map, &mut emojis_option, "emojis_option")?
+                    __runtime::field(&mut __map, &mut emojis_option, "emojis_option")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -13214,27 +15372,38 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObjectSettingsChatChatEmoj
     }
 }
 
+impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis",
+            usize::from(self.enable.is_some())
+                + usize::from(self.emojis_option.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("emojis_option", &self.emojis_option)?;
+        fields.end()
+    }
+}
+
 /// Allow users to add contacts.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
     /// By disabling this setting, users will not be able to add contacts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// The type of allowing users to add contacts:
     /// * 1 — Anyone (internal and external contacts).
     /// * 2 — In the same organization.
     /// * 3 — In the same organization and specified domains.
     /// * 4 — In the same organization and specified users.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_option: Option<
         UserSettingsUpdatedPayloadObjectSettingsInMeetingAllowParticipantsChatWith,
     >,
     /// The domains or emails (internal or external).
     /// * When the selected_option field value is 3, the value is internal or external domains. Use a comma to separate multiple domains. Example: company.com.
     /// * When the selected_option field value is 4, the value is internal or external email addresses. Use a comma to separate multiple emails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email_addresses: Option<String>,
 }
 
@@ -13257,23 +15426,19 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
         let mut user_email_addresses = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
                 "selected_option" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut selected_option,
-                        "selected_option",
-                    )?
+                    __runtime::field(&mut __map, &mut selected_option, "selected_option")
                 }
                 "user_email_addresses" => {
                     __runtime::field(
                         &mut __map,
                         &mut user_email_addresses,
                         "user_email_addresses",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -13283,18 +15448,33 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts",
+            usize::from(self.enable.is_some())
+                + usize::from(self.selected_option.is_some())
+                + usize::from(self.user_email_addresses.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("selected_option", &self.selected_option)?;
+        fields.optional("user_email_addresses", &self.user_email_addresses)?;
+        fields.end()
+    }
+}
+
 /// Information about the **Chat Etiquette** Tool.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
     /// Whether to enable the **Chat Etiquette Tool**. This value defaults to false.
     ///
     ///  The **Chat Etiquette Tool** allows you to define specific keywords and text patterns in chat to prevent users from inadvertently sharing unwanted messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
     /// Information about the defined **Chat Etiquette Tool** policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<
         Vec<GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem>,
     >,
@@ -13318,10 +15498,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
         let mut policies = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                "policies" => __runtime::field(&mut __map, &mut policies, "policies")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                "policies" => __runtime::field(&mut __map, &mut policies, "policies"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -13330,18 +15510,30 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool",
+            usize::from(self.enable.is_some()) + usize::from(self.policies.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.optional("policies", &self.policies)?;
+        fields.end()
+    }
+}
+
 /// An item of the `policies` property of [`GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
     /// The policy ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The policy's current status:
     /// * activated — Activated.
     /// * deactivated — Deactivated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GroupSettingsUpdatedPayloadChatEtiquetteToolPoliciesItemStatus>,
 }
 
@@ -13363,10 +15555,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
         let mut status = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -13375,13 +15567,26 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem",
+            usize::from(self.id.is_some()) + usize::from(self.status.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("status", &self.status)?;
+        fields.end()
+    }
+}
+
 /// Send data to third-party archiving service.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
     /// Allow users to send data to third-party archiving service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
 
@@ -13402,9 +15607,9 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingSe
         let mut enable = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "enable" => __runtime::field(&mut __map, &mut enable, "enable")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "enable" => __runtime::field(&mut __map, &mut enable, "enable"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             enable: enable.unwrap_or_default(),
@@ -13412,8 +15617,21 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingSe
     }
 }
 
+impl serde::Serialize
+for GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService",
+            usize::from(self.enable.is_some()),
+        )?;
+        fields.optional("enable", &self.enable)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.disassociated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserDisassociated {
     /// The name of the event.
     pub event: String,
@@ -13440,11 +15658,11 @@ impl __runtime::Object for UserDisassociated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -13454,8 +15672,18 @@ impl __runtime::Object for UserDisassociated {
     }
 }
 
+impl serde::Serialize for UserDisassociated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserDisassociated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupUpdated {
     /// The name of the event.
     pub event: String,
@@ -13482,11 +15710,11 @@ impl __runtime::Object for GroupUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -13496,8 +15724,18 @@ impl __runtime::Object for GroupUpdated {
     }
 }
 
+impl serde::Serialize for GroupUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`GroupUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupUpdatedPayload {
     /// The group's account ID.
     pub account_id: String,
@@ -13506,7 +15744,6 @@ pub struct GroupUpdatedPayload {
     /// The user ID of the user that updated the group.
     pub operator_id: String,
     /// A timestamp that indicates when the group was updated, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// The `object` property.
     pub object: GroupPayloadObject,
@@ -13535,21 +15772,21 @@ impl __runtime::Object for GroupUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -13562,13 +15799,29 @@ impl __runtime::Object for GroupUpdatedPayload {
     }
 }
 
+impl serde::Serialize for GroupUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupUpdatedPayload",
+            5 + usize::from(self.time_stamp.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.field("object", &self.object)?;
+        fields.field("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the group's previous settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupUpdatedPayloadOldObject {
     /// The updated group's ID.
     pub id: String,
     /// The modified field its original value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -13588,10 +15841,10 @@ impl __runtime::Object for GroupUpdatedPayloadOldObject {
         let mut name = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -13600,8 +15853,21 @@ impl __runtime::Object for GroupUpdatedPayloadOldObject {
     }
 }
 
+impl serde::Serialize for GroupUpdatedPayloadOldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "GroupUpdatedPayloadOldObject",
+            1 + usize::from(self.name.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.optional("name", &self.name)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.presence_status_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPresenceStatusUpdated {
     /// The name of the event.
     pub event: String,
@@ -13628,11 +15894,11 @@ impl __runtime::Object for UserPresenceStatusUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -13642,8 +15908,22 @@ impl __runtime::Object for UserPresenceStatusUpdated {
     }
 }
 
+impl serde::Serialize for UserPresenceStatusUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPresenceStatusUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserPresenceStatusUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPresenceStatusUpdatedPayload {
     /// The account ID of the user's account owner.
     pub account_id: String,
@@ -13668,11 +15948,11 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -13681,11 +15961,23 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayload {
     }
 }
 
+impl serde::Serialize for UserPresenceStatusUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPresenceStatusUpdatedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPresenceStatusUpdatedPayloadObject {
     /// The date and time at which the user's presence status was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_time: Option<String>,
     /// The user's email address.
     pub email: String,
@@ -13703,10 +15995,8 @@ pub struct UserPresenceStatusUpdatedPayloadObject {
     /// * Mobile_signed_in — User's desktop device is offline, but mobile device is signed in.
     pub presence_status: UserPresenceStatusUpdatedPayloadObjectPresenceStatus,
     /// Information about the app that triggered the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<UserPresenceStatusUpdatedPayloadObjectApp>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "date-time", skip_serializing_if = "Option::is_none")]
     pub date_time_2: Option<serde_json::Value>,
 }
 
@@ -13730,22 +16020,18 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayloadObject {
         let mut date_time_2 = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "presence_status" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut presence_status,
-                        "presence_status",
-                    )?
+                    __runtime::field(&mut __map, &mut presence_status, "presence_status")
                 }
-                "app" => __runtime::field(&mut __map, &mut app, "app")?,
+                "app" => __runtime::field(&mut __map, &mut app, "app"),
                 "date-time" => {
-                    __runtime::field(&mut __map, &mut date_time_2, "date-time")?
+                    __runtime::field(&mut __map, &mut date_time_2, "date-time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             date_time: date_time.unwrap_or_default(),
@@ -13758,6 +16044,24 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayloadObject {
             app: app.unwrap_or_default(),
             date_time_2: date_time_2.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserPresenceStatusUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPresenceStatusUpdatedPayloadObject",
+            3 + usize::from(self.date_time.is_some()) + usize::from(self.app.is_some())
+                + usize::from(self.date_time_2.is_some()),
+        )?;
+        fields.optional("date_time", &self.date_time)?;
+        fields.field("email", &self.email)?;
+        fields.field("id", &self.id)?;
+        fields.field("presence_status", &self.presence_status)?;
+        fields.optional("app", &self.app)?;
+        fields.optional("date-time", &self.date_time_2)?;
+        fields.end()
     }
 }
 
@@ -13848,14 +16152,13 @@ for UserPresenceStatusUpdatedPayloadObjectPresenceStatus {
 }
 
 /// Information about the app that triggered the event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPresenceStatusUpdatedPayloadObjectApp {
     /// The app's type. :
     /// * desktop — Desktop Software.
     /// * mobile - Mobile device.
     /// * pad - iPad or tablet.
     /// * pzr — Personal Zoom Room.
-    #[serde(rename = "type")]
     pub type_: UserPresenceStatusUpdatedPayloadObjectAppType,
     /// The user's [presence status](https://support.zoom.us/hc/en-us/articles/360032554051-Setting-your-presence-status) on app:
     /// * Available — Online.
@@ -13885,16 +16188,12 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayloadObjectApp {
         let mut presence_status = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "presence_status" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut presence_status,
-                        "presence_status",
-                    )?
+                    __runtime::field(&mut __map, &mut presence_status, "presence_status")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             type_: __runtime::required::<A, _>(type_, "type")?,
@@ -13903,6 +16202,19 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayloadObjectApp {
                 _,
             >(presence_status, "presence_status")?,
         })
+    }
+}
+
+impl serde::Serialize for UserPresenceStatusUpdatedPayloadObjectApp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPresenceStatusUpdatedPayloadObjectApp",
+            2,
+        )?;
+        fields.field("type", &self.type_)?;
+        fields.field("presence_status", &self.presence_status)?;
+        fields.end()
     }
 }
 
@@ -14044,7 +16356,7 @@ for UserPresenceStatusUpdatedPayloadObjectAppPresenceStatus {
 }
 
 /// The payload of the `user.activated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserActivated {
     /// The name of the event.
     pub event: String,
@@ -14071,11 +16383,11 @@ impl __runtime::Object for UserActivated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -14085,8 +16397,18 @@ impl __runtime::Object for UserActivated {
     }
 }
 
+impl serde::Serialize for UserActivated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserActivated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.signed_in` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSignedIn {
     /// The name of the event.
     pub event: String,
@@ -14113,11 +16435,11 @@ impl __runtime::Object for UserSignedIn {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -14127,10 +16449,20 @@ impl __runtime::Object for UserSignedIn {
     }
 }
 
+impl serde::Serialize for UserSignedIn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserSignedIn", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserSignedIn`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSignedPayload {
     /// The account ID of the account from which the user signed in.
     pub account_id: String,
@@ -14155,11 +16487,11 @@ impl __runtime::Object for UserSignedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -14168,10 +16500,19 @@ impl __runtime::Object for UserSignedPayload {
     }
 }
 
+impl serde::Serialize for UserSignedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserSignedPayload", 2)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSignedPayloadObject {
     /// The user's ID.
     pub id: String,
@@ -14219,18 +16560,18 @@ impl __runtime::Object for UserSignedPayloadObject {
         let mut login_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "client_type" => {
-                    __runtime::field(&mut __map, &mut client_type, "client_type")?
+                    __runtime::field(&mut __map, &mut client_type, "client_type")
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "version" => __runtime::field(&mut __map, &mut version, "version")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "version" => __runtime::field(&mut __map, &mut version, "version"),
                 "login_type" => {
-                    __runtime::field(&mut __map, &mut login_type, "login_type")?
+                    __runtime::field(&mut __map, &mut login_type, "login_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -14240,6 +16581,23 @@ impl __runtime::Object for UserSignedPayloadObject {
             version: __runtime::required::<A, _>(version, "version")?,
             login_type: __runtime::required::<A, _>(login_type, "login_type")?,
         })
+    }
+}
+
+impl serde::Serialize for UserSignedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserSignedPayloadObject",
+            6,
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("client_type", &self.client_type)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("email", &self.email)?;
+        fields.field("version", &self.version)?;
+        fields.field("login_type", &self.login_type)?;
+        fields.end()
     }
 }
 
@@ -14380,7 +16738,7 @@ impl<'de> serde::Deserialize<'de> for UserSignedPayloadObjectLoginType {
 }
 
 /// The payload of the `user.signed_out` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserSignedOut {
     /// The name of the event.
     pub event: String,
@@ -14407,11 +16765,11 @@ impl __runtime::Object for UserSignedOut {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -14421,8 +16779,18 @@ impl __runtime::Object for UserSignedOut {
     }
 }
 
+impl serde::Serialize for UserSignedOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserSignedOut", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.personal_notes_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPersonalNotesUpdated {
     /// The name of the event.
     pub event: String,
@@ -14449,11 +16817,11 @@ impl __runtime::Object for UserPersonalNotesUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -14463,8 +16831,22 @@ impl __runtime::Object for UserPersonalNotesUpdated {
     }
 }
 
+impl serde::Serialize for UserPersonalNotesUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPersonalNotesUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserPersonalNotesUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPersonalNotesUpdatedPayload {
     /// The account ID of the user's account owner.
     pub account_id: String,
@@ -14492,14 +16874,14 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -14509,8 +16891,22 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayload {
     }
 }
 
+impl serde::Serialize for UserPersonalNotesUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPersonalNotesUpdatedPayload",
+            3,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.field("old_object", &self.old_object)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPersonalNotesUpdatedPayloadObject {
     /// The date and time at which the user's personal note was updated.
     pub date_time: String,
@@ -14540,14 +16936,14 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayloadObject {
         let mut personal_notes = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "personal_notes" => {
-                    __runtime::field(&mut __map, &mut personal_notes, "personal_notes")?
+                    __runtime::field(&mut __map, &mut personal_notes, "personal_notes")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
@@ -14561,8 +16957,23 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for UserPersonalNotesUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPersonalNotesUpdatedPayloadObject",
+            4,
+        )?;
+        fields.field("date_time", &self.date_time)?;
+        fields.field("email", &self.email)?;
+        fields.field("id", &self.id)?;
+        fields.field("personal_notes", &self.personal_notes)?;
+        fields.end()
+    }
+}
+
 /// Information about the user's previous personal note.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPersonalNotesUpdatedPayloadOldObject {
     /// The previous personal note entry.
     pub personal_notes: String,
@@ -14584,10 +16995,10 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayloadOldObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "personal_notes" => {
-                    __runtime::field(&mut __map, &mut personal_notes, "personal_notes")?
+                    __runtime::field(&mut __map, &mut personal_notes, "personal_notes")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             personal_notes: __runtime::required::<
@@ -14598,8 +17009,20 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayloadOldObject {
     }
 }
 
+impl serde::Serialize for UserPersonalNotesUpdatedPayloadOldObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserPersonalNotesUpdatedPayloadOldObject",
+            1,
+        )?;
+        fields.field("personal_notes", &self.personal_notes)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.member_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupMemberAdded {
     /// The name of the event.
     pub event: String,
@@ -14626,11 +17049,11 @@ impl __runtime::Object for GroupMemberAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -14640,8 +17063,18 @@ impl __runtime::Object for GroupMemberAdded {
     }
 }
 
+impl serde::Serialize for GroupMemberAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupMemberAdded", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdated {
     /// The name of the event.
     pub event: String,
@@ -14668,11 +17101,11 @@ impl __runtime::Object for UserUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -14682,29 +17115,34 @@ impl __runtime::Object for UserUpdated {
     }
 }
 
+impl serde::Serialize for UserUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserUpdated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdatedPayload {
     /// The account ID of the user that updated the user.
     pub account_id: String,
     /// The email address of the user that updated the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// The user ID of the user that updated the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// This field only returns for the following operations:
     /// * change_password
     /// * sign_out_from_all_devices
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<UserUpdatedPayloadOperation>,
     /// Information about the updated user.
     pub object: Box<UserUpdatedPayloadObject>,
     /// The user's update timestamp, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<i64>,
     /// Information about the user's previous value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_object: Option<Box<UserUpdatedPayloadObject>>,
 }
 
@@ -14730,22 +17168,22 @@ impl __runtime::Object for UserUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "operation" => __runtime::field(&mut __map, &mut operation, "operation")?,
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
+                "operation" => __runtime::field(&mut __map, &mut operation, "operation"),
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
                 "time_stamp" => {
-                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")?
+                    __runtime::field(&mut __map, &mut time_stamp, "time_stamp")
                 }
                 "old_object" => {
-                    __runtime::field(&mut __map, &mut old_object, "old_object")?
+                    __runtime::field(&mut __map, &mut old_object, "old_object")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -14756,6 +17194,28 @@ impl __runtime::Object for UserUpdatedPayload {
             time_stamp: time_stamp.unwrap_or_default(),
             old_object: old_object.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for UserUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserUpdatedPayload",
+            2 + usize::from(self.operator.is_some())
+                + usize::from(self.operator_id.is_some())
+                + usize::from(self.operation.is_some())
+                + usize::from(self.time_stamp.is_some())
+                + usize::from(self.old_object.is_some()),
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.optional("operator", &self.operator)?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.optional("operation", &self.operation)?;
+        fields.field("object", &self.object)?;
+        fields.optional("time_stamp", &self.time_stamp)?;
+        fields.optional("old_object", &self.old_object)?;
+        fields.end()
     }
 }
 
@@ -14808,73 +17268,53 @@ impl<'de> serde::Deserialize<'de> for UserUpdatedPayloadOperation {
 /// Information about the updated user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdatedPayloadObject {
     /// The user's ID.
     pub id: String,
     /// The user's first name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The user's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The user's email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The type of user:
     /// * 1 — Basic.
     /// * 2 — Licensed.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<UserDeletedPayloadObjectType>,
     /// The user's phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// **Note:** This field is **deprecated**. Use the phone_numbers field.
     ///
     ///  The user's phone number country.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_country: Option<String>,
     /// The user's company.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// The user's [Personal Meeting ID (PMI)](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066271).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmi: Option<i64>,
     /// Whether a PMI will be used instead of an auto-generated meeting ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_pmi: Option<bool>,
     /// The user's [timezone](/docs/api/using-zoom-apis/#time-in-zoom-api).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The user's profile picture URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pic_url: Option<String>,
     /// The user's personal meeting room name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vanity_name: Option<String>,
     /// The user's [host key](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0067063).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host_key: Option<String>,
     /// The user's [role](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0064983).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// The user's department.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dept: Option<String>,
     /// The user's [display language](https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0062475).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The [user's profile](https://zoom.us/profile) settings. These settings are different from [user settings](https://zoom.us/profile/setting).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<UserUpdatedPayloadObjectSettings>,
     /// Information about the user's custom attributes. This field only returns if users are assigned custom attributes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<UserUpdatedPayloadObjectCustomAttributesItem>>,
     /// The user's primary group id, the field returns values if a user's primary group is changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_group_id: Option<String>,
 }
 
@@ -14913,51 +17353,51 @@ impl __runtime::Object for UserUpdatedPayloadObject {
         let mut primary_group_id = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "first_name" => {
-                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                    __runtime::field(&mut __map, &mut first_name, "first_name")
                 }
-                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
                 "phone_number" => {
-                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")
                 }
                 "phone_country" => {
-                    __runtime::field(&mut __map, &mut phone_country, "phone_country")?
+                    __runtime::field(&mut __map, &mut phone_country, "phone_country")
                 }
-                "company" => __runtime::field(&mut __map, &mut company, "company")?,
-                "pmi" => __runtime::field(&mut __map, &mut pmi, "pmi")?,
-                "use_pmi" => __runtime::field(&mut __map, &mut use_pmi, "use_pmi")?,
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
-                "pic_url" => __runtime::field(&mut __map, &mut pic_url, "pic_url")?,
+                "company" => __runtime::field(&mut __map, &mut company, "company"),
+                "pmi" => __runtime::field(&mut __map, &mut pmi, "pmi"),
+                "use_pmi" => __runtime::field(&mut __map, &mut use_pmi, "use_pmi"),
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
+                "pic_url" => __runtime::field(&mut __map, &mut pic_url, "pic_url"),
                 "vanity_name" => {
-                    __runtime::field(&mut __map, &mut vanity_name, "vanity_name")?
+                    __runtime::field(&mut __map, &mut vanity_name, "vanity_name")
                 }
-                "host_key" => __runtime::field(&mut __map, &mut host_key, "host_key")?,
-                "role" => __runtime::field(&mut __map, &mut role, "role")?,
-                "dept" => __runtime::field(&mut __map, &mut dept, "dept")?,
-                "language" => __runtime::field(&mut __map, &mut language, "language")?,
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
+                "host_key" => __runtime::field(&mut __map, &mut host_key, "host_key"),
+                "role" => __runtime::field(&mut __map, &mut role, "role"),
+                "dept" => __runtime::field(&mut __map, &mut dept, "dept"),
+                "language" => __runtime::field(&mut __map, &mut language, "language"),
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
                 "custom_attributes" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_attributes,
                         "custom_attributes",
-                    )?
+                    )
                 }
                 "primary_group_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut primary_group_id,
                         "primary_group_id",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -14985,19 +17425,63 @@ impl __runtime::Object for UserUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for UserUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserUpdatedPayloadObject",
+            1 + usize::from(self.first_name.is_some())
+                + usize::from(self.last_name.is_some())
+                + usize::from(self.display_name.is_some())
+                + usize::from(self.email.is_some()) + usize::from(self.type_.is_some())
+                + usize::from(self.phone_number.is_some())
+                + usize::from(self.phone_country.is_some())
+                + usize::from(self.company.is_some()) + usize::from(self.pmi.is_some())
+                + usize::from(self.use_pmi.is_some())
+                + usize::from(self.timezone.is_some())
+                + usize::from(self.pic_url.is_some())
+                + usize::from(self.vanity_name.is_some())
+                + usize::from(self.host_key.is_some()) + usize::from(self.role.is_some())
+                + usize::from(self.dept.is_some()) + usize::from(self.language.is_some())
+                + usize::from(self.settings.is_some())
+                + usize::from(self.custom_attributes.is_some())
+                + usize::from(self.primary_group_id.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.optional("first_name", &self.first_name)?;
+        fields.optional("last_name", &self.last_name)?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.optional("email", &self.email)?;
+        fields.optional("type", &self.type_)?;
+        fields.optional("phone_number", &self.phone_number)?;
+        fields.optional("phone_country", &self.phone_country)?;
+        fields.optional("company", &self.company)?;
+        fields.optional("pmi", &self.pmi)?;
+        fields.optional("use_pmi", &self.use_pmi)?;
+        fields.optional("timezone", &self.timezone)?;
+        fields.optional("pic_url", &self.pic_url)?;
+        fields.optional("vanity_name", &self.vanity_name)?;
+        fields.optional("host_key", &self.host_key)?;
+        fields.optional("role", &self.role)?;
+        fields.optional("dept", &self.dept)?;
+        fields.optional("language", &self.language)?;
+        fields.optional("settings", &self.settings)?;
+        fields.optional("custom_attributes", &self.custom_attributes)?;
+        fields.optional("primary_group_id", &self.primary_group_id)?;
+        fields.end()
+    }
+}
+
 /// The [user's profile](https://zoom.us/profile) settings. These settings are different from [user settings](https://zoom.us/profile/setting).
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdatedPayloadObjectSettings {
     /// The user's updated profile features.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<UserUpdatedPayloadObjectSettingsFeature>,
     /// The user's meeting capacity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_capacity: Option<i64>,
     /// Whether a [large meeting plan](/docs/api/references/billing-plans/#large-meeting-plans) is enabled for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting: Option<String>,
 }
 
@@ -15018,19 +17502,19 @@ impl __runtime::Object for UserUpdatedPayloadObjectSettings {
         let mut large_meeting = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "feature" => __runtime::field(&mut __map, &mut feature, "feature")?,
+                "feature" => __runtime::field(&mut __map, &mut feature, "feature"),
                 "meeting_capacity" => {
                     __runtime::field(
                         &mut __map,
                         &mut meeting_capacity,
                         "meeting_capacity",
-                    )?
+                    )
                 }
                 "large_meeting" => {
-                    __runtime::field(&mut __map, &mut large_meeting, "large_meeting")?
+                    __runtime::field(&mut __map, &mut large_meeting, "large_meeting")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             feature: feature.unwrap_or_default(),
@@ -15040,19 +17524,32 @@ impl __runtime::Object for UserUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for UserUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserUpdatedPayloadObjectSettings",
+            usize::from(self.feature.is_some())
+                + usize::from(self.meeting_capacity.is_some())
+                + usize::from(self.large_meeting.is_some()),
+        )?;
+        fields.optional("feature", &self.feature)?;
+        fields.optional("meeting_capacity", &self.meeting_capacity)?;
+        fields.optional("large_meeting", &self.large_meeting)?;
+        fields.end()
+    }
+}
+
 /// The user's updated profile features.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdatedPayloadObjectSettingsFeature {
     /// The number of [large meeting participants](/docs/api/references/billing-plans/#large-meeting-plans) allowed on a per-month or yearly basis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_meeting_capacity: Option<i64>,
     /// Whether the Webinar plan is enabled for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar: Option<bool>,
     /// The number of [webinar participants](/docs/api/references/billing-plans/#large-meeting-plans) allowed on a per-month or yearly basis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webinar_capacity: Option<i64>,
 }
 
@@ -15078,18 +17575,18 @@ impl __runtime::Object for UserUpdatedPayloadObjectSettingsFeature {
                         &mut __map,
                         &mut large_meeting_capacity,
                         "large_meeting_capacity",
-                    )?
+                    )
                 }
-                "webinar" => __runtime::field(&mut __map, &mut webinar, "webinar")?,
+                "webinar" => __runtime::field(&mut __map, &mut webinar, "webinar"),
                 "webinar_capacity" => {
                     __runtime::field(
                         &mut __map,
                         &mut webinar_capacity,
                         "webinar_capacity",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             large_meeting_capacity: large_meeting_capacity.unwrap_or_default(),
@@ -15099,10 +17596,26 @@ impl __runtime::Object for UserUpdatedPayloadObjectSettingsFeature {
     }
 }
 
+impl serde::Serialize for UserUpdatedPayloadObjectSettingsFeature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserUpdatedPayloadObjectSettingsFeature",
+            usize::from(self.large_meeting_capacity.is_some())
+                + usize::from(self.webinar.is_some())
+                + usize::from(self.webinar_capacity.is_some()),
+        )?;
+        fields.optional("large_meeting_capacity", &self.large_meeting_capacity)?;
+        fields.optional("webinar", &self.webinar)?;
+        fields.optional("webinar_capacity", &self.webinar_capacity)?;
+        fields.end()
+    }
+}
+
 /// An item of the `custom_attributes` property of [`UserUpdatedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserUpdatedPayloadObjectCustomAttributesItem {
     /// The custom attribute's unique ID.
     pub key: String,
@@ -15129,11 +17642,11 @@ impl __runtime::Object for UserUpdatedPayloadObjectCustomAttributesItem {
         let mut value = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "key" => __runtime::field(&mut __map, &mut key, "key")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "value" => __runtime::field(&mut __map, &mut value, "value")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "key" => __runtime::field(&mut __map, &mut key, "key"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "value" => __runtime::field(&mut __map, &mut value, "value"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             key: __runtime::required::<A, _>(key, "key")?,
@@ -15143,8 +17656,22 @@ impl __runtime::Object for UserUpdatedPayloadObjectCustomAttributesItem {
     }
 }
 
+impl serde::Serialize for UserUpdatedPayloadObjectCustomAttributesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserUpdatedPayloadObjectCustomAttributesItem",
+            3,
+        )?;
+        fields.field("key", &self.key)?;
+        fields.field("name", &self.name)?;
+        fields.field("value", &self.value)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `group.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupDeleted {
     /// The name of the event.
     pub event: String,
@@ -15171,11 +17698,11 @@ impl __runtime::Object for GroupDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -15185,8 +17712,18 @@ impl __runtime::Object for GroupDeleted {
     }
 }
 
+impl serde::Serialize for GroupDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "GroupDeleted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `user.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserCreated {
     /// The name of the event.
     pub event: String,
@@ -15213,11 +17750,11 @@ impl __runtime::Object for UserCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -15227,8 +17764,18 @@ impl __runtime::Object for UserCreated {
     }
 }
 
+impl serde::Serialize for UserCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`UserCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserCreatedPayload {
     /// The account ID of the user who created the user.
     pub account_id: String,
@@ -15266,18 +17813,18 @@ impl __runtime::Object for UserCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "creation_type" => {
-                    __runtime::field(&mut __map, &mut creation_type, "creation_type")?
+                    __runtime::field(&mut __map, &mut creation_type, "creation_type")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -15286,6 +17833,18 @@ impl __runtime::Object for UserCreatedPayload {
             creation_type: __runtime::required::<A, _>(creation_type, "creation_type")?,
             object: __runtime::required::<A, _>(object, "object")?,
         })
+    }
+}
+
+impl serde::Serialize for UserCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "UserCreatedPayload", 5)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("creation_type", &self.creation_type)?;
+        fields.field("object", &self.object)?;
+        fields.end()
     }
 }
 
@@ -15346,25 +17905,21 @@ impl<'de> serde::Deserialize<'de> for UserCreatedPayloadCreationType {
 }
 
 /// Information about the created user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserCreatedPayloadObject {
     /// The user's ID.
     pub id: String,
     /// The user's first name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The user's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The user's email address.
     pub email: String,
     /// The type of user:
     /// * 1 — Basic.
     /// * 2 — Licensed.
-    #[serde(rename = "type")]
     pub type_: UserDeletedPayloadObjectType,
 }
 
@@ -15388,18 +17943,18 @@ impl __runtime::Object for UserCreatedPayloadObject {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "first_name" => {
-                    __runtime::field(&mut __map, &mut first_name, "first_name")?
+                    __runtime::field(&mut __map, &mut first_name, "first_name")
                 }
-                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name")?,
+                "last_name" => __runtime::field(&mut __map, &mut last_name, "last_name"),
                 "display_name" => {
-                    __runtime::field(&mut __map, &mut display_name, "display_name")?
+                    __runtime::field(&mut __map, &mut display_name, "display_name")
                 }
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -15409,5 +17964,24 @@ impl __runtime::Object for UserCreatedPayloadObject {
             email: __runtime::required::<A, _>(email, "email")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for UserCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "UserCreatedPayloadObject",
+            3 + usize::from(self.first_name.is_some())
+                + usize::from(self.last_name.is_some())
+                + usize::from(self.display_name.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.optional("first_name", &self.first_name)?;
+        fields.optional("last_name", &self.last_name)?;
+        fields.optional("display_name", &self.display_name)?;
+        fields.field("email", &self.email)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }

@@ -382,7 +382,7 @@ where
 }
 
 /// The payload of the `video_management.channel_video_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelVideoAdded {
     /// The name of the event. video_management.channel_video_added.
     pub event: String,
@@ -409,11 +409,11 @@ impl __runtime::Object for VideoManagementChannelVideoAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -423,10 +423,24 @@ impl __runtime::Object for VideoManagementChannelVideoAdded {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelVideoAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelVideoAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`VideoManagementChannelVideoAdded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelVideoPayload {
     /// The account ID of the host who published the video channel.
     pub account_id: String,
@@ -451,11 +465,11 @@ impl __runtime::Object for VideoManagementChannelVideoPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -464,17 +478,29 @@ impl __runtime::Object for VideoManagementChannelVideoPayload {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelVideoPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelVideoPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Zoom Event description.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelVideoPayloadObject {
     /// The channel ID.
     pub channel_id: String,
     /// The video ID.
     pub video_id: String,
     /// Zoom meeting ID or UUID. This is available only for recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
 }
 
@@ -496,14 +522,14 @@ impl __runtime::Object for VideoManagementChannelVideoPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                "video_id" => __runtime::field(&mut __map, &mut video_id, "video_id")?,
+                "video_id" => __runtime::field(&mut __map, &mut video_id, "video_id"),
                 "meeting_id" => {
-                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
@@ -513,8 +539,22 @@ impl __runtime::Object for VideoManagementChannelVideoPayloadObject {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelVideoPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelVideoPayloadObject",
+            2 + usize::from(self.meeting_id.is_some()),
+        )?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("video_id", &self.video_id)?;
+        fields.optional("meeting_id", &self.meeting_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `video_management.channel_published` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelPublished {
     /// The name of the event. video_management.channel_published.
     pub event: String,
@@ -541,11 +581,11 @@ impl __runtime::Object for VideoManagementChannelPublished {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -555,10 +595,24 @@ impl __runtime::Object for VideoManagementChannelPublished {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelPublished {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelPublished",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`VideoManagementChannelPublished`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelPayload {
     /// The account ID of the host who published the video channel.
     pub account_id: String,
@@ -583,11 +637,11 @@ impl __runtime::Object for VideoManagementChannelPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -596,17 +650,29 @@ impl __runtime::Object for VideoManagementChannelPayload {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The Zoom Event description.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelPayloadObject {
     /// The channel ID.
     pub channel_id: String,
     /// The name of the channel.
     pub name: String,
     /// Channel description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the channel owner.
     pub owner_id: String,
@@ -631,15 +697,15 @@ impl __runtime::Object for VideoManagementChannelPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "description" => {
-                    __runtime::field(&mut __map, &mut description, "description")?
+                    __runtime::field(&mut __map, &mut description, "description")
                 }
-                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "owner_id" => __runtime::field(&mut __map, &mut owner_id, "owner_id"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
@@ -650,8 +716,23 @@ impl __runtime::Object for VideoManagementChannelPayloadObject {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelPayloadObject",
+            3 + usize::from(self.description.is_some()),
+        )?;
+        fields.field("channel_id", &self.channel_id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("description", &self.description)?;
+        fields.field("owner_id", &self.owner_id)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `video_management.channel_unpublished` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelUnpublished {
     /// The name of the event.
     pub event: String,
@@ -678,11 +759,11 @@ impl __runtime::Object for VideoManagementChannelUnpublished {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -692,8 +773,22 @@ impl __runtime::Object for VideoManagementChannelUnpublished {
     }
 }
 
+impl serde::Serialize for VideoManagementChannelUnpublished {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelUnpublished",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `video_management.channel_video_removed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoManagementChannelVideoRemoved {
     /// The name of the event. video_management.channel_video_removed.
     pub event: String,
@@ -720,16 +815,30 @@ impl __runtime::Object for VideoManagementChannelVideoRemoved {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for VideoManagementChannelVideoRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "VideoManagementChannelVideoRemoved",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }

@@ -1877,7 +1877,7 @@ where
 }
 
 /// The payload of the `session.user_phone_callout_ringing` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutRinging {
     /// The name of the event.
     pub event: String,
@@ -1904,11 +1904,11 @@ impl __runtime::Object for SessionUserPhoneCalloutRinging {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1918,10 +1918,24 @@ impl __runtime::Object for SessionUserPhoneCalloutRinging {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutRinging {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutRinging",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserPhoneCalloutRinging`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -1946,11 +1960,11 @@ impl __runtime::Object for SessionUserPhoneCalloutPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1959,16 +1973,27 @@ impl __runtime::Object for SessionUserPhoneCalloutPayload {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutPayloadObject {
     /// The session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -2006,24 +2031,24 @@ impl __runtime::Object for SessionUserPhoneCalloutPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -2038,10 +2063,29 @@ impl __runtime::Object for SessionUserPhoneCalloutPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutPayloadObject",
+            6 + usize::from(self.id.is_some()) + usize::from(self.uuid.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("uuid", &self.uuid)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("user_key", &self.user_key)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Information about the invited user.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutPayloadObjectParticipant {
     /// The user's name to display in the session.
     pub invitee_name: String,
@@ -2069,16 +2113,16 @@ impl __runtime::Object for SessionUserPhoneCalloutPayloadObjectParticipant {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "invitee_name" => {
-                    __runtime::field(&mut __map, &mut invitee_name, "invitee_name")?
+                    __runtime::field(&mut __map, &mut invitee_name, "invitee_name")
                 }
                 "phone_number" => {
-                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")
                 }
                 "from_number" => {
-                    __runtime::field(&mut __map, &mut from_number, "from_number")?
+                    __runtime::field(&mut __map, &mut from_number, "from_number")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             invitee_name: __runtime::required::<A, _>(invitee_name, "invitee_name")?,
@@ -2088,8 +2132,22 @@ impl __runtime::Object for SessionUserPhoneCalloutPayloadObjectParticipant {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutPayloadObjectParticipant",
+            3,
+        )?;
+        fields.field("invitee_name", &self.invitee_name)?;
+        fields.field("phone_number", &self.phone_number)?;
+        fields.field("from_number", &self.from_number)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_ringing` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutRinging {
     /// The name of the event.
     pub event: String,
@@ -2116,11 +2174,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutRinging {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2130,10 +2188,24 @@ impl __runtime::Object for SessionUserRoomSystemCalloutRinging {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutRinging {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutRinging",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserRoomSystemCalloutRinging`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -2158,11 +2230,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2171,16 +2243,27 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayload {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutPayloadObject {
     /// The session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -2218,26 +2301,26 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
                 "inviter_name" => {
-                    __runtime::field(&mut __map, &mut inviter_name, "inviter_name")?
+                    __runtime::field(&mut __map, &mut inviter_name, "inviter_name")
                 }
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -2252,10 +2335,29 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutPayloadObject",
+            6 + usize::from(self.id.is_some()) + usize::from(self.uuid.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("uuid", &self.uuid)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("inviter_name", &self.inviter_name)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// Information about the invited participant.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutPayloadObjectParticipant {
     /// The type of call out. Use a value of h323 or sip.
     pub call_type: String,
@@ -2263,7 +2365,6 @@ pub struct SessionUserRoomSystemCalloutPayloadObjectParticipant {
     pub device_ip: String,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2285,10 +2386,10 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObjectParticipant 
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "call_type" => __runtime::field(&mut __map, &mut call_type, "call_type")?,
-                "device_ip" => __runtime::field(&mut __map, &mut device_ip, "device_ip")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "call_type" => __runtime::field(&mut __map, &mut call_type, "call_type"),
+                "device_ip" => __runtime::field(&mut __map, &mut device_ip, "device_ip"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             call_type: __runtime::required::<A, _>(call_type, "call_type")?,
@@ -2298,8 +2399,18 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObjectParticipant 
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutPayloadObjectParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("call_type", &self.call_type)?;
+        fields.field("device_ip", &self.device_ip)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.recording_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingStarted {
     /// The event's name.
     pub event: SessionRecordingStartedEvent,
@@ -2326,17 +2437,31 @@ impl __runtime::Object for SessionRecordingStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -2383,7 +2508,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingStartedEvent {
 /// The `payload` property of [`SessionRecordingStarted`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2408,11 +2533,11 @@ impl __runtime::Object for SessionRecordingPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2421,10 +2546,23 @@ impl __runtime::Object for SessionRecordingPayload {
     }
 }
 
+impl serde::Serialize for SessionRecordingPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -2461,23 +2599,23 @@ impl __runtime::Object for SessionRecordingPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
                 "recording_file" => {
-                    __runtime::field(&mut __map, &mut recording_file, "recording_file")?
+                    __runtime::field(&mut __map, &mut recording_file, "recording_file")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -2493,16 +2631,31 @@ impl __runtime::Object for SessionRecordingPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionRecordingPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingPayloadObject",
+            6,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.field("recording_file", &self.recording_file)?;
+        fields.end()
+    }
+}
+
 /// The `recording_file` property of [`SessionRecordingPayloadObject`].
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingPayloadObjectRecordingFile {
     /// The recording start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
 }
 
@@ -2523,17 +2676,13 @@ impl __runtime::Object for SessionRecordingPayloadObjectRecordingFile {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "recording_start" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_start,
-                        "recording_start",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_start, "recording_start")
                 }
                 "recording_end" => {
-                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             recording_start: recording_start.unwrap_or_default(),
@@ -2542,8 +2691,22 @@ impl __runtime::Object for SessionRecordingPayloadObjectRecordingFile {
     }
 }
 
+impl serde::Serialize for SessionRecordingPayloadObjectRecordingFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingPayloadObjectRecordingFile",
+            usize::from(self.recording_start.is_some())
+                + usize::from(self.recording_end.is_some()),
+        )?;
+        fields.optional("recording_start", &self.recording_start)?;
+        fields.optional("recording_end", &self.recording_end)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.recording_resumed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingResumed {
     /// The event's name.
     pub event: SessionRecordingResumedEvent,
@@ -2570,17 +2733,31 @@ impl __runtime::Object for SessionRecordingResumed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingResumed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingResumed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -2625,7 +2802,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingResumedEvent {
 }
 
 /// The payload of the `session.live_streaming_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLiveStreamingStopped {
     /// The name of the event.
     pub event: SessionLiveStreamingStoppedEvent,
@@ -2652,17 +2829,31 @@ impl __runtime::Object for SessionLiveStreamingStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionLiveStreamingStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionLiveStreamingStopped",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -2711,7 +2902,7 @@ impl<'de> serde::Deserialize<'de> for SessionLiveStreamingStoppedEvent {
 /// The `payload` property of [`SessionLiveStreamingStopped`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLiveStreamingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -2736,11 +2927,11 @@ impl __runtime::Object for SessionLiveStreamingPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2749,10 +2940,23 @@ impl __runtime::Object for SessionLiveStreamingPayload {
     }
 }
 
+impl serde::Serialize for SessionLiveStreamingPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionLiveStreamingPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLiveStreamingPayloadObject {
     /// The session ID.
     pub id: String,
@@ -2761,7 +2965,6 @@ pub struct SessionLiveStreamingPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The session's start time.
     pub start_time: String,
@@ -2789,24 +2992,24 @@ impl __runtime::Object for SessionLiveStreamingPayloadObject {
         let mut live_streaming = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
                 "live_streaming" => {
-                    __runtime::field(&mut __map, &mut live_streaming, "live_streaming")?
+                    __runtime::field(&mut __map, &mut live_streaming, "live_streaming")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -2822,10 +3025,27 @@ impl __runtime::Object for SessionLiveStreamingPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionLiveStreamingPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionLiveStreamingPayloadObject",
+            5 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("live_streaming", &self.live_streaming)?;
+        fields.end()
+    }
+}
+
 /// Information about the participant.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLiveStreamingPayloadObjectLiveStreaming {
     /// The name of the Live Streaming service.
     pub service: SessionLiveStreamingPayloadObjectLiveStreamingService,
@@ -2852,17 +3072,17 @@ impl __runtime::Object for SessionLiveStreamingPayloadObjectLiveStreaming {
         let mut date_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "service" => __runtime::field(&mut __map, &mut service, "service")?,
+                "service" => __runtime::field(&mut __map, &mut service, "service"),
                 "custom_live_streaming_settings" => {
                     __runtime::field(
                         &mut __map,
                         &mut custom_live_streaming_settings,
                         "custom_live_streaming_settings",
-                    )?
+                    )
                 }
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             service: __runtime::required::<A, _>(service, "service")?,
@@ -2872,6 +3092,24 @@ impl __runtime::Object for SessionLiveStreamingPayloadObjectLiveStreaming {
             >(custom_live_streaming_settings, "custom_live_streaming_settings")?,
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionLiveStreamingPayloadObjectLiveStreaming {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionLiveStreamingPayloadObjectLiveStreaming",
+            3,
+        )?;
+        fields.field("service", &self.service)?;
+        fields
+            .field(
+                "custom_live_streaming_settings",
+                &self.custom_live_streaming_settings,
+            )?;
+        fields.field("date_time", &self.date_time)?;
+        fields.end()
     }
 }
 
@@ -2933,7 +3171,7 @@ for SessionLiveStreamingPayloadObjectLiveStreamingService {
 /// The live stream settings.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
     /// The stream's URL.
     pub stream_url: String,
@@ -2942,7 +3180,6 @@ pub struct SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSett
     /// The live stream's page URL.
     pub page_url: String,
     /// The number of pixels in each dimension that the video camera can display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
 }
 
@@ -2967,17 +3204,17 @@ for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "stream_url" => {
-                    __runtime::field(&mut __map, &mut stream_url, "stream_url")?
+                    __runtime::field(&mut __map, &mut stream_url, "stream_url")
                 }
                 "stream_key" => {
-                    __runtime::field(&mut __map, &mut stream_key, "stream_key")?
+                    __runtime::field(&mut __map, &mut stream_key, "stream_key")
                 }
-                "page_url" => __runtime::field(&mut __map, &mut page_url, "page_url")?,
+                "page_url" => __runtime::field(&mut __map, &mut page_url, "page_url"),
                 "resolution" => {
-                    __runtime::field(&mut __map, &mut resolution, "resolution")?
+                    __runtime::field(&mut __map, &mut resolution, "resolution")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             stream_url: __runtime::required::<A, _>(stream_url, "stream_url")?,
@@ -2988,8 +3225,24 @@ for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
     }
 }
 
+impl serde::Serialize
+for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings",
+            3 + usize::from(self.resolution.is_some()),
+        )?;
+        fields.field("stream_url", &self.stream_url)?;
+        fields.field("stream_key", &self.stream_key)?;
+        fields.field("page_url", &self.page_url)?;
+        fields.optional("resolution", &self.resolution)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.stream_ingestion_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionStopped {
     /// Event name.
     pub event: SessionStreamIngestionStoppedEvent,
@@ -3016,17 +3269,31 @@ impl __runtime::Object for SessionStreamIngestionStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionStreamIngestionStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionStopped",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -3075,7 +3342,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionStoppedEvent {
 /// The `payload` property of [`SessionStreamIngestionStopped`].
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3100,11 +3367,11 @@ impl __runtime::Object for SessionStreamIngestionPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3113,17 +3380,29 @@ impl __runtime::Object for SessionStreamIngestionPayload {
     }
 }
 
+impl serde::Serialize for SessionStreamIngestionPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the stream ingestion.
     pub stream_ingestion: SessionStreamIngestionPayloadObjectStreamIngestion,
@@ -3148,23 +3427,23 @@ impl __runtime::Object for SessionStreamIngestionPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "stream_ingestion" => {
                     __runtime::field(
                         &mut __map,
                         &mut stream_ingestion,
                         "stream_ingestion",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -3178,17 +3457,31 @@ impl __runtime::Object for SessionStreamIngestionPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionStreamIngestionPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionPayloadObject",
+            3 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("stream_ingestion", &self.stream_ingestion)?;
+        fields.end()
+    }
+}
+
 /// Information about the stream ingestion.
 ///
 /// One type for 5 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionPayloadObjectStreamIngestion {
     /// The stream ingestion ID.
     pub stream_id: String,
     /// The stream ingestion name.
     pub stream_name: String,
     /// The stream ingestion description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_description: Option<String>,
     /// The stream ingestion key.
     pub stream_key: String,
@@ -3219,32 +3512,32 @@ impl __runtime::Object for SessionStreamIngestionPayloadObjectStreamIngestion {
         let mut backup_stream_url = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "stream_id" => __runtime::field(&mut __map, &mut stream_id, "stream_id")?,
+                "stream_id" => __runtime::field(&mut __map, &mut stream_id, "stream_id"),
                 "stream_name" => {
-                    __runtime::field(&mut __map, &mut stream_name, "stream_name")?
+                    __runtime::field(&mut __map, &mut stream_name, "stream_name")
                 }
                 "stream_description" => {
                     __runtime::field(
                         &mut __map,
                         &mut stream_description,
                         "stream_description",
-                    )?
+                    )
                 }
                 "stream_key" => {
-                    __runtime::field(&mut __map, &mut stream_key, "stream_key")?
+                    __runtime::field(&mut __map, &mut stream_key, "stream_key")
                 }
                 "stream_url" => {
-                    __runtime::field(&mut __map, &mut stream_url, "stream_url")?
+                    __runtime::field(&mut __map, &mut stream_url, "stream_url")
                 }
                 "backup_stream_url" => {
                     __runtime::field(
                         &mut __map,
                         &mut backup_stream_url,
                         "backup_stream_url",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             stream_id: __runtime::required::<A, _>(stream_id, "stream_id")?,
@@ -3260,8 +3553,25 @@ impl __runtime::Object for SessionStreamIngestionPayloadObjectStreamIngestion {
     }
 }
 
+impl serde::Serialize for SessionStreamIngestionPayloadObjectStreamIngestion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionPayloadObjectStreamIngestion",
+            5 + usize::from(self.stream_description.is_some()),
+        )?;
+        fields.field("stream_id", &self.stream_id)?;
+        fields.field("stream_name", &self.stream_name)?;
+        fields.optional("stream_description", &self.stream_description)?;
+        fields.field("stream_key", &self.stream_key)?;
+        fields.field("stream_url", &self.stream_url)?;
+        fields.field("backup_stream_url", &self.backup_stream_url)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutRejected {
     /// The name of the event.
     pub event: String,
@@ -3288,11 +3598,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutRejected {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3302,8 +3612,22 @@ impl __runtime::Object for SessionUserRoomSystemCalloutRejected {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutRejected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutRejected",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.alert` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionAlert {
     /// The event's name.
     pub event: SessionAlertEvent,
@@ -3330,17 +3654,27 @@ impl __runtime::Object for SessionAlert {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionAlert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionAlert", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -3385,7 +3719,7 @@ impl<'de> serde::Deserialize<'de> for SessionAlertEvent {
 }
 
 /// The `payload` property of [`SessionAlert`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionAlertPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3410,11 +3744,11 @@ impl __runtime::Object for SessionAlertPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3423,8 +3757,21 @@ impl __runtime::Object for SessionAlertPayload {
     }
 }
 
+impl serde::Serialize for SessionAlertPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionAlertPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionAlertPayloadObject {
     /// The session ID.
     pub id: String,
@@ -3433,7 +3780,6 @@ pub struct SessionAlertPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Issues that occurred during the session.
     pub issues: serde_json::Value,
@@ -3458,19 +3804,19 @@ impl __runtime::Object for SessionAlertPayloadObject {
         let mut issues = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "issues" => __runtime::field(&mut __map, &mut issues, "issues")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "issues" => __runtime::field(&mut __map, &mut issues, "issues"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -3479,6 +3825,22 @@ impl __runtime::Object for SessionAlertPayloadObject {
             session_key: session_key.unwrap_or_default(),
             issues: __runtime::required::<A, _>(issues, "issues")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionAlertPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionAlertPayloadObject",
+            4 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("issues", &self.issues)?;
+        fields.end()
     }
 }
 
@@ -3539,7 +3901,7 @@ impl<'de> serde::Deserialize<'de> for SessionAlertPayloadObjectIssuesItem {
 }
 
 /// The payload of the `session.recording_summary_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingSummaryCompleted {
     /// The event's name.
     pub event: SessionRecordingSummaryCompletedEvent,
@@ -3575,14 +3937,14 @@ impl __runtime::Object for SessionRecordingSummaryCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "download_token" => {
-                    __runtime::field(&mut __map, &mut download_token, "download_token")?
+                    __runtime::field(&mut __map, &mut download_token, "download_token")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -3593,6 +3955,21 @@ impl __runtime::Object for SessionRecordingSummaryCompleted {
             >(download_token, "download_token")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingSummaryCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingSummaryCompleted",
+            4,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("download_token", &self.download_token)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -3641,7 +4018,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingSummaryCompletedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingSummaryCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingSummaryCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -3666,11 +4043,11 @@ impl __runtime::Object for SessionRecordingSummaryCompletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -3679,8 +4056,21 @@ impl __runtime::Object for SessionRecordingSummaryCompletedPayload {
     }
 }
 
+impl serde::Serialize for SessionRecordingSummaryCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingSummaryCompletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingSummaryCompletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -3719,27 +4109,23 @@ impl __runtime::Object for SessionRecordingSummaryCompletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
                 "recording_files" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_files,
-                        "recording_files",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_files, "recording_files")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -3755,37 +4141,46 @@ impl __runtime::Object for SessionRecordingSummaryCompletedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionRecordingSummaryCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingSummaryCompletedPayloadObject",
+            6,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.field("recording_files", &self.recording_files)?;
+        fields.end()
+    }
+}
+
 /// An item of the `recording_files` property of [`SessionRecordingSummaryCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
     /// The recording file ID. Included in the response of the general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in the general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// The file name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the on-premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field is:
     /// SUMMARY: Summary file of the recording in JSON format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<
         SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemFileType,
     >,
     /// The recording file size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<
         SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemFileExtension,
     >,
@@ -3796,14 +4191,11 @@ pub struct SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
     ///  curl "{download_url}" --header "authorization: Bearer {access token or JWT}" --header "content-type: application/json".
     ///
     /// Note: The download_url may be a redirect. In that case, use curl --location "{download_url}" to follow redirects or use another tool, like Postman.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field is:
     /// summary
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<
         SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemRecordingType,
     >,
@@ -3836,33 +4228,29 @@ for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
         let mut recording_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "recording_start" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_start,
-                        "recording_start",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_start, "recording_start")
                 }
                 "recording_end" => {
-                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "file_extension" => {
-                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")
                 }
                 "download_url" => {
-                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                    __runtime::field(&mut __map, &mut download_url, "download_url")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "recording_type" => {
-                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -3877,6 +4265,38 @@ for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
             status: status.unwrap_or_default(),
             recording_type: recording_type.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.recording_start.is_some())
+                + usize::from(self.recording_end.is_some())
+                + usize::from(self.file_name.is_some())
+                + usize::from(self.file_path.is_some())
+                + usize::from(self.file_type.is_some())
+                + usize::from(self.file_size.is_some())
+                + usize::from(self.file_extension.is_some())
+                + usize::from(self.download_url.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.recording_type.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("recording_start", &self.recording_start)?;
+        fields.optional("recording_end", &self.recording_end)?;
+        fields.optional("file_name", &self.file_name)?;
+        fields.optional("file_path", &self.file_path)?;
+        fields.optional("file_type", &self.file_type)?;
+        fields.optional("file_size", &self.file_size)?;
+        fields.optional("file_extension", &self.file_extension)?;
+        fields.optional("download_url", &self.download_url)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("recording_type", &self.recording_type)?;
+        fields.end()
     }
 }
 
@@ -4051,7 +4471,7 @@ for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItemRecordingType
 }
 
 /// The payload of the `session.sharing_ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSharingEnded {
     /// The event's name.
     pub event: SessionSharingEndedEvent,
@@ -4078,17 +4498,31 @@ impl __runtime::Object for SessionSharingEnded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionSharingEnded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionSharingEnded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4135,7 +4569,7 @@ impl<'de> serde::Deserialize<'de> for SessionSharingEndedEvent {
 /// The `payload` property of [`SessionSharingEnded`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSharingPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -4160,11 +4594,11 @@ impl __runtime::Object for SessionSharingPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4173,10 +4607,23 @@ impl __runtime::Object for SessionSharingPayload {
     }
 }
 
+impl serde::Serialize for SessionSharingPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionSharingPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSharingPayloadObject {
     /// The session ID.
     pub id: String,
@@ -4185,7 +4632,6 @@ pub struct SessionSharingPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionSharingPayloadObjectUser,
@@ -4210,19 +4656,19 @@ impl __runtime::Object for SessionSharingPayloadObject {
         let mut user = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4234,17 +4680,32 @@ impl __runtime::Object for SessionSharingPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionSharingPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionSharingPayloadObject",
+            4 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSharingPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
     /// The user's username.
     pub name: String,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Information about the session's screen sharing.
     pub sharing_details: SessionSharingPayloadObjectUserSharingDetails,
@@ -4268,18 +4729,14 @@ impl __runtime::Object for SessionSharingPayloadObjectUser {
         let mut sharing_details = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "sharing_details" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut sharing_details,
-                        "sharing_details",
-                    )?
+                    __runtime::field(&mut __map, &mut sharing_details, "sharing_details")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4293,10 +4750,25 @@ impl __runtime::Object for SessionSharingPayloadObjectUser {
     }
 }
 
+impl serde::Serialize for SessionSharingPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionSharingPayloadObjectUser",
+            3 + usize::from(self.user_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.field("sharing_details", &self.sharing_details)?;
+        fields.end()
+    }
+}
+
 /// Information about the session's screen sharing.
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSharingPayloadObjectUserSharingDetails {
     /// The type of shared content:
     /// * application — An application. For example, a web browser.
@@ -4324,15 +4796,28 @@ impl __runtime::Object for SessionSharingPayloadObjectUserSharingDetails {
         let mut date_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "content" => __runtime::field(&mut __map, &mut content, "content")?,
-                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "content" => __runtime::field(&mut __map, &mut content, "content"),
+                "date_time" => __runtime::field(&mut __map, &mut date_time, "date_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             content: __runtime::required::<A, _>(content, "content")?,
             date_time: __runtime::required::<A, _>(date_time, "date_time")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionSharingPayloadObjectUserSharingDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionSharingPayloadObjectUserSharingDetails",
+            2,
+        )?;
+        fields.field("content", &self.content)?;
+        fields.field("date_time", &self.date_time)?;
+        fields.end()
     }
 }
 
@@ -4396,7 +4881,7 @@ for SessionSharingPayloadObjectUserSharingDetailsContent {
 }
 
 /// The payload of the `session.recording_paused` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingPaused {
     /// The event's name.
     pub event: SessionRecordingPausedEvent,
@@ -4423,17 +4908,31 @@ impl __runtime::Object for SessionRecordingPaused {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingPaused {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingPaused",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4478,7 +4977,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingPausedEvent {
 }
 
 /// The payload of the `session.ended` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionEnded {
     /// The name of the event.
     pub event: SessionEndedEvent,
@@ -4505,17 +5004,27 @@ impl __runtime::Object for SessionEnded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionEnded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionEnded", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4560,7 +5069,7 @@ impl<'de> serde::Deserialize<'de> for SessionEndedEvent {
 }
 
 /// The `payload` property of [`SessionEnded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionEndedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -4585,11 +5094,11 @@ impl __runtime::Object for SessionEndedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4598,8 +5107,21 @@ impl __runtime::Object for SessionEndedPayload {
     }
 }
 
+impl serde::Serialize for SessionEndedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionEndedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionEndedPayloadObject {
     /// The session ID.
     pub id: String,
@@ -4608,7 +5130,6 @@ pub struct SessionEndedPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The session's start time.
     pub start_time: String,
@@ -4636,22 +5157,22 @@ impl __runtime::Object for SessionEndedPayloadObject {
         let mut end_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4664,8 +5185,25 @@ impl __runtime::Object for SessionEndedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionEndedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionEndedPayloadObject",
+            5 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStarted {
     /// The name of the event.
     pub event: SessionStartedEvent,
@@ -4692,17 +5230,27 @@ impl __runtime::Object for SessionStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionStarted", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4747,7 +5295,7 @@ impl<'de> serde::Deserialize<'de> for SessionStartedEvent {
 }
 
 /// The `payload` property of [`SessionStarted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStartedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -4772,11 +5320,11 @@ impl __runtime::Object for SessionStartedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -4785,8 +5333,21 @@ impl __runtime::Object for SessionStartedPayload {
     }
 }
 
+impl serde::Serialize for SessionStartedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStartedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStartedPayloadObject {
     /// The session's ID.
     pub id: String,
@@ -4795,7 +5356,6 @@ pub struct SessionStartedPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The session's start time.
     pub start_time: String,
@@ -4820,21 +5380,21 @@ impl __runtime::Object for SessionStartedPayloadObject {
         let mut start_time = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -4846,8 +5406,24 @@ impl __runtime::Object for SessionStartedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionStartedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStartedPayloadObject",
+            4 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.stream_ingestion_unbind` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionUnbind {
     /// Event name.
     pub event: SessionStreamIngestionUnbindEvent,
@@ -4874,17 +5450,31 @@ impl __runtime::Object for SessionStreamIngestionUnbind {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionStreamIngestionUnbind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionUnbind",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -4931,7 +5521,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionUnbindEvent {
 }
 
 /// The payload of the `session.live_streaming_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionLiveStreamingStarted {
     /// Name of the event.
     pub event: SessionLiveStreamingStartedEvent,
@@ -4958,17 +5548,31 @@ impl __runtime::Object for SessionLiveStreamingStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionLiveStreamingStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionLiveStreamingStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -5015,7 +5619,7 @@ impl<'de> serde::Deserialize<'de> for SessionLiveStreamingStartedEvent {
 }
 
 /// The payload of the `session.user_room_system_callout_missed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutMissed {
     /// The name of the event.
     pub event: String,
@@ -5042,11 +5646,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutMissed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5056,8 +5660,22 @@ impl __runtime::Object for SessionUserRoomSystemCalloutMissed {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutMissed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutMissed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_phone_callout_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutAccepted {
     /// The name of the event.
     pub event: String,
@@ -5084,11 +5702,11 @@ impl __runtime::Object for SessionUserPhoneCalloutAccepted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5098,8 +5716,22 @@ impl __runtime::Object for SessionUserPhoneCalloutAccepted {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutAccepted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutAccepted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_left` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserLeft {
     /// The event's name.
     pub event: SessionUserLeftEvent,
@@ -5126,17 +5758,27 @@ impl __runtime::Object for SessionUserLeft {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionUserLeft {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserLeft", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -5181,7 +5823,7 @@ impl<'de> serde::Deserialize<'de> for SessionUserLeftEvent {
 }
 
 /// The `payload` property of [`SessionUserLeft`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserLeftPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -5206,11 +5848,11 @@ impl __runtime::Object for SessionUserLeftPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5219,8 +5861,21 @@ impl __runtime::Object for SessionUserLeftPayload {
     }
 }
 
+impl serde::Serialize for SessionUserLeftPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserLeftPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserLeftPayloadObject {
     /// The session ID.
     pub id: String,
@@ -5229,7 +5884,6 @@ pub struct SessionUserLeftPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionUserLeftPayloadObjectUser,
@@ -5254,19 +5908,19 @@ impl __runtime::Object for SessionUserLeftPayloadObject {
         let mut user = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5278,8 +5932,24 @@ impl __runtime::Object for SessionUserLeftPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserLeftPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserLeftPayloadObject",
+            4 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserLeftPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
@@ -5300,13 +5970,10 @@ pub struct SessionUserLeftPayloadObjectUser {
     /// * Unknown reason.
     /// * Leave waiting room.
     /// * Removed by host from waiting room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub leave_reason: Option<String>,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Phone number of participant joined via PSTN.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The participant's UUID. This value is assigned to a participant upon joining a session and is only valid for the session's duration.
     pub participant_uuid: String,
@@ -5333,27 +6000,27 @@ impl __runtime::Object for SessionUserLeftPayloadObjectUser {
         let mut participant_uuid = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
                 "leave_time" => {
-                    __runtime::field(&mut __map, &mut leave_time, "leave_time")?
+                    __runtime::field(&mut __map, &mut leave_time, "leave_time")
                 }
                 "leave_reason" => {
-                    __runtime::field(&mut __map, &mut leave_reason, "leave_reason")?
+                    __runtime::field(&mut __map, &mut leave_reason, "leave_reason")
                 }
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "phone_number" => {
-                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")
                 }
                 "participant_uuid" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_uuid,
                         "participant_uuid",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -5370,8 +6037,28 @@ impl __runtime::Object for SessionUserLeftPayloadObjectUser {
     }
 }
 
+impl serde::Serialize for SessionUserLeftPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserLeftPayloadObjectUser",
+            4 + usize::from(self.leave_reason.is_some())
+                + usize::from(self.user_key.is_some())
+                + usize::from(self.phone_number.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.field("leave_time", &self.leave_time)?;
+        fields.optional("leave_reason", &self.leave_reason)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.optional("phone_number", &self.phone_number)?;
+        fields.field("participant_uuid", &self.participant_uuid)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.sharing_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionSharingStarted {
     /// The event's name.
     pub event: SessionSharingStartedEvent,
@@ -5398,17 +6085,31 @@ impl __runtime::Object for SessionSharingStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionSharingStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionSharingStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -5453,7 +6154,7 @@ impl<'de> serde::Deserialize<'de> for SessionSharingStartedEvent {
 }
 
 /// The payload of the `session.user_phone_callout_canceled` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutCanceled {
     /// The name of the event.
     pub event: String,
@@ -5480,11 +6181,11 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceled {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5494,8 +6195,22 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceled {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutCanceled {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutCanceled",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserPhoneCalloutCanceled`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutCanceledPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -5520,11 +6235,11 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceledPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5533,8 +6248,21 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceledPayload {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutCanceledPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutCanceledPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutCanceledPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -5568,20 +6296,20 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceledPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -5593,8 +6321,24 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceledPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutCanceledPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutCanceledPayloadObject",
+            5,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("user_key", &self.user_key)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.recording_transcript_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTranscriptCompleted {
     /// The event's name.
     pub event: SessionRecordingTranscriptCompletedEvent,
@@ -5637,14 +6381,14 @@ impl __runtime::Object for SessionRecordingTranscriptCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "download_token" => {
-                    __runtime::field(&mut __map, &mut download_token, "download_token")?
+                    __runtime::field(&mut __map, &mut download_token, "download_token")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -5655,6 +6399,21 @@ impl __runtime::Object for SessionRecordingTranscriptCompleted {
             >(download_token, "download_token")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingTranscriptCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTranscriptCompleted",
+            4,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("download_token", &self.download_token)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -5703,7 +6462,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptCompletedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingTranscriptCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTranscriptCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -5728,11 +6487,11 @@ impl __runtime::Object for SessionRecordingTranscriptCompletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -5741,8 +6500,21 @@ impl __runtime::Object for SessionRecordingTranscriptCompletedPayload {
     }
 }
 
+impl serde::Serialize for SessionRecordingTranscriptCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTranscriptCompletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTranscriptCompletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -5781,27 +6553,23 @@ impl __runtime::Object for SessionRecordingTranscriptCompletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
                 "recording_files" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_files,
-                        "recording_files",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_files, "recording_files")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -5817,25 +6585,37 @@ impl __runtime::Object for SessionRecordingTranscriptCompletedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionRecordingTranscriptCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTranscriptCompletedPayloadObject",
+            6,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.field("recording_files", &self.recording_files)?;
+        fields.end()
+    }
+}
+
 /// An item of the `recording_files` property of [`SessionRecordingTranscriptCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
@@ -5851,15 +6631,12 @@ pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// A recording file object with file type of either CC or TIMELINE **does not have** the following properties:
     ///
     ///    id, status, file_size, recording_type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<
         SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItemFileType,
     >,
     /// The recording file size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<SessionRecordingFilesItemFileExtension>,
     /// The URL at which to download the the recording.
     ///
@@ -5877,10 +6654,8 @@ pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// {download_url}/?access_token={download_token}
     ///
     ///  For example: <https://{base-domain}/recording/download/{path-to-file-download}?access_token={JWT}>.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -5896,7 +6671,6 @@ pub struct SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<SessionRecordingFilesItemRecordingType>,
 }
 
@@ -5927,33 +6701,29 @@ for SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
         let mut recording_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "recording_start" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_start,
-                        "recording_start",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_start, "recording_start")
                 }
                 "recording_end" => {
-                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "file_extension" => {
-                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")
                 }
                 "download_url" => {
-                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                    __runtime::field(&mut __map, &mut download_url, "download_url")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "recording_type" => {
-                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -5968,6 +6738,38 @@ for SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
             status: status.unwrap_or_default(),
             recording_type: recording_type.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.recording_start.is_some())
+                + usize::from(self.recording_end.is_some())
+                + usize::from(self.file_name.is_some())
+                + usize::from(self.file_path.is_some())
+                + usize::from(self.file_type.is_some())
+                + usize::from(self.file_size.is_some())
+                + usize::from(self.file_extension.is_some())
+                + usize::from(self.download_url.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.recording_type.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("recording_start", &self.recording_start)?;
+        fields.optional("recording_end", &self.recording_end)?;
+        fields.optional("file_name", &self.file_name)?;
+        fields.optional("file_path", &self.file_path)?;
+        fields.optional("file_type", &self.file_type)?;
+        fields.optional("file_size", &self.file_size)?;
+        fields.optional("file_extension", &self.file_extension)?;
+        fields.optional("download_url", &self.download_url)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("recording_type", &self.recording_type)?;
+        fields.end()
     }
 }
 
@@ -6250,7 +7052,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingFilesItemRecordingType {
 }
 
 /// The payload of the `session.recording_deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingDeleted {
     /// The event's name.
     pub event: SessionRecordingDeletedEvent,
@@ -6277,17 +7079,31 @@ impl __runtime::Object for SessionRecordingDeleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingDeleted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -6334,7 +7150,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingDeletedEvent {
 /// The `payload` property of [`SessionRecordingDeleted`].
 ///
 /// One type for 3 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingDeletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -6365,15 +7181,15 @@ impl __runtime::Object for SessionRecordingDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6384,10 +7200,25 @@ impl __runtime::Object for SessionRecordingDeletedPayload {
     }
 }
 
+impl serde::Serialize for SessionRecordingDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingDeletedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
 ///
 /// One type for 4 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingDeletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -6421,20 +7252,20 @@ impl __runtime::Object for SessionRecordingDeletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -6446,8 +7277,24 @@ impl __runtime::Object for SessionRecordingDeletedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionRecordingDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingDeletedPayloadObject",
+            5,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutFailed {
     /// The name of the event.
     pub event: String,
@@ -6474,11 +7321,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6488,8 +7335,22 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailed {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutFailed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutFailed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`SessionUserRoomSystemCalloutFailed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutFailedPayload {
     /// The account ID of the session host.
     pub account_id: String,
@@ -6514,11 +7375,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6527,14 +7388,25 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayload {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutFailedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutFailedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutFailedPayloadObject {
     /// The session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The session's universally unique identifier (UUID). Each session instance generates a session UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: String,
@@ -6590,29 +7462,29 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayloadObject {
         let mut participant = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "uuid" => __runtime::field(&mut __map, &mut uuid, "uuid"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
-                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id")?,
+                "host_id" => __runtime::field(&mut __map, &mut host_id, "host_id"),
                 "message_id" => {
-                    __runtime::field(&mut __map, &mut message_id, "message_id")?
+                    __runtime::field(&mut __map, &mut message_id, "message_id")
                 }
                 "inviter_name" => {
-                    __runtime::field(&mut __map, &mut inviter_name, "inviter_name")?
+                    __runtime::field(&mut __map, &mut inviter_name, "inviter_name")
                 }
                 "reason_type" => {
-                    __runtime::field(&mut __map, &mut reason_type, "reason_type")?
+                    __runtime::field(&mut __map, &mut reason_type, "reason_type")
                 }
                 "participant" => {
-                    __runtime::field(&mut __map, &mut participant, "participant")?
+                    __runtime::field(&mut __map, &mut participant, "participant")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -6625,6 +7497,26 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayloadObject {
             reason_type: __runtime::required::<A, _>(reason_type, "reason_type")?,
             participant: __runtime::required::<A, _>(participant, "participant")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionUserRoomSystemCalloutFailedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutFailedPayloadObject",
+            7 + usize::from(self.id.is_some()) + usize::from(self.uuid.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("uuid", &self.uuid)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("host_id", &self.host_id)?;
+        fields.field("message_id", &self.message_id)?;
+        fields.field("inviter_name", &self.inviter_name)?;
+        fields.field("reason_type", &self.reason_type)?;
+        fields.field("participant", &self.participant)?;
+        fields.end()
     }
 }
 
@@ -6733,7 +7625,7 @@ for SessionUserRoomSystemCalloutFailedPayloadObjectReasonType {
 }
 
 /// The payload of the `session.recording_completed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingCompleted {
     /// The event's name.
     pub event: SessionRecordingCompletedEvent,
@@ -6768,14 +7660,14 @@ impl __runtime::Object for SessionRecordingCompleted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
                 "download_token" => {
-                    __runtime::field(&mut __map, &mut download_token, "download_token")?
+                    __runtime::field(&mut __map, &mut download_token, "download_token")
                 }
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -6786,6 +7678,21 @@ impl __runtime::Object for SessionRecordingCompleted {
             >(download_token, "download_token")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingCompleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingCompleted",
+            4,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("download_token", &self.download_token)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -6830,7 +7737,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingCompletedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingCompleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingCompletedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -6855,11 +7762,11 @@ impl __runtime::Object for SessionRecordingCompletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -6868,8 +7775,21 @@ impl __runtime::Object for SessionRecordingCompletedPayload {
     }
 }
 
+impl serde::Serialize for SessionRecordingCompletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingCompletedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingCompletedPayloadObject {
     /// Unique session identifier. Each instance of the session will have its own session_id.
     pub session_id: serde_json::Value,
@@ -6884,12 +7804,10 @@ pub struct SessionRecordingCompletedPayloadObject {
     /// List of recording file.
     pub recording_files: Vec<SessionRecordingCompletedPayloadObjectRecordingFilesItem>,
     /// List of recording file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_audio_files: Option<
         Vec<SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem>,
     >,
     /// List of recording file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_video_files: Option<
         Vec<SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem>,
     >,
@@ -6918,41 +7836,37 @@ impl __runtime::Object for SessionRecordingCompletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone")?,
+                "timezone" => __runtime::field(&mut __map, &mut timezone, "timezone"),
                 "recording_files" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_files,
-                        "recording_files",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_files, "recording_files")
                 }
                 "participant_audio_files" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_audio_files,
                         "participant_audio_files",
-                    )?
+                    )
                 }
                 "participant_video_files" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_video_files,
                         "participant_video_files",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -6970,25 +7884,40 @@ impl __runtime::Object for SessionRecordingCompletedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionRecordingCompletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingCompletedPayloadObject",
+            6 + usize::from(self.participant_audio_files.is_some())
+                + usize::from(self.participant_video_files.is_some()),
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.field("session_key", &self.session_key)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("timezone", &self.timezone)?;
+        fields.field("recording_files", &self.recording_files)?;
+        fields.optional("participant_audio_files", &self.participant_audio_files)?;
+        fields.optional("participant_video_files", &self.participant_video_files)?;
+        fields.end()
+    }
+}
+
 /// An item of the `recording_files` property of [`SessionRecordingCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
@@ -7004,13 +7933,10 @@ pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     /// A recording file object with file type of either CC or TIMELINE **does not have** the following properties:
     ///
     ///    id, status, file_size, recording_type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<SessionRecordingCompletedPayloadObjectFilesItemFileType>,
     /// The recording file size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<SessionRecordingFilesItemFileExtension>,
     /// The URL at which to download the the recording.
     ///
@@ -7020,10 +7946,8 @@ pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     ///   --url {download_url} \
     ///   --header 'authorization: Bearer {JWT} \
     ///   --header 'content-type: application/json'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -7039,7 +7963,6 @@ pub struct SessionRecordingCompletedPayloadObjectRecordingFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<SessionRecordingFilesItemRecordingType>,
 }
 
@@ -7069,33 +7992,29 @@ impl __runtime::Object for SessionRecordingCompletedPayloadObjectRecordingFilesI
         let mut recording_type = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "recording_start" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_start,
-                        "recording_start",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_start, "recording_start")
                 }
                 "recording_end" => {
-                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "file_extension" => {
-                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")
                 }
                 "download_url" => {
-                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                    __runtime::field(&mut __map, &mut download_url, "download_url")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "recording_type" => {
-                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -7110,6 +8029,37 @@ impl __runtime::Object for SessionRecordingCompletedPayloadObjectRecordingFilesI
             status: status.unwrap_or_default(),
             recording_type: recording_type.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingCompletedPayloadObjectRecordingFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingCompletedPayloadObjectRecordingFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.recording_start.is_some())
+                + usize::from(self.recording_end.is_some())
+                + usize::from(self.file_name.is_some())
+                + usize::from(self.file_path.is_some())
+                + usize::from(self.file_type.is_some())
+                + usize::from(self.file_size.is_some())
+                + usize::from(self.file_extension.is_some())
+                + usize::from(self.download_url.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.recording_type.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("recording_start", &self.recording_start)?;
+        fields.optional("recording_end", &self.recording_end)?;
+        fields.optional("file_name", &self.file_name)?;
+        fields.optional("file_path", &self.file_path)?;
+        fields.optional("file_type", &self.file_type)?;
+        fields.optional("file_size", &self.file_size)?;
+        fields.optional("file_extension", &self.file_extension)?;
+        fields.optional("download_url", &self.download_url)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("recording_type", &self.recording_type)?;
+        fields.end()
     }
 }
 
@@ -7198,24 +8148,19 @@ for SessionRecordingCompletedPayloadObjectFilesItemFileType {
 }
 
 /// An item of the `participant_audio_files` property of [`SessionRecordingCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
@@ -7231,13 +8176,10 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     /// A recording file object with file type of either CC or TIMELINE **does not have** the following properties:
     ///
     ///    id, status, file_size, recording_type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<SessionRecordingCompletedPayloadObjectFilesItemFileType>,
     /// The recording file size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<SessionRecordingFilesItemFileExtension>,
     /// The URL at which to download the the recording.
     ///
@@ -7247,10 +8189,8 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     ///   --url {download_url} \
     ///   --header 'authorization: Bearer {JWT} \
     ///   --header 'content-type: application/json'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -7266,13 +8206,10 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<SessionRecordingFilesItemRecordingType>,
     /// The participant's session user ID. This value is assigned to a participant upon joining a session and is only valid for the duration of the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The participant's SDK identifier. Set with the user_identity key in the Video SDK JWT payload. This value can be alphanumeric, up to a maximum length of 35 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
 }
 
@@ -7305,35 +8242,31 @@ for SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
         let mut user_key = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "recording_start" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_start,
-                        "recording_start",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_start, "recording_start")
                 }
                 "recording_end" => {
-                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "file_extension" => {
-                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")
                 }
                 "download_url" => {
-                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                    __runtime::field(&mut __map, &mut download_url, "download_url")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "recording_type" => {
-                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -7353,38 +8286,66 @@ for SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
     }
 }
 
+impl serde::Serialize
+for SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.recording_start.is_some())
+                + usize::from(self.recording_end.is_some())
+                + usize::from(self.file_name.is_some())
+                + usize::from(self.file_path.is_some())
+                + usize::from(self.file_type.is_some())
+                + usize::from(self.file_size.is_some())
+                + usize::from(self.file_extension.is_some())
+                + usize::from(self.download_url.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.recording_type.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_key.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("recording_start", &self.recording_start)?;
+        fields.optional("recording_end", &self.recording_end)?;
+        fields.optional("file_name", &self.file_name)?;
+        fields.optional("file_path", &self.file_path)?;
+        fields.optional("file_type", &self.file_type)?;
+        fields.optional("file_size", &self.file_size)?;
+        fields.optional("file_extension", &self.file_extension)?;
+        fields.optional("download_url", &self.download_url)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("recording_type", &self.recording_type)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.end()
+    }
+}
+
 /// An item of the `participant_video_files` property of [`SessionRecordingCompletedPayloadObject`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
     /// The recording file ID. Included in the response of general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The recording start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_start: Option<String>,
     /// The recording end time. Response in general query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_end: Option<String>,
     /// Name of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The file path to the On-Premise account recording.
     ///
     /// **Note:** This API only returns this field for [Zoom On-Premise accounts](https://support.zoom.us/hc/en-us/articles/360034064852-Zoom-On-Premise-Deployment). It does **not** return the download_url field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// The recording file type. The value of this field could be one of the following:
     ///
     /// MP4: Video file of the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_type: Option<
         SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemFileType,
     >,
     /// The recording file size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_size: Option<serde_json::Number>,
     /// The archived file's file extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<
         SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemFileType,
     >,
@@ -7396,10 +8357,8 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
     ///   --url {download_url} \
     ///   --header 'authorization: Bearer {JWT} \
     ///   --header 'content-type: application/json'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// The recording status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionRecordingFilesItemStatus>,
     /// The recording type. The value of this field can be one of the following:
     /// shared_screen_with_speaker_view(CC)
@@ -7415,15 +8374,12 @@ pub struct SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
     /// poll
     /// timeline
     /// closed_caption
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_type: Option<
         SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemRecordingType,
     >,
     /// The participant's session user ID. This value is assigned to a participant upon joining a session and is only valid for the duration of the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The participant's SDK identifier. Set with the user_identity key in the Video SDK JWT payload. This value can be alphanumeric, up to a maximum length of 35 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
 }
 
@@ -7456,35 +8412,31 @@ for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
         let mut user_key = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "recording_start" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut recording_start,
-                        "recording_start",
-                    )?
+                    __runtime::field(&mut __map, &mut recording_start, "recording_start")
                 }
                 "recording_end" => {
-                    __runtime::field(&mut __map, &mut recording_end, "recording_end")?
+                    __runtime::field(&mut __map, &mut recording_end, "recording_end")
                 }
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_path" => __runtime::field(&mut __map, &mut file_path, "file_path"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
                 "file_extension" => {
-                    __runtime::field(&mut __map, &mut file_extension, "file_extension")?
+                    __runtime::field(&mut __map, &mut file_extension, "file_extension")
                 }
                 "download_url" => {
-                    __runtime::field(&mut __map, &mut download_url, "download_url")?
+                    __runtime::field(&mut __map, &mut download_url, "download_url")
                 }
-                "status" => __runtime::field(&mut __map, &mut status, "status")?,
+                "status" => __runtime::field(&mut __map, &mut status, "status"),
                 "recording_type" => {
-                    __runtime::field(&mut __map, &mut recording_type, "recording_type")?
+                    __runtime::field(&mut __map, &mut recording_type, "recording_type")
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: id.unwrap_or_default(),
@@ -7501,6 +8453,42 @@ for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
             user_id: user_id.unwrap_or_default(),
             user_key: user_key.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem",
+            usize::from(self.id.is_some()) + usize::from(self.recording_start.is_some())
+                + usize::from(self.recording_end.is_some())
+                + usize::from(self.file_name.is_some())
+                + usize::from(self.file_path.is_some())
+                + usize::from(self.file_type.is_some())
+                + usize::from(self.file_size.is_some())
+                + usize::from(self.file_extension.is_some())
+                + usize::from(self.download_url.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.recording_type.is_some())
+                + usize::from(self.user_id.is_some())
+                + usize::from(self.user_key.is_some()),
+        )?;
+        fields.optional("id", &self.id)?;
+        fields.optional("recording_start", &self.recording_start)?;
+        fields.optional("recording_end", &self.recording_end)?;
+        fields.optional("file_name", &self.file_name)?;
+        fields.optional("file_path", &self.file_path)?;
+        fields.optional("file_type", &self.file_type)?;
+        fields.optional("file_size", &self.file_size)?;
+        fields.optional("file_extension", &self.file_extension)?;
+        fields.optional("download_url", &self.download_url)?;
+        fields.optional("status", &self.status)?;
+        fields.optional("recording_type", &self.recording_type)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.end()
     }
 }
 
@@ -7610,7 +8598,7 @@ for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItemRecordingType
 }
 
 /// The payload of the `session.recording_transcript_failed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTranscriptFailed {
     /// The event's name.
     pub event: SessionRecordingTranscriptFailedEvent,
@@ -7637,17 +8625,31 @@ impl __runtime::Object for SessionRecordingTranscriptFailed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingTranscriptFailed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTranscriptFailed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -7696,7 +8698,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingTranscriptFailedEvent {
 }
 
 /// The `payload` property of [`SessionRecordingTranscriptFailed`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTranscriptFailedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -7721,11 +8723,11 @@ impl __runtime::Object for SessionRecordingTranscriptFailedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7734,8 +8736,21 @@ impl __runtime::Object for SessionRecordingTranscriptFailedPayload {
     }
 }
 
+impl serde::Serialize for SessionRecordingTranscriptFailedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTranscriptFailedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.recording_trashed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingTrashed {
     /// The event's name.
     pub event: SessionRecordingTrashedEvent,
@@ -7762,17 +8777,31 @@ impl __runtime::Object for SessionRecordingTrashed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingTrashed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingTrashed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -7817,7 +8846,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingTrashedEvent {
 }
 
 /// The payload of the `session.user_joined` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserJoined {
     /// The event's name.
     pub event: SessionUserJoinedEvent,
@@ -7844,17 +8873,27 @@ impl __runtime::Object for SessionUserJoined {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionUserJoined {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserJoined", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -7899,7 +8938,7 @@ impl<'de> serde::Deserialize<'de> for SessionUserJoinedEvent {
 }
 
 /// The `payload` property of [`SessionUserJoined`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserJoinedPayload {
     /// The Video SDK account ID.
     pub account_id: String,
@@ -7924,11 +8963,11 @@ impl __runtime::Object for SessionUserJoinedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -7937,8 +8976,21 @@ impl __runtime::Object for SessionUserJoinedPayload {
     }
 }
 
+impl serde::Serialize for SessionUserJoinedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserJoinedPayload",
+            2,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the session. This object only returns updated properties.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserJoinedPayloadObject {
     /// The session ID.
     pub id: String,
@@ -7947,7 +8999,6 @@ pub struct SessionUserJoinedPayloadObject {
     /// Session name.
     pub session_name: String,
     /// The Video SDK custom session ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// Information about the user.
     pub user: SessionUserJoinedPayloadObjectUser,
@@ -7972,19 +9023,19 @@ impl __runtime::Object for SessionUserJoinedPayloadObject {
         let mut user = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "session_name" => {
-                    __runtime::field(&mut __map, &mut session_name, "session_name")?
+                    __runtime::field(&mut __map, &mut session_name, "session_name")
                 }
                 "session_key" => {
-                    __runtime::field(&mut __map, &mut session_key, "session_key")?
+                    __runtime::field(&mut __map, &mut session_key, "session_key")
                 }
-                "user" => __runtime::field(&mut __map, &mut user, "user")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "user" => __runtime::field(&mut __map, &mut user, "user"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -7996,8 +9047,24 @@ impl __runtime::Object for SessionUserJoinedPayloadObject {
     }
 }
 
+impl serde::Serialize for SessionUserJoinedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserJoinedPayloadObject",
+            4 + usize::from(self.session_key.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("session_name", &self.session_name)?;
+        fields.optional("session_key", &self.session_key)?;
+        fields.field("user", &self.user)?;
+        fields.end()
+    }
+}
+
 /// Information about the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserJoinedPayloadObjectUser {
     /// The user's unique ID. This value is assigned to the user upon joining a session and is only valid for that session.
     pub id: String,
@@ -8006,10 +9073,8 @@ pub struct SessionUserJoinedPayloadObjectUser {
     /// The time at which the user joined the session.
     pub join_time: String,
     /// Another identifier for the user. Can be a number or characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Phone number of participant joined via PSTN.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The participant's UUID. This value is assigned to a participant upon joining a session and is only valid for the session's duration.
     pub participant_uuid: String,
@@ -8035,22 +9100,22 @@ impl __runtime::Object for SessionUserJoinedPayloadObjectUser {
         let mut participant_uuid = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "id" => __runtime::field(&mut __map, &mut id, "id")?,
-                "name" => __runtime::field(&mut __map, &mut name, "name")?,
-                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time")?,
-                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key")?,
+                "id" => __runtime::field(&mut __map, &mut id, "id"),
+                "name" => __runtime::field(&mut __map, &mut name, "name"),
+                "join_time" => __runtime::field(&mut __map, &mut join_time, "join_time"),
+                "user_key" => __runtime::field(&mut __map, &mut user_key, "user_key"),
                 "phone_number" => {
-                    __runtime::field(&mut __map, &mut phone_number, "phone_number")?
+                    __runtime::field(&mut __map, &mut phone_number, "phone_number")
                 }
                 "participant_uuid" => {
                     __runtime::field(
                         &mut __map,
                         &mut participant_uuid,
                         "participant_uuid",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             id: __runtime::required::<A, _>(id, "id")?,
@@ -8066,8 +9131,26 @@ impl __runtime::Object for SessionUserJoinedPayloadObjectUser {
     }
 }
 
+impl serde::Serialize for SessionUserJoinedPayloadObjectUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserJoinedPayloadObjectUser",
+            4 + usize::from(self.user_key.is_some())
+                + usize::from(self.phone_number.is_some()),
+        )?;
+        fields.field("id", &self.id)?;
+        fields.field("name", &self.name)?;
+        fields.field("join_time", &self.join_time)?;
+        fields.optional("user_key", &self.user_key)?;
+        fields.optional("phone_number", &self.phone_number)?;
+        fields.field("participant_uuid", &self.participant_uuid)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.stream_ingestion_started` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionStarted {
     /// Event name.
     pub event: SessionStreamIngestionStartedEvent,
@@ -8094,17 +9177,31 @@ impl __runtime::Object for SessionStreamIngestionStarted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionStreamIngestionStarted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionStarted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -8151,7 +9248,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionStartedEvent {
 }
 
 /// The payload of the `session.stream_ingestion_connected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionConnected {
     /// Name of the event.
     pub event: SessionStreamIngestionConnectedEvent,
@@ -8178,17 +9275,31 @@ impl __runtime::Object for SessionStreamIngestionConnected {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionStreamIngestionConnected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionConnected",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -8235,7 +9346,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionConnectedEvent {
 }
 
 /// The payload of the `session.stream_ingestion_disconnected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionStreamIngestionDisconnected {
     /// Name of the event.
     pub event: SessionStreamIngestionDisconnectedEvent,
@@ -8262,17 +9373,31 @@ impl __runtime::Object for SessionStreamIngestionDisconnected {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionStreamIngestionDisconnected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionStreamIngestionDisconnected",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -8321,7 +9446,7 @@ impl<'de> serde::Deserialize<'de> for SessionStreamIngestionDisconnectedEvent {
 }
 
 /// The payload of the `session.recording_recovered` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingRecovered {
     /// The event's name.
     pub event: SessionRecordingRecoveredEvent,
@@ -8348,17 +9473,31 @@ impl __runtime::Object for SessionRecordingRecovered {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingRecovered {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingRecovered",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 
@@ -8403,7 +9542,7 @@ impl<'de> serde::Deserialize<'de> for SessionRecordingRecoveredEvent {
 }
 
 /// The payload of the `session.user_phone_callout_missed` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutMissed {
     /// The name of the event.
     pub event: String,
@@ -8430,11 +9569,11 @@ impl __runtime::Object for SessionUserPhoneCalloutMissed {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8444,8 +9583,22 @@ impl __runtime::Object for SessionUserPhoneCalloutMissed {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutMissed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutMissed",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_phone_callout_rejected` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserPhoneCalloutRejected {
     /// The name of the event.
     pub event: String,
@@ -8472,11 +9625,11 @@ impl __runtime::Object for SessionUserPhoneCalloutRejected {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8486,8 +9639,22 @@ impl __runtime::Object for SessionUserPhoneCalloutRejected {
     }
 }
 
+impl serde::Serialize for SessionUserPhoneCalloutRejected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserPhoneCalloutRejected",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.user_room_system_callout_accepted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionUserRoomSystemCalloutAccepted {
     /// The name of the event.
     pub event: String,
@@ -8514,11 +9681,11 @@ impl __runtime::Object for SessionUserRoomSystemCalloutAccepted {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -8528,8 +9695,22 @@ impl __runtime::Object for SessionUserRoomSystemCalloutAccepted {
     }
 }
 
+impl serde::Serialize for SessionUserRoomSystemCalloutAccepted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionUserRoomSystemCalloutAccepted",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `session.recording_stopped` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecordingStopped {
     /// The event's name.
     pub event: SessionRecordingStoppedEvent,
@@ -8556,17 +9737,31 @@ impl __runtime::Object for SessionRecordingStopped {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
             event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
             payload: __runtime::required::<A, _>(payload, "payload")?,
         })
+    }
+}
+
+impl serde::Serialize for SessionRecordingStopped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "SessionRecordingStopped",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
     }
 }
 

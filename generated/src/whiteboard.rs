@@ -548,7 +548,7 @@ where
 }
 
 /// The payload of the `whiteboard.shared` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShared {
     /// The name of the event.
     pub event: String,
@@ -575,11 +575,11 @@ impl __runtime::Object for WhiteboardShared {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -589,11 +589,20 @@ impl __runtime::Object for WhiteboardShared {
     }
 }
 
+impl serde::Serialize for WhiteboardShared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardShared", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardShared`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardSharedPayload {
     /// nullable The Zoom user ID of the operator who added users or team chat channels to the whiteboard. It should be null for external user(the user is external to the whiteboard's organization).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The unique ID of the collaborator who added users or team chat channels to the whiteboard. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -619,18 +628,18 @@ impl __runtime::Object for WhiteboardSharedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_collaborator_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_collaborator_id,
                         "operator_collaborator_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
@@ -643,21 +652,32 @@ impl __runtime::Object for WhiteboardSharedPayload {
     }
 }
 
+impl serde::Serialize for WhiteboardSharedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardSharedPayload",
+            2 + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardSharedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
     /// The meeting ID. This response only returns the whiteboard is shared in a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID. This response only returns the whiteboard is shared in a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_uuid: Option<String>,
     /// Information about the whiteboard collaborators.
     pub collaborators: Vec<WhiteboardPayloadObjectCollaboratorsItem>,
     /// Not declared in the spec; seen in its examples.
-    #[serde(rename = "meeting_ uuid", skip_serializing_if = "Option::is_none")]
     pub meeting_uuid_2: Option<serde_json::Value>,
 }
 
@@ -681,22 +701,22 @@ impl __runtime::Object for WhiteboardSharedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "meeting_id" => {
-                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")
                 }
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
                 "collaborators" => {
-                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")
                 }
                 "meeting_ uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid_2, "meeting_ uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid_2, "meeting_ uuid")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -708,24 +728,38 @@ impl __runtime::Object for WhiteboardSharedPayloadObject {
     }
 }
 
+impl serde::Serialize for WhiteboardSharedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardSharedPayloadObject",
+            2 + usize::from(self.meeting_id.is_some())
+                + usize::from(self.meeting_uuid.is_some())
+                + usize::from(self.meeting_uuid_2.is_some()),
+        )?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.optional("meeting_id", &self.meeting_id)?;
+        fields.optional("meeting_uuid", &self.meeting_uuid)?;
+        fields.field("collaborators", &self.collaborators)?;
+        fields.optional("meeting_ uuid", &self.meeting_uuid_2)?;
+        fields.end()
+    }
+}
+
 /// An item of the `collaborators` property of [`WhiteboardSharedPayloadObject`].
 ///
 /// One type for 2 identical schemas in this spec.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardPayloadObjectCollaboratorsItem {
     /// The collaborator's unique ID.
     pub collaborator_id: String,
     /// The collaborator's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub collaborator_name: Option<String>,
     /// The collaborator's user ID. This response only returns if the collaborator_type is 0. If the collaborator_type is **not** 0, this returns null value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// User email. This response only returns if the collaborator_type is 0. If the collaborator_type is **not** 0, this returns null value. See [Email address display rules](https://marketplace.zoom.us/docs/api-reference/using-zoom-apis#email-address) for details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The team chat channel ID you want to share with. This response only returns if the collaborator_type is 2. Otherwise it should be null.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
     /// Collaborator type.
     /// Enum:
@@ -766,34 +800,30 @@ impl __runtime::Object for WhiteboardPayloadObjectCollaboratorsItem {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "collaborator_id" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut collaborator_id,
-                        "collaborator_id",
-                    )?
+                    __runtime::field(&mut __map, &mut collaborator_id, "collaborator_id")
                 }
                 "collaborator_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut collaborator_name,
                         "collaborator_name",
-                    )?
+                    )
                 }
-                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id")?,
-                "email" => __runtime::field(&mut __map, &mut email, "email")?,
+                "user_id" => __runtime::field(&mut __map, &mut user_id, "user_id"),
+                "email" => __runtime::field(&mut __map, &mut email, "email"),
                 "channel_id" => {
-                    __runtime::field(&mut __map, &mut channel_id, "channel_id")?
+                    __runtime::field(&mut __map, &mut channel_id, "channel_id")
                 }
                 "collaborator_type" => {
                     __runtime::field(
                         &mut __map,
                         &mut collaborator_type,
                         "collaborator_type",
-                    )?
+                    )
                 }
-                "role" => __runtime::field(&mut __map, &mut role, "role")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "role" => __runtime::field(&mut __map, &mut role, "role"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             collaborator_id: __runtime::required::<
@@ -810,6 +840,26 @@ impl __runtime::Object for WhiteboardPayloadObjectCollaboratorsItem {
             >(collaborator_type, "collaborator_type")?,
             role: __runtime::required::<A, _>(role, "role")?,
         })
+    }
+}
+
+impl serde::Serialize for WhiteboardPayloadObjectCollaboratorsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardPayloadObjectCollaboratorsItem",
+            3 + usize::from(self.collaborator_name.is_some())
+                + usize::from(self.user_id.is_some()) + usize::from(self.email.is_some())
+                + usize::from(self.channel_id.is_some()),
+        )?;
+        fields.field("collaborator_id", &self.collaborator_id)?;
+        fields.optional("collaborator_name", &self.collaborator_name)?;
+        fields.optional("user_id", &self.user_id)?;
+        fields.optional("email", &self.email)?;
+        fields.optional("channel_id", &self.channel_id)?;
+        fields.field("collaborator_type", &self.collaborator_type)?;
+        fields.field("role", &self.role)?;
+        fields.end()
     }
 }
 
@@ -935,7 +985,7 @@ impl<'de> serde::Deserialize<'de> for WhiteboardPayloadObjectCollaboratorsItemRo
 }
 
 /// The payload of the `whiteboard.sharing_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardSharingUpdated {
     /// The name of the event.
     pub event: String,
@@ -962,11 +1012,11 @@ impl __runtime::Object for WhiteboardSharingUpdated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -976,11 +1026,24 @@ impl __runtime::Object for WhiteboardSharingUpdated {
     }
 }
 
+impl serde::Serialize for WhiteboardSharingUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardSharingUpdated",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardSharingUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardSharingUpdatedPayload {
     /// The Zoom user ID of the operator who changed the permission of collaborators of the whiteboard. It should be whiteboard owner user ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The whiteboard collaborator's universally unique identifier. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -1012,21 +1075,21 @@ impl __runtime::Object for WhiteboardSharingUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_collaborator_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_collaborator_id,
                         "operator_collaborator_id",
-                    )?
+                    )
                 }
                 "operation_type" => {
-                    __runtime::field(&mut __map, &mut operation_type, "operation_type")?
+                    __runtime::field(&mut __map, &mut operation_type, "operation_type")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
@@ -1040,6 +1103,21 @@ impl __runtime::Object for WhiteboardSharingUpdatedPayload {
             >(operation_type, "operation_type")?,
             object: __runtime::required::<A, _>(object, "object")?,
         })
+    }
+}
+
+impl serde::Serialize for WhiteboardSharingUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardSharingUpdatedPayload",
+            3 + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
+        fields.field("operation_type", &self.operation_type)?;
+        fields.field("object", &self.object)?;
+        fields.end()
     }
 }
 
@@ -1091,7 +1169,7 @@ impl<'de> serde::Deserialize<'de> for WhiteboardSharingUpdatedPayloadOperationTy
 }
 
 /// Information about the whiteboard collaborators.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardSharingUpdatedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -1116,13 +1194,13 @@ impl __runtime::Object for WhiteboardSharingUpdatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "collaborators" => {
-                    __runtime::field(&mut __map, &mut collaborators, "collaborators")?
+                    __runtime::field(&mut __map, &mut collaborators, "collaborators")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -1131,8 +1209,21 @@ impl __runtime::Object for WhiteboardSharingUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for WhiteboardSharingUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardSharingUpdatedPayloadObject",
+            2,
+        )?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("collaborators", &self.collaborators)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `whiteboard.share_settings_updated` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShareSettingsUpdated {
     /// The name of the event.
     pub event: String,
@@ -1142,7 +1233,6 @@ pub struct WhiteboardShareSettingsUpdated {
     pub payload: Box<WhiteboardShareSettingsUpdatedPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1164,11 +1254,11 @@ impl __runtime::Object for WhiteboardShareSettingsUpdated {
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1179,8 +1269,19 @@ impl __runtime::Object for WhiteboardShareSettingsUpdated {
     }
 }
 
+impl serde::Serialize for WhiteboardShareSettingsUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardShareSettingsUpdated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShareSettingsUpdatedPayload {
     /// The account ID of the user who updated the whiteboard share settings.
     pub account_id: String,
@@ -1192,7 +1293,6 @@ pub struct WhiteboardShareSettingsUpdatedPayload {
     pub object: WhiteboardShareSettingsUpdatedPayloadObject,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1216,15 +1316,15 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1236,8 +1336,20 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayload {
     }
 }
 
+impl serde::Serialize for WhiteboardShareSettingsUpdatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -1245,7 +1357,6 @@ pub struct WhiteboardShareSettingsUpdatedPayloadObject {
     pub settings: WhiteboardShareSettingsUpdatedPayloadObjectSettings,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1267,11 +1378,11 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
-                "settings" => __runtime::field(&mut __map, &mut settings, "settings")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "settings" => __runtime::field(&mut __map, &mut settings, "settings"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -1281,16 +1392,24 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObject {
     }
 }
 
+impl serde::Serialize for WhiteboardShareSettingsUpdatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("settings", &self.settings)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard share settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObjectSettings {
     /// Information about the whiteboard share link settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_link_setting: Option<
         WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting,
     >,
     /// Information about the whiteboard advanced share settings
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub advanced_share_setting: Option<
         WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting,
     >,
@@ -1318,17 +1437,17 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObjectSettings {
                         &mut __map,
                         &mut share_link_setting,
                         "share_link_setting",
-                    )?
+                    )
                 }
                 "advanced_share_setting" => {
                     __runtime::field(
                         &mut __map,
                         &mut advanced_share_setting,
                         "advanced_share_setting",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             share_link_setting: share_link_setting.unwrap_or_default(),
@@ -1337,16 +1456,28 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObjectSettings {
     }
 }
 
+impl serde::Serialize for WhiteboardShareSettingsUpdatedPayloadObjectSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardShareSettingsUpdatedPayloadObjectSettings",
+            usize::from(self.share_link_setting.is_some())
+                + usize::from(self.advanced_share_setting.is_some()),
+        )?;
+        fields.optional("share_link_setting", &self.share_link_setting)?;
+        fields.optional("advanced_share_setting", &self.advanced_share_setting)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard share link settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
     /// Who can access the share link
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_scope: Option<
         WhiteboardSharedPayloadObjectCollaboratorsItemCollaboratorType,
     >,
     /// Permission of the shared user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_role: Option<
         WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSettingShareRole,
     >,
@@ -1371,18 +1502,33 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "share_scope" => {
-                    __runtime::field(&mut __map, &mut share_scope, "share_scope")?
+                    __runtime::field(&mut __map, &mut share_scope, "share_scope")
                 }
                 "share_role" => {
-                    __runtime::field(&mut __map, &mut share_role, "share_role")?
+                    __runtime::field(&mut __map, &mut share_role, "share_role")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             share_scope: share_scope.unwrap_or_default(),
             share_role: share_role.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize
+for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting",
+            usize::from(self.share_scope.is_some())
+                + usize::from(self.share_role.is_some()),
+        )?;
+        fields.optional("share_scope", &self.share_scope)?;
+        fields.optional("share_role", &self.share_role)?;
+        fields.end()
     }
 }
 
@@ -1441,16 +1587,13 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSettingShareRole
 }
 
 /// Information about the whiteboard advanced share settings
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
     /// Indicate whether allow to share whiteboard or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_share: Option<bool>,
     /// Indicate whether allowed to share with user who is in the external organization or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_to_external: Option<bool>,
     /// Indicate whether the external user is allowed to share whiteboard or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_can_share: Option<bool>,
 }
 
@@ -1473,23 +1616,23 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
         let mut external_can_share = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "can_share" => __runtime::field(&mut __map, &mut can_share, "can_share")?,
+                "can_share" => __runtime::field(&mut __map, &mut can_share, "can_share"),
                 "share_to_external" => {
                     __runtime::field(
                         &mut __map,
                         &mut share_to_external,
                         "share_to_external",
-                    )?
+                    )
                 }
                 "external_can_share" => {
                     __runtime::field(
                         &mut __map,
                         &mut external_can_share,
                         "external_can_share",
-                    )?
+                    )
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             can_share: can_share.unwrap_or_default(),
@@ -1499,8 +1642,25 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
     }
 }
 
+impl serde::Serialize
+for WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting",
+            usize::from(self.can_share.is_some())
+                + usize::from(self.share_to_external.is_some())
+                + usize::from(self.external_can_share.is_some()),
+        )?;
+        fields.optional("can_share", &self.can_share)?;
+        fields.optional("share_to_external", &self.share_to_external)?;
+        fields.optional("external_can_share", &self.external_can_share)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `whiteboard.archive_available` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardArchiveAvailable {
     /// The name of the event.
     pub event: String,
@@ -1510,7 +1670,6 @@ pub struct WhiteboardArchiveAvailable {
     pub payload: WhiteboardArchiveAvailablePayload,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1532,11 +1691,11 @@ impl __runtime::Object for WhiteboardArchiveAvailable {
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1547,8 +1706,19 @@ impl __runtime::Object for WhiteboardArchiveAvailable {
     }
 }
 
+impl serde::Serialize for WhiteboardArchiveAvailable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardArchiveAvailable`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardArchiveAvailablePayload {
     /// The account ID of the user who owns the session.
     pub account_id: String,
@@ -1556,7 +1726,6 @@ pub struct WhiteboardArchiveAvailablePayload {
     pub object: WhiteboardArchiveAvailablePayloadObject,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -1578,11 +1747,11 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -1592,8 +1761,18 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayload {
     }
 }
 
+impl serde::Serialize for WhiteboardArchiveAvailablePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("object", &self.object)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardArchiveAvailablePayloadObject {
     /// The unique ID of the session. This ID can be used to retrieve all activities under the session via the [List whiteboard sessions activities](https://developers.zoom.us/docs/api/rest/reference/whiteboard/methods/#operation/Listwhiteboardsessionsarchivedfiles) API.
     pub session_id: String,
@@ -1630,27 +1809,23 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "session_id" => {
-                    __runtime::field(&mut __map, &mut session_id, "session_id")?
+                    __runtime::field(&mut __map, &mut session_id, "session_id")
                 }
                 "start_time" => {
-                    __runtime::field(&mut __map, &mut start_time, "start_time")?
+                    __runtime::field(&mut __map, &mut start_time, "start_time")
                 }
-                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time")?,
+                "end_time" => __runtime::field(&mut __map, &mut end_time, "end_time"),
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "whiteboard_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_name,
-                        "whiteboard_name",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_name, "whiteboard_name")
                 }
                 "expire_time" => {
-                    __runtime::field(&mut __map, &mut expire_time, "expire_time")?
+                    __runtime::field(&mut __map, &mut expire_time, "expire_time")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             session_id: __runtime::required::<A, _>(session_id, "session_id")?,
@@ -1666,8 +1841,25 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayloadObject {
     }
 }
 
+impl serde::Serialize for WhiteboardArchiveAvailablePayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardArchiveAvailablePayloadObject",
+            6,
+        )?;
+        fields.field("session_id", &self.session_id)?;
+        fields.field("start_time", &self.start_time)?;
+        fields.field("end_time", &self.end_time)?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("whiteboard_name", &self.whiteboard_name)?;
+        fields.field("expire_time", &self.expire_time)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `whiteboard.opened` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardOpened {
     /// The name of the event.
     pub event: String,
@@ -1694,11 +1886,11 @@ impl __runtime::Object for WhiteboardOpened {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1708,11 +1900,20 @@ impl __runtime::Object for WhiteboardOpened {
     }
 }
 
+impl serde::Serialize for WhiteboardOpened {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardOpened", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardOpened`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardOpenedPayload {
     /// nullable The Zoom user ID of the operator who opened the whiteboard. It should be null for external user(the user is external to the whiteboard's organization).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The whiteboard collaborator's universally unique identifier of the operator who opened the whiteboard. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -1738,18 +1939,18 @@ impl __runtime::Object for WhiteboardOpenedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_collaborator_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_collaborator_id,
                         "operator_collaborator_id",
-                    )?
+                    )
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
@@ -1762,18 +1963,30 @@ impl __runtime::Object for WhiteboardOpenedPayload {
     }
 }
 
+impl serde::Serialize for WhiteboardOpenedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardOpenedPayload",
+            2 + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardOpenedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
     /// The whiteboard name.
     pub whiteboard_name: String,
     /// The meeting ID. This response only returns the whiteboard opened in a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID. This response only returns the whiteboard opened in a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_uuid: Option<String>,
 }
 
@@ -1796,23 +2009,19 @@ impl __runtime::Object for WhiteboardOpenedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "whiteboard_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_name,
-                        "whiteboard_name",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_name, "whiteboard_name")
                 }
                 "meeting_id" => {
-                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")
                 }
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -1826,8 +2035,24 @@ impl __runtime::Object for WhiteboardOpenedPayloadObject {
     }
 }
 
+impl serde::Serialize for WhiteboardOpenedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardOpenedPayloadObject",
+            2 + usize::from(self.meeting_id.is_some())
+                + usize::from(self.meeting_uuid.is_some()),
+        )?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("whiteboard_name", &self.whiteboard_name)?;
+        fields.optional("meeting_id", &self.meeting_id)?;
+        fields.optional("meeting_uuid", &self.meeting_uuid)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `whiteboard.file_added` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardFileAdded {
     /// The event name.
     pub event: String,
@@ -1854,11 +2079,11 @@ impl __runtime::Object for WhiteboardFileAdded {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -1868,11 +2093,24 @@ impl __runtime::Object for WhiteboardFileAdded {
     }
 }
 
+impl serde::Serialize for WhiteboardFileAdded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardFileAdded",
+            3,
+        )?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardFileAdded`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardFileAddedPayload {
     /// The user ID of the uploader. Null if the user is external to the whiteboard owner's organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// not nullable The whiteboard collaborator's universally unique identifier of the operator who uploaded the file.. Each collaborator will have a ID in a whiteboard.
     pub operator_collaborator_id: String,
@@ -1901,21 +2139,21 @@ impl __runtime::Object for WhiteboardFileAddedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
                 "operator_collaborator_id" => {
                     __runtime::field(
                         &mut __map,
                         &mut operator_collaborator_id,
                         "operator_collaborator_id",
-                    )?
+                    )
                 }
                 "operator_name" => {
-                    __runtime::field(&mut __map, &mut operator_name, "operator_name")?
+                    __runtime::field(&mut __map, &mut operator_name, "operator_name")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
@@ -1929,8 +2167,23 @@ impl __runtime::Object for WhiteboardFileAddedPayload {
     }
 }
 
+impl serde::Serialize for WhiteboardFileAddedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardFileAddedPayload",
+            3 + usize::from(self.operator_id.is_some()),
+        )?;
+        fields.optional("operator_id", &self.operator_id)?;
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
+        fields.field("operator_name", &self.operator_name)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Details of the whiteboard where the file was uploaded.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardFileAddedPayloadObject {
     /// The unique identifier of the whiteboard.
     pub whiteboard_id: String,
@@ -1961,31 +2214,23 @@ impl __runtime::Object for WhiteboardFileAddedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "whiteboard_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_name,
-                        "whiteboard_name",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_name, "whiteboard_name")
                 }
                 "whiteboard_owner_name" => {
                     __runtime::field(
                         &mut __map,
                         &mut whiteboard_owner_name,
                         "whiteboard_owner_name",
-                    )?
+                    )
                 }
                 "whiteboard_file" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_file,
-                        "whiteboard_file",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_file, "whiteboard_file")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -2005,8 +2250,23 @@ impl __runtime::Object for WhiteboardFileAddedPayloadObject {
     }
 }
 
+impl serde::Serialize for WhiteboardFileAddedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardFileAddedPayloadObject",
+            4,
+        )?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("whiteboard_name", &self.whiteboard_name)?;
+        fields.field("whiteboard_owner_name", &self.whiteboard_owner_name)?;
+        fields.field("whiteboard_file", &self.whiteboard_file)?;
+        fields.end()
+    }
+}
+
 /// Metadata of the file uploaded to the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardFileAddedPayloadObjectWhiteboardFile {
     /// The unique ID of the file in the whiteboard.
     pub file_id: String,
@@ -2039,15 +2299,15 @@ impl __runtime::Object for WhiteboardFileAddedPayloadObjectWhiteboardFile {
         let mut uploaded_ts = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id")?,
-                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name")?,
-                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size")?,
-                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type")?,
+                "file_id" => __runtime::field(&mut __map, &mut file_id, "file_id"),
+                "file_name" => __runtime::field(&mut __map, &mut file_name, "file_name"),
+                "file_size" => __runtime::field(&mut __map, &mut file_size, "file_size"),
+                "file_type" => __runtime::field(&mut __map, &mut file_type, "file_type"),
                 "uploaded_ts" => {
-                    __runtime::field(&mut __map, &mut uploaded_ts, "uploaded_ts")?
+                    __runtime::field(&mut __map, &mut uploaded_ts, "uploaded_ts")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             file_id: __runtime::required::<A, _>(file_id, "file_id")?,
@@ -2059,8 +2319,24 @@ impl __runtime::Object for WhiteboardFileAddedPayloadObjectWhiteboardFile {
     }
 }
 
+impl serde::Serialize for WhiteboardFileAddedPayloadObjectWhiteboardFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardFileAddedPayloadObjectWhiteboardFile",
+            5,
+        )?;
+        fields.field("file_id", &self.file_id)?;
+        fields.field("file_name", &self.file_name)?;
+        fields.field("file_size", &self.file_size)?;
+        fields.field("file_type", &self.file_type)?;
+        fields.field("uploaded_ts", &self.uploaded_ts)?;
+        fields.end()
+    }
+}
+
 /// The payload of the `whiteboard.created` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardCreated {
     /// The name of the event.
     pub event: String,
@@ -2087,11 +2363,11 @@ impl __runtime::Object for WhiteboardCreated {
         let mut payload = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2101,8 +2377,18 @@ impl __runtime::Object for WhiteboardCreated {
     }
 }
 
+impl serde::Serialize for WhiteboardCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardCreated", 3)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardCreated`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardCreatedPayload {
     /// The account ID of the user who created the whiteboard.
     pub account_id: String,
@@ -2133,15 +2419,15 @@ impl __runtime::Object for WhiteboardCreatedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2152,8 +2438,23 @@ impl __runtime::Object for WhiteboardCreatedPayload {
     }
 }
 
+impl serde::Serialize for WhiteboardCreatedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardCreatedPayload",
+            4,
+        )?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardCreatedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -2164,10 +2465,8 @@ pub struct WhiteboardCreatedPayloadObject {
     /// Whether the whiteboard allows to be saved to cloud or not.
     pub non_cloud: bool,
     /// The meeting ID. This response only returns when the whiteboard created in a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
     /// The meeting's universally unique identifier (UUID). Each meeting instance generates a meeting UUID. This response only returns when the whiteboard created in a meeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_uuid: Option<String>,
 }
 
@@ -2192,31 +2491,23 @@ impl __runtime::Object for WhiteboardCreatedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "whiteboard_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_name,
-                        "whiteboard_name",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_name, "whiteboard_name")
                 }
                 "whiteboard_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_type,
-                        "whiteboard_type",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_type, "whiteboard_type")
                 }
-                "non_cloud" => __runtime::field(&mut __map, &mut non_cloud, "non_cloud")?,
+                "non_cloud" => __runtime::field(&mut __map, &mut non_cloud, "non_cloud"),
                 "meeting_id" => {
-                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")?
+                    __runtime::field(&mut __map, &mut meeting_id, "meeting_id")
                 }
                 "meeting_uuid" => {
-                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")?
+                    __runtime::field(&mut __map, &mut meeting_uuid, "meeting_uuid")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -2232,6 +2523,24 @@ impl __runtime::Object for WhiteboardCreatedPayloadObject {
             meeting_id: meeting_id.unwrap_or_default(),
             meeting_uuid: meeting_uuid.unwrap_or_default(),
         })
+    }
+}
+
+impl serde::Serialize for WhiteboardCreatedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "WhiteboardCreatedPayloadObject",
+            4 + usize::from(self.meeting_id.is_some())
+                + usize::from(self.meeting_uuid.is_some()),
+        )?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("whiteboard_name", &self.whiteboard_name)?;
+        fields.field("whiteboard_type", &self.whiteboard_type)?;
+        fields.field("non_cloud", &self.non_cloud)?;
+        fields.optional("meeting_id", &self.meeting_id)?;
+        fields.optional("meeting_uuid", &self.meeting_uuid)?;
+        fields.end()
     }
 }
 
@@ -2278,7 +2587,7 @@ impl<'de> serde::Deserialize<'de> for WhiteboardPayloadObjectWhiteboardType {
 }
 
 /// The payload of the `whiteboard.deleted` webhook.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardDeleted {
     /// The name of the event.
     pub event: String,
@@ -2288,7 +2597,6 @@ pub struct WhiteboardDeleted {
     pub payload: Box<WhiteboardDeletedPayload>,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2310,11 +2618,11 @@ impl __runtime::Object for WhiteboardDeleted {
         let mut additional_properties = Default::default();
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "event" => __runtime::field(&mut __map, &mut event, "event")?,
-                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts")?,
-                "payload" => __runtime::field(&mut __map, &mut payload, "payload")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "event" => __runtime::field(&mut __map, &mut event, "event"),
+                "event_ts" => __runtime::field(&mut __map, &mut event_ts, "event_ts"),
+                "payload" => __runtime::field(&mut __map, &mut payload, "payload"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             event: __runtime::required::<A, _>(event, "event")?,
@@ -2325,8 +2633,19 @@ impl __runtime::Object for WhiteboardDeleted {
     }
 }
 
+impl serde::Serialize for WhiteboardDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("event", &self.event)?;
+        fields.field("event_ts", &self.event_ts)?;
+        fields.field("payload", &self.payload)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// The `payload` property of [`WhiteboardDeleted`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardDeletedPayload {
     /// The account ID of the user who deleted the whiteboard.
     pub account_id: String,
@@ -2338,7 +2657,6 @@ pub struct WhiteboardDeletedPayload {
     pub object: WhiteboardDeletedPayloadObject,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2362,15 +2680,15 @@ impl __runtime::Object for WhiteboardDeletedPayload {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "account_id" => {
-                    __runtime::field(&mut __map, &mut account_id, "account_id")?
+                    __runtime::field(&mut __map, &mut account_id, "account_id")
                 }
-                "operator" => __runtime::field(&mut __map, &mut operator, "operator")?,
+                "operator" => __runtime::field(&mut __map, &mut operator, "operator"),
                 "operator_id" => {
-                    __runtime::field(&mut __map, &mut operator_id, "operator_id")?
+                    __runtime::field(&mut __map, &mut operator_id, "operator_id")
                 }
-                "object" => __runtime::field(&mut __map, &mut object, "object")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "object" => __runtime::field(&mut __map, &mut object, "object"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             account_id: __runtime::required::<A, _>(account_id, "account_id")?,
@@ -2382,8 +2700,20 @@ impl __runtime::Object for WhiteboardDeletedPayload {
     }
 }
 
+impl serde::Serialize for WhiteboardDeletedPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("account_id", &self.account_id)?;
+        fields.field("operator", &self.operator)?;
+        fields.field("operator_id", &self.operator_id)?;
+        fields.field("object", &self.object)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
+    }
+}
+
 /// Information about the whiteboard.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WhiteboardDeletedPayloadObject {
     /// The whiteboard ID.
     pub whiteboard_id: String,
@@ -2395,7 +2725,6 @@ pub struct WhiteboardDeletedPayloadObject {
     pub non_cloud: bool,
     /// Properties not declared above, kept in the order they came and written back after the
     /// declared ones: its schema allows any (`additionalProperties: true`).
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -2419,25 +2748,17 @@ impl __runtime::Object for WhiteboardDeletedPayloadObject {
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
                 "whiteboard_id" => {
-                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")?
+                    __runtime::field(&mut __map, &mut whiteboard_id, "whiteboard_id")
                 }
                 "whiteboard_name" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_name,
-                        "whiteboard_name",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_name, "whiteboard_name")
                 }
                 "whiteboard_type" => {
-                    __runtime::field(
-                        &mut __map,
-                        &mut whiteboard_type,
-                        "whiteboard_type",
-                    )?
+                    __runtime::field(&mut __map, &mut whiteboard_type, "whiteboard_type")
                 }
-                "non_cloud" => __runtime::field(&mut __map, &mut non_cloud, "non_cloud")?,
-                _ => __runtime::keep(&mut __map, &mut additional_properties, __key)?,
-            }
+                "non_cloud" => __runtime::field(&mut __map, &mut non_cloud, "non_cloud"),
+                _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
+            }?;
         }
         Ok(Self {
             whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
@@ -2452,5 +2773,17 @@ impl __runtime::Object for WhiteboardDeletedPayloadObject {
             non_cloud: __runtime::required::<A, _>(non_cloud, "non_cloud")?,
             additional_properties,
         })
+    }
+}
+
+impl serde::Serialize for WhiteboardDeletedPayloadObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::open(serializer)?;
+        fields.field("whiteboard_id", &self.whiteboard_id)?;
+        fields.field("whiteboard_name", &self.whiteboard_name)?;
+        fields.field("whiteboard_type", &self.whiteboard_type)?;
+        fields.field("non_cloud", &self.non_cloud)?;
+        fields.rest(&self.additional_properties)?;
+        fields.end()
     }
 }

@@ -190,17 +190,20 @@ fn type_def(module: &Module, def: &TypeDef) -> Vec<TokenStream> {
     let item = match &def.kind {
         TypeKind::Struct { fields, additional } => {
             let read = object_read(&def.name, fields, additional.as_ref());
+            let write = object_write(&def.name, fields, additional.as_ref());
             let fields = fields.iter().map(|field| struct_field(module, field));
             let additional = additional.as_ref().map(|additional| additional_field(module, additional));
             quote! {
                 #docs
-                #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+                #[derive(Debug, Clone, PartialEq)]
                 pub struct #name {
                     #(#fields)*
                     #additional
                 }
 
                 #read
+
+                #write
             }
         }
         TypeKind::StringEnum { variants } => return string_enum(&docs, &name, variants),
@@ -425,33 +428,16 @@ fn struct_field(module: &Module, field: &Field) -> TokenStream {
     if field.boxed {
         ty = quote!(Box<#ty>);
     }
-    // Only what writing needs: reading is the struct's `Object` impl.
-    let mut serde_args = Vec::new();
-    if field.name != field.json_name {
-        let json_name = &field.json_name;
-        serde_args.push(quote!(rename = #json_name));
-    }
+    // How each is read and written is the struct's `Object` and `Serialize` impls.
     let ty = match (field.required, field.nullable) {
         (true, false) => ty,
         // Present but possibly null: always written, `null` for `None`.
-        (true, true) => quote!(Option<#ty>),
-        (false, false) => {
-            serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
-            quote!(Option<#ty>)
-        }
+        (true, true) | (false, false) => quote!(Option<#ty>),
         // Absent (`None`), null (`Some(None)`) or a value: all three written back as they came.
-        (false, true) => {
-            serde_args.push(quote!(
-                skip_serializing_if = "Option::is_none",
-                serialize_with = "__runtime::nullable::serialize"
-            ));
-            quote!(Option<Option<#ty>>)
-        }
+        (false, true) => quote!(Option<Option<#ty>>),
     };
-    let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
     quote! {
         #docs
-        #serde_attr
         pub #name: #ty,
     }
 }
@@ -464,15 +450,60 @@ fn additional_field(module: &Module, additional: &AdditionalProperties) -> Token
     if additional.ty == TypeRef::Json {
         return quote! {
             #docs
-            #[serde(flatten)]
             pub #name: serde_json::Map<String, serde_json::Value>,
         };
     }
     let ty = type_tokens(module, &additional.ty);
     quote! {
         #docs
-        #[serde(flatten)]
         pub #name: __runtime::IndexMap<String, #ty>,
+    }
+}
+
+/// A struct's `Serialize`: its fields in declaration order as serde's derive writes them (an optional
+/// one only when present), then an open struct's undeclared properties, through the runtime's `Fields`.
+fn object_write(name: &str, fields: &[Field], additional: Option<&AdditionalProperties>) -> TokenStream {
+    let ident = ident(name);
+    let start = match additional {
+        Some(_) => quote!(__runtime::Fields::open(serializer)?),
+        None => {
+            // The number of fields written: the required ones, and each optional one that is present.
+            let always = fields.iter().filter(|field| field.required).count();
+            let mut terms: Vec<TokenStream> = Vec::new();
+            if always > 0 || fields.iter().all(|field| field.required) {
+                let always = proc_macro2::Literal::usize_unsuffixed(always);
+                terms.push(quote!(#always));
+            }
+            for field in fields.iter().filter(|field| !field.required) {
+                let field = self::ident(&field.name);
+                terms.push(quote!(usize::from(self.#field.is_some())));
+            }
+            quote!(__runtime::Fields::closed(serializer, #name, #(#terms)+*)?)
+        }
+    };
+    let writes = fields.iter().map(|field| {
+        let field_ident = self::ident(&field.name);
+        let json_name = &field.json_name;
+        let method = match (field.required, field.nullable) {
+            (true, _) => quote!(field),
+            (false, false) => quote!(optional),
+            (false, true) => quote!(nullable),
+        };
+        quote!(fields.#method(#json_name, &self.#field_ident)?;)
+    });
+    let rest = additional.map(|additional| {
+        let extra = self::ident(&additional.name);
+        quote!(fields.rest(&self.#extra)?;)
+    });
+    quote! {
+        impl serde::Serialize for #ident {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut fields = #start;
+                #(#writes)*
+                #rest
+                fields.end()
+            }
+        }
     }
 }
 
@@ -499,21 +530,22 @@ fn object_read(name: &str, fields: &[Field], additional: Option<&AdditionalPrope
             let extra = self::ident(&additional.name);
             (
                 Some(quote!(let mut #extra = Default::default();)),
-                quote!(__runtime::keep(&mut __map, &mut #extra, __key)?),
+                quote!(__runtime::keep(&mut __map, &mut #extra, __key)),
                 Some(quote!(#extra)),
             )
         }
-        None => (None, quote!(__runtime::skip(&mut __map)?), None),
+        None => (None, quote!(__runtime::skip(&mut __map)), None),
     };
-    // Without declared properties every entry takes the same way: no `match`.
+    // Without declared properties every entry takes the same way: no `match`. With them, one `?` after
+    // the `match` rather than one per arm: less code for the compiler to check.
     let entry = if fields.is_empty() {
-        quote!(#other;)
+        quote!(#other?;)
     } else {
         quote! {
             match __key.as_str() {
-                #(#json_names => __runtime::field(&mut __map, &mut #slots, #json_names)?,)*
+                #(#json_names => __runtime::field(&mut __map, &mut #slots, #json_names),)*
                 _ => #other,
-            }
+            }?;
         }
     };
     let key = if fields.is_empty() && additional.is_none() { quote!(_) } else { quote!(__key) };

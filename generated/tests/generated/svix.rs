@@ -204,12 +204,11 @@ where
 }
 
 /// Sent when an endpoint is created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EndpointCreatedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: EndpointCreatedEventType,
 }
 
@@ -229,10 +228,10 @@ impl __runtime::Object for EndpointCreatedEvent {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             data: __runtime::required::<A, _>(data, "data")?,
@@ -241,28 +240,29 @@ impl __runtime::Object for EndpointCreatedEvent {
     }
 }
 
+impl serde::Serialize for EndpointCreatedEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "EndpointCreatedEvent",
+            2,
+        )?;
+        fields.field("data", &self.data)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
+    }
+}
+
 /// Sent when an endpoint is created, updated, or deleted
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EndpointEventData {
     /// The Application's ID.
-    #[serde(rename = "appId")]
     pub app_id: String,
     /// The Application's UID.
-    #[serde(
-        rename = "appUid",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub app_uid: Option<Option<String>>,
     /// The Endpoint's ID.
-    #[serde(rename = "endpointId")]
     pub endpoint_id: String,
     /// The Endpoint's UID.
-    #[serde(
-        rename = "endpointUid",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "__runtime::nullable::serialize"
-    )]
     pub endpoint_uid: Option<Option<String>>,
 }
 
@@ -284,16 +284,16 @@ impl __runtime::Object for EndpointEventData {
         let mut endpoint_uid = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "appId" => __runtime::field(&mut __map, &mut app_id, "appId")?,
-                "appUid" => __runtime::field(&mut __map, &mut app_uid, "appUid")?,
+                "appId" => __runtime::field(&mut __map, &mut app_id, "appId"),
+                "appUid" => __runtime::field(&mut __map, &mut app_uid, "appUid"),
                 "endpointId" => {
-                    __runtime::field(&mut __map, &mut endpoint_id, "endpointId")?
+                    __runtime::field(&mut __map, &mut endpoint_id, "endpointId")
                 }
                 "endpointUid" => {
-                    __runtime::field(&mut __map, &mut endpoint_uid, "endpointUid")?
+                    __runtime::field(&mut __map, &mut endpoint_uid, "endpointUid")
                 }
-                _ => __runtime::skip(&mut __map)?,
-            }
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             app_id: __runtime::required::<A, _>(app_id, "appId")?,
@@ -301,6 +301,22 @@ impl __runtime::Object for EndpointEventData {
             endpoint_id: __runtime::required::<A, _>(endpoint_id, "endpointId")?,
             endpoint_uid,
         })
+    }
+}
+
+impl serde::Serialize for EndpointEventData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "EndpointEventData",
+            2 + usize::from(self.app_uid.is_some())
+                + usize::from(self.endpoint_uid.is_some()),
+        )?;
+        fields.field("appId", &self.app_id)?;
+        fields.nullable("appUid", &self.app_uid)?;
+        fields.field("endpointId", &self.endpoint_id)?;
+        fields.nullable("endpointUid", &self.endpoint_uid)?;
+        fields.end()
     }
 }
 
@@ -345,12 +361,11 @@ impl<'de> serde::Deserialize<'de> for EndpointCreatedEventType {
 }
 
 /// Sent when an endpoint is deleted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EndpointDeletedEvent {
     /// Sent when an endpoint is created, updated, or deleted
     pub data: EndpointEventData,
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: EndpointDeletedEventType,
 }
 
@@ -370,15 +385,28 @@ impl __runtime::Object for EndpointDeletedEvent {
         let mut type_ = None;
         while let Some(__key) = __map.next_key::<__runtime::Key<'de>>()? {
             match __key.as_str() {
-                "data" => __runtime::field(&mut __map, &mut data, "data")?,
-                "type" => __runtime::field(&mut __map, &mut type_, "type")?,
-                _ => __runtime::skip(&mut __map)?,
-            }
+                "data" => __runtime::field(&mut __map, &mut data, "data"),
+                "type" => __runtime::field(&mut __map, &mut type_, "type"),
+                _ => __runtime::skip(&mut __map),
+            }?;
         }
         Ok(Self {
             data: __runtime::required::<A, _>(data, "data")?,
             type_: __runtime::required::<A, _>(type_, "type")?,
         })
+    }
+}
+
+impl serde::Serialize for EndpointDeletedEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = __runtime::Fields::closed(
+            serializer,
+            "EndpointDeletedEvent",
+            2,
+        )?;
+        fields.field("data", &self.data)?;
+        fields.field("type", &self.type_)?;
+        fields.end()
     }
 }
 

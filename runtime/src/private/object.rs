@@ -1,4 +1,5 @@
-//! The `Deserialize` of generated structs: a JSON object read entry by entry into its fields.
+//! The `Deserialize` and `Serialize` of generated structs: a JSON object read entry by entry into its
+//! fields ([`Object`]), and written field by field ([`Fields`]).
 //!
 //! serde's derive gives every struct a field enum with its own visitor, a second visitor that reads the
 //! struct from a JSON array by position, and `deserialize_struct`, which accepts both; each is compiled
@@ -13,7 +14,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A generated struct, read from the entries of a JSON object.
 pub trait Object: Sized {
@@ -153,6 +155,116 @@ pub fn keep<'de, A: MapAccess<'de>, M: Extend<(String, V)>, V: Deserialize<'de>>
     Ok(())
 }
 
+/// The `Serialize` of a generated struct, written field by field as serde's derive writes it: a closed
+/// struct as a struct (`serialize_struct`, with the number of fields written), an open one as a map of
+/// its fields and then its undeclared properties (serde's `flatten`). Compiled once per serializer and
+/// field type, where the derive compiled its skipping and wrapping per field.
+pub enum Fields<S: Serializer> {
+    /// A closed struct being written.
+    Struct(S::SerializeStruct),
+    /// An open struct being written, as a map.
+    Map(S::SerializeMap),
+}
+
+impl<S: Serializer> Fields<S> {
+    /// Starts a closed struct `name` that writes `len` fields.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn closed(serializer: S, name: &'static str, len: usize) -> Result<Self, S::Error> {
+        serializer.serialize_struct(name, len).map(Self::Struct)
+    }
+
+    /// Starts an open struct.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn open(serializer: S) -> Result<Self, S::Error> {
+        serializer.serialize_map(None).map(Self::Map)
+    }
+
+    /// Writes a field that is always written.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), S::Error> {
+        match self {
+            Self::Struct(fields) => fields.serialize_field(key, value),
+            Self::Map(entries) => entries.serialize_entry(key, value),
+        }
+    }
+
+    /// Writes an optional field, or skips it when it is `None` (an absent property).
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn optional<T: Serialize>(&mut self, key: &'static str, value: &Option<T>) -> Result<(), S::Error> {
+        if value.is_some() { self.field(key, value) } else { self.skip(key) }
+    }
+
+    /// Writes an optional field that may be `null`: skipped when absent, `null` for `Some(None)`, the value
+    /// itself for `Some(Some(value))`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn nullable<T: Serialize>(&mut self, key: &'static str, value: &Option<Option<T>>) -> Result<(), S::Error> {
+        match value {
+            Some(value) => self.field(key, &Nullable(value)),
+            None => self.skip(key),
+        }
+    }
+
+    /// Skips an absent field (a struct is told, a map writes nothing).
+    fn skip(&mut self, key: &'static str) -> Result<(), S::Error> {
+        match self {
+            Self::Struct(fields) => fields.skip_field(key),
+            Self::Map(_) => Ok(()),
+        }
+    }
+
+    /// Writes the undeclared properties an open struct keeps, after its fields.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn rest<'a, K: Serialize + 'a, V: Serialize + 'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'a K, &'a V)>,
+    ) -> Result<(), S::Error> {
+        let Self::Map(map) = self else { return Ok(()) };
+        entries.into_iter().try_for_each(|(key, value)| map.serialize_entry(key, value))
+    }
+
+    /// Ends the struct.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Struct(fields) => fields.end(),
+            Self::Map(entries) => entries.end(),
+        }
+    }
+}
+
+/// A present value that may be `null`, written as the value itself or `null`.
+struct Nullable<'a, T>(&'a Option<T>);
+
+impl<T: Serialize> Serialize for Nullable<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(value) => value.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +342,70 @@ mod tests {
         // An array is not read by position.
         assert_eq!(parse("[7]").unwrap_err(), "invalid type: sequence, expected struct Sample at line 1 column 0");
         assert_eq!(parse("7").unwrap_err(), "invalid type: integer `7`, expected struct Sample at line 1 column 1");
+    }
+
+    /// A struct written through `Fields`, as the generator emits it, and the same struct with serde's
+    /// derive: the same JSON for every combination of absent, `null` and present values.
+    #[test]
+    fn fields_write_what_serdes_derive_writes() {
+        #[derive(serde::Serialize)]
+        struct Derived {
+            a: i32,
+            #[serde(rename = "b-b", skip_serializing_if = "Option::is_none")]
+            b: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none", serialize_with = "present")]
+            c: Option<Option<i32>>,
+            #[serde(flatten)]
+            rest: serde_json::Map<String, serde_json::Value>,
+        }
+
+        /// How serde's derive was told to write a present value that may be `null`.
+        fn present<S: Serializer>(value: &Option<Option<i32>>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(Some(value)) => value.serialize(serializer),
+                _ => serializer.serialize_none(),
+            }
+        }
+
+        struct Written<'a>(&'a Derived, bool);
+
+        impl Serialize for Written<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let Self(value, open) = self;
+                let mut fields = if *open {
+                    Fields::open(serializer)?
+                } else {
+                    Fields::closed(
+                        serializer,
+                        "Derived",
+                        1 + usize::from(value.b.is_some()) + usize::from(value.c.is_some()),
+                    )?
+                };
+                fields.field("a", &value.a)?;
+                fields.optional("b-b", &value.b)?;
+                fields.nullable("c", &value.c)?;
+                fields.rest(&value.rest)?;
+                fields.end()
+            }
+        }
+
+        let rest: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(r#"{"z":1,"y":[null]}"#).expect("a map");
+        for b in [None, Some("x".to_owned())] {
+            for c in [None, Some(None), Some(Some(3))] {
+                let value = Derived { a: 1, b: b.clone(), c, rest: rest.clone() };
+                let derived = serde_json::to_string(&value).expect("writes");
+                assert_eq!(serde_json::to_string(&Written(&value, true)).expect("writes"), derived);
+                let closed = Derived { rest: serde_json::Map::new(), ..value };
+                let derived = serde_json::to_string(&closed).expect("writes");
+                assert_eq!(serde_json::to_string(&Written(&closed, false)).expect("writes"), derived);
+            }
+        }
+        let value = Derived { a: 1, b: None, c: Some(None), rest };
+        assert_eq!(
+            serde_json::to_string(&Written(&value, true)).expect("writes"),
+            r#"{"a":1,"c":null,"z":1,"y":[null]}"#
+        );
     }
 
     #[test]

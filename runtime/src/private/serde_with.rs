@@ -1,20 +1,4 @@
-//! The `serialize_with` function of generated optional fields that may be `null`, and the reading of
-//! open enums.
-
-/// Writing optional properties that may also be `null`: `Option<Option<T>>` where the outer `None` is an
-/// absent property (skipped when writing) and `Some(None)` an explicit `null`. (Reading them is the
-/// struct's `Object` impl: a present property reads `Option<T>` into the outer slot.)
-pub mod nullable {
-    use serde::{Serialize, Serializer};
-
-    /// Writes `Some(Some(value))` as the value and `Some(None)` as `null` (`None` is skipped by the field).
-    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(Some(value)) => value.serialize(serializer),
-            _ => serializer.serialize_none(),
-        }
-    }
-}
+//! The reading of open enums, for the `Deserialize` impls of generated enums.
 
 /// Deserialization of open enums: a listed value becomes its variant, any other is kept in `Other`.
 pub mod open_enum {
