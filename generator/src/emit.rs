@@ -605,14 +605,6 @@ fn events(module: &Module) -> TokenStream {
     let from_slice = from_slice(module);
     let discriminated = discriminated(module);
     let dispatch = dispatch(module);
-    // A webhook posted as a form has its JSON in one field, taken from the body first.
-    let parse_payloads = module.events.iter().map(|event| {
-        let name = &event.name;
-        match &event.form_field {
-            Some(field) => quote!(__runtime::parse_payload(#name, &__runtime::form_field(body, #field)?)),
-            None => quote!(__runtime::parse_payload(#name, body)),
-        }
-    });
     let form_errors = module.events.iter().any(|event| event.form_field.is_some()).then(|| {
         quote! {
             ///
@@ -627,25 +619,20 @@ fn events(module: &Module) -> TokenStream {
     } else if module.events.is_empty() {
         quote!(Ok(Self::Unknown(UnknownEvent::parse(name, body)?)))
     } else {
-        // Exact names first, then templates in spec order.
-        let arms: Vec<(bool, TokenStream)> = module
-            .events
-            .iter()
-            .zip(&variants)
-            .zip(parse_payloads)
-            .map(|((event, variant), parse)| {
-                let name = &event.name;
-                let pattern =
-                    if event.template { quote!(_ if __runtime::template_matches(#name, name)) } else { quote!(#name) };
-                (event.template, quote!(#pattern => Self::#variant(#parse?),))
-            })
-            .collect();
-        let exact = arms.iter().filter(|(template, _)| !template).map(|(_, arm)| arm);
-        let templates = arms.iter().filter(|(template, _)| *template).map(|(_, arm)| arm);
+        let arms = arms_by_name(module, |index| {
+            let event = &module.events[index];
+            let (name, variant) = (&event.name, &variants[index]);
+            // A webhook posted as a form has its JSON in one field, taken from the body first.
+            match &event.form_field {
+                Some(field) => {
+                    quote!(Self::#variant(__runtime::parse_payload(#name, &__runtime::form_field(body, #field)?)?))
+                }
+                None => quote!(Self::#variant(__runtime::parse_payload(#name, body)?)),
+            }
+        });
         quote! {
             Ok(match name {
-                #(#exact)*
-                #(#templates)*
+                #arms
                 _ => Self::Unknown(UnknownEvent::parse(name, body)?),
             })
         }
@@ -780,6 +767,22 @@ fn from_slice(module: &Module) -> TokenStream {
     }
 }
 
+/// The arms of a `match name` over the module's webhooks, `value(index)` giving each event's value: exact
+/// names first, then templates in spec order, so a name the spec lists exactly wins over a template it
+/// also matches. `from_named` and `Discriminated::deserialize_named` both match names this way.
+fn arms_by_name(module: &Module, value: impl Fn(usize) -> TokenStream) -> TokenStream {
+    let arm = |(index, event): (usize, &crate::ir::Event)| {
+        let name = &event.name;
+        let pattern =
+            if event.template { quote!(_ if __runtime::template_matches(#name, name)) } else { quote!(#name) };
+        let value = value(index);
+        quote!(#pattern => #value,)
+    };
+    let exact = module.events.iter().enumerate().filter(|(_, event)| !event.template).map(arm);
+    let templates = module.events.iter().enumerate().filter(|(_, event)| event.template).map(arm);
+    quote!(#(#exact)* #(#templates)*)
+}
+
 /// `impl runtime::Discriminated for Event`: how `from_slice` and `from_named` read a delivery, by webhook
 /// name (a discriminator value stands for the name of the first event listing it, any other value is
 /// taken as a name; a name selects the first event so named).
@@ -804,25 +807,14 @@ fn discriminated(module: &Module) -> TokenStream {
             Ok(())
         }
     } else {
-        // Exact names first, then templates in spec order, as `from_named` has always matched them.
-        let arms: Vec<(bool, TokenStream)> = module
-            .events
-            .iter()
-            .map(|event| {
-                let variant = ident(&event.variant);
-                let name = &event.name;
-                let pattern =
-                    if event.template { quote!(_ if __runtime::template_matches(#name, name)) } else { quote!(#name) };
-                (event.template, quote!(#pattern => Self::#variant(serde::Deserialize::deserialize(payload)?),))
-            })
-            .collect();
-        let exact = arms.iter().filter(|(template, _)| !template).map(|(_, arm)| arm);
-        let templates = arms.iter().filter(|(template, _)| *template).map(|(_, arm)| arm);
+        let arms = arms_by_name(module, |index| {
+            let variant = ident(&module.events[index].variant);
+            quote!(Self::#variant(serde::Deserialize::deserialize(payload)?))
+        });
         quote! {
             let payload = serde::de::value::MapAccessDeserializer::new(map);
             *parsed = Some(match name {
-                #(#exact)*
-                #(#templates)*
+                #arms
                 _ => return Ok(()),
             });
             Ok(())
