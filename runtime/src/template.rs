@@ -9,6 +9,13 @@
 //! variables matches only itself. Matching never backtracks: it takes time linear in the lengths of
 //! the template and the name.
 
+/// The entry of `names` (a module's webhook names, templates included) that the webhook `name` is: the
+/// same name if it is listed, else the first template it matches, as generated `from_named` picks it.
+pub(crate) fn listed_name<'a>(names: &[&'a str], name: &str) -> Option<&'a str> {
+    let exact = names.iter().find(|listed| **listed == name);
+    exact.or_else(|| names.iter().find(|listed| template_matches(listed, name))).copied()
+}
+
 /// Whether the webhook name `name` matches `template` (see the module docs); a name without variables
 /// matches only itself.
 pub fn template_matches(template: &str, name: &str) -> bool {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::object::Key;
 use crate::error::json_text;
-use crate::template::template_matches;
+use crate::template::listed_name;
 use crate::{ParseError, UnknownEvent};
 
 /// The error for a body whose top level could not be read as an object: [`ParseError::NotAnObject`] when
@@ -125,9 +125,8 @@ fn single_pass<'de, E: Discriminated>(
 /// [`ParseError::InvalidPayload`] (with the failing field's path) when it does not match the webhook's
 /// schema, an object included.
 pub fn parse_named<E: Discriminated>(names: &[&str], name: &str, body: &[u8]) -> Result<E, ParseError> {
-    // The listed name errors are told by: the exact name, else the first template it matches.
-    let exact = names.iter().find(|listed| **listed == name);
-    let Some(listed) = exact.or_else(|| names.iter().find(|listed| template_matches(listed, name))) else {
+    // Errors name the webhook as listed: for a templated name, its template.
+    let Some(listed) = listed_name(names, name) else {
         return Ok(E::unknown(UnknownEvent::parse(name, body)?));
     };
     let text = json_text(body)?;
