@@ -334,7 +334,7 @@ impl Builder {
                 }
             }
         }
-        let modules = render_in_parallel(lowered, &render)?;
+        let modules = render_all(lowered, &render)?;
         self.assemble(modules)
     }
 
@@ -561,45 +561,16 @@ fn watched_path(path: &Path) -> &Path {
     }
 }
 
-/// Renders (emits and formats) the lowered specs, several at once on a machine with several cores: a
-/// worker takes the next spec not taken yet until none is left. The modules come back in the specs'
-/// order, whatever order they finish in, and an error is the first spec's in that order.
-fn render_in_parallel(specs: Vec<LoweredSpec>, render: &RenderOptions) -> Result<Vec<GeneratedModule>, FileError> {
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(specs.len());
-    if workers <= 1 {
-        return specs.into_iter().map(|spec| spec.render(render).map_err(FileError::from)).collect();
-    }
-    let jobs: Vec<std::sync::Mutex<Option<LoweredSpec>>> =
-        specs.into_iter().map(|spec| std::sync::Mutex::new(Some(spec))).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut rendered = Vec::with_capacity(jobs.len());
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(job) = jobs.get(index) else { break };
-                        // Each job is taken once; a poisoned lock only means another worker panicked,
-                        // which is passed on below.
-                        if let Some(spec) = job.lock().map_or(None, |mut job| job.take()) {
-                            done.push((index, spec.render(render)));
-                        }
-                    }
-                    done
-                })
-            })
-            .collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(done) => rendered.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    rendered.sort_by_key(|(index, _)| *index);
-    rendered.into_iter().map(|(_, result)| result.map_err(FileError::from)).collect()
+/// Renders (emits and formats) the lowered specs on every core (`render`), the modules in the specs'
+/// order; an error is the first spec's in that order.
+fn render_all(specs: Vec<LoweredSpec>, render: &RenderOptions) -> Result<Vec<GeneratedModule>, FileError> {
+    let modules: Vec<&crate::ir::Module> = specs.iter().map(|spec| &spec.module).collect();
+    let sources = crate::render::render_modules(&modules, render)?;
+    Ok(specs
+        .into_iter()
+        .zip(sources)
+        .map(|(spec, source)| GeneratedModule { module: spec.module, source, warnings: spec.warnings })
+        .collect())
 }
 
 /// The file a module is written to in its folder.
@@ -698,7 +669,7 @@ mod tests {
         assert_eq!(std::fs::read_dir(&root).expect("read").count(), 0, "a file was written");
     }
 
-    /// Specs are rendered several at once; the modules come back in the specs' order, each as it is
+    /// Specs are rendered together on every core; the modules come back in the specs' order, each as it is
     /// when generated alone.
     #[test]
     fn modules_rendered_in_parallel_keep_the_specs_order() {

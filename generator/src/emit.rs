@@ -19,28 +19,23 @@ use crate::ir::{
 /// Everything the module needs from the runtime crate goes through one private import, `__runtime` (its
 /// hidden `__private` module), so the runtime's path is written once, as `runtime` says.
 pub(crate) fn module(module: &Module, options: &RenderOptions, runtime: &syn::Path) -> TokenStream {
-    module_parts(module, options, runtime).collect()
+    let mut tokens = head(module, options, runtime);
+    tokens.extend(module.types.iter().flat_map(|def| type_def(module, def)));
+    tokens
 }
 
-/// [`module`] in parts, in order: the module docs with the imports, events, handler and route, then
-/// each named type. Each part is whole items, made only when asked for, so a caller that formats part
-/// by part holds the tokens of one part at a time.
-pub(crate) fn module_parts<'m>(
-    module: &'m Module,
-    options: &RenderOptions,
-    runtime: &syn::Path,
-) -> impl Iterator<Item = TokenStream> + 'm {
+/// The first part of a module: its docs with the imports, events, handler and route.
+pub(crate) fn head(module: &Module, options: &RenderOptions, runtime: &syn::Path) -> TokenStream {
     let module_docs = if options.for_include { TokenStream::new() } else { inner_doc_attrs(&module_docs_text(module)) };
     let events = events(module);
     let route = route(module, runtime);
-    let head = quote! {
+    quote! {
         #module_docs
         pub use #runtime::{DispatchError, ParseError, UnknownEvent};
         use #runtime::__private as __runtime;
         #events
         #route
-    };
-    std::iter::once(head).chain(module.types.iter().flat_map(move |def| type_def(module, def)))
+    }
 }
 
 fn ident(name: &str) -> Ident {
@@ -184,7 +179,7 @@ fn type_tokens(module: &Module, ty: &TypeRef) -> TokenStream {
 
 /// The items of a named type: one, or for an enum its definition and its impls apart, so a very large
 /// enum is formatted a part at a time.
-fn type_def(module: &Module, def: &TypeDef) -> Vec<TokenStream> {
+pub(crate) fn type_def(module: &Module, def: &TypeDef) -> Vec<TokenStream> {
     let docs = doc_attrs(def.docs.as_deref());
     let name = ident(&def.name);
     let item = match &def.kind {
@@ -895,64 +890,5 @@ fn route(module: &Module, runtime: &syn::Path) -> TokenStream {
                 Box::pin(__runtime::erase(dispatch_named(handler, name, body)))
             })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::SignatureScheme;
-    use crate::ir::Discriminator;
-
-    fn module_with_events(names: &[&str]) -> Module {
-        Module {
-            name: "m".to_owned(),
-            source_file: "m.yaml".to_owned(),
-            title: None,
-            description: None,
-            version: None,
-            discriminator: None::<Discriminator>,
-            signature: SignatureScheme::Unspecified,
-            events: names
-                .iter()
-                .map(|name| Event {
-                    name: (*name).to_owned(),
-                    template: false,
-                    variant: name.to_uppercase(),
-                    handler_method: format!("on_{name}"),
-                    payload: TypeRef::Json,
-                    form_field: None,
-                    docs: None,
-                    examples: Vec::new(),
-                    skipped_examples: Vec::new(),
-                })
-                .collect(),
-            types: Vec::new(),
-        }
-    }
-
-    /// A module is formatted part by part (an enum's definition and its impls apart), and the text is
-    /// the same as for the module formatted whole.
-    #[test]
-    fn formatting_by_parts_prints_the_whole_module() {
-        let mut module = module_with_events(&["a"]);
-        let variants = (0..3)
-            .map(|i| crate::ir::EnumVariant { name: format!("V{i}"), value: format!("v{i}"), docs: None })
-            .collect();
-        module.types.push(crate::ir::TypeDef {
-            name: "Status".to_owned(),
-            pointer: crate::pointer::JsonPointer::root(),
-            docs: Some("A status.".to_owned()),
-            kind: TypeKind::StringEnum { variants },
-        });
-        let runtime: syn::Path = syn::parse_quote!(::webhook_runtime);
-        let options = RenderOptions::default();
-        let parts: Vec<TokenStream> = module_parts(&module, &options, &runtime).collect();
-        assert_eq!(parts.len(), 1 + 3, "the head, then the enum, its impl and its serde impls");
-        let by_parts = crate::format::format_parts("m.yaml", "m.yaml", "g", parts).unwrap();
-        let whole =
-            crate::format::format_file("m.yaml", "m.yaml", "g", self::module(&module, &options, &runtime)).unwrap();
-        assert_eq!(by_parts, whole);
-        assert!(by_parts.contains("pub enum Status {"), "{by_parts}");
     }
 }

@@ -22,27 +22,25 @@ pub fn header_by(generator: &str, source: &str) -> String {
 
 /// Formats a generated file. `file` names the spec in the (never expected) error.
 pub(crate) fn format_file(file: &str, source: &str, generator: &str, tokens: TokenStream) -> Result<String, Error> {
-    format_parts(file, source, generator, std::iter::once(tokens))
+    Ok(file_text(source, generator, &print(file, tokens)?))
 }
 
-/// Formats a generated file given in parts of whole items (the first may start with inner attributes),
-/// one part at a time: the printed text is the same as for the parts as one file, and only one part's
-/// syntax tree is held at once, which bounds memory for a module with a very large type.
-pub(crate) fn format_parts(
-    file: &str,
-    source: &str,
-    generator: &str,
-    parts: impl IntoIterator<Item = TokenStream>,
-) -> Result<String, Error> {
-    let mut printed = String::new();
-    for tokens in parts {
-        let syntax: syn::File =
-            syn::parse2(tokens).map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
-        printed.push_str(&prettyplease::unparse(&syntax));
-    }
+/// Prints whole items (the first may be inner attributes) as prettyplease does, without the header or
+/// the blank lines between items. Items print the same whether alone or in a file with others, so a
+/// file may be printed in parts (each part's syntax tree held only while it is printed) and the parts
+/// joined in order.
+pub(crate) fn print(file: &str, tokens: TokenStream) -> Result<String, Error> {
+    let syntax: syn::File =
+        syn::parse2(tokens).map_err(|err| Error::Internal { file: file.to_owned(), message: err.to_string() })?;
+    Ok(prettyplease::unparse(&syntax))
+}
+
+/// A generated file from its printed items: the `@generated` header, then the items with blank lines
+/// between them.
+pub(crate) fn file_text(source: &str, generator: &str, printed: &str) -> String {
     let mut text = header_by(generator, source);
-    text.push_str(&space_items(&printed));
-    Ok(text)
+    text.push_str(&space_items(printed));
+    text
 }
 
 /// Puts a blank line between items, as hand-written code has them (prettyplease leaves none): before an

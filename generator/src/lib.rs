@@ -47,6 +47,7 @@ pub mod naming;
 mod overlay;
 mod pointer;
 mod ref_relocation;
+mod render;
 mod source;
 
 pub use builder::{BuildError, Builder, Changes, Check, Generated, IndexFile, OutputForm};
@@ -195,13 +196,8 @@ pub fn render(module: &ir::Module) -> Result<String, Error> {
 ///
 /// Only on a generator bug (emitted tokens that are not Rust).
 pub(crate) fn render_with(module: &ir::Module, options: &RenderOptions) -> Result<String, Error> {
-    let runtime = runtime_path(options)?;
-    let parts = emit::module_parts(module, options, &runtime);
-    let mut text = format::format_parts(&module.source_file, &module.source_file, &options.generator, parts)?;
-    if options.for_include {
-        text = format::with_comment_after_header(&text, &emit::module_docs_text(module));
-    }
-    Ok(text)
+    let mut texts = render::render_modules(&[module], options)?;
+    Ok(texts.pop().unwrap_or_default())
 }
 
 /// Stage 3 alone: the tokens of a lowered module, before formatting (no `@generated` header), as
