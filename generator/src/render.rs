@@ -30,7 +30,7 @@ pub(crate) fn render_modules(modules: &[&Module], options: &RenderOptions) -> Re
     render_on(modules, options, cores)
 }
 
-/// [`render_modules`] by at most `workers` threads.
+/// [`render_modules`] by at most `workers` threads, this one included.
 fn render_on(modules: &[&Module], options: &RenderOptions, workers: usize) -> Result<Vec<String>, Error> {
     let runtime = crate::runtime_path(options)?;
     let jobs: Vec<(usize, Part)> = modules
@@ -65,8 +65,9 @@ fn render_on(modules: &[&Module], options: &RenderOptions, workers: usize) -> Re
         .collect())
 }
 
-/// Every job's printed part, in the jobs' order, by at most `workers` threads (with one, in this thread). `None` for a part no worker rendered, which does not happen: each worker parses its own
-/// copy of `runtime`, a path already parsed once.
+/// Every job's printed part, in the jobs' order, by this thread and up to `workers - 1` helper threads
+/// (fewer when the system gives fewer: this thread alone takes every part the helpers do not). `None`
+/// only for a part no thread printed, which cannot happen while this thread works to the end.
 fn print_parts(
     modules: &[&Module],
     jobs: &[(usize, Part)],
@@ -74,36 +75,62 @@ fn print_parts(
     runtime: &syn::Path,
     workers: usize,
 ) -> Vec<Option<Result<String, Error>>> {
-    let workers = workers.min(jobs.len());
-    if workers <= 1 {
-        return jobs.iter().map(|&(index, part)| Some(print_part(modules[index], part, options, runtime))).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<Result<String, Error>>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let queue = Queue {
+        modules,
+        jobs,
+        options,
+        next: AtomicUsize::new(0),
+        done: Mutex::new((0..jobs.len()).map(|_| None).collect()),
+    };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let Ok(runtime) = crate::runtime_path(options) else { return };
-                    loop {
-                        let job = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(index, part)) = jobs.get(job) else { break };
-                        let printed = print_part(modules[index], part, options, &runtime);
-                        // A poisoned lock only means another worker panicked, which is passed on below.
-                        if let Ok(mut done) = done.lock() {
-                            done[job] = Some(printed);
+        let helpers: Vec<_> = (1..workers.min(jobs.len()))
+            .filter_map(|_| {
+                let queue = &queue;
+                // Each thread parses its own copy of the runtime path (tokens cannot cross threads); it
+                // parsed once already, so this cannot fail.
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || {
+                        if let Ok(runtime) = crate::runtime_path(queue.options) {
+                            queue.work(&runtime);
                         }
-                    }
-                })
+                    })
+                    .ok()
             })
             .collect();
-        for handle in handles {
-            if let Err(panic) = handle.join() {
+        queue.work(runtime);
+        for helper in helpers {
+            if let Err(panic) = helper.join() {
                 std::panic::resume_unwind(panic);
             }
         }
     });
-    done.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+    queue.done.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The parts to print, shared by the threads printing them.
+struct Queue<'a> {
+    modules: &'a [&'a Module],
+    jobs: &'a [(usize, Part)],
+    options: &'a RenderOptions,
+    /// The next job not taken yet.
+    next: AtomicUsize,
+    /// Each job's printed part, once printed.
+    done: Mutex<Vec<Option<Result<String, Error>>>>,
+}
+
+impl Queue<'_> {
+    /// Takes the next part not taken yet and prints it, until none is left.
+    fn work(&self, runtime: &syn::Path) {
+        loop {
+            let job = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(index, part)) = self.jobs.get(job) else { break };
+            let printed = print_part(self.modules[index], part, self.options, runtime);
+            // A poisoned lock only means a helper panicked, which is passed on when it is joined.
+            if let Ok(mut done) = self.done.lock() {
+                done[job] = Some(printed);
+            }
+        }
+    }
 }
 
 /// Emits and prints one part.
