@@ -727,11 +727,16 @@ impl __runtime::Object for AccountVanityUrlRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -787,10 +792,19 @@ impl __runtime::Object for AccountVanityUrlPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            object,
         })
     }
 }
@@ -843,10 +857,13 @@ impl __runtime::Object for AccountVanityUrlPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            vanity_url: __runtime::required::<A, _>(vanity_url, "vanity_url")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(vanity_url) = vanity_url else {
+            return Err(serde::de::Error::missing_field("vanity_url"));
+        };
+        Ok(Self { id, vanity_url })
     }
 }
 
@@ -1079,11 +1096,16 @@ impl __runtime::Object for InformationBarriersPolicyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1135,10 +1157,13 @@ impl __runtime::Object for InformationBarriersPolicyPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1227,17 +1252,35 @@ impl __runtime::Object for InformationBarriersPolicyPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(assigned_group_id) = assigned_group_id else {
+            return Err(serde::de::Error::missing_field("assigned_group_id"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(policy_name) = policy_name else {
+            return Err(serde::de::Error::missing_field("policy_name"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(to_group_id) = to_group_id else {
+            return Err(serde::de::Error::missing_field("to_group_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            assigned_group_id: __runtime::required::<
-                A,
-                _,
-            >(assigned_group_id, "assigned_group_id")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            policy_name: __runtime::required::<A, _>(policy_name, "policy_name")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            to_group_id: __runtime::required::<A, _>(to_group_id, "to_group_id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            assigned_group_id,
+            id,
+            policy_name,
+            settings,
+            status,
+            to_group_id,
+            type_,
         })
     }
 }
@@ -1334,24 +1377,39 @@ impl __runtime::Object for InformationBarriersPolicyPayloadObjectSettings {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(complete_phone_calls) = complete_phone_calls else {
+            return Err(serde::de::Error::missing_field("complete_phone_calls"));
+        };
+        let Some(file_transfer) = file_transfer else {
+            return Err(serde::de::Error::missing_field("file_transfer"));
+        };
+        let Some(im) = im else {
+            return Err(serde::de::Error::missing_field("im"));
+        };
+        let Some(in_meeting_chat) = in_meeting_chat else {
+            return Err(serde::de::Error::missing_field("in_meeting_chat"));
+        };
+        let Some(meeting) = meeting else {
+            return Err(serde::de::Error::missing_field("meeting"));
+        };
+        let Some(message_via_sms) = message_via_sms else {
+            return Err(serde::de::Error::missing_field("message_via_sms"));
+        };
+        let Some(recording) = recording else {
+            return Err(serde::de::Error::missing_field("recording"));
+        };
+        let Some(screen_share) = screen_share else {
+            return Err(serde::de::Error::missing_field("screen_share"));
+        };
         Ok(Self {
-            complete_phone_calls: __runtime::required::<
-                A,
-                _,
-            >(complete_phone_calls, "complete_phone_calls")?,
-            file_transfer: __runtime::required::<A, _>(file_transfer, "file_transfer")?,
-            im: __runtime::required::<A, _>(im, "im")?,
-            in_meeting_chat: __runtime::required::<
-                A,
-                _,
-            >(in_meeting_chat, "in_meeting_chat")?,
-            meeting: __runtime::required::<A, _>(meeting, "meeting")?,
-            message_via_sms: __runtime::required::<
-                A,
-                _,
-            >(message_via_sms, "message_via_sms")?,
-            recording: __runtime::required::<A, _>(recording, "recording")?,
-            screen_share: __runtime::required::<A, _>(screen_share, "screen_share")?,
+            complete_phone_calls,
+            file_transfer,
+            im,
+            in_meeting_chat,
+            meeting,
+            message_via_sms,
+            recording,
+            screen_share,
         })
     }
 }
@@ -1890,11 +1948,16 @@ impl __runtime::Object for InformationBarriersPolicyCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4834,11 +4897,16 @@ impl __runtime::Object for InformationBarriersPolicyUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4888,10 +4956,13 @@ impl __runtime::Object for InformationBarriersPolicyUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5065,11 +5136,16 @@ impl __runtime::Object for AccountVanityUrlApproved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

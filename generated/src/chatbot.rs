@@ -466,11 +466,23 @@ impl __runtime::Object for TeamChatLinkShared {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(response_url) = response_url else {
+            return Err(serde::de::Error::missing_field("response_url"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            response_url: __runtime::required::<A, _>(response_url, "response_url")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            response_url,
+            payload,
         })
     }
 }
@@ -588,19 +600,31 @@ impl __runtime::Object for TeamChatLinkSharedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator_id,
+            operator,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -712,18 +736,33 @@ impl __runtime::Object for TeamChatLinkSharedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(trigger_id) = trigger_id else {
+            return Err(serde::de::Error::missing_field("trigger_id"));
+        };
+        let Some(link) = link else {
+            return Err(serde::de::Error::missing_field("link"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             message_id: message_id.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
             contact_id: contact_id.unwrap_or_default(),
             contact_member_id: contact_member_id.unwrap_or_default(),
-            trigger_id: __runtime::required::<A, _>(trigger_id, "trigger_id")?,
-            link: __runtime::required::<A, _>(link, "link")?,
+            trigger_id,
+            link,
             reply_main_message_id: reply_main_message_id.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            date_time,
+            timestamp,
         })
     }
 }
@@ -2485,11 +2524,16 @@ impl __runtime::Object for TeamChatAppMention {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2605,19 +2649,31 @@ impl __runtime::Object for TeamChatAppMentionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator_id,
+            operator,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -2714,12 +2770,21 @@ impl __runtime::Object for TeamChatAppMentionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            message_id,
+            type_,
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
-            message: __runtime::required::<A, _>(message, "message")?,
+            message,
             files: files.unwrap_or_default(),
             rich_text: rich_text.unwrap_or_default(),
             reply_main_message_id: reply_main_message_id.unwrap_or_default(),
@@ -2847,15 +2912,27 @@ impl __runtime::Object for TeamChatAppMentionPayloadObjectFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(os_file_type) = os_file_type else {
+            return Err(serde::de::Error::missing_field("OS_file_type"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_message_type) = file_message_type else {
+            return Err(serde::de::Error::missing_field("file_message_type"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
         Ok(Self {
-            os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_message_type: __runtime::required::<
-                A,
-                _,
-            >(file_message_type, "file_message_type")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            os_file_type,
+            file_id,
+            file_message_type,
+            file_name,
+            file_size,
         })
     }
 }
@@ -2995,13 +3072,19 @@ impl __runtime::Object for TeamChatAppMentionPayloadObjectRichTextItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(start_position) = start_position else {
+            return Err(serde::de::Error::missing_field("start_position"));
+        };
+        let Some(end_position) = end_position else {
+            return Err(serde::de::Error::missing_field("end_position"));
+        };
+        let Some(format_type) = format_type else {
+            return Err(serde::de::Error::missing_field("format_type"));
+        };
         Ok(Self {
-            start_position: __runtime::required::<
-                A,
-                _,
-            >(start_position, "start_position")?,
-            end_position: __runtime::required::<A, _>(end_position, "end_position")?,
-            format_type: __runtime::required::<A, _>(format_type, "format_type")?,
+            start_position,
+            end_position,
+            format_type,
             format_attr: format_attr.unwrap_or_default(),
         })
     }

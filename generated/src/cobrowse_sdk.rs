@@ -358,11 +358,16 @@ impl __runtime::Object for CobrowseSessionStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -452,10 +457,13 @@ impl __runtime::Object for CobrowseSessionStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -522,13 +530,19 @@ impl __runtime::Object for CobrowseSessionStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_id,
             start_url: start_url.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             user_name: user_name.unwrap_or_default(),
             role_type: role_type.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            start_time,
         })
     }
 }
@@ -633,11 +647,16 @@ impl __runtime::Object for CobrowseSessionUserLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -727,10 +746,13 @@ impl __runtime::Object for CobrowseSessionUserLeftPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -809,16 +831,25 @@ impl __runtime::Object for CobrowseSessionUserLeftPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(user_connection_id) = user_connection_id else {
+            return Err(serde::de::Error::missing_field("user_connection_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(leave_time) = leave_time else {
+            return Err(serde::de::Error::missing_field("leave_time"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            user_connection_id: __runtime::required::<
-                A,
-                _,
-            >(user_connection_id, "user_connection_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            session_id,
+            user_connection_id,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             role_type: role_type.unwrap_or_default(),
-            leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
+            leave_time,
             leave_reason: leave_reason.unwrap_or_default(),
         })
     }
@@ -936,11 +967,16 @@ impl __runtime::Object for CobrowseSessionUserJoined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1030,10 +1066,13 @@ impl __runtime::Object for CobrowseSessionUserJoinedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1104,16 +1143,25 @@ impl __runtime::Object for CobrowseSessionUserJoinedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(user_connection_id) = user_connection_id else {
+            return Err(serde::de::Error::missing_field("user_connection_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(join_time) = join_time else {
+            return Err(serde::de::Error::missing_field("join_time"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            user_connection_id: __runtime::required::<
-                A,
-                _,
-            >(user_connection_id, "user_connection_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            session_id,
+            user_connection_id,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             role_type: role_type.unwrap_or_default(),
-            join_time: __runtime::required::<A, _>(join_time, "join_time")?,
+            join_time,
         })
     }
 }
@@ -1170,11 +1218,16 @@ impl __runtime::Object for CobrowseSessionEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1264,10 +1317,13 @@ impl __runtime::Object for CobrowseSessionEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1346,14 +1402,20 @@ impl __runtime::Object for CobrowseSessionEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
+            session_id,
             session_pin: session_pin.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             user_name: user_name.unwrap_or_default(),
             role_type: role_type.unwrap_or_default(),
             start_time: start_time.unwrap_or_default(),
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            end_time,
             end_reason: end_reason.unwrap_or_default(),
         })
     }

@@ -5849,11 +5849,16 @@ impl __runtime::Object for ContactCenterTaskCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5905,10 +5910,13 @@ impl __runtime::Object for ContactCenterTaskPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6074,8 +6082,14 @@ impl __runtime::Object for ContactCenterTaskPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_id,
             flow_id: flow_id.unwrap_or_default(),
             task_status: task_status.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
@@ -6089,7 +6103,7 @@ impl __runtime::Object for ContactCenterTaskPayloadObject {
             created_time_ms: created_time_ms.unwrap_or_default(),
             last_modified_time: last_modified_time.unwrap_or_default(),
             last_modified_time_ms: last_modified_time_ms.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_id,
             auto_assign: auto_assign.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             caller_number: caller_number.unwrap_or_default(),
@@ -6309,11 +6323,16 @@ impl __runtime::Object for ContactCenterInboxMessageDownloaded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6363,10 +6382,13 @@ impl __runtime::Object for ContactCenterInboxMessageDownloadedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6502,13 +6524,34 @@ impl __runtime::Object for ContactCenterInboxMessageDownloadedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(inbox_id) = inbox_id else {
+            return Err(serde::de::Error::missing_field("inbox_id"));
+        };
+        let Some(inbox_name) = inbox_name else {
+            return Err(serde::de::Error::missing_field("inbox_name"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(download_type) = download_type else {
+            return Err(serde::de::Error::missing_field("download_type"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
@@ -6517,11 +6560,11 @@ impl __runtime::Object for ContactCenterInboxMessageDownloadedPayloadObject {
             consumer_number: consumer_number.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             user_display_name: user_display_name.unwrap_or_default(),
-            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
-            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            download_type: __runtime::required::<A, _>(download_type, "download_type")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            inbox_id,
+            inbox_name,
+            message_id,
+            download_type,
+            date_time_ms,
         })
     }
 }
@@ -6728,11 +6771,16 @@ impl __runtime::Object for ContactCenterInboxMessageReopened {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6784,10 +6832,13 @@ impl __runtime::Object for ContactCenterInboxMessagePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6917,13 +6968,31 @@ impl __runtime::Object for ContactCenterInboxMessagePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(inbox_id) = inbox_id else {
+            return Err(serde::de::Error::missing_field("inbox_id"));
+        };
+        let Some(inbox_name) = inbox_name else {
+            return Err(serde::de::Error::missing_field("inbox_name"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
@@ -6932,10 +7001,10 @@ impl __runtime::Object for ContactCenterInboxMessagePayloadObject {
             consumer_number: consumer_number.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             user_display_name: user_display_name.unwrap_or_default(),
-            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
-            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            inbox_id,
+            inbox_name,
+            message_id,
+            date_time_ms,
         })
     }
 }
@@ -7007,11 +7076,16 @@ impl __runtime::Object for ContactCenterQueueSupervisorAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7063,10 +7137,13 @@ impl __runtime::Object for ContactCenterQueuePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7143,14 +7220,23 @@ impl __runtime::Object for ContactCenterQueuePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            cc_queue_id,
+            user_id,
             display_name: display_name.unwrap_or_default(),
             user_email: user_email.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -7210,11 +7296,16 @@ impl __runtime::Object for ContactCenterEngagementMonitorStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7266,10 +7357,13 @@ impl __runtime::Object for ContactCenterEngagementMonitorPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7453,40 +7547,55 @@ impl __runtime::Object for ContactCenterEngagementMonitorPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(action_type) = action_type else {
+            return Err(serde::de::Error::missing_field("action_type"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(monitoring_user_id) = monitoring_user_id else {
+            return Err(serde::de::Error::missing_field("monitoring_user_id"));
+        };
+        let Some(monitoring_user_display_name) = monitoring_user_display_name else {
+            return Err(serde::de::Error::missing_field("monitoring_user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
-            action_type: __runtime::required::<A, _>(action_type, "action_type")?,
+            channel,
+            action_type,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
-            monitoring_user_id: __runtime::required::<
-                A,
-                _,
-            >(monitoring_user_id, "monitoring_user_id")?,
-            monitoring_user_display_name: __runtime::required::<
-                A,
-                _,
-            >(monitoring_user_display_name, "monitoring_user_display_name")?,
+            user_id,
+            user_display_name,
+            monitoring_user_id,
+            monitoring_user_display_name,
             contact_center_number: contact_center_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -7669,11 +7778,16 @@ impl __runtime::Object for ContactCenterEngagementMonitorEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7725,11 +7839,16 @@ impl __runtime::Object for ContactCenterEngagementNoteAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7779,10 +7898,13 @@ impl __runtime::Object for ContactCenterEngagementNoteAddedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7980,21 +8102,42 @@ impl __runtime::Object for ContactCenterEngagementNoteAddedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(note_id) = note_id else {
+            return Err(serde::de::Error::missing_field("note_id"));
+        };
+        let Some(note) = note else {
+            return Err(serde::de::Error::missing_field("note"));
+        };
+        let Some(last_modified_time) = last_modified_time else {
+            return Err(serde::de::Error::missing_field("last_modified_time"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            note_id: __runtime::required::<A, _>(note_id, "note_id")?,
-            note: __runtime::required::<A, _>(note, "note")?,
-            last_modified_time: __runtime::required::<
-                A,
-                _,
-            >(last_modified_time, "last_modified_time")?,
+            note_id,
+            note,
+            last_modified_time,
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
@@ -8003,16 +8146,13 @@ impl __runtime::Object for ContactCenterEngagementNoteAddedPayloadObject {
             flow_number: flow_number.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -8291,11 +8431,16 @@ impl __runtime::Object for ContactCenterOutboundCampaignDialerStatus {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8345,10 +8490,13 @@ impl __runtime::Object for ContactCenterOutboundCampaignDialerStatusPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8424,15 +8572,21 @@ impl __runtime::Object for ContactCenterOutboundCampaignDialerStatusPayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(campaign_dialer_status) = campaign_dialer_status else {
+            return Err(serde::de::Error::missing_field("campaign_dialer_status"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_id,
             external_engagement_id: external_engagement_id.unwrap_or_default(),
-            campaign_dialer_status: __runtime::required::<
-                A,
-                _,
-            >(campaign_dialer_status, "campaign_dialer_status")?,
+            campaign_dialer_status,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -8558,11 +8712,16 @@ impl __runtime::Object for ContactCenterCallControlMakeCallExecuted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8612,10 +8771,13 @@ impl __runtime::Object for ContactCenterCallControlMakeCallExecutedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8677,11 +8839,23 @@ impl __runtime::Object for ContactCenterCallControlMakeCallExecutedPayloadObject
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(request_id) = request_id else {
+            return Err(serde::de::Error::missing_field("request_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            request_id: __runtime::required::<A, _>(request_id, "request_id")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            request_id,
+            engagement_id,
+            user_id,
+            date_time_ms,
         })
     }
 }
@@ -8735,11 +8909,16 @@ impl __runtime::Object for ContactCenterUserOptOut {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8791,10 +8970,13 @@ impl __runtime::Object for ContactCenterUserOptPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8877,15 +9059,30 @@ impl __runtime::Object for ContactCenterUserOptPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(queue_name) = queue_name else {
+            return Err(serde::de::Error::missing_field("queue_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_id,
+            display_name,
             user_email: user_email.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
-            queue_name: __runtime::required::<A, _>(queue_name, "queue_name")?,
+            cc_queue_id,
+            queue_name,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -8945,11 +9142,16 @@ impl __runtime::Object for ContactCenterInboxMessageResolved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9001,11 +9203,16 @@ impl __runtime::Object for ContactCenterTaskReservationCanceled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9057,10 +9264,13 @@ impl __runtime::Object for ContactCenterTaskReservationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9249,21 +9459,30 @@ impl __runtime::Object for ContactCenterTaskReservationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_reservation_id) = task_reservation_id else {
+            return Err(serde::de::Error::missing_field("task_reservation_id"));
+        };
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(assigned_user_id) = assigned_user_id else {
+            return Err(serde::de::Error::missing_field("assigned_user_id"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
         Ok(Self {
-            task_reservation_id: __runtime::required::<
-                A,
-                _,
-            >(task_reservation_id, "task_reservation_id")?,
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_reservation_id,
+            task_id,
             flow_id: flow_id.unwrap_or_default(),
-            assigned_user_id: __runtime::required::<
-                A,
-                _,
-            >(assigned_user_id, "assigned_user_id")?,
+            assigned_user_id,
             flow_name: flow_name.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
@@ -9272,7 +9491,7 @@ impl __runtime::Object for ContactCenterTaskReservationPayloadObject {
             created_time_ms: created_time_ms.unwrap_or_default(),
             last_modified_time: last_modified_time.unwrap_or_default(),
             last_modified_time_ms: last_modified_time_ms.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            engagement_id,
             auto_assign: auto_assign.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             caller_number: caller_number.unwrap_or_default(),
@@ -9440,11 +9659,16 @@ impl __runtime::Object for ContactCenterEngagementConsumerSentFile {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9496,10 +9720,13 @@ impl __runtime::Object for ContactCenterEngagementSentFilePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9646,29 +9873,44 @@ impl __runtime::Object for ContactCenterEngagementSentFilePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(files) = files else {
+            return Err(serde::de::Error::missing_field("files"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
-            files: __runtime::required::<A, _>(files, "files")?,
+            files,
         })
     }
 }
@@ -9857,11 +10099,23 @@ impl __runtime::Object for ContactCenterEngagementSentFilePayloadObjectFilesItem
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
         Ok(Self {
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+            file_id,
+            file_name,
+            file_size,
+            file_type,
         })
     }
 }
@@ -9974,11 +10228,16 @@ impl __runtime::Object for ContactCenterQueueCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10028,10 +10287,13 @@ impl __runtime::Object for ContactCenterQueueCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10470,9 +10732,15 @@ impl __runtime::Object for ContactCenterQueueCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            cc_queue_id,
             queue_name: queue_name.unwrap_or_default(),
             queue_description: queue_description.unwrap_or_default(),
             dispositions_count: dispositions_count.unwrap_or_default(),
@@ -10521,7 +10789,7 @@ impl __runtime::Object for ContactCenterQueueCreatedPayloadObject {
             service_level_target_in_percentage: service_level_target_in_percentage
                 .unwrap_or_default(),
             queue_created_time: queue_created_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -10793,11 +11061,16 @@ impl __runtime::Object for ContactCenterInboxMessageOpened {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10849,11 +11122,16 @@ impl __runtime::Object for ContactCenterRecordingTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10903,10 +11181,13 @@ impl __runtime::Object for ContactCenterRecordingTranscriptCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -11108,16 +11389,31 @@ impl __runtime::Object for ContactCenterRecordingTranscriptCompletedPayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_id) = recording_id else {
+            return Err(serde::de::Error::missing_field("recording_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(transcript_url) = transcript_url else {
+            return Err(serde::de::Error::missing_field("transcript_url"));
+        };
+        let Some(users) = users else {
+            return Err(serde::de::Error::missing_field("users"));
+        };
         Ok(Self {
-            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            recording_id,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             recording_start_time: recording_start_time.unwrap_or_default(),
             recording_start_time_ms: recording_start_time_ms.unwrap_or_default(),
             recording_end_time: recording_end_time.unwrap_or_default(),
@@ -11132,11 +11428,8 @@ impl __runtime::Object for ContactCenterRecordingTranscriptCompletedPayloadObjec
             owner_id: owner_id.unwrap_or_default(),
             owner_name: owner_name.unwrap_or_default(),
             owner_type: owner_type.unwrap_or_default(),
-            transcript_url: __runtime::required::<
-                A,
-                _,
-            >(transcript_url, "transcript_url")?,
-            users: __runtime::required::<A, _>(users, "users")?,
+            transcript_url,
+            users,
             consumers: consumers.unwrap_or_default(),
         })
     }
@@ -11376,8 +11669,11 @@ impl __runtime::Object for ContactCenterPayloadObjectUsersItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_display_name: user_display_name.unwrap_or_default(),
         })
     }
@@ -11500,11 +11796,16 @@ impl __runtime::Object for ContactCenterBusinessHoursCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11554,10 +11855,13 @@ impl __runtime::Object for ContactCenterBusinessHoursCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -11656,25 +11960,37 @@ impl __runtime::Object for ContactCenterBusinessHoursCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(business_hour_id) = business_hour_id else {
+            return Err(serde::de::Error::missing_field("business_hour_id"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(business_hour_name) = business_hour_name else {
+            return Err(serde::de::Error::missing_field("business_hour_name"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(account_default) = account_default else {
+            return Err(serde::de::Error::missing_field("account_default"));
+        };
+        let Some(hours) = hours else {
+            return Err(serde::de::Error::missing_field("hours"));
+        };
         Ok(Self {
-            business_hour_id: __runtime::required::<
-                A,
-                _,
-            >(business_hour_id, "business_hour_id")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            business_hour_id,
+            modified_by,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            business_hour_name: __runtime::required::<
-                A,
-                _,
-            >(business_hour_name, "business_hour_name")?,
+            date_time_ms,
+            business_hour_name,
             business_hour_description: business_hour_description.unwrap_or_default(),
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            account_default: __runtime::required::<
-                A,
-                _,
-            >(account_default, "account_default")?,
-            hours: __runtime::required::<A, _>(hours, "hours")?,
+            timezone,
+            account_default,
+            hours,
         })
     }
 }
@@ -12115,11 +12431,16 @@ impl __runtime::Object for ContactCenterRecordingPaused {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12171,10 +12492,13 @@ impl __runtime::Object for ContactCenterRecordingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -12383,20 +12707,35 @@ impl __runtime::Object for ContactCenterRecordingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_id) = recording_id else {
+            return Err(serde::de::Error::missing_field("recording_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(users) = users else {
+            return Err(serde::de::Error::missing_field("users"));
+        };
         Ok(Self {
-            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            recording_id,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             recording_start_time: recording_start_time.unwrap_or_default(),
             recording_start_time_ms: recording_start_time_ms.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             recording_type: recording_type.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
@@ -12411,7 +12750,7 @@ impl __runtime::Object for ContactCenterRecordingPayloadObject {
             owner_id: owner_id.unwrap_or_default(),
             owner_name: owner_name.unwrap_or_default(),
             owner_type: owner_type.unwrap_or_default(),
-            users: __runtime::required::<A, _>(users, "users")?,
+            users,
             consumers: consumers.unwrap_or_default(),
         })
     }
@@ -12507,11 +12846,16 @@ impl __runtime::Object for ContactCenterQueueSupervisorUnassigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12563,11 +12907,16 @@ impl __runtime::Object for ContactCenterUserUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12617,10 +12966,13 @@ impl __runtime::Object for ContactCenterUserUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -12677,11 +13029,20 @@ impl __runtime::Object for ContactCenterUserUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(updates) = updates else {
+            return Err(serde::de::Error::missing_field("updates"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            updates: __runtime::required::<A, _>(updates, "updates")?,
+            date_time_ms,
+            updates,
         })
     }
 }
@@ -13588,11 +13949,16 @@ impl __runtime::Object for ContactCenterEngagementUserMuted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13644,10 +14010,13 @@ impl __runtime::Object for ContactCenterEngagementUserPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -13798,31 +14167,43 @@ impl __runtime::Object for ContactCenterEngagementUserPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -13901,11 +14282,16 @@ impl __runtime::Object for ContactCenterEngagementUserUnmuted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13957,11 +14343,16 @@ impl __runtime::Object for ContactCenterUserPhoneNumbersAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14013,10 +14404,13 @@ impl __runtime::Object for ContactCenterUserPhoneNumbersPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -14093,14 +14487,35 @@ impl __runtime::Object for ContactCenterUserPhoneNumbersPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(role_id) = role_id else {
+            return Err(serde::de::Error::missing_field("role_id"));
+        };
+        let Some(role_name) = role_name else {
+            return Err(serde::de::Error::missing_field("role_name"));
+        };
+        let Some(phone_numbers) = phone_numbers else {
+            return Err(serde::de::Error::missing_field("phone_numbers"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            role_id: __runtime::required::<A, _>(role_id, "role_id")?,
-            role_name: __runtime::required::<A, _>(role_name, "role_name")?,
-            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            user_id,
+            display_name,
+            user_email,
+            role_id,
+            role_name,
+            phone_numbers,
+            date_time_ms,
         })
     }
 }
@@ -14160,12 +14575,15 @@ impl __runtime::Object for ContactCenterUserPhoneNumbersPayloadObjectPhoneNumber
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
+        let Some(phone_number_id) = phone_number_id else {
+            return Err(serde::de::Error::missing_field("phone_number_id"));
+        };
         Ok(Self {
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
-            phone_number_id: __runtime::required::<
-                A,
-                _,
-            >(phone_number_id, "phone_number_id")?,
+            phone_number,
+            phone_number_id,
         })
     }
 }
@@ -14217,11 +14635,16 @@ impl __runtime::Object for ContactCenterEngagementWrapUpStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14273,10 +14696,13 @@ impl __runtime::Object for ContactCenterEngagementWrapUpPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -14447,32 +14873,44 @@ impl __runtime::Object for ContactCenterEngagementWrapUpPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
         Ok(Self {
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            date_time_ms,
+            engagement_id,
+            engagement_direction,
         })
     }
 }
@@ -14670,11 +15108,16 @@ impl __runtime::Object for ContactCenterClosureUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14724,10 +15167,13 @@ impl __runtime::Object for ContactCenterClosureUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -14792,15 +15238,24 @@ impl __runtime::Object for ContactCenterClosureUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(closure_set_id) = closure_set_id else {
+            return Err(serde::de::Error::missing_field("closure_set_id"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(updates) = updates else {
+            return Err(serde::de::Error::missing_field("updates"));
+        };
         Ok(Self {
-            closure_set_id: __runtime::required::<
-                A,
-                _,
-            >(closure_set_id, "closure_set_id")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            closure_set_id,
+            modified_by,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            updates: __runtime::required::<A, _>(updates, "updates")?,
+            date_time_ms,
+            updates,
         })
     }
 }
@@ -15039,8 +15494,11 @@ impl __runtime::Object for ContactCenterClosureUpdatedPayloadObjectUpdatesClosur
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(closure_id) = closure_id else {
+            return Err(serde::de::Error::missing_field("closure_id"));
+        };
         Ok(Self {
-            closure_id: __runtime::required::<A, _>(closure_id, "closure_id")?,
+            closure_id,
             closure_name: closure_name.unwrap_or_default(),
             closure_hour_type: closure_hour_type.unwrap_or_default(),
             start_time: start_time.unwrap_or_default(),
@@ -15275,11 +15733,16 @@ impl __runtime::Object for ContactCenterEngagementMessagingTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15330,10 +15793,13 @@ impl __runtime::Object for ContactCenterEngagementMessagingTranscriptCompletedPa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -15436,22 +15902,31 @@ for ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(transcript_url) = transcript_url else {
+            return Err(serde::de::Error::missing_field("transcript_url"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
-            transcript_url: __runtime::required::<
-                A,
-                _,
-            >(transcript_url, "transcript_url")?,
+            transcript_url,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -15577,11 +16052,16 @@ impl __runtime::Object for ContactCenterRecordingDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15633,10 +16113,13 @@ impl __runtime::Object for ContactCenterRecordingDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -15693,10 +16176,16 @@ impl __runtime::Object for ContactCenterRecordingDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_id) = recording_id else {
+            return Err(serde::de::Error::missing_field("recording_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
+            recording_id,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -15749,11 +16238,16 @@ impl __runtime::Object for ContactCenterQueueAgentUnassigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15805,11 +16299,16 @@ impl __runtime::Object for ContactCenterEngagementTransferCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15861,10 +16360,13 @@ impl __runtime::Object for ContactCenterEngagementTransferPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16168,25 +16670,43 @@ impl __runtime::Object for ContactCenterEngagementTransferPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(transfer_to_task_id) = transfer_to_task_id else {
+            return Err(serde::de::Error::missing_field("transfer_to_task_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            transfer_to_task_id: __runtime::required::<
-                A,
-                _,
-            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_id,
+            transfer_to_task_id,
             task_status: task_status.unwrap_or_default(),
             transfer_to_task_status: transfer_to_task_status.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
             transfer_level: transfer_level.unwrap_or_default(),
             transfer_type: transfer_type.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
@@ -16198,11 +16718,8 @@ impl __runtime::Object for ContactCenterEngagementTransferPayloadObject {
             transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
             transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
             transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
             transfer_to_user_display_name: transfer_to_user_display_name
                 .unwrap_or_default(),
@@ -16211,7 +16728,7 @@ impl __runtime::Object for ContactCenterEngagementTransferPayloadObject {
             consumer_number: consumer_number.unwrap_or_default(),
             transfer_to_number: transfer_to_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -16425,11 +16942,16 @@ impl __runtime::Object for ContactCenterTeamUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16479,10 +17001,13 @@ impl __runtime::Object for ContactCenterTeamUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16545,11 +17070,17 @@ impl __runtime::Object for ContactCenterTeamUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(team_id) = team_id else {
+            return Err(serde::de::Error::missing_field("team_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
+            team_id,
             team_name: team_name.unwrap_or_default(),
             team_description: team_description.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -16604,11 +17135,16 @@ impl __runtime::Object for ContactCenterEngagementUserDtmfSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16658,10 +17194,13 @@ impl __runtime::Object for ContactCenterEngagementUserDtmfSentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16816,32 +17355,47 @@ impl __runtime::Object for ContactCenterEngagementUserDtmfSentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(dtmf_input) = dtmf_input else {
+            return Err(serde::de::Error::missing_field("dtmf_input"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            dtmf_input: __runtime::required::<A, _>(dtmf_input, "dtmf_input")?,
+            date_time_ms,
+            dtmf_input,
         })
     }
 }
@@ -16921,11 +17475,16 @@ impl __runtime::Object for ContactCenterQueueInboundSlaUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16975,10 +17534,13 @@ impl __runtime::Object for ContactCenterQueueInboundSlaUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17041,12 +17603,21 @@ impl __runtime::Object for ContactCenterQueueInboundSlaUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(updates) = updates else {
+            return Err(serde::de::Error::missing_field("updates"));
+        };
         Ok(Self {
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
-            updates: __runtime::required::<A, _>(updates, "updates")?,
+            cc_queue_id,
+            updates,
         })
     }
 }
@@ -17231,11 +17802,16 @@ impl __runtime::Object for ContactCenterEngagementConsumerSentMessage {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17285,10 +17861,13 @@ impl __runtime::Object for ContactCenterEngagementConsumerSentMessagePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17436,29 +18015,44 @@ impl __runtime::Object for ContactCenterEngagementConsumerSentMessagePayloadObje
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(message_text) = message_text else {
+            return Err(serde::de::Error::missing_field("message_text"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
-            message_text: __runtime::required::<A, _>(message_text, "message_text")?,
+            message_text,
         })
     }
 }
@@ -17532,11 +18126,16 @@ impl __runtime::Object for ContactCenterEngagementConsumerNotified {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17586,10 +18185,13 @@ impl __runtime::Object for ContactCenterEngagementConsumerNotifiedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17769,29 +18371,41 @@ impl __runtime::Object for ContactCenterEngagementConsumerNotifiedPayloadObject 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
@@ -17934,11 +18548,16 @@ impl __runtime::Object for ContactCenterRecordingStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17990,11 +18609,16 @@ impl __runtime::Object for ContactCenterUserDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18044,10 +18668,13 @@ impl __runtime::Object for ContactCenterUserDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -18100,10 +18727,16 @@ impl __runtime::Object for ContactCenterUserDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(users) = users else {
+            return Err(serde::de::Error::missing_field("users"));
+        };
         Ok(Self {
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            users: __runtime::required::<A, _>(users, "users")?,
+            date_time_ms,
+            users,
         })
     }
 }
@@ -18148,9 +18781,10 @@ impl __runtime::Object for ContactCenterUserDeletedPayloadObjectUsersItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        Ok(Self { user_id })
     }
 }
 
@@ -18200,11 +18834,16 @@ impl __runtime::Object for ContactCenterTaskDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18256,11 +18895,16 @@ impl __runtime::Object for ContactCenterEngagementWrapUpEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18312,11 +18956,16 @@ impl __runtime::Object for ContactCenterEngagementUserHold {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18368,10 +19017,13 @@ impl __runtime::Object for ContactCenterEngagementUserHoldPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -18532,15 +19184,30 @@ impl __runtime::Object for ContactCenterEngagementUserHoldPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
@@ -18548,16 +19215,13 @@ impl __runtime::Object for ContactCenterEngagementUserHoldPayloadObject {
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -18638,11 +19302,16 @@ impl __runtime::Object for ContactCenterEngagementTransferRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18694,10 +19363,13 @@ impl __runtime::Object for ContactCenterEngagementTransferRejectedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -18973,25 +19645,43 @@ impl __runtime::Object for ContactCenterEngagementTransferRejectedPayloadObject 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(transfer_to_task_id) = transfer_to_task_id else {
+            return Err(serde::de::Error::missing_field("transfer_to_task_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            transfer_to_task_id: __runtime::required::<
-                A,
-                _,
-            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_id,
+            transfer_to_task_id,
             task_status: task_status.unwrap_or_default(),
             transfer_to_task_status: transfer_to_task_status.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
             transfer_level: transfer_level.unwrap_or_default(),
             transfer_type: transfer_type.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
@@ -19001,11 +19691,8 @@ impl __runtime::Object for ContactCenterEngagementTransferRejectedPayloadObject 
             transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
             transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
             transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
             transfer_to_user_display_name: transfer_to_user_display_name
                 .unwrap_or_default(),
@@ -19013,7 +19700,7 @@ impl __runtime::Object for ContactCenterEngagementTransferRejectedPayloadObject 
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -19218,11 +19905,16 @@ impl __runtime::Object for ContactCenterUserStatusChanged {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19272,10 +19964,13 @@ impl __runtime::Object for ContactCenterUserStatusChangedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -19440,32 +20135,41 @@ impl __runtime::Object for ContactCenterUserStatusChangedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(previous_status_id) = previous_status_id else {
+            return Err(serde::de::Error::missing_field("previous_status_id"));
+        };
+        let Some(previous_status_name) = previous_status_name else {
+            return Err(serde::de::Error::missing_field("previous_status_name"));
+        };
+        let Some(current_status_id) = current_status_id else {
+            return Err(serde::de::Error::missing_field("current_status_id"));
+        };
+        let Some(current_status_name) = current_status_name else {
+            return Err(serde::de::Error::missing_field("current_status_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_id,
+            display_name,
             user_email: user_email.unwrap_or_default(),
-            previous_status_id: __runtime::required::<
-                A,
-                _,
-            >(previous_status_id, "previous_status_id")?,
-            previous_status_name: __runtime::required::<
-                A,
-                _,
-            >(previous_status_name, "previous_status_name")?,
+            previous_status_id,
+            previous_status_name,
             previous_sub_status_id: previous_sub_status_id.unwrap_or_default(),
             previous_sub_status_name: previous_sub_status_name.unwrap_or_default(),
-            current_status_id: __runtime::required::<
-                A,
-                _,
-            >(current_status_id, "current_status_id")?,
-            current_status_name: __runtime::required::<
-                A,
-                _,
-            >(current_status_name, "current_status_name")?,
+            current_status_id,
+            current_status_name,
             current_sub_status_id: current_sub_status_id.unwrap_or_default(),
             current_sub_status_name: current_sub_status_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -19533,11 +20237,16 @@ impl __runtime::Object for ContactCenterTaskUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19589,11 +20298,16 @@ impl __runtime::Object for ContactCenterRecordingResumed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19645,11 +20359,16 @@ impl __runtime::Object for ContactCenterEngagementDispositionAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19699,10 +20418,13 @@ impl __runtime::Object for ContactCenterEngagementDispositionAddedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -19920,27 +20642,48 @@ impl __runtime::Object for ContactCenterEngagementDispositionAddedPayloadObject 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(disposition_id) = disposition_id else {
+            return Err(serde::de::Error::missing_field("disposition_id"));
+        };
+        let Some(disposition_name) = disposition_name else {
+            return Err(serde::de::Error::missing_field("disposition_name"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(last_modified_time) = last_modified_time else {
+            return Err(serde::de::Error::missing_field("last_modified_time"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            disposition_id: __runtime::required::<
-                A,
-                _,
-            >(disposition_id, "disposition_id")?,
-            disposition_name: __runtime::required::<
-                A,
-                _,
-            >(disposition_name, "disposition_name")?,
+            disposition_id,
+            disposition_name,
             disposition_description: disposition_description.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
-            last_modified_time: __runtime::required::<
-                A,
-                _,
-            >(last_modified_time, "last_modified_time")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            status,
+            last_modified_time,
+            modified_by,
+            engagement_id,
+            engagement_direction,
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
@@ -19949,18 +20692,15 @@ impl __runtime::Object for ContactCenterEngagementDispositionAddedPayloadObject 
             flow_number: flow_number.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -20095,11 +20835,16 @@ impl __runtime::Object for ContactCenterAssetCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20149,10 +20894,13 @@ impl __runtime::Object for ContactCenterAssetCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20260,20 +21008,35 @@ impl __runtime::Object for ContactCenterAssetCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(asset_id) = asset_id else {
+            return Err(serde::de::Error::missing_field("asset_id"));
+        };
+        let Some(asset_name) = asset_name else {
+            return Err(serde::de::Error::missing_field("asset_name"));
+        };
+        let Some(asset_type) = asset_type else {
+            return Err(serde::de::Error::missing_field("asset_type"));
+        };
+        let Some(asset_language_code) = asset_language_code else {
+            return Err(serde::de::Error::missing_field("asset_language_code"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            asset_id: __runtime::required::<A, _>(asset_id, "asset_id")?,
-            asset_name: __runtime::required::<A, _>(asset_name, "asset_name")?,
+            asset_id,
+            asset_name,
             asset_description: asset_description.unwrap_or_default(),
-            asset_type: __runtime::required::<A, _>(asset_type, "asset_type")?,
-            asset_language_code: __runtime::required::<
-                A,
-                _,
-            >(asset_language_code, "asset_language_code")?,
+            asset_type,
+            asset_language_code,
             asset_items: asset_items.unwrap_or_default(),
             category_id: category_id.unwrap_or_default(),
             category_name: category_name.unwrap_or_default(),
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            modified_by,
+            date_time_ms,
         })
     }
 }
@@ -20671,14 +21434,20 @@ impl __runtime::Object for ContactCenterAssetItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(asset_item_id) = asset_item_id else {
+            return Err(serde::de::Error::missing_field("asset_item_id"));
+        };
+        let Some(asset_item_language) = asset_item_language else {
+            return Err(serde::de::Error::missing_field("asset_item_language"));
+        };
+        let Some(is_default) = is_default else {
+            return Err(serde::de::Error::missing_field("is_default"));
+        };
         Ok(Self {
-            asset_item_id: __runtime::required::<A, _>(asset_item_id, "asset_item_id")?,
+            asset_item_id,
             asset_item_name: asset_item_name.unwrap_or_default(),
-            asset_item_language: __runtime::required::<
-                A,
-                _,
-            >(asset_item_language, "asset_item_language")?,
-            is_default: __runtime::required::<A, _>(is_default, "is_default")?,
+            asset_item_language,
+            is_default,
             asset_item_file_url: asset_item_file_url.unwrap_or_default(),
             asset_item_content: asset_item_content.unwrap_or_default(),
             asset_item_voice: asset_item_voice.unwrap_or_default(),
@@ -20741,11 +21510,16 @@ impl __runtime::Object for ContactCenterTeamMembersUnassigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20797,10 +21571,13 @@ impl __runtime::Object for ContactCenterTeamMembersPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20859,11 +21636,23 @@ impl __runtime::Object for ContactCenterTeamMembersPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(team_id) = team_id else {
+            return Err(serde::de::Error::missing_field("team_id"));
+        };
+        let Some(user_ids) = user_ids else {
+            return Err(serde::de::Error::missing_field("user_ids"));
+        };
+        let Some(team_role) = team_role else {
+            return Err(serde::de::Error::missing_field("team_role"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
-            user_ids: __runtime::required::<A, _>(user_ids, "user_ids")?,
-            team_role: __runtime::required::<A, _>(team_role, "team_role")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            team_id,
+            user_ids,
+            team_role,
+            date_time_ms,
         })
     }
 }
@@ -20963,11 +21752,16 @@ impl __runtime::Object for ContactCenterTeamDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21019,10 +21813,13 @@ impl __runtime::Object for ContactCenterTeamPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -21103,13 +21900,22 @@ impl __runtime::Object for ContactCenterTeamPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(team_id) = team_id else {
+            return Err(serde::de::Error::missing_field("team_id"));
+        };
+        let Some(team_name) = team_name else {
+            return Err(serde::de::Error::missing_field("team_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
-            team_name: __runtime::required::<A, _>(team_name, "team_name")?,
+            team_id,
+            team_name,
             team_description: team_description.unwrap_or_default(),
             parent_team_id: parent_team_id.unwrap_or_default(),
             parent_team_name: parent_team_name.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -21167,11 +21973,16 @@ impl __runtime::Object for ContactCenterCxEngagementEndDataReady {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21221,10 +22032,13 @@ impl __runtime::Object for ContactCenterCxEngagementEndDataReadyPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -21296,15 +22110,27 @@ impl __runtime::Object for ContactCenterCxEngagementEndDataReadyPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            engagement_id,
+            engagement_direction,
+            channel,
+            start_time,
+            date_time_ms,
         })
     }
 }
@@ -21416,11 +22242,16 @@ impl __runtime::Object for ContactCenterEngagementUpgradeExpired {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21472,10 +22303,13 @@ impl __runtime::Object for ContactCenterEngagementUpgradePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -21616,13 +22450,25 @@ impl __runtime::Object for ContactCenterEngagementUpgradePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(users) = users else {
+            return Err(serde::de::Error::missing_field("users"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             upgrade_to_channel: upgrade_to_channel.unwrap_or_default(),
             upgrade_to_channel_source: upgrade_to_channel_source.unwrap_or_default(),
@@ -21631,10 +22477,10 @@ impl __runtime::Object for ContactCenterEngagementUpgradePayloadObject {
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
-            users: __runtime::required::<A, _>(users, "users")?,
+            users,
             consumers: consumers.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -21800,11 +22646,16 @@ impl __runtime::Object for ContactCenterEngagementConsumerEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21854,10 +22705,13 @@ impl __runtime::Object for ContactCenterEngagementConsumerEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -22006,17 +22860,26 @@ impl __runtime::Object for ContactCenterEngagementConsumerEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
@@ -22108,11 +22971,16 @@ impl __runtime::Object for ContactCenterQueueDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -22162,10 +23030,13 @@ impl __runtime::Object for ContactCenterQueueDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -22594,9 +23465,15 @@ impl __runtime::Object for ContactCenterQueueDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            cc_queue_id,
             queue_name: queue_name.unwrap_or_default(),
             queue_description: queue_description.unwrap_or_default(),
             dispositions_count: dispositions_count.unwrap_or_default(),
@@ -22644,7 +23521,7 @@ impl __runtime::Object for ContactCenterQueueDeletedPayloadObject {
                 .unwrap_or_default(),
             service_level_target_in_percentage: service_level_target_in_percentage
                 .unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -22809,11 +23686,16 @@ impl __runtime::Object for ContactCenterBusinessHoursUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -22863,10 +23745,13 @@ impl __runtime::Object for ContactCenterBusinessHoursUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -22935,15 +23820,24 @@ impl __runtime::Object for ContactCenterBusinessHoursUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(business_hour_id) = business_hour_id else {
+            return Err(serde::de::Error::missing_field("business_hour_id"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(updates) = updates else {
+            return Err(serde::de::Error::missing_field("updates"));
+        };
         Ok(Self {
-            business_hour_id: __runtime::required::<
-                A,
-                _,
-            >(business_hour_id, "business_hour_id")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            business_hour_id,
+            modified_by,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            updates: __runtime::required::<A, _>(updates, "updates")?,
+            date_time_ms,
+            updates,
         })
     }
 }
@@ -23085,11 +23979,16 @@ impl __runtime::Object for ContactCenterQueueAgentAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23141,11 +24040,16 @@ impl __runtime::Object for ContactCenterBusinessHoursDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23195,10 +24099,13 @@ impl __runtime::Object for ContactCenterBusinessHoursDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -23263,14 +24170,20 @@ impl __runtime::Object for ContactCenterBusinessHoursDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(business_hour_id) = business_hour_id else {
+            return Err(serde::de::Error::missing_field("business_hour_id"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            business_hour_id: __runtime::required::<
-                A,
-                _,
-            >(business_hour_id, "business_hour_id")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            business_hour_id,
+            modified_by,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -23324,11 +24237,16 @@ impl __runtime::Object for ContactCenterTaskCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23380,11 +24298,16 @@ impl __runtime::Object for ContactCenterInboxMessageDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23434,10 +24357,13 @@ impl __runtime::Object for ContactCenterInboxMessageDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -23573,13 +24499,34 @@ impl __runtime::Object for ContactCenterInboxMessageDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(inbox_id) = inbox_id else {
+            return Err(serde::de::Error::missing_field("inbox_id"));
+        };
+        let Some(inbox_name) = inbox_name else {
+            return Err(serde::de::Error::missing_field("inbox_name"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(delete_type) = delete_type else {
+            return Err(serde::de::Error::missing_field("delete_type"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
@@ -23588,11 +24535,11 @@ impl __runtime::Object for ContactCenterInboxMessageDeletedPayloadObject {
             consumer_number: consumer_number.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             user_display_name: user_display_name.unwrap_or_default(),
-            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
-            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            delete_type: __runtime::required::<A, _>(delete_type, "delete_type")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            inbox_id,
+            inbox_name,
+            message_id,
+            delete_type,
+            date_time_ms,
         })
     }
 }
@@ -23712,11 +24659,16 @@ impl __runtime::Object for ContactCenterTaskReservationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23768,10 +24720,13 @@ impl __runtime::Object for ContactCenterTaskReservationCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -23970,21 +24925,33 @@ impl __runtime::Object for ContactCenterTaskReservationCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_reservation_id) = task_reservation_id else {
+            return Err(serde::de::Error::missing_field("task_reservation_id"));
+        };
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(assigned_user_id) = assigned_user_id else {
+            return Err(serde::de::Error::missing_field("assigned_user_id"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
         Ok(Self {
-            task_reservation_id: __runtime::required::<
-                A,
-                _,
-            >(task_reservation_id, "task_reservation_id")?,
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_reservation_id,
+            task_id,
             flow_id: flow_id.unwrap_or_default(),
-            assigned_user_id: __runtime::required::<
-                A,
-                _,
-            >(assigned_user_id, "assigned_user_id")?,
+            assigned_user_id,
             flow_name: flow_name.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
@@ -23993,11 +24960,8 @@ impl __runtime::Object for ContactCenterTaskReservationCreatedPayloadObject {
             created_time_ms: created_time_ms.unwrap_or_default(),
             last_modified_time: last_modified_time.unwrap_or_default(),
             last_modified_time_ms: last_modified_time_ms.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             auto_assign: auto_assign.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             caller_number: caller_number.unwrap_or_default(),
@@ -24088,11 +25052,16 @@ impl __runtime::Object for ContactCenterSmsStatus {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -24142,10 +25111,13 @@ impl __runtime::Object for ContactCenterSmsStatusPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -24223,13 +25195,22 @@ impl __runtime::Object for ContactCenterSmsStatusPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            message_id,
             contact_center_number: contact_center_number.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
+            status,
             consumer_number: consumer_number.unwrap_or_default(),
             reason: reason.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -24338,11 +25319,16 @@ impl __runtime::Object for ContactCenterClosureCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -24392,10 +25378,13 @@ impl __runtime::Object for ContactCenterClosureCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -24490,25 +25479,37 @@ impl __runtime::Object for ContactCenterClosureCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(closure_set_id) = closure_set_id else {
+            return Err(serde::de::Error::missing_field("closure_set_id"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(closure_set_name) = closure_set_name else {
+            return Err(serde::de::Error::missing_field("closure_set_name"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(account_default) = account_default else {
+            return Err(serde::de::Error::missing_field("account_default"));
+        };
+        let Some(closures) = closures else {
+            return Err(serde::de::Error::missing_field("closures"));
+        };
         Ok(Self {
-            closure_set_id: __runtime::required::<
-                A,
-                _,
-            >(closure_set_id, "closure_set_id")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            closure_set_id,
+            modified_by,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
-            closure_set_name: __runtime::required::<
-                A,
-                _,
-            >(closure_set_name, "closure_set_name")?,
+            date_time_ms,
+            closure_set_name,
             closure_set_description: closure_set_description.unwrap_or_default(),
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            account_default: __runtime::required::<
-                A,
-                _,
-            >(account_default, "account_default")?,
-            closures: __runtime::required::<A, _>(closures, "closures")?,
+            timezone,
+            account_default,
+            closures,
         })
     }
 }
@@ -24664,9 +25665,15 @@ impl __runtime::Object for ContactCenterClosureCreatedPayloadObjectClosuresItem 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(closure_id) = closure_id else {
+            return Err(serde::de::Error::missing_field("closure_id"));
+        };
+        let Some(closure_name) = closure_name else {
+            return Err(serde::de::Error::missing_field("closure_name"));
+        };
         Ok(Self {
-            closure_id: __runtime::required::<A, _>(closure_id, "closure_id")?,
-            closure_name: __runtime::required::<A, _>(closure_name, "closure_name")?,
+            closure_id,
+            closure_name,
             closure_hour_type: closure_hour_type.unwrap_or_default(),
             start_time: start_time.unwrap_or_default(),
             end_time: end_time.unwrap_or_default(),
@@ -24741,11 +25748,16 @@ impl __runtime::Object for ContactCenterTaskCanceled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -24797,11 +25809,16 @@ impl __runtime::Object for ContactCenterLegacyEngagementEndDataReady {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -24851,10 +25868,13 @@ impl __runtime::Object for ContactCenterLegacyEngagementEndDataReadyPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -24926,15 +25946,27 @@ impl __runtime::Object for ContactCenterLegacyEngagementEndDataReadyPayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            engagement_id,
+            engagement_direction,
+            channel,
+            start_time,
+            date_time_ms,
         })
     }
 }
@@ -25042,11 +26074,16 @@ impl __runtime::Object for ContactCenterEngagementUpgradeCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25098,11 +26135,16 @@ impl __runtime::Object for ContactCenterRecordingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25152,10 +26194,13 @@ impl __runtime::Object for ContactCenterRecordingStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -25342,18 +26387,33 @@ impl __runtime::Object for ContactCenterRecordingStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_id) = recording_id else {
+            return Err(serde::de::Error::missing_field("recording_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(users) = users else {
+            return Err(serde::de::Error::missing_field("users"));
+        };
         Ok(Self {
-            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            recording_id,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             recording_type: recording_type.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
@@ -25368,7 +26428,7 @@ impl __runtime::Object for ContactCenterRecordingStartedPayloadObject {
             owner_id: owner_id.unwrap_or_default(),
             owner_name: owner_name.unwrap_or_default(),
             owner_type: owner_type.unwrap_or_default(),
-            users: __runtime::required::<A, _>(users, "users")?,
+            users,
             consumers: consumers.unwrap_or_default(),
         })
     }
@@ -25460,11 +26520,16 @@ impl __runtime::Object for ContactCenterClosureDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25514,10 +26579,13 @@ impl __runtime::Object for ContactCenterClosureDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -25578,14 +26646,20 @@ impl __runtime::Object for ContactCenterClosureDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(closure_set_id) = closure_set_id else {
+            return Err(serde::de::Error::missing_field("closure_set_id"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            closure_set_id: __runtime::required::<
-                A,
-                _,
-            >(closure_set_id, "closure_set_id")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
+            closure_set_id,
+            modified_by,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -25639,11 +26713,16 @@ impl __runtime::Object for ContactCenterUserLogin {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25695,10 +26774,13 @@ impl __runtime::Object for ContactCenterUserPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -25765,12 +26847,21 @@ impl __runtime::Object for ContactCenterUserPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_id,
+            display_name,
             user_email: user_email.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -25826,11 +26917,16 @@ impl __runtime::Object for ContactCenterUserSkillsAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25882,10 +26978,13 @@ impl __runtime::Object for ContactCenterUserSkillsPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -25960,14 +27059,35 @@ impl __runtime::Object for ContactCenterUserSkillsPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(role_id) = role_id else {
+            return Err(serde::de::Error::missing_field("role_id"));
+        };
+        let Some(role_name) = role_name else {
+            return Err(serde::de::Error::missing_field("role_name"));
+        };
+        let Some(skills) = skills else {
+            return Err(serde::de::Error::missing_field("skills"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            role_id: __runtime::required::<A, _>(role_id, "role_id")?,
-            role_name: __runtime::required::<A, _>(role_name, "role_name")?,
-            skills: __runtime::required::<A, _>(skills, "skills")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            user_id,
+            display_name,
+            user_email,
+            role_id,
+            role_name,
+            skills,
+            date_time_ms,
         })
     }
 }
@@ -26018,9 +27138,10 @@ impl __runtime::Object for ContactCenterUserSkillsPayloadObjectSkillsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            skill_id: __runtime::required::<A, _>(skill_id, "skill_id")?,
-        })
+        let Some(skill_id) = skill_id else {
+            return Err(serde::de::Error::missing_field("skill_id"));
+        };
+        Ok(Self { skill_id })
     }
 }
 
@@ -26070,11 +27191,16 @@ impl __runtime::Object for ContactCenterEngagementUserSentFile {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26126,11 +27252,16 @@ impl __runtime::Object for ContactCenterEngagementConsumerAnswered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26182,10 +27313,13 @@ impl __runtime::Object for ContactCenterEngagementPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -26346,29 +27480,41 @@ impl __runtime::Object for ContactCenterEngagementPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
@@ -26452,11 +27598,16 @@ impl __runtime::Object for ContactCenterEngagementEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26506,10 +27657,13 @@ impl __runtime::Object for ContactCenterEngagementEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -26603,18 +27757,27 @@ impl __runtime::Object for ContactCenterEngagementEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -26752,11 +27915,16 @@ impl __runtime::Object for ContactCenterUserOptIn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26808,11 +27976,16 @@ impl __runtime::Object for ContactCenterEngagementTransferTimeout {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26862,10 +28035,13 @@ impl __runtime::Object for ContactCenterEngagementTransferTimeoutPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -27123,24 +28299,42 @@ impl __runtime::Object for ContactCenterEngagementTransferTimeoutPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(transfer_to_task_id) = transfer_to_task_id else {
+            return Err(serde::de::Error::missing_field("transfer_to_task_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            transfer_to_task_id: __runtime::required::<
-                A,
-                _,
-            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_id,
+            transfer_to_task_id,
             task_status: task_status.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
             transfer_level: transfer_level.unwrap_or_default(),
             transfer_type: transfer_type.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
@@ -27150,11 +28344,8 @@ impl __runtime::Object for ContactCenterEngagementTransferTimeoutPayloadObject {
             transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
             transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
             transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
             transfer_to_user_display_name: transfer_to_user_display_name
                 .unwrap_or_default(),
@@ -27162,7 +28353,7 @@ impl __runtime::Object for ContactCenterEngagementTransferTimeoutPayloadObject {
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -27265,11 +28456,16 @@ impl __runtime::Object for ContactCenterRecordingCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27319,10 +28515,13 @@ impl __runtime::Object for ContactCenterRecordingCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -27549,16 +28748,28 @@ impl __runtime::Object for ContactCenterRecordingCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_id) = recording_id else {
+            return Err(serde::de::Error::missing_field("recording_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(users) = users else {
+            return Err(serde::de::Error::missing_field("users"));
+        };
         Ok(Self {
-            recording_id: __runtime::required::<A, _>(recording_id, "recording_id")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            recording_id,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             recording_start_time: recording_start_time.unwrap_or_default(),
             recording_start_time_ms: recording_start_time_ms.unwrap_or_default(),
             recording_end_time: recording_end_time.unwrap_or_default(),
@@ -27578,7 +28789,7 @@ impl __runtime::Object for ContactCenterRecordingCompletedPayloadObject {
             owner_id: owner_id.unwrap_or_default(),
             owner_name: owner_name.unwrap_or_default(),
             owner_type: owner_type.unwrap_or_default(),
-            users: __runtime::required::<A, _>(users, "users")?,
+            users,
             consumers: consumers.unwrap_or_default(),
         })
     }
@@ -27677,11 +28888,16 @@ impl __runtime::Object for ContactCenterEngagementTransferAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27733,11 +28949,16 @@ impl __runtime::Object for ContactCenterTeamMoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27787,10 +29008,13 @@ impl __runtime::Object for ContactCenterTeamMovedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -27893,21 +29117,30 @@ impl __runtime::Object for ContactCenterTeamMovedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(team_id) = team_id else {
+            return Err(serde::de::Error::missing_field("team_id"));
+        };
+        let Some(team_name) = team_name else {
+            return Err(serde::de::Error::missing_field("team_name"));
+        };
+        let Some(new_parent_team_id) = new_parent_team_id else {
+            return Err(serde::de::Error::missing_field("new_parent_team_id"));
+        };
+        let Some(new_parent_team_name) = new_parent_team_name else {
+            return Err(serde::de::Error::missing_field("new_parent_team_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            team_id: __runtime::required::<A, _>(team_id, "team_id")?,
-            team_name: __runtime::required::<A, _>(team_name, "team_name")?,
+            team_id,
+            team_name,
             team_description: team_description.unwrap_or_default(),
             previous_parent_team_id: previous_parent_team_id.unwrap_or_default(),
             previous_parent_team_name: previous_parent_team_name.unwrap_or_default(),
-            new_parent_team_id: __runtime::required::<
-                A,
-                _,
-            >(new_parent_team_id, "new_parent_team_id")?,
-            new_parent_team_name: __runtime::required::<
-                A,
-                _,
-            >(new_parent_team_name, "new_parent_team_name")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            new_parent_team_id,
+            new_parent_team_name,
+            date_time_ms,
         })
     }
 }
@@ -27967,11 +29200,16 @@ impl __runtime::Object for ContactCenterUserCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28021,10 +29259,13 @@ impl __runtime::Object for ContactCenterUserCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28182,12 +29423,30 @@ impl __runtime::Object for ContactCenterUserCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(role_id) = role_id else {
+            return Err(serde::de::Error::missing_field("role_id"));
+        };
+        let Some(role_name) = role_name else {
+            return Err(serde::de::Error::missing_field("role_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            role_id: __runtime::required::<A, _>(role_id, "role_id")?,
-            role_name: __runtime::required::<A, _>(role_name, "role_name")?,
+            user_id,
+            display_name,
+            user_email,
+            role_id,
+            role_name,
             status_id: status_id.unwrap_or_default(),
             status_name: status_name.unwrap_or_default(),
             client_integration: client_integration.unwrap_or_default(),
@@ -28199,7 +29458,7 @@ impl __runtime::Object for ContactCenterUserCreatedPayloadObject {
             user_package: user_package.unwrap_or_default(),
             user_add_ons_plans: user_add_ons_plans.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -28276,11 +29535,16 @@ impl __runtime::Object for ContactCenterInboxMessageAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28330,10 +29594,13 @@ impl __runtime::Object for ContactCenterInboxMessageAssignedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28489,31 +29756,55 @@ impl __runtime::Object for ContactCenterInboxMessageAssignedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(inbox_id) = inbox_id else {
+            return Err(serde::de::Error::missing_field("inbox_id"));
+        };
+        let Some(inbox_name) = inbox_name else {
+            return Err(serde::de::Error::missing_field("inbox_name"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(assign_type) = assign_type else {
+            return Err(serde::de::Error::missing_field("assign_type"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             previous_user_id: previous_user_id.unwrap_or_default(),
             previous_user_display_name: previous_user_display_name.unwrap_or_default(),
-            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
-            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            inbox_id,
+            inbox_name,
+            message_id,
+            assign_type,
+            date_time_ms,
         })
     }
 }
@@ -28635,11 +29926,16 @@ impl __runtime::Object for ContactCenterTaskEnteredQueue {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28689,10 +29985,13 @@ impl __runtime::Object for ContactCenterTaskEnteredQueuePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28980,15 +30279,27 @@ impl __runtime::Object for ContactCenterTaskEnteredQueuePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_id,
             channel_types: channel_types.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
             channel_source: channel_source.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            cc_queue_id,
             queue_name: queue_name.unwrap_or_default(),
             queue_description: queue_description.unwrap_or_default(),
             dispositions_count: dispositions_count.unwrap_or_default(),
@@ -29010,8 +30321,8 @@ impl __runtime::Object for ContactCenterTaskEnteredQueuePayloadObject {
             waiting_room_name: waiting_room_name.unwrap_or_default(),
             waiting_room_id: waiting_room_id.unwrap_or_default(),
             message_accept: message_accept.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            engagement_id,
+            date_time_ms,
         })
     }
 }
@@ -29179,11 +30490,16 @@ impl __runtime::Object for ContactCenterAssetDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29233,10 +30549,13 @@ impl __runtime::Object for ContactCenterAssetDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -29307,13 +30626,28 @@ impl __runtime::Object for ContactCenterAssetDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(asset_id) = asset_id else {
+            return Err(serde::de::Error::missing_field("asset_id"));
+        };
+        let Some(asset_name) = asset_name else {
+            return Err(serde::de::Error::missing_field("asset_name"));
+        };
+        let Some(archived) = archived else {
+            return Err(serde::de::Error::missing_field("archived"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            asset_id: __runtime::required::<A, _>(asset_id, "asset_id")?,
-            asset_name: __runtime::required::<A, _>(asset_name, "asset_name")?,
-            archived: __runtime::required::<A, _>(archived, "archived")?,
+            asset_id,
+            asset_name,
+            archived,
             archived_time: archived_time.unwrap_or_default(),
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            modified_by,
+            date_time_ms,
         })
     }
 }
@@ -29369,11 +30703,16 @@ impl __runtime::Object for ContactCenterTeamCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29425,11 +30764,16 @@ impl __runtime::Object for ContactCenterEngagementStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29479,10 +30823,13 @@ impl __runtime::Object for ContactCenterEngagementStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -29604,19 +30951,28 @@ impl __runtime::Object for ContactCenterEngagementStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             transfer_from: transfer_from.unwrap_or_default(),
             transfer_from_id: transfer_from_id.unwrap_or_default(),
         })
@@ -29793,11 +31149,16 @@ impl __runtime::Object for ContactCenterEngagementTransferReserved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29849,11 +31210,16 @@ impl __runtime::Object for ContactCenterEngagementUpgradeInitiated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29905,11 +31271,16 @@ impl __runtime::Object for ContactCenterAssetUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29959,10 +31330,13 @@ impl __runtime::Object for ContactCenterAssetUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -30021,11 +31395,23 @@ impl __runtime::Object for ContactCenterAssetUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(asset_id) = asset_id else {
+            return Err(serde::de::Error::missing_field("asset_id"));
+        };
+        let Some(updates) = updates else {
+            return Err(serde::de::Error::missing_field("updates"));
+        };
+        let Some(modified_by) = modified_by else {
+            return Err(serde::de::Error::missing_field("modified_by"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            asset_id: __runtime::required::<A, _>(asset_id, "asset_id")?,
-            updates: __runtime::required::<A, _>(updates, "updates")?,
-            modified_by: __runtime::required::<A, _>(modified_by, "modified_by")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            asset_id,
+            updates,
+            modified_by,
+            date_time_ms,
         })
     }
 }
@@ -30331,8 +31717,11 @@ for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(asset_item_id) = asset_item_id else {
+            return Err(serde::de::Error::missing_field("asset_item_id"));
+        };
         Ok(Self {
-            asset_item_id: __runtime::required::<A, _>(asset_item_id, "asset_item_id")?,
+            asset_item_id,
             asset_item_name: asset_item_name.unwrap_or_default(),
             asset_item_language: asset_item_language.unwrap_or_default(),
             is_default: is_default.unwrap_or_default(),
@@ -30403,8 +31792,11 @@ for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(asset_item_id) = asset_item_id else {
+            return Err(serde::de::Error::missing_field("asset_item_id"));
+        };
         Ok(Self {
-            asset_item_id: __runtime::required::<A, _>(asset_item_id, "asset_item_id")?,
+            asset_item_id,
             asset_item_name: asset_item_name.unwrap_or_default(),
         })
     }
@@ -30458,11 +31850,16 @@ impl __runtime::Object for ContactCenterEngagementUserSentMessage {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -30512,10 +31909,13 @@ impl __runtime::Object for ContactCenterEngagementUserSentMessagePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -30663,29 +32063,44 @@ impl __runtime::Object for ContactCenterEngagementUserSentMessagePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(message_text) = message_text else {
+            return Err(serde::de::Error::missing_field("message_text"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             flow_number: flow_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
-            message_text: __runtime::required::<A, _>(message_text, "message_text")?,
+            message_text,
         })
     }
 }
@@ -30822,11 +32237,16 @@ impl __runtime::Object for ContactCenterTaskExitedQueue {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -30876,10 +32296,13 @@ impl __runtime::Object for ContactCenterTaskExitedQueuePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -31167,15 +32590,30 @@ impl __runtime::Object for ContactCenterTaskExitedQueuePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_id,
             channel_types: channel_types.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
+            cc_queue_id,
             queue_name: queue_name.unwrap_or_default(),
             queue_description: queue_description.unwrap_or_default(),
             dispositions_count: dispositions_count.unwrap_or_default(),
@@ -31197,8 +32635,8 @@ impl __runtime::Object for ContactCenterTaskExitedQueuePayloadObject {
             waiting_room_name: waiting_room_name.unwrap_or_default(),
             waiting_room_id: waiting_room_id.unwrap_or_default(),
             message_accept: message_accept.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            engagement_id,
+            date_time_ms,
         })
     }
 }
@@ -31306,11 +32744,16 @@ impl __runtime::Object for ContactCenterUserSkillsUnassigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31362,11 +32805,16 @@ impl __runtime::Object for ContactCenterTaskReservationRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31418,11 +32866,16 @@ impl __runtime::Object for ContactCenterInboxMessageReceived {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31472,10 +32925,13 @@ impl __runtime::Object for ContactCenterInboxMessageReceivedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -31589,23 +33045,41 @@ impl __runtime::Object for ContactCenterInboxMessageReceivedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(inbox_id) = inbox_id else {
+            return Err(serde::de::Error::missing_field("inbox_id"));
+        };
+        let Some(inbox_name) = inbox_name else {
+            return Err(serde::de::Error::missing_field("inbox_name"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            engagement_direction,
+            channel,
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
-            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
-            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            inbox_id,
+            inbox_name,
+            message_id,
+            date_time_ms,
         })
     }
 }
@@ -31673,11 +33147,16 @@ impl __runtime::Object for ContactCenterEngagementTransferCanceled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31729,11 +33208,16 @@ impl __runtime::Object for ContactCenterRecordingPermanentlyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31785,11 +33269,16 @@ impl __runtime::Object for ContactCenterQueueOperatingHoursUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31839,10 +33328,13 @@ impl __runtime::Object for ContactCenterQueueOperatingHoursUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -31906,12 +33398,21 @@ impl __runtime::Object for ContactCenterQueueOperatingHoursUpdatedPayloadObject 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(updates) = updates else {
+            return Err(serde::de::Error::missing_field("updates"));
+        };
         Ok(Self {
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             queue_id: queue_id.unwrap_or_default(),
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
-            updates: __runtime::required::<A, _>(updates, "updates")?,
+            cc_queue_id,
+            updates,
         })
     }
 }
@@ -32085,11 +33586,16 @@ impl __runtime::Object for ContactCenterEngagementTransferInitiated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -32139,10 +33645,13 @@ impl __runtime::Object for ContactCenterEngagementTransferInitiatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -32469,25 +33978,43 @@ impl __runtime::Object for ContactCenterEngagementTransferInitiatedPayloadObject
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(transfer_to_task_id) = transfer_to_task_id else {
+            return Err(serde::de::Error::missing_field("transfer_to_task_id"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            transfer_to_task_id: __runtime::required::<
-                A,
-                _,
-            >(transfer_to_task_id, "transfer_to_task_id")?,
+            task_id,
+            transfer_to_task_id,
             task_status: task_status.unwrap_or_default(),
             transfer_to_task_status: transfer_to_task_status.unwrap_or_default(),
             task_timeout: task_timeout.unwrap_or_default(),
             transfer_to_task_timeout: transfer_to_task_timeout.unwrap_or_default(),
             transfer_level: transfer_level.unwrap_or_default(),
             transfer_type: transfer_type.unwrap_or_default(),
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_name: channel_name.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
@@ -32499,11 +34026,8 @@ impl __runtime::Object for ContactCenterEngagementTransferInitiatedPayloadObject
             transfer_to_queue_id: transfer_to_queue_id.unwrap_or_default(),
             transfer_to_cc_queue_id: transfer_to_cc_queue_id.unwrap_or_default(),
             transfer_to_queue_name: transfer_to_queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
+            user_id,
+            user_display_name,
             transfer_to_user_id: transfer_to_user_id.unwrap_or_default(),
             transfer_to_user_display_name: transfer_to_user_display_name
                 .unwrap_or_default(),
@@ -32514,7 +34038,7 @@ impl __runtime::Object for ContactCenterEngagementTransferInitiatedPayloadObject
             transfer_to_inbox_name: transfer_to_inbox_name.unwrap_or_default(),
             transfer_to_number: transfer_to_number.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -32692,11 +34216,16 @@ impl __runtime::Object for ContactCenterEngagementTakeoverStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -32746,10 +34275,13 @@ impl __runtime::Object for ContactCenterEngagementTakeoverStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -32923,39 +34455,51 @@ impl __runtime::Object for ContactCenterEngagementTakeoverStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_display_name) = user_display_name else {
+            return Err(serde::de::Error::missing_field("user_display_name"));
+        };
+        let Some(takeover_user_id) = takeover_user_id else {
+            return Err(serde::de::Error::missing_field("takeover_user_id"));
+        };
+        let Some(takeover_user_display_name) = takeover_user_display_name else {
+            return Err(serde::de::Error::missing_field("takeover_user_display_name"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
+            engagement_id,
+            engagement_direction,
             channel_id: channel_id.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            channel,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_display_name: __runtime::required::<
-                A,
-                _,
-            >(user_display_name, "user_display_name")?,
-            takeover_user_id: __runtime::required::<
-                A,
-                _,
-            >(takeover_user_id, "takeover_user_id")?,
-            takeover_user_display_name: __runtime::required::<
-                A,
-                _,
-            >(takeover_user_display_name, "takeover_user_display_name")?,
+            user_id,
+            user_display_name,
+            takeover_user_id,
+            takeover_user_display_name,
             contact_center_number: contact_center_number.unwrap_or_default(),
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -33036,11 +34580,16 @@ impl __runtime::Object for ContactCenterVoicemailTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33090,10 +34639,13 @@ impl __runtime::Object for ContactCenterVoicemailTranscriptCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -33231,13 +34783,28 @@ impl __runtime::Object for ContactCenterVoicemailTranscriptCompletedPayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(inbox_id) = inbox_id else {
+            return Err(serde::de::Error::missing_field("inbox_id"));
+        };
+        let Some(inbox_name) = inbox_name else {
+            return Err(serde::de::Error::missing_field("inbox_name"));
+        };
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            inbox_id: __runtime::required::<A, _>(inbox_id, "inbox_id")?,
-            inbox_name: __runtime::required::<A, _>(inbox_name, "inbox_name")?,
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
+            message_id,
+            inbox_id,
+            inbox_name,
+            engagement_id,
             date_time: date_time.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             queue_id: queue_id.unwrap_or_default(),
@@ -33371,11 +34938,16 @@ impl __runtime::Object for ContactCenterTaskReservationAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33427,11 +34999,16 @@ impl __runtime::Object for ContactCenterEngagementEmailTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33482,10 +35059,13 @@ impl __runtime::Object for ContactCenterEngagementEmailTranscriptCompletedPayloa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -33577,17 +35157,23 @@ impl __runtime::Object for ContactCenterEngagementEmailTranscriptCompletedPayloa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(engagement_direction) = engagement_direction else {
+            return Err(serde::de::Error::missing_field("engagement_direction"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(channel_source) = channel_source else {
+            return Err(serde::de::Error::missing_field("channel_source"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            engagement_direction: __runtime::required::<
-                A,
-                _,
-            >(engagement_direction, "engagement_direction")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
-            channel_source: __runtime::required::<
-                A,
-                _,
-            >(channel_source, "channel_source")?,
+            engagement_id,
+            engagement_direction,
+            channel,
+            channel_source,
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             transcript_url: transcript_url.unwrap_or_default(),
@@ -33738,11 +35324,16 @@ impl __runtime::Object for ContactCenterUserPhoneNumbersUnassigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33794,11 +35385,16 @@ impl __runtime::Object for ContactCenterEngagementUserUnhold {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33850,11 +35446,16 @@ impl __runtime::Object for ContactCenterUserLogout {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33906,11 +35507,16 @@ impl __runtime::Object for ContactCenterTaskReservationCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33962,11 +35568,16 @@ impl __runtime::Object for ContactCenterQueueScheduledCallbackCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34016,10 +35627,13 @@ impl __runtime::Object for ContactCenterQueueScheduledCallbackCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -34089,12 +35703,27 @@ impl __runtime::Object for ContactCenterQueueScheduledCallbackCreatedPayloadObje
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(cc_queue_id) = cc_queue_id else {
+            return Err(serde::de::Error::missing_field("cc_queue_id"));
+        };
+        let Some(queue_name) = queue_name else {
+            return Err(serde::de::Error::missing_field("queue_name"));
+        };
+        let Some(queue_channel) = queue_channel else {
+            return Err(serde::de::Error::missing_field("queue_channel"));
+        };
+        let Some(attendees) = attendees else {
+            return Err(serde::de::Error::missing_field("attendees"));
+        };
         Ok(Self {
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            cc_queue_id: __runtime::required::<A, _>(cc_queue_id, "cc_queue_id")?,
-            queue_name: __runtime::required::<A, _>(queue_name, "queue_name")?,
-            queue_channel: __runtime::required::<A, _>(queue_channel, "queue_channel")?,
-            attendees: __runtime::required::<A, _>(attendees, "attendees")?,
+            start_time,
+            cc_queue_id,
+            queue_name,
+            queue_channel,
+            attendees,
         })
     }
 }
@@ -34165,12 +35794,27 @@ for ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(attendee_id) = attendee_id else {
+            return Err(serde::de::Error::missing_field("attendee_id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(last_name) = last_name else {
+            return Err(serde::de::Error::missing_field("last_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
-            attendee_id: __runtime::required::<A, _>(attendee_id, "attendee_id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
-            last_name: __runtime::required::<A, _>(last_name, "last_name")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            attendee_id,
+            first_name,
+            last_name,
+            email,
+            phone_number,
         })
     }
 }
@@ -34226,11 +35870,16 @@ impl __runtime::Object for ContactCenterEngagementSurveyStatus {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34280,10 +35929,13 @@ impl __runtime::Object for ContactCenterEngagementSurveyStatusPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -34459,29 +36111,47 @@ impl __runtime::Object for ContactCenterEngagementSurveyStatusPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(engagement_id) = engagement_id else {
+            return Err(serde::de::Error::missing_field("engagement_id"));
+        };
+        let Some(channel) = channel else {
+            return Err(serde::de::Error::missing_field("channel"));
+        };
+        let Some(survey_status) = survey_status else {
+            return Err(serde::de::Error::missing_field("survey_status"));
+        };
+        let Some(survey_id) = survey_id else {
+            return Err(serde::de::Error::missing_field("survey_id"));
+        };
+        let Some(survey_trigger_from) = survey_trigger_from else {
+            return Err(serde::de::Error::missing_field("survey_trigger_from"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            engagement_id: __runtime::required::<A, _>(engagement_id, "engagement_id")?,
-            channel: __runtime::required::<A, _>(channel, "channel")?,
+            engagement_id,
+            channel,
             channel_source: channel_source.unwrap_or_default(),
             cc_queue_id: cc_queue_id.unwrap_or_default(),
             queue_name: queue_name.unwrap_or_default(),
             flow_id: flow_id.unwrap_or_default(),
             flow_name: flow_name.unwrap_or_default(),
             flow_number: flow_number.unwrap_or_default(),
-            survey_status: __runtime::required::<A, _>(survey_status, "survey_status")?,
-            survey_id: __runtime::required::<A, _>(survey_id, "survey_id")?,
+            survey_status,
+            survey_id,
             survey_question_id: survey_question_id.unwrap_or_default(),
-            survey_trigger_from: __runtime::required::<
-                A,
-                _,
-            >(survey_trigger_from, "survey_trigger_from")?,
+            survey_trigger_from,
             consumer_id: consumer_id.unwrap_or_default(),
             consumer_number: consumer_number.unwrap_or_default(),
             consumer_display_name: consumer_display_name.unwrap_or_default(),
             consumer_email: consumer_email.unwrap_or_default(),
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_display_name: user_display_name.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -34666,11 +36336,16 @@ impl __runtime::Object for ContactCenterTaskReservationTimeout {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34722,11 +36397,16 @@ impl __runtime::Object for ContactCenterEngagementUserEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34778,11 +36458,16 @@ impl __runtime::Object for ContactCenterEngagementUserAnswered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34834,11 +36519,16 @@ impl __runtime::Object for ContactCenterTeamMembersAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34890,11 +36580,16 @@ impl __runtime::Object for ContactCenterEngagementTransferQueued {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34946,11 +36641,16 @@ impl __runtime::Object for ContactCenterMessageStatus {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35000,10 +36700,13 @@ impl __runtime::Object for ContactCenterMessageStatusPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -35072,12 +36775,18 @@ impl __runtime::Object for ContactCenterMessageStatusPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(date_time_ms) = date_time_ms else {
+            return Err(serde::de::Error::missing_field("date_time_ms"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            message_id,
             from: from.unwrap_or_default(),
             to: to.unwrap_or_default(),
             whatsapp_message: whatsapp_message.unwrap_or_default(),
-            date_time_ms: __runtime::required::<A, _>(date_time_ms, "date_time_ms")?,
+            date_time_ms,
         })
     }
 }
@@ -35136,8 +36845,11 @@ impl __runtime::Object for ContactCenterMessageStatusPayloadObjectWhatsappMessag
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
         Ok(Self {
-            status: __runtime::required::<A, _>(status, "status")?,
+            status,
             reason: reason.unwrap_or_default(),
             error_detail: error_detail.unwrap_or_default(),
         })

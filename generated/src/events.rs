@@ -1354,11 +1354,16 @@ impl __runtime::Object for ZoomEventsSessionDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1410,10 +1415,13 @@ impl __runtime::Object for ZoomEventsSessionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1498,16 +1506,40 @@ impl __runtime::Object for ZoomEventsSessionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            event_id,
+            host_id,
+            session_id,
+            name,
+            type_,
             attendance_type: attendance_type.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            start_time,
+            end_time,
+            timezone,
         })
     }
 }
@@ -1664,11 +1696,16 @@ impl __runtime::Object for ZoomEventsTicketUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1718,10 +1755,13 @@ impl __runtime::Object for ZoomEventsTicketUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1829,13 +1869,25 @@ impl __runtime::Object for ZoomEventsTicketUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(ticket_id) = ticket_id else {
+            return Err(serde::de::Error::missing_field("ticket_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            ticket_id: __runtime::required::<A, _>(ticket_id, "ticket_id")?,
+            event_id,
+            host_id,
+            ticket_id,
             ticket_type_id: ticket_type_id.unwrap_or_default(),
             external_ticket_id: external_ticket_id.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             ticket_role_type: ticket_role_type.unwrap_or_default(),
             authentication_method: authentication_method.unwrap_or_default(),
         })
@@ -2070,11 +2122,16 @@ impl __runtime::Object for ZoomEventsEventPublished {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2126,10 +2183,13 @@ impl __runtime::Object for ZoomEventsEventPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2228,18 +2288,39 @@ impl __runtime::Object for ZoomEventsEventPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(event_type) = event_type else {
+            return Err(serde::de::Error::missing_field("event_type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
             hub_id: hub_id.unwrap_or_default(),
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            event_id,
+            host_id,
+            name,
             description: description.unwrap_or_default(),
-            event_type: __runtime::required::<A, _>(event_type, "event_type")?,
+            event_type,
             status: status.unwrap_or_default(),
             attendance_type: attendance_type.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            start_time,
+            end_time,
+            timezone,
         })
     }
 }
@@ -2409,11 +2490,16 @@ impl __runtime::Object for ZoomEventsTicketTypeUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2465,10 +2551,13 @@ impl __runtime::Object for ZoomEventsTicketTypePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2549,18 +2638,33 @@ impl __runtime::Object for ZoomEventsTicketTypePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(ticket_type_id) = ticket_type_id else {
+            return Err(serde::de::Error::missing_field("ticket_type_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            ticket_type_id: __runtime::required::<
-                A,
-                _,
-            >(ticket_type_id, "ticket_type_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            event_id,
+            host_id,
+            ticket_type_id,
+            name,
             description: description.unwrap_or_default(),
             attendance_type: attendance_type.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            start_time,
+            end_time,
         })
     }
 }
@@ -2619,11 +2723,16 @@ impl __runtime::Object for ZoomEventsExhibitorCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2675,10 +2784,13 @@ impl __runtime::Object for ZoomEventsExhibitorPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2765,16 +2877,37 @@ impl __runtime::Object for ZoomEventsExhibitorPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(exhibitor_id) = exhibitor_id else {
+            return Err(serde::de::Error::missing_field("exhibitor_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(is_sponsor) = is_sponsor else {
+            return Err(serde::de::Error::missing_field("is_sponsor"));
+        };
+        let Some(contact_name) = contact_name else {
+            return Err(serde::de::Error::missing_field("contact_name"));
+        };
+        let Some(contact_email) = contact_email else {
+            return Err(serde::de::Error::missing_field("contact_email"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            exhibitor_id: __runtime::required::<A, _>(exhibitor_id, "exhibitor_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            event_id,
+            host_id,
+            exhibitor_id,
+            name,
             description: description.unwrap_or_default(),
-            is_sponsor: __runtime::required::<A, _>(is_sponsor, "is_sponsor")?,
+            is_sponsor,
             tier_id: tier_id.unwrap_or_default(),
-            contact_name: __runtime::required::<A, _>(contact_name, "contact_name")?,
-            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            contact_name,
+            contact_email,
         })
     }
 }
@@ -2834,11 +2967,16 @@ impl __runtime::Object for ZoomEventsExhibitorUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2890,11 +3028,16 @@ impl __runtime::Object for ZoomEventsEventCancelled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2946,11 +3089,16 @@ impl __runtime::Object for ZoomEventsEventDuplicated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3000,10 +3148,13 @@ impl __runtime::Object for ZoomEventsEventDuplicatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3106,19 +3257,40 @@ impl __runtime::Object for ZoomEventsEventDuplicatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(event_type) = event_type else {
+            return Err(serde::de::Error::missing_field("event_type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
             hub_id: hub_id.unwrap_or_default(),
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
+            event_id,
             source_event_id: source_event_id.unwrap_or_default(),
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            host_id,
+            name,
             description: description.unwrap_or_default(),
-            event_type: __runtime::required::<A, _>(event_type, "event_type")?,
+            event_type,
             status: status.unwrap_or_default(),
             attendance_type: attendance_type.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            start_time,
+            end_time,
+            timezone,
         })
     }
 }
@@ -3184,11 +3356,16 @@ impl __runtime::Object for ZoomEventsSessionEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3238,10 +3415,13 @@ impl __runtime::Object for ZoomEventsSessionEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3318,15 +3498,39 @@ impl __runtime::Object for ZoomEventsSessionEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            event_id,
+            host_id,
+            session_id,
+            name,
+            type_,
+            start_time,
+            end_time,
+            timezone,
         })
     }
 }
@@ -3384,11 +3588,16 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3438,10 +3647,13 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3605,15 +3817,27 @@ impl __runtime::Object for ZoomEventsVodRegistrationCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(hub_id) = hub_id else {
+            return Err(serde::de::Error::missing_field("hub_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(registration_id) = registration_id else {
+            return Err(serde::de::Error::missing_field("registration_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            hub_id: __runtime::required::<A, _>(hub_id, "hub_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            registration_id: __runtime::required::<
-                A,
-                _,
-            >(registration_id, "registration_id")?,
-            email: __runtime::required::<A, _>(email, "email")?,
+            channel_id,
+            hub_id,
+            host_id,
+            registration_id,
+            email,
             registration_date: registration_date.unwrap_or_default(),
             authentication_method: authentication_method.unwrap_or_default(),
             join_link: join_link.unwrap_or_default(),
@@ -3819,11 +4043,16 @@ impl __runtime::Object for ZoomEventsSpeakerUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3875,10 +4104,13 @@ impl __runtime::Object for ZoomEventsSpeakerPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3941,11 +4173,23 @@ impl __runtime::Object for ZoomEventsSpeakerPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(speaker_id) = speaker_id else {
+            return Err(serde::de::Error::missing_field("speaker_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            speaker_id: __runtime::required::<A, _>(speaker_id, "speaker_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            event_id,
+            host_id,
+            speaker_id,
+            name,
             email: email.unwrap_or_default(),
         })
     }
@@ -4001,11 +4245,16 @@ impl __runtime::Object for ZoomEventsTicketDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4055,10 +4304,13 @@ impl __runtime::Object for ZoomEventsTicketDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4167,13 +4419,25 @@ impl __runtime::Object for ZoomEventsTicketDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(ticket_id) = ticket_id else {
+            return Err(serde::de::Error::missing_field("ticket_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            ticket_id: __runtime::required::<A, _>(ticket_id, "ticket_id")?,
+            event_id,
+            host_id,
+            ticket_id,
             ticket_type_id: ticket_type_id.unwrap_or_default(),
             external_ticket_id: external_ticket_id.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             ticket_role_type: ticket_role_type.unwrap_or_default(),
             authentication_method: authentication_method.unwrap_or_default(),
         })
@@ -4359,11 +4623,16 @@ impl __runtime::Object for ZoomEventsSpeakerDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4415,11 +4684,16 @@ impl __runtime::Object for ZoomEventsTicketTypeDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4471,11 +4745,16 @@ impl __runtime::Object for ZoomEventsSessionUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4527,11 +4806,16 @@ impl __runtime::Object for ZoomEventsSessionCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4583,11 +4867,16 @@ impl __runtime::Object for ZoomEventsTicketTypeCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4639,11 +4928,16 @@ impl __runtime::Object for ZoomEventsEventUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4695,11 +4989,16 @@ impl __runtime::Object for ZoomEventsSpeakerCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4751,11 +5050,16 @@ impl __runtime::Object for ZoomEventsTicketCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4805,10 +5109,13 @@ impl __runtime::Object for ZoomEventsTicketCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4917,13 +5224,25 @@ impl __runtime::Object for ZoomEventsTicketCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(ticket_id) = ticket_id else {
+            return Err(serde::de::Error::missing_field("ticket_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            ticket_id: __runtime::required::<A, _>(ticket_id, "ticket_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            event_id,
+            ticket_id,
+            host_id,
             ticket_type_id: ticket_type_id.unwrap_or_default(),
             external_ticket_id: external_ticket_id.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             ticket_role_type: ticket_role_type.unwrap_or_default(),
             authentication_method: authentication_method.unwrap_or_default(),
         })
@@ -4986,11 +5305,16 @@ impl __runtime::Object for ZoomEventsExhibitorDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

@@ -250,10 +250,19 @@ impl __runtime::Object for ClinicalNotesNoteCreated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -306,9 +315,15 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -426,36 +441,51 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_number) = meeting_number else {
+            return Err(serde::de::Error::missing_field("meeting_number"));
+        };
+        let Some(meeting_topic) = meeting_topic else {
+            return Err(serde::de::Error::missing_field("meeting_topic"));
+        };
+        let Some(meeting_host_id) = meeting_host_id else {
+            return Err(serde::de::Error::missing_field("meeting_host_id"));
+        };
+        let Some(note_id) = note_id else {
+            return Err(serde::de::Error::missing_field("note_id"));
+        };
+        let Some(note_owner_user_id) = note_owner_user_id else {
+            return Err(serde::de::Error::missing_field("note_owner_user_id"));
+        };
+        let Some(note_start_time) = note_start_time else {
+            return Err(serde::de::Error::missing_field("note_start_time"));
+        };
+        let Some(note_end_time) = note_end_time else {
+            return Err(serde::de::Error::missing_field("note_end_time"));
+        };
+        let Some(note_created_time) = note_created_time else {
+            return Err(serde::de::Error::missing_field("note_created_time"));
+        };
+        let Some(note_title) = note_title else {
+            return Err(serde::de::Error::missing_field("note_title"));
+        };
+        let Some(ehr_context_available) = ehr_context_available else {
+            return Err(serde::de::Error::missing_field("ehr_context_available"));
+        };
         Ok(Self {
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_number: __runtime::required::<
-                A,
-                _,
-            >(meeting_number, "meeting_number")?,
-            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
-            meeting_host_id: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_id, "meeting_host_id")?,
-            note_id: __runtime::required::<A, _>(note_id, "note_id")?,
-            note_owner_user_id: __runtime::required::<
-                A,
-                _,
-            >(note_owner_user_id, "note_owner_user_id")?,
-            note_start_time: __runtime::required::<
-                A,
-                _,
-            >(note_start_time, "note_start_time")?,
-            note_end_time: __runtime::required::<A, _>(note_end_time, "note_end_time")?,
-            note_created_time: __runtime::required::<
-                A,
-                _,
-            >(note_created_time, "note_created_time")?,
-            note_title: __runtime::required::<A, _>(note_title, "note_title")?,
-            ehr_context_available: __runtime::required::<
-                A,
-                _,
-            >(ehr_context_available, "ehr_context_available")?,
+            meeting_id,
+            meeting_number,
+            meeting_topic,
+            meeting_host_id,
+            note_id,
+            note_owner_user_id,
+            note_start_time,
+            note_end_time,
+            note_created_time,
+            note_title,
+            ehr_context_available,
             additional_properties,
         })
     }

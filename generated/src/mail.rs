@@ -246,11 +246,16 @@ impl __runtime::Object for MailHistoryEvent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -300,10 +305,19 @@ impl __runtime::Object for MailHistoryEventPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            object,
         })
     }
 }
@@ -354,10 +368,13 @@ impl __runtime::Object for MailHistoryEventPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            email: __runtime::required::<A, _>(email, "email")?,
-            history_id: __runtime::required::<A, _>(history_id, "history_id")?,
-        })
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(history_id) = history_id else {
+            return Err(serde::de::Error::missing_field("history_id"));
+        };
+        Ok(Self { email, history_id })
     }
 }
 

@@ -5930,11 +5930,16 @@ impl __runtime::Object for MeetingParticipantJbhWaiting {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5984,10 +5989,13 @@ impl __runtime::Object for MeetingParticipantJbhWaitingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6073,16 +6081,37 @@ impl __runtime::Object for MeetingParticipantJbhWaitingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -6220,9 +6249,12 @@ impl __runtime::Object for MeetingParticipantJbhWaitingPayloadObjectParticipant 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            user_name,
             customer_key: customer_key.unwrap_or_default(),
         })
     }
@@ -6280,10 +6312,19 @@ impl __runtime::Object for MeetingSummaryRecovered {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -6348,11 +6389,23 @@ impl __runtime::Object for MeetingSummaryPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -6498,43 +6551,55 @@ impl __runtime::Object for MeetingSummaryPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(meeting_host_id) = meeting_host_id else {
+            return Err(serde::de::Error::missing_field("meeting_host_id"));
+        };
+        let Some(meeting_host_email) = meeting_host_email else {
+            return Err(serde::de::Error::missing_field("meeting_host_email"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_topic) = meeting_topic else {
+            return Err(serde::de::Error::missing_field("meeting_topic"));
+        };
+        let Some(meeting_start_time) = meeting_start_time else {
+            return Err(serde::de::Error::missing_field("meeting_start_time"));
+        };
+        let Some(meeting_end_time) = meeting_end_time else {
+            return Err(serde::de::Error::missing_field("meeting_end_time"));
+        };
+        let Some(summary_start_time) = summary_start_time else {
+            return Err(serde::de::Error::missing_field("summary_start_time"));
+        };
+        let Some(summary_end_time) = summary_end_time else {
+            return Err(serde::de::Error::missing_field("summary_end_time"));
+        };
+        let Some(summary_created_time) = summary_created_time else {
+            return Err(serde::de::Error::missing_field("summary_created_time"));
+        };
+        let Some(summary_last_modified_time) = summary_last_modified_time else {
+            return Err(serde::de::Error::missing_field("summary_last_modified_time"));
+        };
+        let Some(summary_title) = summary_title else {
+            return Err(serde::de::Error::missing_field("summary_title"));
+        };
         Ok(Self {
-            meeting_host_id: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_id, "meeting_host_id")?,
-            meeting_host_email: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_email, "meeting_host_email")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
-            meeting_start_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_start_time, "meeting_start_time")?,
-            meeting_end_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_end_time, "meeting_end_time")?,
-            summary_start_time: __runtime::required::<
-                A,
-                _,
-            >(summary_start_time, "summary_start_time")?,
-            summary_end_time: __runtime::required::<
-                A,
-                _,
-            >(summary_end_time, "summary_end_time")?,
-            summary_created_time: __runtime::required::<
-                A,
-                _,
-            >(summary_created_time, "summary_created_time")?,
-            summary_last_modified_time: __runtime::required::<
-                A,
-                _,
-            >(summary_last_modified_time, "summary_last_modified_time")?,
-            summary_title: __runtime::required::<A, _>(summary_title, "summary_title")?,
+            meeting_host_id,
+            meeting_host_email,
+            meeting_uuid,
+            meeting_id,
+            meeting_topic,
+            meeting_start_time,
+            meeting_end_time,
+            summary_start_time,
+            summary_end_time,
+            summary_created_time,
+            summary_last_modified_time,
+            summary_title,
             additional_properties,
         })
     }
@@ -6594,11 +6659,16 @@ impl __runtime::Object for MeetingParticipantLeftBreakoutRoom {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6648,10 +6718,13 @@ impl __runtime::Object for MeetingParticipantLeftBreakoutRoomPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6747,20 +6820,44 @@ impl __runtime::Object for MeetingParticipantLeftBreakoutRoomPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(breakout_room_uuid) = breakout_room_uuid else {
+            return Err(serde::de::Error::missing_field("breakout_room_uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            breakout_room_uuid: __runtime::required::<
-                A,
-                _,
-            >(breakout_room_uuid, "breakout_room_uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            breakout_room_uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -6897,15 +6994,27 @@ impl __runtime::Object for MeetingParticipantLeftBreakoutRoomPayloadObjectPartic
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(leave_time) = leave_time else {
+            return Err(serde::de::Error::missing_field("leave_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             parent_user_id: parent_user_id.unwrap_or_default(),
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            user_name,
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
-            leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
+            leave_time,
             leave_reason: leave_reason.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             phone_number: phone_number.unwrap_or_default(),
@@ -6985,10 +7094,19 @@ impl __runtime::Object for MeetingDeviceTested {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -7041,9 +7159,15 @@ impl __runtime::Object for MeetingDeviceTestedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -7099,10 +7223,19 @@ impl __runtime::Object for MeetingDeviceTestedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(test_result) = test_result else {
+            return Err(serde::de::Error::missing_field("test_result"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            test_result: __runtime::required::<A, _>(test_result, "test_result")?,
+            id,
+            uuid,
+            test_result,
             additional_properties,
         })
     }
@@ -7188,18 +7321,27 @@ impl __runtime::Object for MeetingDeviceTestedPayloadObjectTestResult {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(camera_status) = camera_status else {
+            return Err(serde::de::Error::missing_field("camera_status"));
+        };
+        let Some(speaker_status) = speaker_status else {
+            return Err(serde::de::Error::missing_field("speaker_status"));
+        };
+        let Some(microphone_status) = microphone_status else {
+            return Err(serde::de::Error::missing_field("microphone_status"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            camera_status: __runtime::required::<A, _>(camera_status, "camera_status")?,
-            speaker_status: __runtime::required::<
-                A,
-                _,
-            >(speaker_status, "speaker_status")?,
-            microphone_status: __runtime::required::<
-                A,
-                _,
-            >(microphone_status, "microphone_status")?,
+            user_id,
+            user_name,
+            camera_status,
+            speaker_status,
+            microphone_status,
             os: os.unwrap_or_default(),
             additional_properties,
         })
@@ -7312,10 +7454,19 @@ impl __runtime::Object for MeetingSummaryShared {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -7378,11 +7529,23 @@ impl __runtime::Object for MeetingSummarySharedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -7536,47 +7699,59 @@ impl __runtime::Object for MeetingSummarySharedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(meeting_host_id) = meeting_host_id else {
+            return Err(serde::de::Error::missing_field("meeting_host_id"));
+        };
+        let Some(meeting_host_email) = meeting_host_email else {
+            return Err(serde::de::Error::missing_field("meeting_host_email"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_topic) = meeting_topic else {
+            return Err(serde::de::Error::missing_field("meeting_topic"));
+        };
+        let Some(meeting_start_time) = meeting_start_time else {
+            return Err(serde::de::Error::missing_field("meeting_start_time"));
+        };
+        let Some(meeting_end_time) = meeting_end_time else {
+            return Err(serde::de::Error::missing_field("meeting_end_time"));
+        };
+        let Some(summary_start_time) = summary_start_time else {
+            return Err(serde::de::Error::missing_field("summary_start_time"));
+        };
+        let Some(summary_end_time) = summary_end_time else {
+            return Err(serde::de::Error::missing_field("summary_end_time"));
+        };
+        let Some(summary_created_time) = summary_created_time else {
+            return Err(serde::de::Error::missing_field("summary_created_time"));
+        };
+        let Some(summary_last_modified_time) = summary_last_modified_time else {
+            return Err(serde::de::Error::missing_field("summary_last_modified_time"));
+        };
+        let Some(summary_title) = summary_title else {
+            return Err(serde::de::Error::missing_field("summary_title"));
+        };
+        let Some(share_with_users) = share_with_users else {
+            return Err(serde::de::Error::missing_field("share_with_users"));
+        };
         Ok(Self {
-            meeting_host_id: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_id, "meeting_host_id")?,
-            meeting_host_email: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_email, "meeting_host_email")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
-            meeting_start_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_start_time, "meeting_start_time")?,
-            meeting_end_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_end_time, "meeting_end_time")?,
-            summary_start_time: __runtime::required::<
-                A,
-                _,
-            >(summary_start_time, "summary_start_time")?,
-            summary_end_time: __runtime::required::<
-                A,
-                _,
-            >(summary_end_time, "summary_end_time")?,
-            summary_created_time: __runtime::required::<
-                A,
-                _,
-            >(summary_created_time, "summary_created_time")?,
-            summary_last_modified_time: __runtime::required::<
-                A,
-                _,
-            >(summary_last_modified_time, "summary_last_modified_time")?,
-            summary_title: __runtime::required::<A, _>(summary_title, "summary_title")?,
-            share_with_users: __runtime::required::<
-                A,
-                _,
-            >(share_with_users, "share_with_users")?,
+            meeting_host_id,
+            meeting_host_email,
+            meeting_uuid,
+            meeting_id,
+            meeting_topic,
+            meeting_start_time,
+            meeting_end_time,
+            summary_start_time,
+            summary_end_time,
+            summary_created_time,
+            summary_last_modified_time,
+            summary_title,
+            share_with_users,
             additional_properties,
         })
     }
@@ -7636,8 +7811,11 @@ impl __runtime::Object for MeetingSummarySharedPayloadObjectShareWithUsersItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
         Ok(Self {
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            user_email,
             additional_properties,
         })
     }
@@ -7686,11 +7864,16 @@ impl __runtime::Object for WebinarChatMessageFileDownloaded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7752,11 +7935,17 @@ impl __runtime::Object for ChatMessageFileDownloadedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -7825,17 +8014,23 @@ impl __runtime::Object for ChatMessageFileDownloadedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_account_id) = host_account_id else {
+            return Err(serde::de::Error::missing_field("host_account_id"));
+        };
+        let Some(chat_message_file) = chat_message_file else {
+            return Err(serde::de::Error::missing_field("chat_message_file"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_account_id: __runtime::required::<
-                A,
-                _,
-            >(host_account_id, "host_account_id")?,
-            chat_message_file: __runtime::required::<
-                A,
-                _,
-            >(chat_message_file, "chat_message_file")?,
+            id,
+            uuid,
+            host_account_id,
+            chat_message_file,
         })
     }
 }
@@ -7902,11 +8097,23 @@ impl __runtime::Object for ChatMessageFileDownloadedPayloadObjectChatMessageFile
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
         Ok(Self {
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+            file_id,
+            file_name,
+            file_size,
+            file_type,
             file_owner_id: file_owner_id.unwrap_or_default(),
         })
     }
@@ -7966,10 +8173,19 @@ impl __runtime::Object for WebinarDeleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -8038,12 +8254,21 @@ impl __runtime::Object for WebinarDeletedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            account_id,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -8179,12 +8404,24 @@ impl __runtime::Object for WebinarDeletedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            id,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -8304,9 +8541,15 @@ impl __runtime::Object for PayloadObjectOccurrencesItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(occurrence_id) = occurrence_id else {
+            return Err(serde::de::Error::missing_field("occurrence_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
         Ok(Self {
-            occurrence_id: __runtime::required::<A, _>(occurrence_id, "occurrence_id")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            occurrence_id,
+            start_time,
             additional_properties,
         })
     }
@@ -8356,11 +8599,16 @@ impl __runtime::Object for RecordingRegistrationApproved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8420,11 +8668,23 @@ impl __runtime::Object for RecordingRegistrationApprovedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -8531,16 +8791,40 @@ impl __runtime::Object for RecordingRegistrationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            duration,
+            registrant,
             occurrences: occurrences.unwrap_or_default(),
         })
     }
@@ -8705,11 +8989,20 @@ impl __runtime::Object for RecordingRegistrationPayloadObjectRegistrant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(last_name) = last_name else {
+            return Err(serde::de::Error::missing_field("last_name"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
-            last_name: __runtime::required::<A, _>(last_name, "last_name")?,
+            email,
+            first_name,
+            last_name,
         })
     }
 }
@@ -8767,10 +9060,19 @@ impl __runtime::Object for MeetingRiskAlert {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -8823,9 +9125,15 @@ impl __runtime::Object for MeetingRiskAlertPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -8916,16 +9224,34 @@ impl __runtime::Object for MeetingRiskAlertPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(host_email) = host_email else {
+            return Err(serde::de::Error::missing_field("host_email"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(armn_details) = armn_details else {
+            return Err(serde::de::Error::missing_field("armn_details"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+            id,
+            uuid,
+            host_id,
+            host_email,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            armn_details: __runtime::required::<A, _>(armn_details, "armn_details")?,
+            armn_details,
             additional_properties,
         })
     }
@@ -9227,10 +9553,19 @@ impl __runtime::Object for MeetingAicTranscriptCompleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -9283,9 +9618,15 @@ impl __runtime::Object for MeetingAicTranscriptCompletedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -9369,17 +9710,35 @@ impl __runtime::Object for MeetingAicTranscriptCompletedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_topic) = meeting_topic else {
+            return Err(serde::de::Error::missing_field("meeting_topic"));
+        };
+        let Some(meeting_start_time) = meeting_start_time else {
+            return Err(serde::de::Error::missing_field("meeting_start_time"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(attach_type) = attach_type else {
+            return Err(serde::de::Error::missing_field("attach_type"));
+        };
         Ok(Self {
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
-            meeting_start_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_start_time, "meeting_start_time")?,
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            attach_type: __runtime::required::<A, _>(attach_type, "attach_type")?,
+            host_id,
+            meeting_uuid,
+            meeting_id,
+            meeting_topic,
+            meeting_start_time,
+            file_id,
+            attach_type,
             additional_properties,
         })
     }
@@ -9434,11 +9793,16 @@ impl __runtime::Object for WebinarParticipantFeedback {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9490,10 +9854,13 @@ impl __runtime::Object for ParticipantFeedbackPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9548,11 +9915,16 @@ impl __runtime::Object for ParticipantFeedbackPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
+        Ok(Self { id, uuid, participant })
     }
 }
 
@@ -9622,17 +9994,23 @@ impl __runtime::Object for ParticipantFeedbackPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(participant_uuid) = participant_uuid else {
+            return Err(serde::de::Error::missing_field("participant_uuid"));
+        };
+        let Some(participant_user_id) = participant_user_id else {
+            return Err(serde::de::Error::missing_field("participant_user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(feedback) = feedback else {
+            return Err(serde::de::Error::missing_field("feedback"));
+        };
         Ok(Self {
-            participant_uuid: __runtime::required::<
-                A,
-                _,
-            >(participant_uuid, "participant_uuid")?,
-            participant_user_id: __runtime::required::<
-                A,
-                _,
-            >(participant_user_id, "participant_user_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            feedback: __runtime::required::<A, _>(feedback, "feedback")?,
+            participant_uuid,
+            participant_user_id,
+            user_name,
+            feedback,
         })
     }
 }
@@ -9697,8 +10075,11 @@ impl __runtime::Object for ParticipantFeedbackPayloadObjectParticipantFeedback {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(satisfied) = satisfied else {
+            return Err(serde::de::Error::missing_field("satisfied"));
+        };
         Ok(Self {
-            satisfied: __runtime::required::<A, _>(satisfied, "satisfied")?,
+            satisfied,
             feedback_details: feedback_details.unwrap_or_default(),
             comments: comments.unwrap_or_default(),
         })
@@ -9764,10 +10145,13 @@ for ParticipantFeedbackPayloadObjectParticipantFeedbackFeedbackDetailsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        Ok(Self { id, name })
     }
 }
 
@@ -9819,11 +10203,16 @@ impl __runtime::Object for MeetingParticipantJoinedWaitingRoom {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9875,10 +10264,13 @@ impl __runtime::Object for MeetingParticipantWaitingRoomPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9966,16 +10358,40 @@ impl __runtime::Object for MeetingParticipantWaitingRoomPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -10093,13 +10509,22 @@ impl __runtime::Object for MeetingParticipantWaitingRoomPayloadObjectParticipant
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            email: __runtime::required::<A, _>(email, "email")?,
+            date_time,
+            email,
             phone_number: phone_number.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             customer_key: customer_key.unwrap_or_default(),
@@ -10168,11 +10593,16 @@ impl __runtime::Object for MeetingAiCompanionAssetsDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10222,10 +10652,13 @@ impl __runtime::Object for MeetingAiCompanionAssetsDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10286,14 +10719,23 @@ impl __runtime::Object for MeetingAiCompanionAssetsDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(meeting_number) = meeting_number else {
+            return Err(serde::de::Error::missing_field("meeting_number"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(ai_companion) = ai_companion else {
+            return Err(serde::de::Error::missing_field("ai_companion"));
+        };
         Ok(Self {
-            meeting_number: __runtime::required::<
-                A,
-                _,
-            >(meeting_number, "meeting_number")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            ai_companion: __runtime::required::<A, _>(ai_companion, "ai_companion")?,
+            meeting_number,
+            meeting_uuid,
+            host_id,
+            ai_companion,
         })
     }
 }
@@ -10344,12 +10786,10 @@ impl __runtime::Object for MeetingAiCompanionAssetsDeletedPayloadObjectAiCompani
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            deleted_assets: __runtime::required::<
-                A,
-                _,
-            >(deleted_assets, "deleted_assets")?,
-        })
+        let Some(deleted_assets) = deleted_assets else {
+            return Err(serde::de::Error::missing_field("deleted_assets"));
+        };
+        Ok(Self { deleted_assets })
     }
 }
 
@@ -10449,10 +10889,16 @@ impl __runtime::Object for WebinarConvertedToMeeting {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
+            event,
             event_ts: event_ts.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
             additional_properties,
         })
     }
@@ -10515,11 +10961,20 @@ impl __runtime::Object for WebinarConvertedToMeetingPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            account_id,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -10601,12 +11056,24 @@ impl __runtime::Object for WebinarConvertedToMeetingPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            id,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -10717,11 +11184,16 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutRinging {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10773,10 +11245,13 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10835,11 +11310,23 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            participant,
         })
     }
 }
@@ -10896,10 +11383,13 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutPayloadObjectParticipan
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            invitee_name: __runtime::required::<A, _>(invitee_name, "invitee_name")?,
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
-        })
+        let Some(invitee_name) = invitee_name else {
+            return Err(serde::de::Error::missing_field("invitee_name"));
+        };
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
+        Ok(Self { invitee_name, phone_number })
     }
 }
 
@@ -10950,11 +11440,16 @@ impl __runtime::Object for MeetingParticipantJbhJoined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11004,10 +11499,13 @@ impl __runtime::Object for MeetingParticipantJbhJoinedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -11093,16 +11591,37 @@ impl __runtime::Object for MeetingParticipantJbhJoinedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -11233,11 +11752,16 @@ impl __runtime::Object for MeetingInvitationAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11299,11 +11823,23 @@ impl __runtime::Object for MeetingInvitationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -11369,12 +11905,27 @@ impl __runtime::Object for MeetingInvitationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            participant,
         })
     }
 }
@@ -11433,13 +11984,13 @@ impl __runtime::Object for MeetingInvitationPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            participant_user_id: __runtime::required::<
-                A,
-                _,
-            >(participant_user_id, "participant_user_id")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-        })
+        let Some(participant_user_id) = participant_user_id else {
+            return Err(serde::de::Error::missing_field("participant_user_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        Ok(Self { participant_user_id, email })
     }
 }
 
@@ -11509,14 +12060,23 @@ impl __runtime::Object for RecordingArchiveFilesCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(download_token) = download_token else {
+            return Err(serde::de::Error::missing_field("download_token"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            download_token: __runtime::required::<
-                A,
-                _,
-            >(download_token, "download_token")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            download_token,
+            payload,
         })
     }
 }
@@ -12593,11 +13153,16 @@ impl __runtime::Object for MeetingAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12643,10 +13208,13 @@ impl __runtime::Object for MeetingAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -12739,16 +13307,37 @@ impl __runtime::Object for MeetingAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(issues) = issues else {
+            return Err(serde::de::Error::missing_field("issues"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            issues: __runtime::required::<A, _>(issues, "issues")?,
+            duration,
+            issues,
             join_time: join_time.unwrap_or_default(),
         })
     }
@@ -12869,11 +13458,16 @@ impl __runtime::Object for MeetingChatMessageFileSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12923,10 +13517,13 @@ impl __runtime::Object for MeetingChatMessageFileSentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -12997,14 +13594,20 @@ impl __runtime::Object for MeetingChatMessageFileSentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(chat_message_file) = chat_message_file else {
+            return Err(serde::de::Error::missing_field("chat_message_file"));
+        };
         Ok(Self {
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
+            meeting_id,
+            meeting_uuid,
             breakout_room_uuid: breakout_room_uuid.unwrap_or_default(),
-            chat_message_file: __runtime::required::<
-                A,
-                _,
-            >(chat_message_file, "chat_message_file")?,
+            chat_message_file,
         })
     }
 }
@@ -13162,36 +13765,63 @@ impl __runtime::Object for MeetingChatMessageFileSentPayloadObjectChatMessageFil
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(sender_session_id) = sender_session_id else {
+            return Err(serde::de::Error::missing_field("sender_session_id"));
+        };
+        let Some(sender_name) = sender_name else {
+            return Err(serde::de::Error::missing_field("sender_name"));
+        };
+        let Some(sender_type) = sender_type else {
+            return Err(serde::de::Error::missing_field("sender_type"));
+        };
+        let Some(sender_context) = sender_context else {
+            return Err(serde::de::Error::missing_field("sender_context"));
+        };
+        let Some(recipient_type) = recipient_type else {
+            return Err(serde::de::Error::missing_field("recipient_type"));
+        };
+        let Some(recipient_context) = recipient_context else {
+            return Err(serde::de::Error::missing_field("recipient_context"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
         Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            sender_session_id: __runtime::required::<
-                A,
-                _,
-            >(sender_session_id, "sender_session_id")?,
-            sender_name: __runtime::required::<A, _>(sender_name, "sender_name")?,
+            date_time,
+            sender_session_id,
+            sender_name,
             sender_email: sender_email.unwrap_or_default(),
-            sender_type: __runtime::required::<A, _>(sender_type, "sender_type")?,
-            sender_context: __runtime::required::<
-                A,
-                _,
-            >(sender_context, "sender_context")?,
+            sender_type,
+            sender_context,
             recipient_session_id: recipient_session_id.unwrap_or_default(),
             recipient_name: recipient_name.unwrap_or_default(),
             recipient_email: recipient_email.unwrap_or_default(),
-            recipient_type: __runtime::required::<
-                A,
-                _,
-            >(recipient_type, "recipient_type")?,
-            recipient_context: __runtime::required::<
-                A,
-                _,
-            >(recipient_context, "recipient_context")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            recipient_type,
+            recipient_context,
+            message_id,
+            file_id,
+            file_name,
+            file_size,
+            file_type,
+            download_url,
         })
     }
 }
@@ -13425,10 +14055,16 @@ impl __runtime::Object for MeetingDeleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
+            event,
             event_ts: event_ts.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
             additional_properties,
         })
     }
@@ -13497,12 +14133,21 @@ impl __runtime::Object for MeetingDeletedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            account_id,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -13594,12 +14239,24 @@ impl __runtime::Object for MeetingDeletedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            id,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -13660,11 +14317,16 @@ impl __runtime::Object for MeetingParticipantJoined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13714,10 +14376,13 @@ impl __runtime::Object for MeetingParticipantJoinedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -13803,16 +14468,31 @@ impl __runtime::Object for MeetingParticipantJoinedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -13933,13 +14613,22 @@ impl __runtime::Object for MeetingParticipantJoinedPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            user_id,
+            user_name,
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
             join_time: join_time.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             customer_key: customer_key.unwrap_or_default(),
@@ -14464,11 +15153,16 @@ impl __runtime::Object for MeetingAiCompanionStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14520,10 +15214,13 @@ impl __runtime::Object for MeetingAiCompanionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -14586,14 +15283,23 @@ impl __runtime::Object for MeetingAiCompanionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(meeting_number) = meeting_number else {
+            return Err(serde::de::Error::missing_field("meeting_number"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(ai_companion) = ai_companion else {
+            return Err(serde::de::Error::missing_field("ai_companion"));
+        };
         Ok(Self {
-            meeting_number: __runtime::required::<
-                A,
-                _,
-            >(meeting_number, "meeting_number")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            ai_companion: __runtime::required::<A, _>(ai_companion, "ai_companion")?,
+            meeting_number,
+            meeting_uuid,
+            host_id,
+            ai_companion,
         })
     }
 }
@@ -14699,11 +15405,16 @@ impl __runtime::Object for MeetingInvitationDispatched {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14755,11 +15466,16 @@ impl __runtime::Object for WebinarEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14805,10 +15521,13 @@ impl __runtime::Object for WebinarEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -14898,16 +15617,40 @@ impl __runtime::Object for WebinarEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            timezone,
             end_time: end_time.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            duration,
             practice_session: practice_session.unwrap_or_default(),
         })
     }
@@ -14973,10 +15716,16 @@ impl __runtime::Object for MeetingConvertedToWebinar {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
+            event,
             event_ts: event_ts.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
             additional_properties,
         })
     }
@@ -15039,11 +15788,20 @@ impl __runtime::Object for MeetingConvertedToWebinarPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            account_id,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -15125,12 +15883,24 @@ impl __runtime::Object for MeetingConvertedToWebinarPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            id,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -15189,11 +15959,16 @@ impl __runtime::Object for WebinarRecovered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15257,12 +16032,24 @@ impl __runtime::Object for WebinarPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -15350,15 +16137,39 @@ impl __runtime::Object for WebinarPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
         })
     }
@@ -15420,10 +16231,13 @@ impl __runtime::Object for WebinarPayloadObjectOccurrencesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            occurrence_id: __runtime::required::<A, _>(occurrence_id, "occurrence_id")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-        })
+        let Some(occurrence_id) = occurrence_id else {
+            return Err(serde::de::Error::missing_field("occurrence_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        Ok(Self { occurrence_id, start_time })
     }
 }
 
@@ -15474,11 +16288,16 @@ impl __runtime::Object for WebinarParticipantRoleChanged {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15528,10 +16347,13 @@ impl __runtime::Object for WebinarParticipantRoleChangedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -15613,16 +16435,43 @@ impl __runtime::Object for WebinarParticipantRoleChangedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            timezone,
+            duration,
+            participant,
         })
     }
 }
@@ -15736,16 +16585,34 @@ impl __runtime::Object for WebinarParticipantRoleChangedPayloadObjectParticipant
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(old_role) = old_role else {
+            return Err(serde::de::Error::missing_field("old_role"));
+        };
+        let Some(new_role) = new_role else {
+            return Err(serde::de::Error::missing_field("new_role"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            email: __runtime::required::<A, _>(email, "email")?,
+            user_id,
+            user_name,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            old_role: __runtime::required::<A, _>(old_role, "old_role")?,
-            new_role: __runtime::required::<A, _>(new_role, "new_role")?,
+            date_time,
+            old_role,
+            new_role,
             customer_key: customer_key.unwrap_or_default(),
         })
     }
@@ -15863,11 +16730,16 @@ impl __runtime::Object for MeetingParticipantJbhWaitingLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15917,10 +16789,13 @@ impl __runtime::Object for MeetingParticipantJbhWaitingLeftPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16006,16 +16881,40 @@ impl __runtime::Object for MeetingParticipantJbhWaitingLeftPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -16085,9 +16984,12 @@ impl __runtime::Object for MeetingParticipantJbhWaitingLeftPayloadObjectParticip
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            user_name,
             customer_key: customer_key.unwrap_or_default(),
             registrant_id: registrant_id.unwrap_or_default(),
         })
@@ -16201,11 +17103,16 @@ impl __runtime::Object for MeetingBreakoutRoomSharingEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16257,10 +17164,13 @@ impl __runtime::Object for MeetingBreakoutRoomSharingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16358,20 +17268,44 @@ impl __runtime::Object for MeetingBreakoutRoomSharingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(breakout_room_uuid) = breakout_room_uuid else {
+            return Err(serde::de::Error::missing_field("breakout_room_uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            breakout_room_uuid: __runtime::required::<
-                A,
-                _,
-            >(breakout_room_uuid, "breakout_room_uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            breakout_room_uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -16448,15 +17382,18 @@ impl __runtime::Object for MeetingBreakoutRoomSharingPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(sharing_details) = sharing_details else {
+            return Err(serde::de::Error::missing_field("sharing_details"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             parent_user_id: parent_user_id.unwrap_or_default(),
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
-            sharing_details: __runtime::required::<
-                A,
-                _,
-            >(sharing_details, "sharing_details")?,
+            sharing_details,
         })
     }
 }
@@ -16535,12 +17472,27 @@ impl __runtime::Object for PayloadObjectParticipantSharingDetails {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(content) = content else {
+            return Err(serde::de::Error::missing_field("content"));
+        };
+        let Some(link_source) = link_source else {
+            return Err(serde::de::Error::missing_field("link_source"));
+        };
+        let Some(file_link) = file_link else {
+            return Err(serde::de::Error::missing_field("file_link"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(source) = source else {
+            return Err(serde::de::Error::missing_field("source"));
+        };
         Ok(Self {
-            content: __runtime::required::<A, _>(content, "content")?,
-            link_source: __runtime::required::<A, _>(link_source, "link_source")?,
-            file_link: __runtime::required::<A, _>(file_link, "file_link")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            source: __runtime::required::<A, _>(source, "source")?,
+            content,
+            link_source,
+            file_link,
+            date_time,
+            source,
         })
     }
 }
@@ -16768,10 +17720,19 @@ impl __runtime::Object for MeetingUpdated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -16852,14 +17813,32 @@ impl __runtime::Object for MeetingUpdatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(time_stamp) = time_stamp else {
+            return Err(serde::de::Error::missing_field("time_stamp"));
+        };
+        let Some(old_object) = old_object else {
+            return Err(serde::de::Error::missing_field("old_object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             scope: scope.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
-            time_stamp: __runtime::required::<A, _>(time_stamp, "time_stamp")?,
-            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+            object,
+            time_stamp,
+            old_object,
             additional_properties,
         })
     }
@@ -17040,8 +18019,11 @@ impl __runtime::Object for MeetingUpdatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             uuid: uuid.unwrap_or_default(),
             host_id: host_id.unwrap_or_default(),
             topic: topic.unwrap_or_default(),
@@ -17214,9 +18196,15 @@ impl __runtime::Object for MeetingUpdatedPayloadObjectOccurrencesItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(occurrence_id) = occurrence_id else {
+            return Err(serde::de::Error::missing_field("occurrence_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
         Ok(Self {
-            occurrence_id: __runtime::required::<A, _>(occurrence_id, "occurrence_id")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            occurrence_id,
+            start_time,
             duration: duration.unwrap_or_default(),
             status: status.unwrap_or_default(),
             additional_properties,
@@ -17985,8 +18973,11 @@ impl __runtime::Object for MeetingUpdatedPayloadObjectSettingsLanguageInterpreta
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(enable) = enable else {
+            return Err(serde::de::Error::missing_field("enable"));
+        };
         Ok(Self {
-            enable: __runtime::required::<A, _>(enable, "enable")?,
+            enable,
             interpreters: interpreters.unwrap_or_default(),
         })
     }
@@ -18121,8 +19112,11 @@ for MeetingUpdatedPayloadObjectSettingsSignLanguageInterpretation {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(enable) = enable else {
+            return Err(serde::de::Error::missing_field("enable"));
+        };
         Ok(Self {
-            enable: __runtime::required::<A, _>(enable, "enable")?,
+            enable,
             interpreters: interpreters.unwrap_or_default(),
         })
     }
@@ -18831,11 +19825,16 @@ impl __runtime::Object for MeetingAiCompanionStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18891,10 +19890,19 @@ impl __runtime::Object for MeetingRegistrationDenied {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -18957,11 +19965,23 @@ impl __runtime::Object for MeetingRegistrationDeniedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -19060,17 +20080,44 @@ impl __runtime::Object for MeetingRegistrationPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            registrant,
             additional_properties,
         })
     }
@@ -19140,11 +20187,20 @@ impl __runtime::Object for MeetingRegistrationPayloadObjectRegistrant {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            id,
+            first_name,
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             additional_properties,
         })
     }
@@ -19196,11 +20252,16 @@ impl __runtime::Object for WebinarRegistrationDenied {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19260,11 +20321,17 @@ impl __runtime::Object for WebinarRegistrationDeniedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -19358,17 +20425,44 @@ impl __runtime::Object for WebinarRegistrationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            registrant,
         })
     }
 }
@@ -19444,11 +20538,20 @@ impl __runtime::Object for WebinarRegistrationPayloadObjectRegistrant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            id,
+            first_name,
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             tracking_source: tracking_source.unwrap_or_default(),
         })
     }
@@ -19512,10 +20615,19 @@ impl __runtime::Object for WebinarRegistrationPayloadObjectRegistrantTrackingSou
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(source_name) = source_name else {
+            return Err(serde::de::Error::missing_field("source_name"));
+        };
+        let Some(tracking_url) = tracking_url else {
+            return Err(serde::de::Error::missing_field("tracking_url"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            source_name: __runtime::required::<A, _>(source_name, "source_name")?,
-            tracking_url: __runtime::required::<A, _>(tracking_url, "tracking_url")?,
+            id,
+            source_name,
+            tracking_url,
         })
     }
 }
@@ -19572,10 +20684,19 @@ impl __runtime::Object for MeetingRegistrationApproved {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -19638,11 +20759,23 @@ impl __runtime::Object for MeetingRegistrationApprovedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -19739,17 +20872,44 @@ impl __runtime::Object for MeetingRegistrationApprovedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            registrant,
             additional_properties,
         })
     }
@@ -19832,12 +20992,24 @@ impl __runtime::Object for MeetingRegistrationApprovedPayloadObjectRegistrant {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(join_url) = join_url else {
+            return Err(serde::de::Error::missing_field("join_url"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            id,
+            first_name,
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            join_url: __runtime::required::<A, _>(join_url, "join_url")?,
+            email,
+            join_url,
             participant_pin_code: participant_pin_code.unwrap_or_default(),
             additional_properties,
         })
@@ -19892,11 +21064,16 @@ impl __runtime::Object for WebinarParticipantLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19946,10 +21123,13 @@ impl __runtime::Object for WebinarParticipantLeftPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20031,16 +21211,43 @@ impl __runtime::Object for WebinarParticipantLeftPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            timezone,
+            duration,
+            participant,
         })
     }
 }
@@ -20175,13 +21382,19 @@ impl __runtime::Object for WebinarParticipantLeftPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
             leave_time: leave_time.unwrap_or_default(),
             leave_reason: leave_reason.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
@@ -20254,11 +21467,16 @@ impl __runtime::Object for RecordingBatchDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20320,10 +21538,19 @@ impl __runtime::Object for RecordingBatchPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             object: object.unwrap_or_default(),
         })
     }
@@ -20372,9 +21599,10 @@ impl __runtime::Object for RecordingBatchPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            meetings: __runtime::required::<A, _>(meetings, "meetings")?,
-        })
+        let Some(meetings) = meetings else {
+            return Err(serde::de::Error::missing_field("meetings"));
+        };
+        Ok(Self { meetings })
     }
 }
 
@@ -20485,11 +21713,16 @@ impl __runtime::Object for WebinarAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20535,10 +21768,13 @@ impl __runtime::Object for WebinarAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20623,16 +21859,43 @@ impl __runtime::Object for WebinarAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(issues) = issues else {
+            return Err(serde::de::Error::missing_field("issues"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            issues: __runtime::required::<A, _>(issues, "issues")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            timezone,
+            duration,
+            issues,
         })
     }
 }
@@ -20691,11 +21954,16 @@ impl __runtime::Object for WebinarChatMessageSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20745,10 +22013,13 @@ impl __runtime::Object for WebinarChatMessageSentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20811,11 +22082,20 @@ impl __runtime::Object for WebinarChatMessageSentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(chat_message) = chat_message else {
+            return Err(serde::de::Error::missing_field("chat_message"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            id,
+            uuid,
             breakout_room_uuid: breakout_room_uuid.unwrap_or_default(),
-            chat_message: __runtime::required::<A, _>(chat_message, "chat_message")?,
+            chat_message,
         })
     }
 }
@@ -20965,35 +22245,47 @@ impl __runtime::Object for WebinarChatMessageSentPayloadObjectChatMessage {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(sender_session_id) = sender_session_id else {
+            return Err(serde::de::Error::missing_field("sender_session_id"));
+        };
+        let Some(sender_name) = sender_name else {
+            return Err(serde::de::Error::missing_field("sender_name"));
+        };
+        let Some(sender_type) = sender_type else {
+            return Err(serde::de::Error::missing_field("sender_type"));
+        };
+        let Some(sender_context) = sender_context else {
+            return Err(serde::de::Error::missing_field("sender_context"));
+        };
+        let Some(recipient_type) = recipient_type else {
+            return Err(serde::de::Error::missing_field("recipient_type"));
+        };
+        let Some(recipient_context) = recipient_context else {
+            return Err(serde::de::Error::missing_field("recipient_context"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message_content) = message_content else {
+            return Err(serde::de::Error::missing_field("message_content"));
+        };
         Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            sender_session_id: __runtime::required::<
-                A,
-                _,
-            >(sender_session_id, "sender_session_id")?,
-            sender_name: __runtime::required::<A, _>(sender_name, "sender_name")?,
+            date_time,
+            sender_session_id,
+            sender_name,
             sender_email: sender_email.unwrap_or_default(),
-            sender_type: __runtime::required::<A, _>(sender_type, "sender_type")?,
-            sender_context: __runtime::required::<
-                A,
-                _,
-            >(sender_context, "sender_context")?,
+            sender_type,
+            sender_context,
             recipient_session_id: recipient_session_id.unwrap_or_default(),
             recipient_name: recipient_name.unwrap_or_default(),
             recipient_email: recipient_email.unwrap_or_default(),
-            recipient_type: __runtime::required::<
-                A,
-                _,
-            >(recipient_type, "recipient_type")?,
-            recipient_context: __runtime::required::<
-                A,
-                _,
-            >(recipient_context, "recipient_context")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message_content: __runtime::required::<
-                A,
-                _,
-            >(message_content, "message_content")?,
+            recipient_type,
+            recipient_context,
+            message_id,
+            message_content,
             file_ids: file_ids.unwrap_or_default(),
         })
     }
@@ -21241,11 +22533,16 @@ impl __runtime::Object for WebinarChatMessageFileSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21295,10 +22592,13 @@ impl __runtime::Object for WebinarChatMessageFileSentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -21369,14 +22669,20 @@ impl __runtime::Object for WebinarChatMessageFileSentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(webinar_id) = webinar_id else {
+            return Err(serde::de::Error::missing_field("webinar_id"));
+        };
+        let Some(webinar_uuid) = webinar_uuid else {
+            return Err(serde::de::Error::missing_field("webinar_uuid"));
+        };
+        let Some(chat_message_file) = chat_message_file else {
+            return Err(serde::de::Error::missing_field("chat_message_file"));
+        };
         Ok(Self {
-            webinar_id: __runtime::required::<A, _>(webinar_id, "webinar_id")?,
-            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
+            webinar_id,
+            webinar_uuid,
             breakout_room_uuid: breakout_room_uuid.unwrap_or_default(),
-            chat_message_file: __runtime::required::<
-                A,
-                _,
-            >(chat_message_file, "chat_message_file")?,
+            chat_message_file,
         })
     }
 }
@@ -21535,36 +22841,63 @@ impl __runtime::Object for WebinarChatMessageFileSentPayloadObjectChatMessageFil
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(sender_session_id) = sender_session_id else {
+            return Err(serde::de::Error::missing_field("sender_session_id"));
+        };
+        let Some(sender_name) = sender_name else {
+            return Err(serde::de::Error::missing_field("sender_name"));
+        };
+        let Some(sender_type) = sender_type else {
+            return Err(serde::de::Error::missing_field("sender_type"));
+        };
+        let Some(sender_context) = sender_context else {
+            return Err(serde::de::Error::missing_field("sender_context"));
+        };
+        let Some(recipient_type) = recipient_type else {
+            return Err(serde::de::Error::missing_field("recipient_type"));
+        };
+        let Some(recipient_context) = recipient_context else {
+            return Err(serde::de::Error::missing_field("recipient_context"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
         Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            sender_session_id: __runtime::required::<
-                A,
-                _,
-            >(sender_session_id, "sender_session_id")?,
-            sender_name: __runtime::required::<A, _>(sender_name, "sender_name")?,
+            date_time,
+            sender_session_id,
+            sender_name,
             sender_email: sender_email.unwrap_or_default(),
-            sender_type: __runtime::required::<A, _>(sender_type, "sender_type")?,
-            sender_context: __runtime::required::<
-                A,
-                _,
-            >(sender_context, "sender_context")?,
+            sender_type,
+            sender_context,
             recipient_session_id: recipient_session_id.unwrap_or_default(),
             recipient_name: recipient_name.unwrap_or_default(),
             recipient_email: recipient_email.unwrap_or_default(),
-            recipient_type: __runtime::required::<
-                A,
-                _,
-            >(recipient_type, "recipient_type")?,
-            recipient_context: __runtime::required::<
-                A,
-                _,
-            >(recipient_context, "recipient_context")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            recipient_type,
+            recipient_context,
+            message_id,
+            file_id,
+            file_name,
+            file_size,
+            file_type,
+            download_url,
         })
     }
 }
@@ -21683,11 +23016,16 @@ impl __runtime::Object for MeetingEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21747,9 +23085,15 @@ impl __runtime::Object for MeetingEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
             operation: operation.unwrap_or_default(),
@@ -21842,16 +23186,40 @@ impl __runtime::Object for MeetingEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            duration,
+            end_time,
         })
     }
 }
@@ -21910,11 +23278,16 @@ impl __runtime::Object for MeetingParticipantJoinedBreakoutRoom {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21964,10 +23337,13 @@ impl __runtime::Object for MeetingParticipantJoinedBreakoutRoomPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -22063,20 +23439,44 @@ impl __runtime::Object for MeetingParticipantJoinedBreakoutRoomPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(breakout_room_uuid) = breakout_room_uuid else {
+            return Err(serde::de::Error::missing_field("breakout_room_uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            breakout_room_uuid: __runtime::required::<
-                A,
-                _,
-            >(breakout_room_uuid, "breakout_room_uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            breakout_room_uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -22205,14 +23605,23 @@ impl __runtime::Object for MeetingParticipantJoinedBreakoutRoomPayloadObjectPart
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             parent_user_id: parent_user_id.unwrap_or_default(),
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
+            user_name,
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
             join_time: join_time.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             phone_number: phone_number.unwrap_or_default(),
@@ -22287,11 +23696,16 @@ impl __runtime::Object for MeetingParticipantLeftWaitingRoom {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -22343,11 +23757,16 @@ impl __runtime::Object for MeetingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -22393,10 +23812,13 @@ impl __runtime::Object for MeetingStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -22476,15 +23898,36 @@ impl __runtime::Object for MeetingStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            duration,
         })
     }
 }
@@ -22546,10 +23989,19 @@ impl __runtime::Object for MeetingRegistrationCancelled {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -22612,11 +24064,20 @@ impl __runtime::Object for MeetingRegistrationCancelledPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            account_id,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -22672,10 +24133,19 @@ impl __runtime::Object for MeetingSummaryCompleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -22728,9 +24198,15 @@ impl __runtime::Object for MeetingSummaryCompletedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -22906,49 +24382,64 @@ impl __runtime::Object for MeetingSummaryCompletedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(meeting_host_id) = meeting_host_id else {
+            return Err(serde::de::Error::missing_field("meeting_host_id"));
+        };
+        let Some(meeting_host_email) = meeting_host_email else {
+            return Err(serde::de::Error::missing_field("meeting_host_email"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_topic) = meeting_topic else {
+            return Err(serde::de::Error::missing_field("meeting_topic"));
+        };
+        let Some(meeting_start_time) = meeting_start_time else {
+            return Err(serde::de::Error::missing_field("meeting_start_time"));
+        };
+        let Some(meeting_end_time) = meeting_end_time else {
+            return Err(serde::de::Error::missing_field("meeting_end_time"));
+        };
+        let Some(summary_start_time) = summary_start_time else {
+            return Err(serde::de::Error::missing_field("summary_start_time"));
+        };
+        let Some(summary_end_time) = summary_end_time else {
+            return Err(serde::de::Error::missing_field("summary_end_time"));
+        };
+        let Some(summary_created_time) = summary_created_time else {
+            return Err(serde::de::Error::missing_field("summary_created_time"));
+        };
+        let Some(summary_last_modified_time) = summary_last_modified_time else {
+            return Err(serde::de::Error::missing_field("summary_last_modified_time"));
+        };
+        let Some(summary_title) = summary_title else {
+            return Err(serde::de::Error::missing_field("summary_title"));
+        };
+        let Some(summary_details) = summary_details else {
+            return Err(serde::de::Error::missing_field("summary_details"));
+        };
+        let Some(next_steps) = next_steps else {
+            return Err(serde::de::Error::missing_field("next_steps"));
+        };
         Ok(Self {
-            meeting_host_id: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_id, "meeting_host_id")?,
-            meeting_host_email: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_email, "meeting_host_email")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
-            meeting_start_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_start_time, "meeting_start_time")?,
-            meeting_end_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_end_time, "meeting_end_time")?,
-            summary_start_time: __runtime::required::<
-                A,
-                _,
-            >(summary_start_time, "summary_start_time")?,
-            summary_end_time: __runtime::required::<
-                A,
-                _,
-            >(summary_end_time, "summary_end_time")?,
-            summary_created_time: __runtime::required::<
-                A,
-                _,
-            >(summary_created_time, "summary_created_time")?,
-            summary_last_modified_time: __runtime::required::<
-                A,
-                _,
-            >(summary_last_modified_time, "summary_last_modified_time")?,
-            summary_title: __runtime::required::<A, _>(summary_title, "summary_title")?,
+            meeting_host_id,
+            meeting_host_email,
+            meeting_uuid,
+            meeting_id,
+            meeting_topic,
+            meeting_start_time,
+            meeting_end_time,
+            summary_start_time,
+            summary_end_time,
+            summary_created_time,
+            summary_last_modified_time,
+            summary_title,
             summary_overview: summary_overview.unwrap_or_default(),
-            summary_details: __runtime::required::<
-                A,
-                _,
-            >(summary_details, "summary_details")?,
-            next_steps: __runtime::required::<A, _>(next_steps, "next_steps")?,
+            summary_details,
+            next_steps,
             summary_content: summary_content.unwrap_or_default(),
             summary_doc_url: summary_doc_url.unwrap_or_default(),
             additional_properties,
@@ -23013,10 +24504,13 @@ impl __runtime::Object for MeetingSummaryPayloadObjectSummaryDetailsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            label: __runtime::required::<A, _>(label, "label")?,
-            summary: __runtime::required::<A, _>(summary, "summary")?,
-        })
+        let Some(label) = label else {
+            return Err(serde::de::Error::missing_field("label"));
+        };
+        let Some(summary) = summary else {
+            return Err(serde::de::Error::missing_field("summary"));
+        };
+        Ok(Self { label, summary })
     }
 }
 
@@ -23067,11 +24561,16 @@ impl __runtime::Object for MeetingParticipantLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23121,10 +24620,13 @@ impl __runtime::Object for MeetingParticipantLeftPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -23210,16 +24712,40 @@ impl __runtime::Object for MeetingParticipantLeftPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -23358,14 +24884,23 @@ impl __runtime::Object for MeetingParticipantLeftPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(leave_time) = leave_time else {
+            return Err(serde::de::Error::missing_field("leave_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
-            leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
+            leave_time,
             leave_reason: leave_reason.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             customer_key: customer_key.unwrap_or_default(),
@@ -23439,11 +24974,16 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23495,11 +25035,16 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23551,11 +25096,16 @@ impl __runtime::Object for WebinarSharingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -23607,10 +25157,13 @@ impl __runtime::Object for WebinarSharingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -23694,16 +25247,40 @@ impl __runtime::Object for WebinarSharingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -23772,14 +25349,17 @@ impl __runtime::Object for PayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(sharing_details) = sharing_details else {
+            return Err(serde::de::Error::missing_field("sharing_details"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
-            sharing_details: __runtime::required::<
-                A,
-                _,
-            >(sharing_details, "sharing_details")?,
+            sharing_details,
         })
     }
 }
@@ -23837,10 +25417,19 @@ impl __runtime::Object for MeetingRegistrationCreated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -23893,9 +25482,15 @@ impl __runtime::Object for MeetingRegistrationCreatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -23990,17 +25585,44 @@ impl __runtime::Object for MeetingRegistrationCreatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            registrant,
             additional_properties,
         })
     }
@@ -24191,11 +25813,26 @@ impl __runtime::Object for MeetingRegistrationCreatedPayloadObjectRegistrant {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(join_url) = join_url else {
+            return Err(serde::de::Error::missing_field("join_url"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            id,
+            first_name,
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             address: address.unwrap_or_default(),
             city: city.unwrap_or_default(),
             country: country.unwrap_or_default(),
@@ -24210,8 +25847,8 @@ impl __runtime::Object for MeetingRegistrationCreatedPayloadObjectRegistrant {
             no_of_employees: no_of_employees.unwrap_or_default(),
             comments: comments.unwrap_or_default(),
             custom_questions: custom_questions.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
-            join_url: __runtime::required::<A, _>(join_url, "join_url")?,
+            status,
+            join_url,
             participant_pin_code: participant_pin_code.unwrap_or_default(),
             additional_properties,
         })
@@ -24506,9 +26143,15 @@ for MeetingRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(title) = title else {
+            return Err(serde::de::Error::missing_field("title"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
         Ok(Self {
-            title: __runtime::required::<A, _>(title, "title")?,
-            value: __runtime::required::<A, _>(value, "value")?,
+            title,
+            value,
             additional_properties,
         })
     }
@@ -24626,11 +26269,20 @@ impl __runtime::Object for RecordingRecovered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            event,
+            event_ts,
             download_token: download_token.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
         })
     }
 }
@@ -24692,11 +26344,23 @@ impl __runtime::Object for RecordingRecoveredPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -24829,26 +26493,53 @@ impl __runtime::Object for RecordingRecoveredPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(share_url) = share_url else {
+            return Err(serde::de::Error::missing_field("share_url"));
+        };
+        let Some(total_size) = total_size else {
+            return Err(serde::de::Error::missing_field("total_size"));
+        };
+        let Some(recording_count) = recording_count else {
+            return Err(serde::de::Error::missing_field("recording_count"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             account_id: account_id.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            share_url: __runtime::required::<A, _>(share_url, "share_url")?,
-            total_size: __runtime::required::<A, _>(total_size, "total_size")?,
-            recording_count: __runtime::required::<
-                A,
-                _,
-            >(recording_count, "recording_count")?,
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            duration,
+            share_url,
+            total_size,
+            recording_count,
+            recording_files,
             participant_audio_files: participant_audio_files.unwrap_or_default(),
         })
     }
@@ -25005,25 +26696,46 @@ impl __runtime::Object for RecordingPayloadObjectRecordingFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            id,
+            meeting_id,
+            recording_start,
+            recording_end,
+            file_type,
+            file_size,
             file_extension: file_extension.unwrap_or_default(),
             file_name: file_name.unwrap_or_default(),
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
+            download_url,
+            status,
+            recording_type,
         })
     }
 }
@@ -25455,24 +27167,45 @@ impl __runtime::Object for RecordingPayloadObjectParticipantAudioFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_extension) = file_extension else {
+            return Err(serde::de::Error::missing_field("file_extension"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_extension: __runtime::required::<
-                A,
-                _,
-            >(file_extension, "file_extension")?,
+            id,
+            recording_start,
+            recording_end,
+            file_type,
+            file_name,
+            file_size,
+            file_extension,
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            download_url,
             file_path: file_path.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
+            status,
             recording_type: recording_type.unwrap_or_default(),
         })
     }
@@ -25537,11 +27270,16 @@ impl __runtime::Object for MeetingSharingEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25593,10 +27331,13 @@ impl __runtime::Object for MeetingSharingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -25684,16 +27425,40 @@ impl __runtime::Object for MeetingSharingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -25752,11 +27517,16 @@ impl __runtime::Object for RecordingCloudStorageUsageUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -25806,10 +27576,13 @@ impl __runtime::Object for RecordingCloudStorageUsageUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -25892,19 +27665,31 @@ impl __runtime::Object for RecordingCloudStorageUsageUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(free_storage) = free_storage else {
+            return Err(serde::de::Error::missing_field("free_storage"));
+        };
+        let Some(plan_storage) = plan_storage else {
+            return Err(serde::de::Error::missing_field("plan_storage"));
+        };
+        let Some(plan_type) = plan_type else {
+            return Err(serde::de::Error::missing_field("plan_type"));
+        };
+        let Some(storage_used) = storage_used else {
+            return Err(serde::de::Error::missing_field("storage_used"));
+        };
+        let Some(storage_used_percentage) = storage_used_percentage else {
+            return Err(serde::de::Error::missing_field("storage_used_percentage"));
+        };
+        let Some(storage_exceed) = storage_exceed else {
+            return Err(serde::de::Error::missing_field("storage_exceed"));
+        };
         Ok(Self {
-            free_storage: __runtime::required::<A, _>(free_storage, "free_storage")?,
-            plan_storage: __runtime::required::<A, _>(plan_storage, "plan_storage")?,
-            plan_type: __runtime::required::<A, _>(plan_type, "plan_type")?,
-            storage_used: __runtime::required::<A, _>(storage_used, "storage_used")?,
-            storage_used_percentage: __runtime::required::<
-                A,
-                _,
-            >(storage_used_percentage, "storage_used_percentage")?,
-            storage_exceed: __runtime::required::<
-                A,
-                _,
-            >(storage_exceed, "storage_exceed")?,
+            free_storage,
+            plan_storage,
+            plan_type,
+            storage_used,
+            storage_used_percentage,
+            storage_exceed,
             max_exceed_date: max_exceed_date.unwrap_or_default(),
         })
     }
@@ -25981,11 +27766,20 @@ impl __runtime::Object for RecordingTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            event,
+            event_ts,
             download_token: download_token.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
         })
     }
 }
@@ -26037,10 +27831,13 @@ impl __runtime::Object for RecordingTranscriptCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -26170,28 +27967,61 @@ impl __runtime::Object for RecordingTranscriptCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(host_email) = host_email else {
+            return Err(serde::de::Error::missing_field("host_email"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(share_url) = share_url else {
+            return Err(serde::de::Error::missing_field("share_url"));
+        };
+        let Some(total_size) = total_size else {
+            return Err(serde::de::Error::missing_field("total_size"));
+        };
+        let Some(recording_count) = recording_count else {
+            return Err(serde::de::Error::missing_field("recording_count"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            account_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            host_email,
+            duration,
             password: password.unwrap_or_default(),
-            share_url: __runtime::required::<A, _>(share_url, "share_url")?,
-            total_size: __runtime::required::<A, _>(total_size, "total_size")?,
-            recording_count: __runtime::required::<
-                A,
-                _,
-            >(recording_count, "recording_count")?,
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            share_url,
+            total_size,
+            recording_count,
+            recording_files,
         })
     }
 }
@@ -26346,26 +28176,47 @@ impl __runtime::Object for RecordingTranscriptCompletedPayloadObjectRecordingFil
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            id,
+            meeting_id,
+            recording_start,
+            recording_end,
+            file_type,
+            file_size,
             file_extension: file_extension.unwrap_or_default(),
             file_name: file_name.unwrap_or_default(),
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            download_url,
             file_path: file_path.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
+            status,
+            recording_type,
         })
     }
 }
@@ -26557,11 +28408,16 @@ impl __runtime::Object for RecordingStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26607,10 +28463,13 @@ impl __runtime::Object for RecordingStoppedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -26706,19 +28565,40 @@ impl __runtime::Object for RecordingStoppedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(recording_file) = recording_file else {
+            return Err(serde::de::Error::missing_field("recording_file"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            recording_file: __runtime::required::<
-                A,
-                _,
-            >(recording_file, "recording_file")?,
+            duration,
+            recording_file,
         })
     }
 }
@@ -26779,12 +28659,15 @@ impl __runtime::Object for RecordingPayloadObjectRecordingFile {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
         Ok(Self {
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
+            recording_start,
+            recording_end,
         })
     }
 }
@@ -26836,11 +28719,16 @@ impl __runtime::Object for RecordingBatchTrashed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -26906,11 +28794,23 @@ impl __runtime::Object for RecordingBatchTrashedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operation) = operation else {
+            return Err(serde::de::Error::missing_field("operation"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operation: __runtime::required::<A, _>(operation, "operation")?,
+            account_id,
+            operator,
+            operator_id,
+            operation,
             object: object.unwrap_or_default(),
         })
     }
@@ -27006,9 +28906,10 @@ impl __runtime::Object for RecordingBatchTrashedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            meeting_uuids: __runtime::required::<A, _>(meeting_uuids, "meeting_uuids")?,
-        })
+        let Some(meeting_uuids) = meeting_uuids else {
+            return Err(serde::de::Error::missing_field("meeting_uuids"));
+        };
+        Ok(Self { meeting_uuids })
     }
 }
 
@@ -27058,11 +28959,16 @@ impl __runtime::Object for WebinarStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27108,10 +29014,13 @@ impl __runtime::Object for WebinarStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -27187,15 +29096,39 @@ impl __runtime::Object for WebinarStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            timezone,
+            duration,
         })
     }
 }
@@ -27253,11 +29186,16 @@ impl __runtime::Object for MeetingChatMessageFileDownloaded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27309,11 +29247,16 @@ impl __runtime::Object for WebinarSharingEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27369,10 +29312,19 @@ impl __runtime::Object for MeetingSummaryTrashed {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -27423,11 +29375,16 @@ impl __runtime::Object for MeetingSharingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27479,11 +29436,16 @@ impl __runtime::Object for WebinarRegistrationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27533,10 +29495,13 @@ impl __runtime::Object for WebinarRegistrationCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -27624,17 +29589,44 @@ impl __runtime::Object for WebinarRegistrationCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            registrant,
         })
     }
 }
@@ -27818,11 +29810,26 @@ impl __runtime::Object for WebinarRegistrationCreatedPayloadObjectRegistrant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(join_url) = join_url else {
+            return Err(serde::de::Error::missing_field("join_url"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            id,
+            first_name,
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
+            email,
             address: address.unwrap_or_default(),
             city: city.unwrap_or_default(),
             country: country.unwrap_or_default(),
@@ -27837,8 +29844,8 @@ impl __runtime::Object for WebinarRegistrationCreatedPayloadObjectRegistrant {
             no_of_employees: no_of_employees.unwrap_or_default(),
             comments: comments.unwrap_or_default(),
             custom_questions: custom_questions.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
-            join_url: __runtime::required::<A, _>(join_url, "join_url")?,
+            status,
+            join_url,
             tracking_source: tracking_source.unwrap_or_default(),
         })
     }
@@ -27919,10 +29926,13 @@ for WebinarRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            title: __runtime::required::<A, _>(title, "title")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-        })
+        let Some(title) = title else {
+            return Err(serde::de::Error::missing_field("title"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        Ok(Self { title, value })
     }
 }
 
@@ -27974,11 +29984,16 @@ impl __runtime::Object for MeetingChatMessageSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28028,10 +30043,13 @@ impl __runtime::Object for MeetingChatMessageSentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28094,11 +30112,20 @@ impl __runtime::Object for MeetingChatMessageSentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(chat_message) = chat_message else {
+            return Err(serde::de::Error::missing_field("chat_message"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            id,
+            uuid,
             breakout_room_uuid: breakout_room_uuid.unwrap_or_default(),
-            chat_message: __runtime::required::<A, _>(chat_message, "chat_message")?,
+            chat_message,
         })
     }
 }
@@ -28245,35 +30272,47 @@ impl __runtime::Object for MeetingChatMessageSentPayloadObjectChatMessage {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(sender_session_id) = sender_session_id else {
+            return Err(serde::de::Error::missing_field("sender_session_id"));
+        };
+        let Some(sender_name) = sender_name else {
+            return Err(serde::de::Error::missing_field("sender_name"));
+        };
+        let Some(sender_type) = sender_type else {
+            return Err(serde::de::Error::missing_field("sender_type"));
+        };
+        let Some(sender_context) = sender_context else {
+            return Err(serde::de::Error::missing_field("sender_context"));
+        };
+        let Some(recipient_type) = recipient_type else {
+            return Err(serde::de::Error::missing_field("recipient_type"));
+        };
+        let Some(recipient_context) = recipient_context else {
+            return Err(serde::de::Error::missing_field("recipient_context"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message_content) = message_content else {
+            return Err(serde::de::Error::missing_field("message_content"));
+        };
         Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            sender_session_id: __runtime::required::<
-                A,
-                _,
-            >(sender_session_id, "sender_session_id")?,
-            sender_name: __runtime::required::<A, _>(sender_name, "sender_name")?,
+            date_time,
+            sender_session_id,
+            sender_name,
             sender_email: sender_email.unwrap_or_default(),
-            sender_type: __runtime::required::<A, _>(sender_type, "sender_type")?,
-            sender_context: __runtime::required::<
-                A,
-                _,
-            >(sender_context, "sender_context")?,
+            sender_type,
+            sender_context,
             recipient_session_id: recipient_session_id.unwrap_or_default(),
             recipient_name: recipient_name.unwrap_or_default(),
             recipient_email: recipient_email.unwrap_or_default(),
-            recipient_type: __runtime::required::<
-                A,
-                _,
-            >(recipient_type, "recipient_type")?,
-            recipient_context: __runtime::required::<
-                A,
-                _,
-            >(recipient_context, "recipient_context")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message_content: __runtime::required::<
-                A,
-                _,
-            >(message_content, "message_content")?,
+            recipient_type,
+            recipient_context,
+            message_id,
+            message_content,
             file_ids: file_ids.unwrap_or_default(),
         })
     }
@@ -28396,11 +30435,16 @@ impl __runtime::Object for MeetingInvitationRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28452,11 +30496,16 @@ impl __runtime::Object for MeetingParticipantRoleChanged {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28506,10 +30555,13 @@ impl __runtime::Object for MeetingParticipantRoleChangedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28595,16 +30647,31 @@ impl __runtime::Object for MeetingParticipantRoleChangedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -28714,16 +30781,34 @@ impl __runtime::Object for MeetingParticipantRoleChangedPayloadObjectParticipant
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(old_role) = old_role else {
+            return Err(serde::de::Error::missing_field("old_role"));
+        };
+        let Some(new_role) = new_role else {
+            return Err(serde::de::Error::missing_field("new_role"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            email: __runtime::required::<A, _>(email, "email")?,
+            user_id,
+            user_name,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            old_role: __runtime::required::<A, _>(old_role, "old_role")?,
-            new_role: __runtime::required::<A, _>(new_role, "new_role")?,
+            date_time,
+            old_role,
+            new_role,
         })
     }
 }
@@ -28788,10 +30873,19 @@ impl __runtime::Object for MeetingPermanentlyDeleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -28862,12 +30956,24 @@ impl __runtime::Object for MeetingPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -28961,15 +31067,39 @@ impl __runtime::Object for MeetingPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
             additional_properties,
         })
@@ -29027,11 +31157,16 @@ impl __runtime::Object for RecordingRegistrationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29081,10 +31216,13 @@ impl __runtime::Object for RecordingRegistrationCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -29186,16 +31324,40 @@ impl __runtime::Object for RecordingRegistrationCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            duration,
+            registrant,
             occurrences: occurrences.unwrap_or_default(),
         })
     }
@@ -29368,34 +31530,76 @@ impl __runtime::Object for RecordingRegistrationCreatedPayloadObjectRegistrant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(last_name) = last_name else {
+            return Err(serde::de::Error::missing_field("last_name"));
+        };
+        let Some(address) = address else {
+            return Err(serde::de::Error::missing_field("address"));
+        };
+        let Some(city) = city else {
+            return Err(serde::de::Error::missing_field("city"));
+        };
+        let Some(country) = country else {
+            return Err(serde::de::Error::missing_field("country"));
+        };
+        let Some(zip) = zip else {
+            return Err(serde::de::Error::missing_field("zip"));
+        };
+        let Some(state) = state else {
+            return Err(serde::de::Error::missing_field("state"));
+        };
+        let Some(phone) = phone else {
+            return Err(serde::de::Error::missing_field("phone"));
+        };
+        let Some(industry) = industry else {
+            return Err(serde::de::Error::missing_field("industry"));
+        };
+        let Some(org) = org else {
+            return Err(serde::de::Error::missing_field("org"));
+        };
+        let Some(job_title) = job_title else {
+            return Err(serde::de::Error::missing_field("job_title"));
+        };
+        let Some(purchasing_time_frame) = purchasing_time_frame else {
+            return Err(serde::de::Error::missing_field("purchasing_time_frame"));
+        };
+        let Some(role_in_purchase_process) = role_in_purchase_process else {
+            return Err(serde::de::Error::missing_field("role_in_purchase_process"));
+        };
+        let Some(no_of_employees) = no_of_employees else {
+            return Err(serde::de::Error::missing_field("no_of_employees"));
+        };
+        let Some(comments) = comments else {
+            return Err(serde::de::Error::missing_field("comments"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
-            last_name: __runtime::required::<A, _>(last_name, "last_name")?,
-            address: __runtime::required::<A, _>(address, "address")?,
-            city: __runtime::required::<A, _>(city, "city")?,
-            country: __runtime::required::<A, _>(country, "country")?,
-            zip: __runtime::required::<A, _>(zip, "zip")?,
-            state: __runtime::required::<A, _>(state, "state")?,
-            phone: __runtime::required::<A, _>(phone, "phone")?,
-            industry: __runtime::required::<A, _>(industry, "industry")?,
-            org: __runtime::required::<A, _>(org, "org")?,
-            job_title: __runtime::required::<A, _>(job_title, "job_title")?,
-            purchasing_time_frame: __runtime::required::<
-                A,
-                _,
-            >(purchasing_time_frame, "purchasing_time_frame")?,
-            role_in_purchase_process: __runtime::required::<
-                A,
-                _,
-            >(role_in_purchase_process, "role_in_purchase_process")?,
-            no_of_employees: __runtime::required::<
-                A,
-                _,
-            >(no_of_employees, "no_of_employees")?,
-            comments: __runtime::required::<A, _>(comments, "comments")?,
+            email,
+            status,
+            first_name,
+            last_name,
+            address,
+            city,
+            country,
+            zip,
+            state,
+            phone,
+            industry,
+            org,
+            job_title,
+            purchasing_time_frame,
+            role_in_purchase_process,
+            no_of_employees,
+            comments,
             custom_questions: custom_questions.unwrap_or_default(),
         })
     }
@@ -29580,10 +31784,19 @@ impl __runtime::Object for MeetingCreated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -29652,12 +31865,24 @@ impl __runtime::Object for MeetingCreatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -29778,20 +32003,44 @@ impl __runtime::Object for MeetingCreatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(join_url) = join_url else {
+            return Err(serde::de::Error::missing_field("join_url"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
             start_time: start_time.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            duration,
             timezone: timezone.unwrap_or_default(),
-            join_url: __runtime::required::<A, _>(join_url, "join_url")?,
+            join_url,
             password: password.unwrap_or_default(),
             pmi: pmi.unwrap_or_default(),
             occurrences: occurrences.unwrap_or_default(),
-            settings: __runtime::required::<A, _>(settings, "settings")?,
+            settings,
             recurrence: recurrence.unwrap_or_default(),
             tracking_fields: tracking_fields.unwrap_or_default(),
             additional_properties,
@@ -29893,12 +32142,15 @@ impl __runtime::Object for MeetingCreatedPayloadObjectSettings {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(use_pmi) = use_pmi else {
+            return Err(serde::de::Error::missing_field("use_pmi"));
+        };
+        let Some(alternative_hosts) = alternative_hosts else {
+            return Err(serde::de::Error::missing_field("alternative_hosts"));
+        };
         Ok(Self {
-            use_pmi: __runtime::required::<A, _>(use_pmi, "use_pmi")?,
-            alternative_hosts: __runtime::required::<
-                A,
-                _,
-            >(alternative_hosts, "alternative_hosts")?,
+            use_pmi,
+            alternative_hosts,
             meeting_invitees: meeting_invitees.unwrap_or_default(),
             join_before_host: join_before_host.unwrap_or_default(),
             jbh_time: jbh_time.unwrap_or_default(),
@@ -30200,11 +32452,16 @@ impl __runtime::Object for MeetingLiveStreamingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -30266,11 +32523,23 @@ impl __runtime::Object for MeetingLiveStreamingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -30361,19 +32630,40 @@ impl __runtime::Object for MeetingLiveStreamingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(live_streaming) = live_streaming else {
+            return Err(serde::de::Error::missing_field("live_streaming"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            live_streaming: __runtime::required::<
-                A,
-                _,
-            >(live_streaming, "live_streaming")?,
+            duration,
+            live_streaming,
         })
     }
 }
@@ -30447,11 +32737,17 @@ impl __runtime::Object for MeetingLiveStreamingPayloadObjectLiveStreaming {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            service: __runtime::required::<A, _>(service, "service")?,
+            service,
             custom_live_streaming_settings: custom_live_streaming_settings
                 .unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -30586,10 +32882,19 @@ for MeetingLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(stream_url) = stream_url else {
+            return Err(serde::de::Error::missing_field("stream_url"));
+        };
+        let Some(stream_key) = stream_key else {
+            return Err(serde::de::Error::missing_field("stream_key"));
+        };
+        let Some(page_url) = page_url else {
+            return Err(serde::de::Error::missing_field("page_url"));
+        };
         Ok(Self {
-            stream_url: __runtime::required::<A, _>(stream_url, "stream_url")?,
-            stream_key: __runtime::required::<A, _>(stream_key, "stream_key")?,
-            page_url: __runtime::required::<A, _>(page_url, "page_url")?,
+            stream_url,
+            stream_key,
+            page_url,
             resolution: resolution.unwrap_or_default(),
         })
     }
@@ -30645,11 +32950,16 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -30701,10 +33011,13 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -30775,13 +33088,31 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(inviter_name) = inviter_name else {
+            return Err(serde::de::Error::missing_field("inviter_name"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            inviter_name: __runtime::required::<A, _>(inviter_name, "inviter_name")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            message_id,
+            inviter_name,
+            participant,
         })
     }
 }
@@ -30836,10 +33167,13 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutPayloadObjectParti
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            call_type: __runtime::required::<A, _>(call_type, "call_type")?,
-            device_ip: __runtime::required::<A, _>(device_ip, "device_ip")?,
-        })
+        let Some(call_type) = call_type else {
+            return Err(serde::de::Error::missing_field("call_type"));
+        };
+        let Some(device_ip) = device_ip else {
+            return Err(serde::de::Error::missing_field("device_ip"));
+        };
+        Ok(Self { call_type, device_ip })
     }
 }
 
@@ -30890,11 +33224,16 @@ impl __runtime::Object for WebinarRegistrationApproved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -30954,11 +33293,23 @@ impl __runtime::Object for WebinarRegistrationApprovedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -31049,17 +33400,44 @@ impl __runtime::Object for WebinarRegistrationApprovedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(registrant) = registrant else {
+            return Err(serde::de::Error::missing_field("registrant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            duration,
+            timezone,
             occurrences: occurrences.unwrap_or_default(),
-            registrant: __runtime::required::<A, _>(registrant, "registrant")?,
+            registrant,
         })
     }
 }
@@ -31138,12 +33516,24 @@ impl __runtime::Object for WebinarRegistrationApprovedPayloadObjectRegistrant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(join_url) = join_url else {
+            return Err(serde::de::Error::missing_field("join_url"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
+            id,
+            first_name,
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            join_url: __runtime::required::<A, _>(join_url, "join_url")?,
+            email,
+            join_url,
             tracking_source: tracking_source.unwrap_or_default(),
         })
     }
@@ -31201,11 +33591,16 @@ impl __runtime::Object for MeetingBreakoutRoomSharingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31257,11 +33652,16 @@ impl __runtime::Object for MeetingParticipantBind {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31311,10 +33711,13 @@ impl __runtime::Object for MeetingParticipantBindPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -31400,16 +33803,28 @@ impl __runtime::Object for MeetingParticipantBindPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            participant,
         })
     }
 }
@@ -31541,9 +33956,18 @@ impl __runtime::Object for MeetingParticipantBindPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(bind_user_id) = bind_user_id else {
+            return Err(serde::de::Error::missing_field("bind_user_id"));
+        };
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            bind_user_id: __runtime::required::<A, _>(bind_user_id, "bind_user_id")?,
+            user_id,
+            bind_user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
@@ -31552,7 +33976,7 @@ impl __runtime::Object for MeetingParticipantBindPayloadObjectParticipant {
             email: email.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             registrant_id: registrant_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             join_time: join_time.unwrap_or_default(),
         })
     }
@@ -31622,11 +34046,16 @@ impl __runtime::Object for MeetingParticipantFeedback {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31678,11 +34107,16 @@ impl __runtime::Object for RecordingDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -31738,11 +34172,23 @@ impl __runtime::Object for RecordingDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -31875,26 +34321,56 @@ impl __runtime::Object for RecordingDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(share_url) = share_url else {
+            return Err(serde::de::Error::missing_field("share_url"));
+        };
+        let Some(total_size) = total_size else {
+            return Err(serde::de::Error::missing_field("total_size"));
+        };
+        let Some(recording_count) = recording_count else {
+            return Err(serde::de::Error::missing_field("recording_count"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            account_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            share_url: __runtime::required::<A, _>(share_url, "share_url")?,
-            total_size: __runtime::required::<A, _>(total_size, "total_size")?,
-            recording_count: __runtime::required::<
-                A,
-                _,
-            >(recording_count, "recording_count")?,
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            duration,
+            share_url,
+            total_size,
+            recording_count,
+            recording_files,
             participant_audio_files: participant_audio_files.unwrap_or_default(),
         })
     }
@@ -32025,21 +34501,39 @@ impl __runtime::Object for RecordingDeletedPayloadObjectParticipantAudioFilesIte
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+            id,
+            recording_start,
+            recording_end,
+            file_type,
             file_name: file_name.unwrap_or_default(),
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            file_size,
             file_extension: file_extension.unwrap_or_default(),
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            download_url,
             file_path: file_path.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
+            status,
             recording_type: recording_type.unwrap_or_default(),
         })
     }
@@ -32106,11 +34600,16 @@ impl __runtime::Object for RecordingPaused {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -32156,10 +34655,13 @@ impl __runtime::Object for RecordingPausedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -32255,19 +34757,40 @@ impl __runtime::Object for RecordingPausedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(recording_file) = recording_file else {
+            return Err(serde::de::Error::missing_field("recording_file"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            recording_file: __runtime::required::<
-                A,
-                _,
-            >(recording_file, "recording_file")?,
+            duration,
+            recording_file,
         })
     }
 }
@@ -32326,12 +34849,15 @@ impl __runtime::Object for RecordingPausedPayloadObjectRecordingFile {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
         Ok(Self {
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
+            recording_start,
+            recording_end,
         })
     }
 }
@@ -32383,11 +34909,16 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutRinging {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -32439,11 +34970,16 @@ impl __runtime::Object for RecordingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -32491,10 +35027,13 @@ impl __runtime::Object for RecordingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -32588,19 +35127,40 @@ impl __runtime::Object for RecordingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(recording_file) = recording_file else {
+            return Err(serde::de::Error::missing_field("recording_file"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            recording_file: __runtime::required::<
-                A,
-                _,
-            >(recording_file, "recording_file")?,
+            duration,
+            recording_file,
         })
     }
 }
@@ -32927,11 +35487,16 @@ impl __runtime::Object for MeetingInvitationTimeout {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -32983,11 +35548,16 @@ impl __runtime::Object for MeetingParticipantAdmitted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33051,9 +35621,15 @@ impl __runtime::Object for MeetingParticipantAdmittedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
             operation: operation.unwrap_or_default(),
@@ -33148,16 +35724,40 @@ impl __runtime::Object for MeetingParticipantAdmittedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            duration,
+            participant,
         })
     }
 }
@@ -33269,15 +35869,24 @@ impl __runtime::Object for MeetingParticipantAdmittedPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             phone_number: phone_number.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            email: __runtime::required::<A, _>(email, "email")?,
+            date_time,
+            email,
             customer_key: customer_key.unwrap_or_default(),
             registrant_id: registrant_id.unwrap_or_default(),
         })
@@ -33344,11 +35953,16 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33398,10 +36012,13 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutFailedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -33492,14 +36109,35 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutFailedPayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(inviter_name) = inviter_name else {
+            return Err(serde::de::Error::missing_field("inviter_name"));
+        };
+        let Some(reason_type) = reason_type else {
+            return Err(serde::de::Error::missing_field("reason_type"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            inviter_name: __runtime::required::<A, _>(inviter_name, "inviter_name")?,
-            reason_type: __runtime::required::<A, _>(reason_type, "reason_type")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            message_id,
+            inviter_name,
+            reason_type,
+            participant,
         })
     }
 }
@@ -33661,11 +36299,16 @@ impl __runtime::Object for RecordingResumed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33713,11 +36356,16 @@ impl __runtime::Object for MeetingParticipantPhoneCalloutMissed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33773,10 +36421,19 @@ impl __runtime::Object for MeetingSummaryUpdated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -33839,11 +36496,23 @@ impl __runtime::Object for MeetingSummaryUpdatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -34047,61 +36716,79 @@ impl __runtime::Object for MeetingSummaryUpdatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(meeting_host_id) = meeting_host_id else {
+            return Err(serde::de::Error::missing_field("meeting_host_id"));
+        };
+        let Some(meeting_host_email) = meeting_host_email else {
+            return Err(serde::de::Error::missing_field("meeting_host_email"));
+        };
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(meeting_topic) = meeting_topic else {
+            return Err(serde::de::Error::missing_field("meeting_topic"));
+        };
+        let Some(meeting_start_time) = meeting_start_time else {
+            return Err(serde::de::Error::missing_field("meeting_start_time"));
+        };
+        let Some(meeting_end_time) = meeting_end_time else {
+            return Err(serde::de::Error::missing_field("meeting_end_time"));
+        };
+        let Some(summary_start_time) = summary_start_time else {
+            return Err(serde::de::Error::missing_field("summary_start_time"));
+        };
+        let Some(summary_end_time) = summary_end_time else {
+            return Err(serde::de::Error::missing_field("summary_end_time"));
+        };
+        let Some(summary_created_time) = summary_created_time else {
+            return Err(serde::de::Error::missing_field("summary_created_time"));
+        };
+        let Some(summary_last_modified_time) = summary_last_modified_time else {
+            return Err(serde::de::Error::missing_field("summary_last_modified_time"));
+        };
+        let Some(summary_last_modified_user_id) = summary_last_modified_user_id else {
+            return Err(serde::de::Error::missing_field("summary_last_modified_user_id"));
+        };
+        let Some(summary_last_modified_user_email) = summary_last_modified_user_email
+        else {
+            return Err(
+                serde::de::Error::missing_field("summary_last_modified_user_email"),
+            );
+        };
+        let Some(summary_title) = summary_title else {
+            return Err(serde::de::Error::missing_field("summary_title"));
+        };
+        let Some(summary_details) = summary_details else {
+            return Err(serde::de::Error::missing_field("summary_details"));
+        };
+        let Some(next_steps) = next_steps else {
+            return Err(serde::de::Error::missing_field("next_steps"));
+        };
+        let Some(edited_summary) = edited_summary else {
+            return Err(serde::de::Error::missing_field("edited_summary"));
+        };
         Ok(Self {
-            meeting_host_id: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_id, "meeting_host_id")?,
-            meeting_host_email: __runtime::required::<
-                A,
-                _,
-            >(meeting_host_email, "meeting_host_email")?,
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            meeting_topic: __runtime::required::<A, _>(meeting_topic, "meeting_topic")?,
-            meeting_start_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_start_time, "meeting_start_time")?,
-            meeting_end_time: __runtime::required::<
-                A,
-                _,
-            >(meeting_end_time, "meeting_end_time")?,
-            summary_start_time: __runtime::required::<
-                A,
-                _,
-            >(summary_start_time, "summary_start_time")?,
-            summary_end_time: __runtime::required::<
-                A,
-                _,
-            >(summary_end_time, "summary_end_time")?,
-            summary_created_time: __runtime::required::<
-                A,
-                _,
-            >(summary_created_time, "summary_created_time")?,
-            summary_last_modified_time: __runtime::required::<
-                A,
-                _,
-            >(summary_last_modified_time, "summary_last_modified_time")?,
-            summary_last_modified_user_id: __runtime::required::<
-                A,
-                _,
-            >(summary_last_modified_user_id, "summary_last_modified_user_id")?,
-            summary_last_modified_user_email: __runtime::required::<
-                A,
-                _,
-            >(summary_last_modified_user_email, "summary_last_modified_user_email")?,
-            summary_title: __runtime::required::<A, _>(summary_title, "summary_title")?,
+            meeting_host_id,
+            meeting_host_email,
+            meeting_uuid,
+            meeting_id,
+            meeting_topic,
+            meeting_start_time,
+            meeting_end_time,
+            summary_start_time,
+            summary_end_time,
+            summary_created_time,
+            summary_last_modified_time,
+            summary_last_modified_user_id,
+            summary_last_modified_user_email,
+            summary_title,
             summary_overview: summary_overview.unwrap_or_default(),
-            summary_details: __runtime::required::<
-                A,
-                _,
-            >(summary_details, "summary_details")?,
-            next_steps: __runtime::required::<A, _>(next_steps, "next_steps")?,
-            edited_summary: __runtime::required::<
-                A,
-                _,
-            >(edited_summary, "edited_summary")?,
+            summary_details,
+            next_steps,
+            edited_summary,
             summary_content: summary_content.unwrap_or_default(),
             summary_doc_url: summary_doc_url.unwrap_or_default(),
             additional_properties,
@@ -34247,11 +36934,16 @@ impl __runtime::Object for WebinarParticipantJoined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34301,10 +36993,13 @@ impl __runtime::Object for WebinarParticipantJoinedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -34386,16 +37081,43 @@ impl __runtime::Object for WebinarParticipantJoinedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
+            timezone,
+            duration,
+            participant,
         })
     }
 }
@@ -34510,12 +37232,27 @@ impl __runtime::Object for WebinarParticipantJoinedPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(join_time) = join_time else {
+            return Err(serde::de::Error::missing_field("join_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            join_time: __runtime::required::<A, _>(join_time, "join_time")?,
-            email: __runtime::required::<A, _>(email, "email")?,
+            user_id,
+            user_name,
+            id,
+            join_time,
+            email,
             registrant_id: registrant_id.unwrap_or_default(),
             participant_user_id: participant_user_id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
@@ -34584,11 +37321,16 @@ impl __runtime::Object for RecordingRenamed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34662,12 +37404,27 @@ impl __runtime::Object for RecordingRenamedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(time_stamp) = time_stamp else {
+            return Err(serde::de::Error::missing_field("time_stamp"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            time_stamp: __runtime::required::<A, _>(time_stamp, "time_stamp")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            time_stamp,
+            object,
             old_object: old_object.unwrap_or_default(),
             recording_file: recording_file.unwrap_or_default(),
         })
@@ -34754,12 +37511,27 @@ impl __runtime::Object for RecordingRenamedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            id,
+            topic,
+            type_,
+            host_id,
         })
     }
 }
@@ -34814,11 +37586,16 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutMissed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34874,10 +37651,19 @@ impl __runtime::Object for WebinarCreated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -34946,12 +37732,24 @@ impl __runtime::Object for WebinarCreatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             additional_properties,
         })
     }
@@ -35066,23 +37864,50 @@ impl __runtime::Object for WebinarCreatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(join_url) = join_url else {
+            return Err(serde::de::Error::missing_field("join_url"));
+        };
+        let Some(creation_source) = creation_source else {
+            return Err(serde::de::Error::missing_field("creation_source"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            uuid,
+            id,
+            host_id,
+            topic,
+            type_,
             start_time: start_time.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            join_url: __runtime::required::<A, _>(join_url, "join_url")?,
+            duration,
+            timezone,
+            join_url,
             password: password.unwrap_or_default(),
-            creation_source: __runtime::required::<
-                A,
-                _,
-            >(creation_source, "creation_source")?,
+            creation_source,
             occurrences: occurrences.unwrap_or_default(),
-            settings: __runtime::required::<A, _>(settings, "settings")?,
+            settings,
             recurrence: recurrence.unwrap_or_default(),
             additional_properties,
         })
@@ -35202,12 +38027,15 @@ impl __runtime::Object for WebinarCreatedPayloadObjectSettings {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(use_pmi) = use_pmi else {
+            return Err(serde::de::Error::missing_field("use_pmi"));
+        };
+        let Some(alternative_hosts) = alternative_hosts else {
+            return Err(serde::de::Error::missing_field("alternative_hosts"));
+        };
         Ok(Self {
-            use_pmi: __runtime::required::<A, _>(use_pmi, "use_pmi")?,
-            alternative_hosts: __runtime::required::<
-                A,
-                _,
-            >(alternative_hosts, "alternative_hosts")?,
+            use_pmi,
+            alternative_hosts,
             additional_properties,
         })
     }
@@ -35257,11 +38085,16 @@ impl __runtime::Object for RecordingRegistrationDenied {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35321,11 +38154,17 @@ impl __runtime::Object for RecordingRegistrationDeniedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -35380,11 +38219,16 @@ impl __runtime::Object for MeetingLiveStreamingStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35436,11 +38280,16 @@ impl __runtime::Object for WebinarRegistrationCancelled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35500,11 +38349,20 @@ impl __runtime::Object for WebinarRegistrationCancelledPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
+            account_id,
+            operator,
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -35562,10 +38420,19 @@ impl __runtime::Object for MeetingRecovered {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -35616,11 +38483,16 @@ impl __runtime::Object for WebinarPermanentlyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35684,14 +38556,23 @@ impl __runtime::Object for RecordingCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(download_token) = download_token else {
+            return Err(serde::de::Error::missing_field("download_token"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            download_token: __runtime::required::<
-                A,
-                _,
-            >(download_token, "download_token")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            download_token,
+            payload,
         })
     }
 }
@@ -35739,10 +38620,13 @@ impl __runtime::Object for RecordingCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -35914,32 +38798,68 @@ impl __runtime::Object for RecordingCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(password) = password else {
+            return Err(serde::de::Error::missing_field("password"));
+        };
+        let Some(host_email) = host_email else {
+            return Err(serde::de::Error::missing_field("host_email"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(share_url) = share_url else {
+            return Err(serde::de::Error::missing_field("share_url"));
+        };
+        let Some(total_size) = total_size else {
+            return Err(serde::de::Error::missing_field("total_size"));
+        };
+        let Some(recording_count) = recording_count else {
+            return Err(serde::de::Error::missing_field("recording_count"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            password: __runtime::required::<A, _>(password, "password")?,
+            id,
+            uuid,
+            host_id,
+            account_id,
+            topic,
+            type_,
+            start_time,
+            password,
             timezone: timezone.unwrap_or_default(),
-            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            share_url: __runtime::required::<A, _>(share_url, "share_url")?,
-            total_size: __runtime::required::<A, _>(total_size, "total_size")?,
-            recording_count: __runtime::required::<
-                A,
-                _,
-            >(recording_count, "recording_count")?,
+            host_email,
+            duration,
+            share_url,
+            total_size,
+            recording_count,
             on_prem: on_prem.unwrap_or_default(),
             recording_play_passcode: recording_play_passcode.unwrap_or_default(),
             auto_delete: auto_delete.unwrap_or_default(),
             auto_delete_date: auto_delete_date.unwrap_or_default(),
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            recording_files,
             participant_audio_files: participant_audio_files.unwrap_or_default(),
         })
     }
@@ -36096,29 +39016,50 @@ impl __runtime::Object for RecordingCompletedPayloadObjectRecordingFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_extension) = file_extension else {
+            return Err(serde::de::Error::missing_field("file_extension"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_extension: __runtime::required::<
-                A,
-                _,
-            >(file_extension, "file_extension")?,
+            id,
+            meeting_id,
+            recording_start,
+            recording_end,
+            file_type,
+            file_size,
+            file_extension,
             file_name: file_name.unwrap_or_default(),
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            download_url,
             file_path: file_path.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
+            status,
+            recording_type,
         })
     }
 }
@@ -36381,24 +39322,45 @@ impl __runtime::Object for RecordingCompletedPayloadObjectParticipantAudioFilesI
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_extension) = file_extension else {
+            return Err(serde::de::Error::missing_field("file_extension"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_extension: __runtime::required::<
-                A,
-                _,
-            >(file_extension, "file_extension")?,
+            id,
+            recording_start,
+            recording_end,
+            file_type,
+            file_name,
+            file_size,
+            file_extension,
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            download_url,
             file_path: file_path.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
+            status,
         })
     }
 }
@@ -36460,11 +39422,16 @@ impl __runtime::Object for MeetingParticipantPutInWaitingRoom {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -36535,11 +39502,20 @@ impl __runtime::Object for RecordingTrashed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            event,
+            event_ts,
             download_token: download_token.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
         })
     }
 }
@@ -36601,11 +39577,17 @@ impl __runtime::Object for RecordingTrashedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -36749,22 +39731,52 @@ impl __runtime::Object for RecordingTrashedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(share_url) = share_url else {
+            return Err(serde::de::Error::missing_field("share_url"));
+        };
+        let Some(total_size) = total_size else {
+            return Err(serde::de::Error::missing_field("total_size"));
+        };
+        let Some(recording_count) = recording_count else {
+            return Err(serde::de::Error::missing_field("recording_count"));
+        };
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            id,
+            uuid,
+            host_id,
+            topic,
+            type_,
+            start_time,
             timezone: timezone.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            share_url: __runtime::required::<A, _>(share_url, "share_url")?,
-            total_size: __runtime::required::<A, _>(total_size, "total_size")?,
-            recording_count: __runtime::required::<
-                A,
-                _,
-            >(recording_count, "recording_count")?,
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            duration,
+            share_url,
+            total_size,
+            recording_count,
+            account_id,
             recording_files: recording_files.unwrap_or_default(),
             participant_audio_files: participant_audio_files.unwrap_or_default(),
             host_email: host_email.unwrap_or_default(),
@@ -36925,28 +39937,49 @@ impl __runtime::Object for RecordingTrashedPayloadObjectRecordingFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(meeting_id) = meeting_id else {
+            return Err(serde::de::Error::missing_field("meeting_id"));
+        };
+        let Some(recording_start) = recording_start else {
+            return Err(serde::de::Error::missing_field("recording_start"));
+        };
+        let Some(recording_end) = recording_end else {
+            return Err(serde::de::Error::missing_field("recording_end"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_extension) = file_extension else {
+            return Err(serde::de::Error::missing_field("file_extension"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            meeting_id: __runtime::required::<A, _>(meeting_id, "meeting_id")?,
-            recording_start: __runtime::required::<
-                A,
-                _,
-            >(recording_start, "recording_start")?,
-            recording_end: __runtime::required::<A, _>(recording_end, "recording_end")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            file_extension: __runtime::required::<
-                A,
-                _,
-            >(file_extension, "file_extension")?,
+            id,
+            meeting_id,
+            recording_start,
+            recording_end,
+            file_type,
+            file_extension,
             file_name: file_name.unwrap_or_default(),
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            file_size,
             play_url: play_url.unwrap_or_default(),
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
+            download_url,
+            status,
+            recording_type,
         })
     }
 }
@@ -37163,10 +40196,19 @@ impl __runtime::Object for MeetingSummaryDeleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -37217,11 +40259,16 @@ impl __runtime::Object for WebinarParticipantBind {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -37271,10 +40318,13 @@ impl __runtime::Object for WebinarParticipantBindPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -37360,16 +40410,28 @@ impl __runtime::Object for WebinarParticipantBindPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
+            uuid,
+            host_id,
             topic: topic.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             start_time: start_time.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            participant,
         })
     }
 }
@@ -37483,16 +40545,28 @@ impl __runtime::Object for WebinarParticipantBindPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(bind_user_id) = bind_user_id else {
+            return Err(serde::de::Error::missing_field("bind_user_id"));
+        };
+        let Some(join_time) = join_time else {
+            return Err(serde::de::Error::missing_field("join_time"));
+        };
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            bind_user_id: __runtime::required::<A, _>(bind_user_id, "bind_user_id")?,
+            user_id,
+            bind_user_id,
             user_name: user_name.unwrap_or_default(),
             id: id.unwrap_or_default(),
             participant_uuid: participant_uuid.unwrap_or_default(),
             bind_participant_uuid: bind_participant_uuid.unwrap_or_default(),
-            join_time: __runtime::required::<A, _>(join_time, "join_time")?,
+            join_time,
             registrant_id: registrant_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             date_time: date_time.unwrap_or_default(),
         })
     }
@@ -37561,10 +40635,19 @@ impl __runtime::Object for WebinarUpdated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -37645,12 +40728,24 @@ impl __runtime::Object for WebinarUpdatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             scope: scope.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             time_stamp: time_stamp.unwrap_or_default(),
             old_object: old_object.unwrap_or_default(),
             additional_properties,
@@ -37770,8 +40865,11 @@ impl __runtime::Object for WebinarUpdatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             uuid: uuid.unwrap_or_default(),
             host_id: host_id.unwrap_or_default(),
             topic: topic.unwrap_or_default(),
@@ -38265,11 +41363,16 @@ impl __runtime::Object for RecordingBatchRecovered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -38321,11 +41424,16 @@ impl __runtime::Object for MeetingParticipantRoomSystemCalloutRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

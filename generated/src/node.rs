@@ -2041,11 +2041,16 @@ impl __runtime::Object for NodeRcStat {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2091,10 +2096,13 @@ impl __runtime::Object for NodeRcStatPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2133,9 +2141,10 @@ impl __runtime::Object for NodeRcStatPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            rc_stats: __runtime::required::<A, _>(rc_stats, "rc_stats")?,
-        })
+        let Some(rc_stats) = rc_stats else {
+            return Err(serde::de::Error::missing_field("rc_stats"));
+        };
+        Ok(Self { rc_stats })
     }
 }
 
@@ -2225,16 +2234,19 @@ impl __runtime::Object for NodeRcStatPayloadObjectRcStatsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(rc_service_id) = rc_service_id else {
+            return Err(serde::de::Error::missing_field("rc_service_id"));
+        };
+        let Some(rc_service_name) = rc_service_name else {
+            return Err(serde::de::Error::missing_field("rc_service_name"));
+        };
+        let Some(recording_zone) = recording_zone else {
+            return Err(serde::de::Error::missing_field("recording_zone"));
+        };
         Ok(Self {
-            rc_service_id: __runtime::required::<A, _>(rc_service_id, "rc_service_id")?,
-            rc_service_name: __runtime::required::<
-                A,
-                _,
-            >(rc_service_name, "rc_service_name")?,
-            recording_zone: __runtime::required::<
-                A,
-                _,
-            >(recording_zone, "recording_zone")?,
+            rc_service_id,
+            rc_service_name,
+            recording_zone,
             current_recording_count: current_recording_count.unwrap_or_default(),
             current_transcoding_count: current_transcoding_count.unwrap_or_default(),
             transcoding_queue_depth: transcoding_queue_depth.unwrap_or_default(),
@@ -2298,11 +2310,16 @@ impl __runtime::Object for NodeServerCpuAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2348,10 +2365,13 @@ impl __runtime::Object for NodeServerCpuAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2418,14 +2438,35 @@ impl __runtime::Object for NodeServerCpuAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -2504,15 +2545,36 @@ impl __runtime::Object for NodePayloadObjectServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(os_image) = os_image else {
+            return Err(serde::de::Error::missing_field("os_image"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            location: __runtime::required::<A, _>(location, "location")?,
+            id,
+            udid,
+            name,
+            location,
             group: group.unwrap_or_default(),
-            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            module: __runtime::required::<A, _>(module, "module")?,
+            os_image,
+            status,
+            module,
         })
     }
 }
@@ -2872,11 +2934,16 @@ impl __runtime::Object for NodeServerRegistered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2926,10 +2993,13 @@ impl __runtime::Object for NodeServerRegisteredPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2972,9 +3042,10 @@ impl __runtime::Object for NodeServerRegisteredPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        Ok(Self { server })
     }
 }
 
@@ -3036,13 +3107,31 @@ impl __runtime::Object for NodeServerRegisteredPayloadObjectServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(os_image) = os_image else {
+            return Err(serde::de::Error::missing_field("os_image"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            module: __runtime::required::<A, _>(module, "module")?,
+            id,
+            udid,
+            name,
+            os_image,
+            status,
+            module,
         })
     }
 }
@@ -3138,11 +3227,16 @@ impl __runtime::Object for NodeServerUpdateFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3204,11 +3298,17 @@ impl __runtime::Object for NodeServerUpdatePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -3257,9 +3357,10 @@ impl __runtime::Object for NodeServerPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        Ok(Self { server })
     }
 }
 
@@ -3309,11 +3410,16 @@ impl __runtime::Object for NodeZoneAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3371,11 +3477,23 @@ impl __runtime::Object for NodeZonePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -3427,11 +3545,16 @@ impl __runtime::Object for NodeZonePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            zone: __runtime::required::<A, _>(zone, "zone")?,
-            module: __runtime::required::<A, _>(module, "module")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-        })
+        let Some(zone) = zone else {
+            return Err(serde::de::Error::missing_field("zone"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        Ok(Self { zone, module, type_ })
     }
 }
 
@@ -3529,11 +3652,16 @@ impl __runtime::Object for NodeServiceStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3591,11 +3719,17 @@ impl __runtime::Object for NodeServicePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -3648,10 +3782,13 @@ impl __runtime::Object for NodeServicePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        Ok(Self { server, service })
     }
 }
 
@@ -3716,13 +3853,28 @@ impl __runtime::Object for NodeService {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(version) = version else {
+            return Err(serde::de::Error::missing_field("version"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            version: __runtime::required::<A, _>(version, "version")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            id,
+            name,
+            version,
+            type_,
             zone: zone.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
+            status,
         })
     }
 }
@@ -3958,11 +4110,16 @@ impl __runtime::Object for NodeZhmStat {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4008,10 +4165,13 @@ impl __runtime::Object for NodeZhmStatPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4054,10 +4214,13 @@ impl __runtime::Object for NodeZhmStatPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            mmr_stats: __runtime::required::<A, _>(mmr_stats, "mmr_stats")?,
-            zc_stats: __runtime::required::<A, _>(zc_stats, "zc_stats")?,
-        })
+        let Some(mmr_stats) = mmr_stats else {
+            return Err(serde::de::Error::missing_field("mmr_stats"));
+        };
+        let Some(zc_stats) = zc_stats else {
+            return Err(serde::de::Error::missing_field("zc_stats"));
+        };
+        Ok(Self { mmr_stats, zc_stats })
     }
 }
 
@@ -4182,16 +4345,19 @@ impl __runtime::Object for NodeZhmStatPayloadObjectMmrStatsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(mmr_service_id) = mmr_service_id else {
+            return Err(serde::de::Error::missing_field("mmr_service_id"));
+        };
+        let Some(mmr_service_name) = mmr_service_name else {
+            return Err(serde::de::Error::missing_field("mmr_service_name"));
+        };
+        let Some(meeting_zone) = meeting_zone else {
+            return Err(serde::de::Error::missing_field("meeting_zone"));
+        };
         Ok(Self {
-            mmr_service_id: __runtime::required::<
-                A,
-                _,
-            >(mmr_service_id, "mmr_service_id")?,
-            mmr_service_name: __runtime::required::<
-                A,
-                _,
-            >(mmr_service_name, "mmr_service_name")?,
-            meeting_zone: __runtime::required::<A, _>(meeting_zone, "meeting_zone")?,
+            mmr_service_id,
+            mmr_service_name,
+            meeting_zone,
             sfu_mode_participant_count: sfu_mode_participant_count.unwrap_or_default(),
             private_mode_participant_count: private_mode_participant_count
                 .unwrap_or_default(),
@@ -4277,13 +4443,19 @@ impl __runtime::Object for NodeStatPayloadObjectZcStatsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(zc_service_id) = zc_service_id else {
+            return Err(serde::de::Error::missing_field("zc_service_id"));
+        };
+        let Some(zc_service_name) = zc_service_name else {
+            return Err(serde::de::Error::missing_field("zc_service_name"));
+        };
+        let Some(meeting_zone) = meeting_zone else {
+            return Err(serde::de::Error::missing_field("meeting_zone"));
+        };
         Ok(Self {
-            zc_service_id: __runtime::required::<A, _>(zc_service_id, "zc_service_id")?,
-            zc_service_name: __runtime::required::<
-                A,
-                _,
-            >(zc_service_name, "zc_service_name")?,
-            meeting_zone: __runtime::required::<A, _>(meeting_zone, "meeting_zone")?,
+            zc_service_id,
+            zc_service_name,
+            meeting_zone,
         })
     }
 }
@@ -4336,11 +4508,16 @@ impl __runtime::Object for NodeServerConfirmed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4400,11 +4577,23 @@ impl __runtime::Object for NodeServerConfirmedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -4450,9 +4639,10 @@ impl __runtime::Object for NodeServerConfirmedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        Ok(Self { server })
     }
 }
 
@@ -4518,14 +4708,35 @@ impl __runtime::Object for NodeServerConfirmedPayloadObjectServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(os_image) = os_image else {
+            return Err(serde::de::Error::missing_field("os_image"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            location: __runtime::required::<A, _>(location, "location")?,
-            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            module: __runtime::required::<A, _>(module, "module")?,
+            id,
+            udid,
+            name,
+            location,
+            os_image,
+            status,
+            module,
         })
     }
 }
@@ -4624,11 +4835,16 @@ impl __runtime::Object for NodeServiceMemoryAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4678,10 +4894,13 @@ impl __runtime::Object for NodeServiceMemoryAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4756,15 +4975,36 @@ impl __runtime::Object for NodeServiceMemoryAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
+            server,
             service: service.unwrap_or_default(),
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
             container: container.unwrap_or_default(),
         })
     }
@@ -4915,11 +5155,16 @@ impl __runtime::Object for NodeServiceUpdateSuccess {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4981,11 +5226,17 @@ impl __runtime::Object for NodeServiceUpdatePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -5044,13 +5295,19 @@ impl __runtime::Object for NodeServiceUpdatePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(target_version) = target_version else {
+            return Err(serde::de::Error::missing_field("target_version"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            target_version: __runtime::required::<
-                A,
-                _,
-            >(target_version, "target_version")?,
+            server,
+            service,
+            target_version,
         })
     }
 }
@@ -5103,11 +5360,16 @@ impl __runtime::Object for NodeServiceCpuAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5157,10 +5419,13 @@ impl __runtime::Object for NodeServiceCpuAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5231,15 +5496,36 @@ impl __runtime::Object for NodeServiceCpuAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
+            server,
             service: service.unwrap_or_default(),
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -5345,11 +5631,16 @@ impl __runtime::Object for NodeServerStat {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5395,10 +5686,13 @@ impl __runtime::Object for NodeServerStatPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5441,9 +5735,10 @@ impl __runtime::Object for NodeServerStatPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            stats: __runtime::required::<A, _>(stats, "stats")?,
-        })
+        let Some(stats) = stats else {
+            return Err(serde::de::Error::missing_field("stats"));
+        };
+        Ok(Self { stats })
     }
 }
 
@@ -5539,8 +5834,11 @@ impl __runtime::Object for NodeServerStatPayloadObjectStatsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
+            server,
             cpu_used_percent: cpu_used_percent.unwrap_or_default(),
             memory_used: memory_used.unwrap_or_default(),
             disk_used: disk_used.unwrap_or_default(),
@@ -5638,15 +5936,33 @@ impl __runtime::Object for NodeServerStatPayloadObjectStatsItemServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            location: __runtime::required::<A, _>(location, "location")?,
+            id,
+            udid,
+            name,
+            location,
             group: group.unwrap_or_default(),
             os_image: os_image.unwrap_or_default(),
-            status: __runtime::required::<A, _>(status, "status")?,
-            module: __runtime::required::<A, _>(module, "module")?,
+            status,
+            module,
             os_image_2: os_image_2.unwrap_or_default(),
         })
     }
@@ -5707,11 +6023,16 @@ impl __runtime::Object for NodeServerDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5769,11 +6090,23 @@ impl __runtime::Object for NodeServerPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -5823,11 +6156,16 @@ impl __runtime::Object for NodeServiceUpdateFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5887,11 +6225,17 @@ impl __runtime::Object for NodeServiceUpdateFailedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -5952,14 +6296,23 @@ impl __runtime::Object for NodeServiceUpdateFailedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(target_version) = target_version else {
+            return Err(serde::de::Error::missing_field("target_version"));
+        };
+        let Some(error) = error else {
+            return Err(serde::de::Error::missing_field("error"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            target_version: __runtime::required::<
-                A,
-                _,
-            >(target_version, "target_version")?,
-            error: __runtime::required::<A, _>(error, "error")?,
+            server,
+            service,
+            target_version,
+            error,
         })
     }
 }
@@ -6013,11 +6366,16 @@ impl __runtime::Object for NodeServerUpdateSuccess {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6069,11 +6427,16 @@ impl __runtime::Object for NodeServerUpdateAvailable {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6123,10 +6486,13 @@ impl __runtime::Object for NodeServerUpdateAvailablePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6173,10 +6539,13 @@ impl __runtime::Object for NodeServerUpdateAvailablePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            severity: __runtime::required::<A, _>(severity, "severity")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(severity) = severity else {
+            return Err(serde::de::Error::missing_field("severity"));
+        };
+        Ok(Self { server, severity })
     }
 }
 
@@ -6281,11 +6650,16 @@ impl __runtime::Object for NodeMcStat {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6331,10 +6705,13 @@ impl __runtime::Object for NodeMcStatPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6377,10 +6754,13 @@ impl __runtime::Object for NodeMcStatPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            mmr_stats: __runtime::required::<A, _>(mmr_stats, "mmr_stats")?,
-            zc_stats: __runtime::required::<A, _>(zc_stats, "zc_stats")?,
-        })
+        let Some(mmr_stats) = mmr_stats else {
+            return Err(serde::de::Error::missing_field("mmr_stats"));
+        };
+        let Some(zc_stats) = zc_stats else {
+            return Err(serde::de::Error::missing_field("zc_stats"));
+        };
+        Ok(Self { mmr_stats, zc_stats })
     }
 }
 
@@ -6465,16 +6845,19 @@ impl __runtime::Object for NodeMcStatPayloadObjectMmrStatsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(mmr_service_id) = mmr_service_id else {
+            return Err(serde::de::Error::missing_field("mmr_service_id"));
+        };
+        let Some(mmr_service_name) = mmr_service_name else {
+            return Err(serde::de::Error::missing_field("mmr_service_name"));
+        };
+        let Some(meeting_zone) = meeting_zone else {
+            return Err(serde::de::Error::missing_field("meeting_zone"));
+        };
         Ok(Self {
-            mmr_service_id: __runtime::required::<
-                A,
-                _,
-            >(mmr_service_id, "mmr_service_id")?,
-            mmr_service_name: __runtime::required::<
-                A,
-                _,
-            >(mmr_service_name, "mmr_service_name")?,
-            meeting_zone: __runtime::required::<A, _>(meeting_zone, "meeting_zone")?,
+            mmr_service_id,
+            mmr_service_name,
+            meeting_zone,
             total_participant_count: total_participant_count.unwrap_or_default(),
             total_meeting_count: total_meeting_count.unwrap_or_default(),
             timestamp: timestamp.unwrap_or_default(),
@@ -6535,11 +6918,16 @@ impl __runtime::Object for NodeServerOnline {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6585,10 +6973,13 @@ impl __runtime::Object for NodeServerOnlinePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6631,9 +7022,10 @@ impl __runtime::Object for NodeServerOnlinePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        Ok(Self { server })
     }
 }
 
@@ -6703,15 +7095,36 @@ impl __runtime::Object for NodeServerOnlinePayloadObjectServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(os_image) = os_image else {
+            return Err(serde::de::Error::missing_field("os_image"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            location: __runtime::required::<A, _>(location, "location")?,
+            id,
+            udid,
+            name,
+            location,
             group: group.unwrap_or_default(),
-            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            module: __runtime::required::<A, _>(module, "module")?,
+            os_image,
+            status,
+            module,
         })
     }
 }
@@ -6809,11 +7222,16 @@ impl __runtime::Object for NodeServerMemoryAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6863,10 +7281,13 @@ impl __runtime::Object for NodeServerMemoryAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6933,14 +7354,35 @@ impl __runtime::Object for NodeServerMemoryAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -7037,11 +7479,16 @@ impl __runtime::Object for NodeServiceStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7089,11 +7536,16 @@ impl __runtime::Object for NodeMcStatAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7139,10 +7591,13 @@ impl __runtime::Object for NodeMcStatAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7213,15 +7668,39 @@ impl __runtime::Object for NodeMcStatAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            service,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -7373,11 +7852,16 @@ impl __runtime::Object for NodeServiceUpdateAvailable {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7427,10 +7911,13 @@ impl __runtime::Object for NodeServiceUpdateAvailablePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7507,17 +7994,35 @@ impl __runtime::Object for NodeServiceUpdateAvailablePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(available_version) = available_version else {
+            return Err(serde::de::Error::missing_field("available_version"));
+        };
+        let Some(severity) = severity else {
+            return Err(serde::de::Error::missing_field("severity"));
+        };
+        let Some(deadline) = deadline else {
+            return Err(serde::de::Error::missing_field("deadline"));
+        };
+        let Some(publish_time) = publish_time else {
+            return Err(serde::de::Error::missing_field("publish_time"));
+        };
+        let Some(release_note) = release_note else {
+            return Err(serde::de::Error::missing_field("release_note"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            available_version: __runtime::required::<
-                A,
-                _,
-            >(available_version, "available_version")?,
-            severity: __runtime::required::<A, _>(severity, "severity")?,
-            deadline: __runtime::required::<A, _>(deadline, "deadline")?,
-            publish_time: __runtime::required::<A, _>(publish_time, "publish_time")?,
-            release_note: __runtime::required::<A, _>(release_note, "release_note")?,
+            server,
+            service,
+            available_version,
+            severity,
+            deadline,
+            publish_time,
+            release_note,
         })
     }
 }
@@ -7574,11 +8079,16 @@ impl __runtime::Object for NodeServerRebooted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7626,11 +8136,16 @@ impl __runtime::Object for NodeServerOffline {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7676,10 +8191,13 @@ impl __runtime::Object for NodeServerOfflinePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7722,9 +8240,10 @@ impl __runtime::Object for NodeServerOfflinePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-        })
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        Ok(Self { server })
     }
 }
 
@@ -7794,15 +8313,36 @@ impl __runtime::Object for NodeServerOfflinePayloadObjectServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(os_image) = os_image else {
+            return Err(serde::de::Error::missing_field("os_image"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            location: __runtime::required::<A, _>(location, "location")?,
+            id,
+            udid,
+            name,
+            location,
             group: group.unwrap_or_default(),
-            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            module: __runtime::required::<A, _>(module, "module")?,
+            os_image,
+            status,
+            module,
         })
     }
 }
@@ -7860,11 +8400,16 @@ impl __runtime::Object for NodeZhmStatAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7910,10 +8455,13 @@ impl __runtime::Object for NodeZhmStatAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7984,15 +8532,39 @@ impl __runtime::Object for NodeZhmStatAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            service,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -8124,11 +8696,16 @@ impl __runtime::Object for NodeNfsAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8174,10 +8751,13 @@ impl __runtime::Object for NodeNfsAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8248,15 +8828,39 @@ impl __runtime::Object for NodeNfsAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(nfs) = nfs else {
+            return Err(serde::de::Error::missing_field("nfs"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            nfs: __runtime::required::<A, _>(nfs, "nfs")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            nfs,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -8314,11 +8918,16 @@ impl __runtime::Object for NodeNfsAlertPayloadObjectNfs {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            host: __runtime::required::<A, _>(host, "host")?,
-            path: __runtime::required::<A, _>(path, "path")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-        })
+        let Some(host) = host else {
+            return Err(serde::de::Error::missing_field("host"));
+        };
+        let Some(path) = path else {
+            return Err(serde::de::Error::missing_field("path"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        Ok(Self { host, path, status })
     }
 }
 
@@ -8554,11 +9163,16 @@ impl __runtime::Object for NodeZhmZoneStatAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8608,10 +9222,13 @@ impl __runtime::Object for NodeZhmZoneStatAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8678,14 +9295,35 @@ impl __runtime::Object for NodeZhmZoneStatAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
+        let Some(zone) = zone else {
+            return Err(serde::de::Error::missing_field("zone"));
+        };
         Ok(Self {
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
-            zone: __runtime::required::<A, _>(zone, "zone")?,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
+            zone,
         })
     }
 }
@@ -8784,11 +9422,16 @@ impl __runtime::Object for NodeMcZoneStatAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8838,10 +9481,13 @@ impl __runtime::Object for NodeMcZoneStatAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8908,14 +9554,35 @@ impl __runtime::Object for NodeMcZoneStatAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
+        let Some(zone) = zone else {
+            return Err(serde::de::Error::missing_field("zone"));
+        };
         Ok(Self {
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
-            zone: __runtime::required::<A, _>(zone, "zone")?,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
+            zone,
         })
     }
 }
@@ -9020,11 +9687,16 @@ impl __runtime::Object for NodeServiceStat {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9070,10 +9742,13 @@ impl __runtime::Object for NodeServiceStatPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9116,9 +9791,10 @@ impl __runtime::Object for NodeServiceStatPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            stats: __runtime::required::<A, _>(stats, "stats")?,
-        })
+        let Some(stats) = stats else {
+            return Err(serde::de::Error::missing_field("stats"));
+        };
+        Ok(Self { stats })
     }
 }
 
@@ -9196,9 +9872,15 @@ impl __runtime::Object for NodeServiceStatPayloadObjectStatsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
+            server,
+            service,
             cpu_used_percent: cpu_used_percent.unwrap_or_default(),
             memory_used: memory_used.unwrap_or_default(),
             cpu_used_percent_ts: cpu_used_percent_ts.unwrap_or_default(),
@@ -9281,14 +9963,35 @@ impl __runtime::Object for NodeServiceStatPayloadObjectStatsItemServer {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(udid) = udid else {
+            return Err(serde::de::Error::missing_field("udid"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(os_image) = os_image else {
+            return Err(serde::de::Error::missing_field("os_image"));
+        };
+        let Some(module) = module else {
+            return Err(serde::de::Error::missing_field("module"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            udid: __runtime::required::<A, _>(udid, "udid")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            location: __runtime::required::<A, _>(location, "location")?,
-            os_image: __runtime::required::<A, _>(os_image, "os_image")?,
-            module: __runtime::required::<A, _>(module, "module")?,
-            status: __runtime::required::<A, _>(status, "status")?,
+            id,
+            udid,
+            name,
+            location,
+            os_image,
+            module,
+            status,
             group: group.unwrap_or_default(),
         })
     }
@@ -9399,11 +10102,16 @@ impl __runtime::Object for NodeRcStatAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9449,10 +10157,13 @@ impl __runtime::Object for NodeRcStatAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9523,15 +10234,39 @@ impl __runtime::Object for NodeRcStatAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            service,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -9681,11 +10416,16 @@ impl __runtime::Object for NodeZoneDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9733,11 +10473,16 @@ impl __runtime::Object for NodeServerShutdown {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9785,11 +10530,16 @@ impl __runtime::Object for NodeServiceDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9845,11 +10595,23 @@ impl __runtime::Object for NodeServiceDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -9903,11 +10665,16 @@ impl __runtime::Object for NodeServiceUpdateStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9959,11 +10726,16 @@ impl __runtime::Object for NodeServerUpdateStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10015,11 +10787,16 @@ impl __runtime::Object for NodeServiceAbnormalStatus {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10069,10 +10846,13 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10131,13 +10911,19 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(abnormal_statuses) = abnormal_statuses else {
+            return Err(serde::de::Error::missing_field("abnormal_statuses"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            service: __runtime::required::<A, _>(service, "service")?,
-            abnormal_statuses: __runtime::required::<
-                A,
-                _,
-            >(abnormal_statuses, "abnormal_statuses")?,
+            server,
+            service,
+            abnormal_statuses,
         })
     }
 }
@@ -10191,11 +10977,16 @@ impl __runtime::Object for NodeServiceAbnormalStatusPayloadObjectAbnormalStatuse
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            code: __runtime::required::<A, _>(code, "code")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            level: __runtime::required::<A, _>(level, "level")?,
-        })
+        let Some(code) = code else {
+            return Err(serde::de::Error::missing_field("code"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
+        Ok(Self { code, message, level })
     }
 }
 
@@ -10297,11 +11088,16 @@ impl __runtime::Object for NodeServerDiskAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10351,10 +11147,13 @@ impl __runtime::Object for NodeServerDiskAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10421,14 +11220,35 @@ impl __runtime::Object for NodeServerDiskAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }
@@ -10525,11 +11345,16 @@ impl __runtime::Object for NodeServerBandwidthAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10579,10 +11404,13 @@ impl __runtime::Object for NodeServerBandwidthAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10649,14 +11477,35 @@ impl __runtime::Object for NodeServerBandwidthAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(server) = server else {
+            return Err(serde::de::Error::missing_field("server"));
+        };
+        let Some(metric) = metric else {
+            return Err(serde::de::Error::missing_field("metric"));
+        };
+        let Some(field) = field else {
+            return Err(serde::de::Error::missing_field("field"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        let Some(threshold) = threshold else {
+            return Err(serde::de::Error::missing_field("threshold"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(level) = level else {
+            return Err(serde::de::Error::missing_field("level"));
+        };
         Ok(Self {
-            server: __runtime::required::<A, _>(server, "server")?,
-            metric: __runtime::required::<A, _>(metric, "metric")?,
-            field: __runtime::required::<A, _>(field, "field")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-            threshold: __runtime::required::<A, _>(threshold, "threshold")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            level: __runtime::required::<A, _>(level, "level")?,
+            server,
+            metric,
+            field,
+            value,
+            threshold,
+            operator,
+            level,
         })
     }
 }

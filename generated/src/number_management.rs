@@ -269,11 +269,16 @@ impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdated 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -324,10 +329,13 @@ impl __runtime::Object for NumberManagementPeeringNumberEmergencyAddressUpdatedP
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -392,10 +400,16 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(carrier_code) = carrier_code else {
+            return Err(serde::de::Error::missing_field("carrier_code"));
+        };
+        let Some(phone_numbers) = phone_numbers else {
+            return Err(serde::de::Error::missing_field("phone_numbers"));
+        };
         Ok(Self {
             emergency_address: emergency_address.unwrap_or_default(),
-            carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
-            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+            carrier_code,
+            phone_numbers,
         })
     }
 }
@@ -469,9 +483,12 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAd
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(address_line1) = address_line1 else {
+            return Err(serde::de::Error::missing_field("address_line1"));
+        };
         Ok(Self {
             country: country.unwrap_or_default(),
-            address_line1: __runtime::required::<A, _>(address_line1, "address_line1")?,
+            address_line1,
             address_line2: address_line2.unwrap_or_default(),
             city: city.unwrap_or_default(),
             zip: zip.unwrap_or_default(),
@@ -535,11 +552,16 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -589,10 +611,13 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -648,10 +673,16 @@ impl __runtime::Object for NumberManagementPeeringNumberCnamUpdatedPayloadObject
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(carrier_code) = carrier_code else {
+            return Err(serde::de::Error::missing_field("carrier_code"));
+        };
+        let Some(phone_numbers) = phone_numbers else {
+            return Err(serde::de::Error::missing_field("phone_numbers"));
+        };
         Ok(Self {
             cnam: cnam.unwrap_or_default(),
-            carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
-            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+            carrier_code,
+            phone_numbers,
         })
     }
 }

@@ -3791,11 +3791,16 @@ impl __runtime::Object for PhoneRecordingDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3887,10 +3892,13 @@ impl __runtime::Object for PhoneRecordingDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3937,9 +3945,10 @@ impl __runtime::Object for PhoneRecordingDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            recordings: __runtime::required::<A, _>(recordings, "recordings")?,
-        })
+        let Some(recordings) = recordings else {
+            return Err(serde::de::Error::missing_field("recordings"));
+        };
+        Ok(Self { recordings })
     }
 }
 
@@ -3987,10 +3996,13 @@ impl __runtime::Object for PhoneItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        Ok(Self { id, call_id })
     }
 }
 
@@ -4037,11 +4049,16 @@ impl __runtime::Object for PhoneCallerCallLogCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4133,10 +4150,13 @@ impl __runtime::Object for PhoneCallerCallLogCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4183,10 +4203,13 @@ impl __runtime::Object for PhoneCallerCallLogCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            call_logs: __runtime::required::<A, _>(call_logs, "call_logs")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(call_logs) = call_logs else {
+            return Err(serde::de::Error::missing_field("call_logs"));
+        };
+        Ok(Self { user_id, call_logs })
     }
 }
 
@@ -4484,24 +4507,51 @@ impl __runtime::Object for PhoneCallerCallLogCompletedPayloadObjectCallLogsItem 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(result) = result else {
+            return Err(serde::de::Error::missing_field("result"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(path) = path else {
+            return Err(serde::de::Error::missing_field("path"));
+        };
+        let Some(has_voicemail) = has_voicemail else {
+            return Err(serde::de::Error::missing_field("has_voicemail"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(call_type) = call_type else {
+            return Err(serde::de::Error::missing_field("call_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
+            id,
+            caller_number,
+            caller_number_type,
             caller_number_source: caller_number_source.unwrap_or_default(),
             caller_name: caller_name.unwrap_or_default(),
             caller_location: caller_location.unwrap_or_default(),
             caller_did_number: caller_did_number.unwrap_or_default(),
             caller_country_code: caller_country_code.unwrap_or_default(),
             caller_country_iso_code: caller_country_iso_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
+            callee_number,
+            callee_number_type,
             callee_number_source: callee_number_source.unwrap_or_default(),
             callee_name: callee_name.unwrap_or_default(),
             callee_location: callee_location.unwrap_or_default(),
@@ -4509,17 +4559,17 @@ impl __runtime::Object for PhoneCallerCallLogCompletedPayloadObjectCallLogsItem 
             callee_country_code: callee_country_code.unwrap_or_default(),
             callee_country_iso_code: callee_country_iso_code.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
-            result: __runtime::required::<A, _>(result, "result")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            path: __runtime::required::<A, _>(path, "path")?,
+            result,
+            date_time,
+            path,
             site: site.unwrap_or_default(),
             has_recording: has_recording.unwrap_or_default(),
             recording_id: recording_id.unwrap_or_default(),
             recording_type: recording_type.unwrap_or_default(),
-            has_voicemail: __runtime::required::<A, _>(has_voicemail, "has_voicemail")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            has_voicemail,
+            call_id,
             client_code: client_code.unwrap_or_default(),
-            call_type: __runtime::required::<A, _>(call_type, "call_type")?,
+            call_type,
             call_end_time: call_end_time.unwrap_or_default(),
             direction: direction.unwrap_or_default(),
             forwarded_to: forwarded_to.unwrap_or_default(),
@@ -5248,11 +5298,16 @@ impl __runtime::Object for PhoneRecordingCompletedForAccessMember {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5348,10 +5403,13 @@ impl __runtime::Object for PhoneRecordingCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5398,9 +5456,10 @@ impl __runtime::Object for PhoneRecordingCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            recordings: __runtime::required::<A, _>(recordings, "recordings")?,
-        })
+        let Some(recordings) = recordings else {
+            return Err(serde::de::Error::missing_field("recordings"));
+        };
+        Ok(Self { recordings })
     }
 }
 
@@ -5613,27 +5672,51 @@ impl __runtime::Object for PhoneRecordingCompletedPayloadObjectRecordingsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(callee_name) = callee_name else {
+            return Err(serde::de::Error::missing_field("callee_name"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(direction) = direction else {
+            return Err(serde::de::Error::missing_field("direction"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
+            caller_number,
+            caller_number_type,
             caller_name: caller_name.unwrap_or_default(),
             caller_did_number: caller_did_number.unwrap_or_default(),
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
-            callee_name: __runtime::required::<A, _>(callee_name, "callee_name")?,
+            callee_number,
+            callee_number_type,
+            callee_name,
             callee_did_number: callee_did_number.unwrap_or_default(),
-            duration: __runtime::required::<A, _>(duration, "duration")?,
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            duration,
+            download_url,
+            date_time,
             user_id: user_id.unwrap_or_default(),
             call_id: call_id.unwrap_or_default(),
             call_log_id: call_log_id.unwrap_or_default(),
@@ -5643,7 +5726,7 @@ impl __runtime::Object for PhoneRecordingCompletedPayloadObjectRecordingsItem {
             recording_type: recording_type.unwrap_or_default(),
             site: site.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
-            direction: __runtime::required::<A, _>(direction, "direction")?,
+            direction,
             outgoing_by: outgoing_by.unwrap_or_default(),
             accepted_by: accepted_by.unwrap_or_default(),
         })
@@ -5758,10 +5841,19 @@ impl __runtime::Object for PhoneRecordingCompletedPayloadObjectRecordingsItemOwn
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            type_,
+            id,
+            name,
             extension_number: extension_number.unwrap_or_default(),
             has_access_permission: has_access_permission.unwrap_or_default(),
         })
@@ -5878,11 +5970,16 @@ impl __runtime::Object for PhoneRecordingResumed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        Ok(Self { event, payload, event_ts })
     }
 }
 
@@ -5932,10 +6029,13 @@ impl __runtime::Object for PhoneRecordingResumedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6040,21 +6140,45 @@ impl __runtime::Object for PhoneRecordingResumedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(direction) = direction else {
+            return Err(serde::de::Error::missing_field("direction"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(owner) = owner else {
+            return Err(serde::de::Error::missing_field("owner"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            id,
+            user_id,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
+            caller_number,
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            direction: __runtime::required::<A, _>(direction, "direction")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            owner: __runtime::required::<A, _>(owner, "owner")?,
+            callee_number,
+            direction,
+            date_time,
+            recording_type,
+            call_id,
+            owner,
             additional_properties,
         })
     }
@@ -6173,14 +6297,23 @@ impl __runtime::Object for PhoneRecordingResumedPayloadObjectOwner {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(extension_number) = extension_number else {
+            return Err(serde::de::Error::missing_field("extension_number"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            extension_number: __runtime::required::<
-                A,
-                _,
-            >(extension_number, "extension_number")?,
+            type_,
+            id,
+            name,
+            extension_number,
             additional_properties,
         })
     }
@@ -6282,11 +6415,16 @@ impl __runtime::Object for PhoneFaxLogDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6374,10 +6512,13 @@ impl __runtime::Object for PhoneFaxLogDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6422,9 +6563,10 @@ impl __runtime::Object for PhoneFaxLogDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            fax_logs: __runtime::required::<A, _>(fax_logs, "fax_logs")?,
-        })
+        let Some(fax_logs) = fax_logs else {
+            return Err(serde::de::Error::missing_field("fax_logs"));
+        };
+        Ok(Self { fax_logs })
     }
 }
 
@@ -6470,9 +6612,10 @@ impl __runtime::Object for PhoneFaxLogDeletedPayloadObjectFaxLogsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            fax_log_id: __runtime::required::<A, _>(fax_log_id, "fax_log_id")?,
-        })
+        let Some(fax_log_id) = fax_log_id else {
+            return Err(serde::de::Error::missing_field("fax_log_id"));
+        };
+        Ok(Self { fax_log_id })
     }
 }
 
@@ -6522,11 +6665,16 @@ impl __runtime::Object for PhoneFaxLogPermanentlyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6620,11 +6768,16 @@ impl __runtime::Object for PhoneTransferRecipientUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6674,10 +6827,13 @@ impl __runtime::Object for PhoneTransferRecipientUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6738,12 +6894,21 @@ impl __runtime::Object for PhoneTransferRecipientUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(recipient) = recipient else {
+            return Err(serde::de::Error::missing_field("recipient"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_id,
             owner: owner.unwrap_or_default(),
-            recipient: __runtime::required::<A, _>(recipient, "recipient")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            recipient,
+            date_time,
         })
     }
 }
@@ -7016,11 +7181,16 @@ impl __runtime::Object for PhoneRecordingTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7114,10 +7284,13 @@ impl __runtime::Object for PhoneRecordingTranscriptCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7162,9 +7335,10 @@ impl __runtime::Object for PhoneRecordingTranscriptCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            recordings: __runtime::required::<A, _>(recordings, "recordings")?,
-        })
+        let Some(recordings) = recordings else {
+            return Err(serde::de::Error::missing_field("recordings"));
+        };
+        Ok(Self { recordings })
     }
 }
 
@@ -7347,28 +7521,46 @@ impl __runtime::Object for PhoneRecordingTranscriptCompletedPayloadObjectRecordi
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(callee_name) = callee_name else {
+            return Err(serde::de::Error::missing_field("callee_name"));
+        };
+        let Some(transcript_download_url) = transcript_download_url else {
+            return Err(serde::de::Error::missing_field("transcript_download_url"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(direction) = direction else {
+            return Err(serde::de::Error::missing_field("direction"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
+            caller_number,
+            caller_number_type,
             caller_name: caller_name.unwrap_or_default(),
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
-            callee_name: __runtime::required::<A, _>(callee_name, "callee_name")?,
+            callee_number,
+            callee_number_type,
+            callee_name,
             duration: duration.unwrap_or_default(),
-            transcript_download_url: __runtime::required::<
-                A,
-                _,
-            >(transcript_download_url, "transcript_download_url")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            transcript_download_url,
+            date_time,
             user_id: user_id.unwrap_or_default(),
             call_id: call_id.unwrap_or_default(),
             call_log_id: call_log_id.unwrap_or_default(),
@@ -7376,7 +7568,7 @@ impl __runtime::Object for PhoneRecordingTranscriptCompletedPayloadObjectRecordi
             recording_type: recording_type.unwrap_or_default(),
             site: site.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
-            direction: __runtime::required::<A, _>(direction, "direction")?,
+            direction,
             outgoing_by: outgoing_by.unwrap_or_default(),
             accepted_by: accepted_by.unwrap_or_default(),
         })
@@ -7457,9 +7649,10 @@ for PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemSite {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        Ok(Self { id })
     }
 }
 
@@ -7522,10 +7715,19 @@ for PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemOwner {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            type_,
+            id,
+            name,
             extension_number: extension_number.unwrap_or_default(),
         })
     }
@@ -7581,11 +7783,16 @@ impl __runtime::Object for PhoneCallLogPermanentlyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7679,10 +7886,13 @@ impl __runtime::Object for PhoneCallLogDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7731,10 +7941,13 @@ impl __runtime::Object for PhoneCallLogDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            call_logs: __runtime::required::<A, _>(call_logs, "call_logs")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(call_logs) = call_logs else {
+            return Err(serde::de::Error::missing_field("call_logs"));
+        };
+        Ok(Self { user_id, call_logs })
     }
 }
 
@@ -7785,11 +7998,16 @@ impl __runtime::Object for PhoneTransferCallToVoicemailInitiated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7883,10 +8101,13 @@ impl __runtime::Object for PhoneTransferCallToVoicemailInitiatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7964,16 +8185,22 @@ impl __runtime::Object for PhoneTransferCallToVoicemailInitiatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(transfer_phone_number) = transfer_phone_number else {
+            return Err(serde::de::Error::missing_field("transfer_phone_number"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_id,
             transfer_account_code: transfer_account_code.unwrap_or_default(),
-            transfer_phone_number: __runtime::required::<
-                A,
-                _,
-            >(transfer_phone_number, "transfer_phone_number")?,
+            transfer_phone_number,
             owner: owner.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -8170,11 +8397,16 @@ impl __runtime::Object for PhoneCalleeMissed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8220,10 +8452,13 @@ impl __runtime::Object for PhoneCalleeMissedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8318,15 +8553,27 @@ impl __runtime::Object for PhoneCalleeMissedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
+        let Some(call_end_time) = call_end_time else {
+            return Err(serde::de::Error::missing_field("call_end_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
-            call_end_time: __runtime::required::<A, _>(call_end_time, "call_end_time")?,
+            call_id,
+            callee,
+            caller,
+            ringing_start_time,
+            call_end_time,
             forwarded_by: forwarded_by.unwrap_or_default(),
             redirect_forwarded_by: redirect_forwarded_by.unwrap_or_default(),
             handup_result: handup_result.unwrap_or_default(),
@@ -8446,11 +8693,14 @@ impl __runtime::Object for PhoneCalleePayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -8708,10 +8958,13 @@ impl __runtime::Object for PhoneCalleePayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             user_id: user_id.unwrap_or_default(),
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
@@ -8848,11 +9101,16 @@ impl __runtime::Object for PhoneCallerRinging {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8898,10 +9156,13 @@ impl __runtime::Object for PhoneCallerRingingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8972,14 +9233,23 @@ impl __runtime::Object for PhoneCallerRingingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
+            call_id,
+            caller,
+            callee,
+            ringing_start_time,
             channel_id: channel_id.unwrap_or_default(),
             sip_id: sip_id.unwrap_or_default(),
         })
@@ -9098,12 +9368,15 @@ impl __runtime::Object for PhoneCallerRingingPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             name: name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -9287,11 +9560,16 @@ impl __runtime::Object for PhoneVoicemailReceived {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9381,10 +9659,13 @@ impl __runtime::Object for PhoneVoicemailReceivedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9585,34 +9866,61 @@ impl __runtime::Object for PhoneVoicemailReceivedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(caller_name) = caller_name else {
+            return Err(serde::de::Error::missing_field("caller_name"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(callee_name) = callee_name else {
+            return Err(serde::de::Error::missing_field("callee_name"));
+        };
+        let Some(callee_extension_type) = callee_extension_type else {
+            return Err(serde::de::Error::missing_field("callee_extension_type"));
+        };
+        let Some(callee_id) = callee_id else {
+            return Err(serde::de::Error::missing_field("callee_id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            id,
+            date_time,
+            download_url,
+            duration,
             caller_user_id: caller_user_id.unwrap_or_default(),
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
-            caller_name: __runtime::required::<A, _>(caller_name, "caller_name")?,
+            caller_number,
+            caller_number_type,
+            caller_name,
             caller_did_number: caller_did_number.unwrap_or_default(),
             callee_user_id: callee_user_id.unwrap_or_default(),
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
-            callee_name: __runtime::required::<A, _>(callee_name, "callee_name")?,
+            callee_number,
+            callee_number_type,
+            callee_name,
             callee_did_number: callee_did_number.unwrap_or_default(),
-            callee_extension_type: __runtime::required::<
-                A,
-                _,
-            >(callee_extension_type, "callee_extension_type")?,
-            callee_id: __runtime::required::<A, _>(callee_id, "callee_id")?,
+            callee_extension_type,
+            callee_id,
             call_log_id: call_log_id.unwrap_or_default(),
             call_history_id: call_history_id.unwrap_or_default(),
             call_element_id: call_element_id.unwrap_or_default(),
@@ -9697,11 +10005,16 @@ impl __runtime::Object for PhoneSmsSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9787,10 +10100,13 @@ impl __runtime::Object for PhoneSmsSentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9893,17 +10209,44 @@ impl __runtime::Object for PhoneSmsSentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(sender) = sender else {
+            return Err(serde::de::Error::missing_field("sender"));
+        };
+        let Some(to_members) = to_members else {
+            return Err(serde::de::Error::missing_field("to_members"));
+        };
+        let Some(owner) = owner else {
+            return Err(serde::de::Error::missing_field("owner"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(attachments) = attachments else {
+            return Err(serde::de::Error::missing_field("attachments"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message_type) = message_type else {
+            return Err(serde::de::Error::missing_field("message_type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            sender: __runtime::required::<A, _>(sender, "sender")?,
-            to_members: __runtime::required::<A, _>(to_members, "to_members")?,
-            owner: __runtime::required::<A, _>(owner, "owner")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            attachments: __runtime::required::<A, _>(attachments, "attachments")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message_type: __runtime::required::<A, _>(message_type, "message_type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            sender,
+            to_members,
+            owner,
+            message,
+            attachments,
+            session_id,
+            message_id,
+            message_type,
+            date_time,
             phone_number_campaign_opt_statuses: phone_number_campaign_opt_statuses
                 .unwrap_or_default(),
         })
@@ -9986,8 +10329,11 @@ impl __runtime::Object for PhoneSmsSentPayloadObjectSender {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             id: id.unwrap_or_default(),
             type_: type_.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
@@ -10100,11 +10446,14 @@ impl __runtime::Object for PhoneSmsSentPayloadObjectToMembersItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
             type_: type_.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             additional_properties,
         })
     }
@@ -10293,12 +10642,27 @@ impl __runtime::Object for PhoneSmsPayloadObjectAttachmentsItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(size) = size else {
+            return Err(serde::de::Error::missing_field("size"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            size: __runtime::required::<A, _>(size, "size")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
+            id,
+            size,
+            name,
+            type_,
+            download_url,
             additional_properties,
         })
     }
@@ -10387,16 +10751,19 @@ impl __runtime::Object for PhoneSmsPayloadObjectPhoneNumberCampaignOptStatusesIt
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(consumer_phone_number) = consumer_phone_number else {
+            return Err(serde::de::Error::missing_field("consumer_phone_number"));
+        };
+        let Some(zoom_phone_user_number) = zoom_phone_user_number else {
+            return Err(serde::de::Error::missing_field("zoom_phone_user_number"));
+        };
+        let Some(opt_status) = opt_status else {
+            return Err(serde::de::Error::missing_field("opt_status"));
+        };
         Ok(Self {
-            consumer_phone_number: __runtime::required::<
-                A,
-                _,
-            >(consumer_phone_number, "consumer_phone_number")?,
-            zoom_phone_user_number: __runtime::required::<
-                A,
-                _,
-            >(zoom_phone_user_number, "zoom_phone_user_number")?,
-            opt_status: __runtime::required::<A, _>(opt_status, "opt_status")?,
+            consumer_phone_number,
+            zoom_phone_user_number,
+            opt_status,
             opt_in_status: opt_in_status.unwrap_or_default(),
             opt_in_message: opt_in_message.unwrap_or_default(),
         })
@@ -10571,11 +10938,16 @@ impl __runtime::Object for PhoneVoicemailDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10667,10 +11039,13 @@ impl __runtime::Object for PhoneVoicemailDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -10719,9 +11094,10 @@ impl __runtime::Object for PhoneVoicemailDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            voice_mails: __runtime::required::<A, _>(voice_mails, "voice_mails")?,
-        })
+        let Some(voice_mails) = voice_mails else {
+            return Err(serde::de::Error::missing_field("voice_mails"));
+        };
+        Ok(Self { voice_mails })
     }
 }
 
@@ -10771,11 +11147,16 @@ impl __runtime::Object for PhoneVoicemailTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10869,10 +11250,13 @@ impl __runtime::Object for PhoneVoicemailTranscriptCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -11043,31 +11427,52 @@ impl __runtime::Object for PhoneVoicemailTranscriptCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(caller_name) = caller_name else {
+            return Err(serde::de::Error::missing_field("caller_name"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(callee_name) = callee_name else {
+            return Err(serde::de::Error::missing_field("callee_name"));
+        };
+        let Some(transcription) = transcription else {
+            return Err(serde::de::Error::missing_field("transcription"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            id,
+            date_time,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
-            caller_name: __runtime::required::<A, _>(caller_name, "caller_name")?,
+            caller_number,
+            caller_number_type,
+            caller_name,
             callee_user_id: callee_user_id.unwrap_or_default(),
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
-            callee_name: __runtime::required::<A, _>(callee_name, "callee_name")?,
+            callee_number,
+            callee_number_type,
+            callee_name,
             callee_extension_type: callee_extension_type.unwrap_or_default(),
             callee_id: callee_id.unwrap_or_default(),
             call_log_id: call_log_id.unwrap_or_default(),
             call_history_id: call_history_id.unwrap_or_default(),
             call_element_id: call_element_id.unwrap_or_default(),
             call_id: call_id.unwrap_or_default(),
-            transcription: __runtime::required::<A, _>(transcription, "transcription")?,
+            transcription,
         })
     }
 }
@@ -11158,10 +11563,13 @@ impl __runtime::Object for PhoneVoicemailTranscriptCompletedPayloadObjectTranscr
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            status: __runtime::required::<A, _>(status, "status")?,
-            content: __runtime::required::<A, _>(content, "content")?,
-        })
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(content) = content else {
+            return Err(serde::de::Error::missing_field("content"));
+        };
+        Ok(Self { status, content })
     }
 }
 
@@ -11340,11 +11748,16 @@ impl __runtime::Object for PhoneRecordingPermanentlyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11440,11 +11853,16 @@ impl __runtime::Object for PhonePeeringNumberEmergencyAddressUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11494,10 +11912,13 @@ impl __runtime::Object for PhonePeeringNumberEmergencyAddressUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -11561,10 +11982,16 @@ impl __runtime::Object for PhonePeeringNumberEmergencyAddressUpdatedPayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(carrier_code) = carrier_code else {
+            return Err(serde::de::Error::missing_field("carrier_code"));
+        };
+        let Some(phone_numbers) = phone_numbers else {
+            return Err(serde::de::Error::missing_field("phone_numbers"));
+        };
         Ok(Self {
             emergency_address: emergency_address.unwrap_or_default(),
-            carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
-            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+            carrier_code,
+            phone_numbers,
         })
     }
 }
@@ -11637,9 +12064,12 @@ for PhonePeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(address_line1) = address_line1 else {
+            return Err(serde::de::Error::missing_field("address_line1"));
+        };
         Ok(Self {
             country: country.unwrap_or_default(),
-            address_line1: __runtime::required::<A, _>(address_line1, "address_line1")?,
+            address_line1,
             address_line2: address_line2.unwrap_or_default(),
             city: city.unwrap_or_default(),
             zip: zip.unwrap_or_default(),
@@ -11703,11 +12133,16 @@ impl __runtime::Object for PhoneSmsCampaignNumberOptOut {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11801,10 +12236,13 @@ impl __runtime::Object for PhoneSmsCampaignNumberOptPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -11861,12 +12299,18 @@ impl __runtime::Object for PhoneSmsCampaignNumberOptPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number_campaign_opt_statuses) = phone_number_campaign_opt_statuses
+        else {
+            return Err(
+                serde::de::Error::missing_field("phone_number_campaign_opt_statuses"),
+            );
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            phone_number_campaign_opt_statuses: __runtime::required::<
-                A,
-                _,
-            >(phone_number_campaign_opt_statuses, "phone_number_campaign_opt_statuses")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            phone_number_campaign_opt_statuses,
+            date_time,
         })
     }
 }
@@ -11934,15 +12378,15 @@ for PhoneSmsCampaignNumberOptPayloadObjectPhoneNumberCampaignOptStatusesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(consumer_phone_number) = consumer_phone_number else {
+            return Err(serde::de::Error::missing_field("consumer_phone_number"));
+        };
+        let Some(zoom_phone_user_number) = zoom_phone_user_number else {
+            return Err(serde::de::Error::missing_field("zoom_phone_user_number"));
+        };
         Ok(Self {
-            consumer_phone_number: __runtime::required::<
-                A,
-                _,
-            >(consumer_phone_number, "consumer_phone_number")?,
-            zoom_phone_user_number: __runtime::required::<
-                A,
-                _,
-            >(zoom_phone_user_number, "zoom_phone_user_number")?,
+            consumer_phone_number,
+            zoom_phone_user_number,
         })
     }
 }
@@ -11995,11 +12439,16 @@ impl __runtime::Object for PhoneCallerEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12045,10 +12494,13 @@ impl __runtime::Object for PhoneCallerEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -12131,16 +12583,28 @@ impl __runtime::Object for PhoneCallerEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
+        let Some(call_end_time) = call_end_time else {
+            return Err(serde::de::Error::missing_field("call_end_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
+            call_id,
+            callee,
+            caller,
+            ringing_start_time,
             answer_start_time: answer_start_time.unwrap_or_default(),
-            call_end_time: __runtime::required::<A, _>(call_end_time, "call_end_time")?,
+            call_end_time,
             handup_result: handup_result.unwrap_or_default(),
         })
     }
@@ -12364,10 +12828,13 @@ impl __runtime::Object for PhoneCallerEndedPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             user_id: user_id.unwrap_or_default(),
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
@@ -12442,11 +12909,16 @@ impl __runtime::Object for PhoneCalleeEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12492,10 +12964,13 @@ impl __runtime::Object for PhoneCalleeEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -12604,16 +13079,28 @@ impl __runtime::Object for PhoneCalleeEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
+        let Some(call_end_time) = call_end_time else {
+            return Err(serde::de::Error::missing_field("call_end_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
+            call_id,
+            callee,
+            caller,
+            ringing_start_time,
             answer_start_time: answer_start_time.unwrap_or_default(),
-            call_end_time: __runtime::required::<A, _>(call_end_time, "call_end_time")?,
+            call_end_time,
             forwarded_by: forwarded_by.unwrap_or_default(),
             redirect_forwarded_by: redirect_forwarded_by.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
@@ -12738,12 +13225,15 @@ impl __runtime::Object for PhoneCalleeEndedPayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             name: name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             device_name: device_name.unwrap_or_default(),
@@ -12997,11 +13487,16 @@ impl __runtime::Object for PhoneCalleeCallHistoryCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13097,10 +13592,13 @@ impl __runtime::Object for PhoneCallHistoryCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -13149,10 +13647,13 @@ impl __runtime::Object for PhoneCallHistoryCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            call_logs: __runtime::required::<A, _>(call_logs, "call_logs")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(call_logs) = call_logs else {
+            return Err(serde::de::Error::missing_field("call_logs"));
+        };
+        Ok(Self { user_id, call_logs })
     }
 }
 
@@ -13630,10 +14131,25 @@ impl __runtime::Object for PhoneCallHistoryCompletedPayloadObjectCallLogsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(call_path_id) = call_path_id else {
+            return Err(serde::de::Error::missing_field("call_path_id"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(result) = result else {
+            return Err(serde::de::Error::missing_field("result"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            call_path_id: __runtime::required::<A, _>(call_path_id, "call_path_id")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            id,
+            call_path_id,
+            call_id,
             group_id: group_id.unwrap_or_default(),
             connect_type: connect_type.unwrap_or_default(),
             call_type: call_type.unwrap_or_default(),
@@ -13674,11 +14190,11 @@ impl __runtime::Object for PhoneCallHistoryCompletedPayloadObjectCallLogsItem {
             callee_site_id: callee_site_id.unwrap_or_default(),
             callee_department: callee_department.unwrap_or_default(),
             callee_cost_center: callee_cost_center.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            start_time,
             answer_time: answer_time.unwrap_or_default(),
             end_time: end_time.unwrap_or_default(),
             event: event.unwrap_or_default(),
-            result: __runtime::required::<A, _>(result, "result")?,
+            result,
             result_reason: result_reason.unwrap_or_default(),
             operator_ext_number: operator_ext_number.unwrap_or_default(),
             operator_ext_id: operator_ext_id.unwrap_or_default(),
@@ -14451,11 +14967,16 @@ impl __runtime::Object for PhoneCallElementDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14545,10 +15066,13 @@ impl __runtime::Object for PhoneCallElementDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -14619,8 +15143,11 @@ impl __runtime::Object for PhoneCallElementDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             move_to_trash: move_to_trash.unwrap_or_default(),
             execute_time: execute_time.unwrap_or_default(),
             delete_all: delete_all.unwrap_or_default(),
@@ -14682,11 +15209,16 @@ impl __runtime::Object for PhoneVoicemailPermanentlyDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14782,11 +15314,16 @@ impl __runtime::Object for PhoneSmsCampaignNumberOptIn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14880,11 +15417,16 @@ impl __runtime::Object for PhoneFaxReceived {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -14972,10 +15514,13 @@ impl __runtime::Object for PhoneFaxPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -15214,59 +15759,101 @@ impl __runtime::Object for PhoneFaxPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(fax_log_id) = fax_log_id else {
+            return Err(serde::de::Error::missing_field("fax_log_id"));
+        };
+        let Some(fax_id) = fax_id else {
+            return Err(serde::de::Error::missing_field("fax_id"));
+        };
+        let Some(site_id) = site_id else {
+            return Err(serde::de::Error::missing_field("site_id"));
+        };
+        let Some(site_name) = site_name else {
+            return Err(serde::de::Error::missing_field("site_name"));
+        };
+        let Some(extension_id) = extension_id else {
+            return Err(serde::de::Error::missing_field("extension_id"));
+        };
+        let Some(extension_type) = extension_type else {
+            return Err(serde::de::Error::missing_field("extension_type"));
+        };
+        let Some(direction) = direction else {
+            return Err(serde::de::Error::missing_field("direction"));
+        };
+        let Some(sender_extension_id) = sender_extension_id else {
+            return Err(serde::de::Error::missing_field("sender_extension_id"));
+        };
+        let Some(sender_extension_type) = sender_extension_type else {
+            return Err(serde::de::Error::missing_field("sender_extension_type"));
+        };
+        let Some(sender_extension_number) = sender_extension_number else {
+            return Err(serde::de::Error::missing_field("sender_extension_number"));
+        };
+        let Some(sender_name) = sender_name else {
+            return Err(serde::de::Error::missing_field("sender_name"));
+        };
+        let Some(sender_number) = sender_number else {
+            return Err(serde::de::Error::missing_field("sender_number"));
+        };
+        let Some(sender_type) = sender_type else {
+            return Err(serde::de::Error::missing_field("sender_type"));
+        };
+        let Some(receiver_extension_id) = receiver_extension_id else {
+            return Err(serde::de::Error::missing_field("receiver_extension_id"));
+        };
+        let Some(receiver_extension_type) = receiver_extension_type else {
+            return Err(serde::de::Error::missing_field("receiver_extension_type"));
+        };
+        let Some(receiver_extension_number) = receiver_extension_number else {
+            return Err(serde::de::Error::missing_field("receiver_extension_number"));
+        };
+        let Some(receiver_name) = receiver_name else {
+            return Err(serde::de::Error::missing_field("receiver_name"));
+        };
+        let Some(receiver_number) = receiver_number else {
+            return Err(serde::de::Error::missing_field("receiver_number"));
+        };
+        let Some(receiver_type) = receiver_type else {
+            return Err(serde::de::Error::missing_field("receiver_type"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_pages_count) = file_pages_count else {
+            return Err(serde::de::Error::missing_field("file_pages_count"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(create_time) = create_time else {
+            return Err(serde::de::Error::missing_field("create_time"));
+        };
         Ok(Self {
-            fax_log_id: __runtime::required::<A, _>(fax_log_id, "fax_log_id")?,
-            fax_id: __runtime::required::<A, _>(fax_id, "fax_id")?,
-            site_id: __runtime::required::<A, _>(site_id, "site_id")?,
-            site_name: __runtime::required::<A, _>(site_name, "site_name")?,
-            extension_id: __runtime::required::<A, _>(extension_id, "extension_id")?,
-            extension_type: __runtime::required::<
-                A,
-                _,
-            >(extension_type, "extension_type")?,
-            direction: __runtime::required::<A, _>(direction, "direction")?,
-            sender_extension_id: __runtime::required::<
-                A,
-                _,
-            >(sender_extension_id, "sender_extension_id")?,
-            sender_extension_type: __runtime::required::<
-                A,
-                _,
-            >(sender_extension_type, "sender_extension_type")?,
-            sender_extension_number: __runtime::required::<
-                A,
-                _,
-            >(sender_extension_number, "sender_extension_number")?,
-            sender_name: __runtime::required::<A, _>(sender_name, "sender_name")?,
-            sender_number: __runtime::required::<A, _>(sender_number, "sender_number")?,
-            sender_type: __runtime::required::<A, _>(sender_type, "sender_type")?,
+            fax_log_id,
+            fax_id,
+            site_id,
+            site_name,
+            extension_id,
+            extension_type,
+            direction,
+            sender_extension_id,
+            sender_extension_type,
+            sender_extension_number,
+            sender_name,
+            sender_number,
+            sender_type,
             sender_location: sender_location.unwrap_or_default(),
-            receiver_extension_id: __runtime::required::<
-                A,
-                _,
-            >(receiver_extension_id, "receiver_extension_id")?,
-            receiver_extension_type: __runtime::required::<
-                A,
-                _,
-            >(receiver_extension_type, "receiver_extension_type")?,
-            receiver_extension_number: __runtime::required::<
-                A,
-                _,
-            >(receiver_extension_number, "receiver_extension_number")?,
-            receiver_name: __runtime::required::<A, _>(receiver_name, "receiver_name")?,
-            receiver_number: __runtime::required::<
-                A,
-                _,
-            >(receiver_number, "receiver_number")?,
-            receiver_type: __runtime::required::<A, _>(receiver_type, "receiver_type")?,
+            receiver_extension_id,
+            receiver_extension_type,
+            receiver_extension_number,
+            receiver_name,
+            receiver_number,
+            receiver_type,
             receiver_location: receiver_location.unwrap_or_default(),
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_pages_count: __runtime::required::<
-                A,
-                _,
-            >(file_pages_count, "file_pages_count")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            create_time: __runtime::required::<A, _>(create_time, "create_time")?,
+            file_id,
+            file_pages_count,
+            status,
+            create_time,
         })
     }
 }
@@ -15531,11 +16118,16 @@ impl __runtime::Object for PhoneCalleeCallElementCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15631,10 +16223,13 @@ impl __runtime::Object for PhoneCallElementCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -15685,10 +16280,13 @@ impl __runtime::Object for PhoneCallElementCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            call_elements: __runtime::required::<A, _>(call_elements, "call_elements")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(call_elements) = call_elements else {
+            return Err(serde::de::Error::missing_field("call_elements"));
+        };
+        Ok(Self { user_id, call_elements })
     }
 }
 
@@ -16152,16 +16750,25 @@ impl __runtime::Object for PhoneCallElementCompletedPayloadObjectCallElementsIte
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_element_id) = call_element_id else {
+            return Err(serde::de::Error::missing_field("call_element_id"));
+        };
+        let Some(call_history_uuid) = call_history_uuid else {
+            return Err(serde::de::Error::missing_field("call_history_uuid"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(result) = result else {
+            return Err(serde::de::Error::missing_field("result"));
+        };
         Ok(Self {
-            call_element_id: __runtime::required::<
-                A,
-                _,
-            >(call_element_id, "call_element_id")?,
-            call_history_uuid: __runtime::required::<
-                A,
-                _,
-            >(call_history_uuid, "call_history_uuid")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_element_id,
+            call_history_uuid,
+            call_id,
             group_id: group_id.unwrap_or_default(),
             connect_type: connect_type.unwrap_or_default(),
             call_type: call_type.unwrap_or_default(),
@@ -16200,11 +16807,11 @@ impl __runtime::Object for PhoneCallElementCompletedPayloadObjectCallElementsIte
             callee_site_id: callee_site_id.unwrap_or_default(),
             callee_department: callee_department.unwrap_or_default(),
             callee_cost_center: callee_cost_center.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            start_time,
             answer_time: answer_time.unwrap_or_default(),
             end_time: end_time.unwrap_or_default(),
             event: event.unwrap_or_default(),
-            result: __runtime::required::<A, _>(result, "result")?,
+            result,
             result_reason: result_reason.unwrap_or_default(),
             operator_ext_number: operator_ext_number.unwrap_or_default(),
             operator_ext_id: operator_ext_id.unwrap_or_default(),
@@ -16373,11 +16980,16 @@ impl __runtime::Object for PhoneWarmTransferCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16427,10 +17039,13 @@ impl __runtime::Object for PhoneWarmTransferCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16507,13 +17122,19 @@ impl __runtime::Object for PhoneWarmTransferCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_id,
             transfer_account_code: transfer_account_code.unwrap_or_default(),
             transfer_phone_number: transfer_phone_number.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -16572,11 +17193,16 @@ impl __runtime::Object for PhoneCalleeMute {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16622,10 +17248,13 @@ impl __runtime::Object for PhoneCalleeMutePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16680,11 +17309,23 @@ impl __runtime::Object for PhoneCalleeMutePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            call_id,
+            callee,
+            caller,
+            date_time,
         })
     }
 }
@@ -16778,11 +17419,14 @@ impl __runtime::Object for PhoneCalleeMutePayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -16925,11 +17569,16 @@ impl __runtime::Object for PhoneSmsEtiquetteWarn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17021,10 +17670,13 @@ impl __runtime::Object for PhoneSmsEtiquettePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17083,11 +17735,23 @@ impl __runtime::Object for PhoneSmsEtiquettePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(policy_name) = policy_name else {
+            return Err(serde::de::Error::missing_field("policy_name"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            email: __runtime::required::<A, _>(email, "email")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            policy_name: __runtime::required::<A, _>(policy_name, "policy_name")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            email,
+            message,
+            policy_name,
+            date_time,
         })
     }
 }
@@ -17141,11 +17805,16 @@ impl __runtime::Object for PhoneCallHistoryDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17235,10 +17904,13 @@ impl __runtime::Object for PhoneCallHistoryDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17305,8 +17977,11 @@ impl __runtime::Object for PhoneCallHistoryDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             move_to_trash: move_to_trash.unwrap_or_default(),
             execute_time: execute_time.unwrap_or_default(),
             delete_all: delete_all.unwrap_or_default(),
@@ -17368,11 +18043,16 @@ impl __runtime::Object for PhoneSmsEtiquetteBlock {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17464,11 +18144,16 @@ impl __runtime::Object for PhoneCallLogDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17560,11 +18245,16 @@ impl __runtime::Object for PhoneCallerHold {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17612,10 +18302,13 @@ impl __runtime::Object for PhoneCallerPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17668,11 +18361,23 @@ impl __runtime::Object for PhoneCallerPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            call_id,
+            callee,
+            caller,
+            date_time,
         })
     }
 }
@@ -17844,11 +18549,16 @@ impl __runtime::Object for PhoneCallerConnected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17898,10 +18608,13 @@ impl __runtime::Object for PhoneCallerConnectedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -17978,18 +18691,27 @@ impl __runtime::Object for PhoneCallerConnectedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
+        let Some(connected_start_time) = connected_start_time else {
+            return Err(serde::de::Error::missing_field("connected_start_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
-            connected_start_time: __runtime::required::<
-                A,
-                _,
-            >(connected_start_time, "connected_start_time")?,
+            call_id,
+            caller,
+            callee,
+            ringing_start_time,
+            connected_start_time,
             channel_id: channel_id.unwrap_or_default(),
         })
     }
@@ -18102,12 +18824,15 @@ impl __runtime::Object for PhoneCallerConnectedPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             name: name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -18182,11 +18907,16 @@ impl __runtime::Object for PhoneRecordingCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18278,11 +19008,16 @@ impl __runtime::Object for PhoneRecordingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        Ok(Self { event, payload, event_ts })
     }
 }
 
@@ -18334,10 +19069,13 @@ impl __runtime::Object for PhoneRecordingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -18450,23 +19188,53 @@ impl __runtime::Object for PhoneRecordingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(direction) = direction else {
+            return Err(serde::de::Error::missing_field("direction"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(sip_id) = sip_id else {
+            return Err(serde::de::Error::missing_field("sip_id"));
+        };
+        let Some(owner) = owner else {
+            return Err(serde::de::Error::missing_field("owner"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            id,
+            user_id,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
+            caller_number,
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            direction: __runtime::required::<A, _>(direction, "direction")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            sip_id: __runtime::required::<A, _>(sip_id, "sip_id")?,
-            owner: __runtime::required::<A, _>(owner, "owner")?,
+            callee_number,
+            direction,
+            date_time,
+            recording_type,
+            call_id,
+            channel_id,
+            sip_id,
+            owner,
         })
     }
 }
@@ -18542,10 +19310,19 @@ impl __runtime::Object for PhoneRecordingPayloadObjectOwner {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            type_,
+            id,
+            name,
             extension_number: extension_number.unwrap_or_default(),
         })
     }
@@ -18600,11 +19377,16 @@ impl __runtime::Object for PhoneSmsSentFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -18690,10 +19472,13 @@ impl __runtime::Object for PhoneSmsSentFailedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -18796,17 +19581,44 @@ impl __runtime::Object for PhoneSmsSentFailedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(sender) = sender else {
+            return Err(serde::de::Error::missing_field("sender"));
+        };
+        let Some(to_members) = to_members else {
+            return Err(serde::de::Error::missing_field("to_members"));
+        };
+        let Some(owner) = owner else {
+            return Err(serde::de::Error::missing_field("owner"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(attachments) = attachments else {
+            return Err(serde::de::Error::missing_field("attachments"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message_type) = message_type else {
+            return Err(serde::de::Error::missing_field("message_type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            sender: __runtime::required::<A, _>(sender, "sender")?,
-            to_members: __runtime::required::<A, _>(to_members, "to_members")?,
-            owner: __runtime::required::<A, _>(owner, "owner")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            attachments: __runtime::required::<A, _>(attachments, "attachments")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message_type: __runtime::required::<A, _>(message_type, "message_type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            sender,
+            to_members,
+            owner,
+            message,
+            attachments,
+            session_id,
+            message_id,
+            message_type,
+            date_time,
             phone_number_campaign_opt_statuses: phone_number_campaign_opt_statuses
                 .unwrap_or_default(),
         })
@@ -18892,10 +19704,13 @@ impl __runtime::Object for PhoneSmsSentFailedPayloadObjectToMembersItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             is_message_owner: is_message_owner.unwrap_or_default(),
             additional_properties,
         })
@@ -18948,11 +19763,16 @@ impl __runtime::Object for PhoneCalleeCallLogCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19044,10 +19864,13 @@ impl __runtime::Object for PhoneCalleeCallLogCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -19094,10 +19917,13 @@ impl __runtime::Object for PhoneCalleeCallLogCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            call_logs: __runtime::required::<A, _>(call_logs, "call_logs")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(call_logs) = call_logs else {
+            return Err(serde::de::Error::missing_field("call_logs"));
+        };
+        Ok(Self { user_id, call_logs })
     }
 }
 
@@ -19433,14 +20259,41 @@ impl __runtime::Object for PhoneCalleeCallLogCompletedPayloadObjectCallLogsItem 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(result) = result else {
+            return Err(serde::de::Error::missing_field("result"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(path) = path else {
+            return Err(serde::de::Error::missing_field("path"));
+        };
+        let Some(has_voicemail) = has_voicemail else {
+            return Err(serde::de::Error::missing_field("has_voicemail"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             caller_user_id: caller_user_id.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
+            caller_number,
+            caller_number_type,
             caller_number_source: caller_number_source.unwrap_or_default(),
             caller_name: caller_name.unwrap_or_default(),
             caller_location: caller_location.unwrap_or_default(),
@@ -19448,11 +20301,8 @@ impl __runtime::Object for PhoneCalleeCallLogCompletedPayloadObjectCallLogsItem 
             caller_country_code: caller_country_code.unwrap_or_default(),
             caller_country_iso_code: caller_country_iso_code.unwrap_or_default(),
             callee_user_id: callee_user_id.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
+            callee_number,
+            callee_number_type,
             callee_number_source: callee_number_source.unwrap_or_default(),
             callee_name: callee_name.unwrap_or_default(),
             callee_location: callee_location.unwrap_or_default(),
@@ -19460,15 +20310,15 @@ impl __runtime::Object for PhoneCalleeCallLogCompletedPayloadObjectCallLogsItem 
             callee_country_code: callee_country_code.unwrap_or_default(),
             callee_country_iso_code: callee_country_iso_code.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
-            result: __runtime::required::<A, _>(result, "result")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            path: __runtime::required::<A, _>(path, "path")?,
+            result,
+            date_time,
+            path,
             site: site.unwrap_or_default(),
             has_recording: has_recording.unwrap_or_default(),
             recording_id: recording_id.unwrap_or_default(),
             recording_type: recording_type.unwrap_or_default(),
-            has_voicemail: __runtime::required::<A, _>(has_voicemail, "has_voicemail")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            has_voicemail,
+            call_id,
             client_code: client_code.unwrap_or_default(),
             call_type: call_type.unwrap_or_default(),
             call_end_time: call_end_time.unwrap_or_default(),
@@ -19597,11 +20447,16 @@ impl __runtime::Object for PhoneCalleeRinging {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19647,10 +20502,13 @@ impl __runtime::Object for PhoneCalleeRingingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -19727,14 +20585,23 @@ impl __runtime::Object for PhoneCalleeRingingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
+            call_id,
+            callee,
+            caller,
+            ringing_start_time,
             forwarded_by: forwarded_by.unwrap_or_default(),
             redirect_forwarded_by: redirect_forwarded_by.unwrap_or_default(),
         })
@@ -19793,11 +20660,16 @@ impl __runtime::Object for PhoneCallerUnhold {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19845,11 +20717,16 @@ impl __runtime::Object for PhoneCalleeHold {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -19897,10 +20774,13 @@ impl __runtime::Object for PhoneCalleePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -19953,11 +20833,23 @@ impl __runtime::Object for PhoneCalleePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            call_id,
+            callee,
+            caller,
+            date_time,
         })
     }
 }
@@ -20053,11 +20945,14 @@ impl __runtime::Object for PhoneCalleeHoldPayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -20128,11 +21023,16 @@ impl __runtime::Object for PhoneCalleeAnswered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20182,10 +21082,13 @@ impl __runtime::Object for PhoneCalleeAnsweredPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20282,18 +21185,27 @@ impl __runtime::Object for PhoneCalleeAnsweredPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
+        let Some(answer_start_time) = answer_start_time else {
+            return Err(serde::de::Error::missing_field("answer_start_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
-            answer_start_time: __runtime::required::<
-                A,
-                _,
-            >(answer_start_time, "answer_start_time")?,
+            call_id,
+            callee,
+            caller,
+            ringing_start_time,
+            answer_start_time,
             forwarded_by: forwarded_by.unwrap_or_default(),
             redirect_forwarded_by: redirect_forwarded_by.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
@@ -20415,12 +21327,15 @@ impl __runtime::Object for PhoneCalleeAnsweredPayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             name: name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             device_type: device_type.unwrap_or_default(),
@@ -20590,11 +21505,16 @@ impl __runtime::Object for PhoneWarmTransferInitiated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20644,10 +21564,13 @@ impl __runtime::Object for PhoneWarmTransferInitiatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20734,17 +21657,23 @@ impl __runtime::Object for PhoneWarmTransferInitiatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(transfer_phone_number) = transfer_phone_number else {
+            return Err(serde::de::Error::missing_field("transfer_phone_number"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_id,
             transfer_account_code: transfer_account_code.unwrap_or_default(),
-            transfer_phone_number: __runtime::required::<
-                A,
-                _,
-            >(transfer_phone_number, "transfer_phone_number")?,
+            transfer_phone_number,
             transfer_call_id: transfer_call_id.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -20804,11 +21733,16 @@ impl __runtime::Object for PhoneCallerUnmute {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -20856,10 +21790,13 @@ impl __runtime::Object for PhoneCallerUnmutePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -20916,11 +21853,23 @@ impl __runtime::Object for PhoneCallerUnmutePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            call_id,
+            callee,
+            caller,
+            date_time,
         })
     }
 }
@@ -21012,11 +21961,14 @@ impl __runtime::Object for PhoneCallerUnmutePayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -21126,10 +22078,13 @@ impl __runtime::Object for PhoneCallerUnmutePayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             user_id: user_id.unwrap_or_default(),
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
@@ -21201,11 +22156,16 @@ impl __runtime::Object for PhoneDeviceRegistration {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21255,10 +22215,13 @@ impl __runtime::Object for PhoneDeviceRegistrationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -21313,10 +22276,19 @@ impl __runtime::Object for PhoneDeviceRegistrationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(device_id) = device_id else {
+            return Err(serde::de::Error::missing_field("device_id"));
+        };
+        let Some(device_name) = device_name else {
+            return Err(serde::de::Error::missing_field("device_name"));
+        };
+        let Some(mac_address) = mac_address else {
+            return Err(serde::de::Error::missing_field("mac_address"));
+        };
         Ok(Self {
-            device_id: __runtime::required::<A, _>(device_id, "device_id")?,
-            device_name: __runtime::required::<A, _>(device_name, "device_name")?,
-            mac_address: __runtime::required::<A, _>(mac_address, "mac_address")?,
+            device_id,
+            device_name,
+            mac_address,
         })
     }
 }
@@ -21369,11 +22341,16 @@ impl __runtime::Object for PhoneBlindTransferInitiated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21423,10 +22400,13 @@ impl __runtime::Object for PhoneBlindTransferInitiatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -21503,16 +22483,22 @@ impl __runtime::Object for PhoneBlindTransferInitiatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(transfer_phone_number) = transfer_phone_number else {
+            return Err(serde::de::Error::missing_field("transfer_phone_number"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            transfer_phone_number: __runtime::required::<
-                A,
-                _,
-            >(transfer_phone_number, "transfer_phone_number")?,
+            call_id,
+            transfer_phone_number,
             transfer_account_code: transfer_account_code.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -21570,11 +22556,16 @@ impl __runtime::Object for PhoneCallerCallElementCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21670,11 +22661,16 @@ impl __runtime::Object for PhoneAccountSettingsUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -21772,10 +22768,19 @@ impl __runtime::Object for PhoneAccountSettingsUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(old_object) = old_object else {
+            return Err(serde::de::Error::missing_field("old_object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+            account_id,
+            object,
+            old_object,
         })
     }
 }
@@ -21824,10 +22829,13 @@ impl __runtime::Object for PhoneAccountSettingsUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
+        Ok(Self { id, settings })
     }
 }
 
@@ -27843,11 +28851,16 @@ impl __runtime::Object for PhoneCalleeMeetingInviting {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -27897,10 +28910,13 @@ impl __runtime::Object for PhoneCalleeMeetingInvitingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -27961,12 +28977,24 @@ impl __runtime::Object for PhoneCalleeMeetingInvitingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
+            call_id,
+            callee,
+            caller,
             meeting_id: meeting_id.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -28057,11 +29085,14 @@ impl __runtime::Object for PhoneCalleeMeetingInvitingPayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             device_id: device_id.unwrap_or_default(),
@@ -28161,10 +29192,13 @@ impl __runtime::Object for PhoneCalleeMeetingInvitingPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             user_id: user_id.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -28230,11 +29264,16 @@ impl __runtime::Object for PhoneCalleeParked {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28280,10 +29319,13 @@ impl __runtime::Object for PhoneCalleeParkedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28352,13 +29394,25 @@ impl __runtime::Object for PhoneCalleeParkedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
+            call_id,
+            callee,
+            caller,
             park_code: park_code.unwrap_or_default(),
             park_failure_reason: park_failure_reason.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -28415,11 +29469,16 @@ impl __runtime::Object for PhoneEmergencyAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -28469,10 +29528,13 @@ impl __runtime::Object for PhoneEmergencyAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -28557,17 +29619,35 @@ impl __runtime::Object for PhoneEmergencyAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(router) = router else {
+            return Err(serde::de::Error::missing_field("router"));
+        };
+        let Some(deliver_to) = deliver_to else {
+            return Err(serde::de::Error::missing_field("deliver_to"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            location: __runtime::required::<A, _>(location, "location")?,
-            router: __runtime::required::<A, _>(router, "router")?,
-            deliver_to: __runtime::required::<A, _>(deliver_to, "deliver_to")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
+            call_id,
+            caller,
+            callee,
+            location,
+            router,
+            deliver_to,
+            ringing_start_time,
             emergency_address: emergency_address.unwrap_or_default(),
         })
     }
@@ -28660,16 +29740,19 @@ impl __runtime::Object for PhoneEmergencyAlertPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(extension_type) = extension_type else {
+            return Err(serde::de::Error::missing_field("extension_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             phone_number: phone_number.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
-            extension_type: __runtime::required::<
-                A,
-                _,
-            >(extension_type, "extension_type")?,
+            extension_type,
             site_id: site_id.unwrap_or_default(),
             site_name: site_name.unwrap_or_default(),
         })
@@ -29092,11 +30175,16 @@ impl __runtime::Object for PhoneAiCallSummaryChanged {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29146,10 +30234,13 @@ impl __runtime::Object for PhoneAiCallSummaryChangedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -29232,15 +30323,21 @@ impl __runtime::Object for PhoneAiCallSummaryChangedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(ai_call_summary_id) = ai_call_summary_id else {
+            return Err(serde::de::Error::missing_field("ai_call_summary_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
         Ok(Self {
             edited: edited.unwrap_or_default(),
             deleted: deleted.unwrap_or_default(),
-            ai_call_summary_id: __runtime::required::<
-                A,
-                _,
-            >(ai_call_summary_id, "ai_call_summary_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            ai_call_summary_id,
+            user_id,
+            call_id,
             call_log_ids: call_log_ids.unwrap_or_default(),
             created_time: created_time.unwrap_or_default(),
             modified_time: modified_time.unwrap_or_default(),
@@ -29304,11 +30401,16 @@ impl __runtime::Object for PhoneCalleeRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29358,10 +30460,13 @@ impl __runtime::Object for PhoneCalleeRejectedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -29440,15 +30545,27 @@ impl __runtime::Object for PhoneCalleeRejectedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(ringing_start_time) = ringing_start_time else {
+            return Err(serde::de::Error::missing_field("ringing_start_time"));
+        };
+        let Some(call_end_time) = call_end_time else {
+            return Err(serde::de::Error::missing_field("call_end_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            ringing_start_time: __runtime::required::<
-                A,
-                _,
-            >(ringing_start_time, "ringing_start_time")?,
-            call_end_time: __runtime::required::<A, _>(call_end_time, "call_end_time")?,
+            call_id,
+            callee,
+            caller,
+            ringing_start_time,
+            call_end_time,
             handup_result: handup_result.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
         })
@@ -29552,10 +30669,13 @@ impl __runtime::Object for PhoneCalleeRejectedPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             user_id: user_id.unwrap_or_default(),
             account_code: account_code.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
@@ -29627,11 +30747,16 @@ impl __runtime::Object for PhoneGroupSettingsUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -29727,10 +30852,19 @@ impl __runtime::Object for PhoneGroupSettingsUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(old_object) = old_object else {
+            return Err(serde::de::Error::missing_field("old_object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+            account_id,
+            object,
+            old_object,
         })
     }
 }
@@ -29779,10 +30913,13 @@ impl __runtime::Object for PhoneGroupSettingsUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            group_id: __runtime::required::<A, _>(group_id, "group_id")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
-        })
+        let Some(group_id) = group_id else {
+            return Err(serde::de::Error::missing_field("group_id"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
+        Ok(Self { group_id, settings })
     }
 }
 
@@ -33818,11 +34955,16 @@ impl __runtime::Object for PhoneCalleeUnmute {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33870,11 +35012,16 @@ impl __runtime::Object for PhoneRecordingStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        Ok(Self { event, payload, event_ts })
     }
 }
 
@@ -33926,11 +35073,16 @@ impl __runtime::Object for PhoneCallerMeetingInviting {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -33980,10 +35132,13 @@ impl __runtime::Object for PhoneCallerMeetingInvitingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -34044,12 +35199,24 @@ impl __runtime::Object for PhoneCallerMeetingInvitingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
+            call_id,
+            callee,
+            caller,
             meeting_id: meeting_id.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -34134,11 +35301,14 @@ impl __runtime::Object for PhoneCallerMeetingInvitingPayloadObjectCallee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
             connection_type: connection_type.unwrap_or_default(),
@@ -34237,10 +35407,13 @@ impl __runtime::Object for PhoneCallerMeetingInvitingPayloadObjectCaller {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             extension_id: extension_id.unwrap_or_default(),
             extension_type: extension_type.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             user_id: user_id.unwrap_or_default(),
             extension_number: extension_number.unwrap_or_default(),
             timezone: timezone.unwrap_or_default(),
@@ -34309,11 +35482,16 @@ impl __runtime::Object for PhoneWarmTransferCancelled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34363,10 +35541,13 @@ impl __runtime::Object for PhoneWarmTransferCancelledPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -34443,13 +35624,19 @@ impl __runtime::Object for PhoneWarmTransferCancelledPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_id,
             transfer_phone_number: transfer_phone_number.unwrap_or_default(),
             transfer_account_code: transfer_account_code.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -34508,11 +35695,16 @@ impl __runtime::Object for PhoneVoicemailReceivedForAccessMember {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -34606,10 +35798,13 @@ impl __runtime::Object for PhoneVoicemailReceivedForAccessMemberPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -34831,33 +36026,60 @@ impl __runtime::Object for PhoneVoicemailReceivedForAccessMemberPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(download_url) = download_url else {
+            return Err(serde::de::Error::missing_field("download_url"));
+        };
+        let Some(duration) = duration else {
+            return Err(serde::de::Error::missing_field("duration"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(caller_number_type) = caller_number_type else {
+            return Err(serde::de::Error::missing_field("caller_number_type"));
+        };
+        let Some(caller_name) = caller_name else {
+            return Err(serde::de::Error::missing_field("caller_name"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(callee_number_type) = callee_number_type else {
+            return Err(serde::de::Error::missing_field("callee_number_type"));
+        };
+        let Some(callee_name) = callee_name else {
+            return Err(serde::de::Error::missing_field("callee_name"));
+        };
+        let Some(callee_extension_type) = callee_extension_type else {
+            return Err(serde::de::Error::missing_field("callee_extension_type"));
+        };
+        let Some(callee_id) = callee_id else {
+            return Err(serde::de::Error::missing_field("callee_id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            download_url: __runtime::required::<A, _>(download_url, "download_url")?,
-            duration: __runtime::required::<A, _>(duration, "duration")?,
+            id,
+            date_time,
+            download_url,
+            duration,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
-            caller_number_type: __runtime::required::<
-                A,
-                _,
-            >(caller_number_type, "caller_number_type")?,
-            caller_name: __runtime::required::<A, _>(caller_name, "caller_name")?,
+            caller_number,
+            caller_number_type,
+            caller_name,
             caller_did_number: caller_did_number.unwrap_or_default(),
             callee_user_id: callee_user_id.unwrap_or_default(),
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            callee_number_type: __runtime::required::<
-                A,
-                _,
-            >(callee_number_type, "callee_number_type")?,
-            callee_name: __runtime::required::<A, _>(callee_name, "callee_name")?,
+            callee_number,
+            callee_number_type,
+            callee_name,
             callee_did_number: callee_did_number.unwrap_or_default(),
-            callee_extension_type: __runtime::required::<
-                A,
-                _,
-            >(callee_extension_type, "callee_extension_type")?,
-            callee_id: __runtime::required::<A, _>(callee_id, "callee_id")?,
+            callee_extension_type,
+            callee_id,
             call_log_id: call_log_id.unwrap_or_default(),
             call_history_id: call_history_id.unwrap_or_default(),
             call_element_id: call_element_id.unwrap_or_default(),
@@ -34999,11 +36221,16 @@ impl __runtime::Object for PhoneCalleeUnhold {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35049,10 +36276,13 @@ impl __runtime::Object for PhoneCalleeUnholdPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -35107,11 +36337,23 @@ impl __runtime::Object for PhoneCalleeUnholdPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(callee) = callee else {
+            return Err(serde::de::Error::missing_field("callee"));
+        };
+        let Some(caller) = caller else {
+            return Err(serde::de::Error::missing_field("caller"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            callee: __runtime::required::<A, _>(callee, "callee")?,
-            caller: __runtime::required::<A, _>(caller, "caller")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            call_id,
+            callee,
+            caller,
+            date_time,
         })
     }
 }
@@ -35390,11 +36632,16 @@ impl __runtime::Object for PhoneConferenceStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35444,10 +36691,13 @@ impl __runtime::Object for PhoneConferenceStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -35524,14 +36774,20 @@ impl __runtime::Object for PhoneConferenceStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
             failure_reason: failure_reason.unwrap_or_default(),
             enable_multiple_party_conference: enable_multiple_party_conference
                 .unwrap_or_default(),
             conference_id: conference_id.unwrap_or_default(),
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
+            call_id,
             owner: owner.unwrap_or_default(),
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            date_time,
         })
     }
 }
@@ -35594,11 +36850,16 @@ impl __runtime::Object for PhoneFaxSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35686,11 +36947,16 @@ impl __runtime::Object for PhoneGenericDeviceProvision {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -35740,10 +37006,13 @@ impl __runtime::Object for PhoneGenericDeviceProvisionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -35812,11 +37081,23 @@ impl __runtime::Object for PhoneGenericDeviceProvisionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(device_type) = device_type else {
+            return Err(serde::de::Error::missing_field("device_type"));
+        };
+        let Some(mac_address) = mac_address else {
+            return Err(serde::de::Error::missing_field("mac_address"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            device_type: __runtime::required::<A, _>(device_type, "device_type")?,
-            mac_address: __runtime::required::<A, _>(mac_address, "mac_address")?,
+            id,
+            display_name,
+            device_type,
+            mac_address,
             site: site.unwrap_or_default(),
             provision: provision.unwrap_or_default(),
         })
@@ -35870,10 +37151,13 @@ impl __runtime::Object for PhoneGenericDeviceProvisionPayloadObjectSite {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        Ok(Self { id, name })
     }
 }
 
@@ -35924,8 +37208,11 @@ impl __runtime::Object for PhoneGenericDeviceProvisionPayloadObjectProvision {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             sip_accounts: sip_accounts.unwrap_or_default(),
         })
     }
@@ -36057,19 +37344,25 @@ for PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(outbound_proxy) = outbound_proxy else {
+            return Err(serde::de::Error::missing_field("outbound_proxy"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(authorization_id) = authorization_id else {
+            return Err(serde::de::Error::missing_field("authorization_id"));
+        };
+        let Some(password) = password else {
+            return Err(serde::de::Error::missing_field("password"));
+        };
         Ok(Self {
             sip_domain: sip_domain.unwrap_or_default(),
-            outbound_proxy: __runtime::required::<
-                A,
-                _,
-            >(outbound_proxy, "outbound_proxy")?,
+            outbound_proxy,
             secondary_outbound_proxy: secondary_outbound_proxy.unwrap_or_default(),
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            authorization_id: __runtime::required::<
-                A,
-                _,
-            >(authorization_id, "authorization_id")?,
-            password: __runtime::required::<A, _>(password, "password")?,
+            user_name,
+            authorization_id,
+            password,
             shared_line: shared_line.unwrap_or_default(),
         })
     }
@@ -36144,11 +37437,11 @@ for PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLine {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(line_subscription) = line_subscription else {
+            return Err(serde::de::Error::missing_field("line_subscription"));
+        };
         Ok(Self {
-            line_subscription: __runtime::required::<
-                A,
-                _,
-            >(line_subscription, "line_subscription")?,
+            line_subscription,
             alias: alias.unwrap_or_default(),
             outbound_caller_id: outbound_caller_id.unwrap_or_default(),
         })
@@ -36276,11 +37569,16 @@ impl __runtime::Object for PhoneRecordingPaused {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        Ok(Self { event, payload, event_ts })
     }
 }
 
@@ -36330,10 +37628,13 @@ impl __runtime::Object for PhoneRecordingPausedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -36438,21 +37739,45 @@ impl __runtime::Object for PhoneRecordingPausedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(caller_number) = caller_number else {
+            return Err(serde::de::Error::missing_field("caller_number"));
+        };
+        let Some(callee_number) = callee_number else {
+            return Err(serde::de::Error::missing_field("callee_number"));
+        };
+        let Some(direction) = direction else {
+            return Err(serde::de::Error::missing_field("direction"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(recording_type) = recording_type else {
+            return Err(serde::de::Error::missing_field("recording_type"));
+        };
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(owner) = owner else {
+            return Err(serde::de::Error::missing_field("owner"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            id,
+            user_id,
             caller_account_code: caller_account_code.unwrap_or_default(),
-            caller_number: __runtime::required::<A, _>(caller_number, "caller_number")?,
+            caller_number,
             callee_account_code: callee_account_code.unwrap_or_default(),
-            callee_number: __runtime::required::<A, _>(callee_number, "callee_number")?,
-            direction: __runtime::required::<A, _>(direction, "direction")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            recording_type: __runtime::required::<
-                A,
-                _,
-            >(recording_type, "recording_type")?,
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            owner: __runtime::required::<A, _>(owner, "owner")?,
+            callee_number,
+            direction,
+            date_time,
+            recording_type,
+            call_id,
+            owner,
             additional_properties,
         })
     }
@@ -36525,10 +37850,19 @@ impl __runtime::Object for PhoneRecordingPausedPayloadObjectOwner {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            type_,
+            id,
+            name,
             extension_number: extension_number.unwrap_or_default(),
             additional_properties,
         })
@@ -36581,11 +37915,16 @@ impl __runtime::Object for PhoneSmsReceived {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -36671,10 +38010,13 @@ impl __runtime::Object for PhoneSmsReceivedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -36771,16 +38113,43 @@ impl __runtime::Object for PhoneSmsReceivedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(sender) = sender else {
+            return Err(serde::de::Error::missing_field("sender"));
+        };
+        let Some(to_members) = to_members else {
+            return Err(serde::de::Error::missing_field("to_members"));
+        };
+        let Some(owner) = owner else {
+            return Err(serde::de::Error::missing_field("owner"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(attachments) = attachments else {
+            return Err(serde::de::Error::missing_field("attachments"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message_type) = message_type else {
+            return Err(serde::de::Error::missing_field("message_type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            sender: __runtime::required::<A, _>(sender, "sender")?,
-            to_members: __runtime::required::<A, _>(to_members, "to_members")?,
-            owner: __runtime::required::<A, _>(owner, "owner")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            attachments: __runtime::required::<A, _>(attachments, "attachments")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message_type: __runtime::required::<A, _>(message_type, "message_type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            sender,
+            to_members,
+            owner,
+            message,
+            attachments,
+            session_id,
+            message_id,
+            message_type,
+            date_time,
             phone_number_campaign_opt_statuses: phone_number_campaign_opt_statuses
                 .unwrap_or_default(),
         })
@@ -36861,8 +38230,11 @@ impl __runtime::Object for PhoneSmsReceivedPayloadObjectSender {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             id: id.unwrap_or_default(),
             type_: type_.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
@@ -36940,11 +38312,14 @@ impl __runtime::Object for PhoneSmsReceivedPayloadObjectToMembersItem {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
             type_: type_.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
+            phone_number,
             is_message_owner: is_message_owner.unwrap_or_default(),
             additional_properties,
         })
@@ -37058,11 +38433,16 @@ impl __runtime::Object for PhoneRecordingFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        Ok(Self { event, payload, event_ts })
     }
 }
 
@@ -37114,11 +38494,16 @@ impl __runtime::Object for PhoneCallerCallHistoryCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -37214,11 +38599,16 @@ impl __runtime::Object for PhonePeeringNumberCnamUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -37268,10 +38658,13 @@ impl __runtime::Object for PhonePeeringNumberCnamUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -37326,10 +38719,16 @@ impl __runtime::Object for PhonePeeringNumberCnamUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(carrier_code) = carrier_code else {
+            return Err(serde::de::Error::missing_field("carrier_code"));
+        };
+        let Some(phone_numbers) = phone_numbers else {
+            return Err(serde::de::Error::missing_field("phone_numbers"));
+        };
         Ok(Self {
             cnam: cnam.unwrap_or_default(),
-            carrier_code: __runtime::required::<A, _>(carrier_code, "carrier_code")?,
-            phone_numbers: __runtime::required::<A, _>(phone_numbers, "phone_numbers")?,
+            carrier_code,
+            phone_numbers,
         })
     }
 }
@@ -37382,11 +38781,16 @@ impl __runtime::Object for PhoneCallerMute {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

@@ -883,11 +883,16 @@ impl __runtime::Object for WebinarParticipantData {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -937,10 +942,13 @@ impl __runtime::Object for WebinarParticipantDataPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -989,10 +997,13 @@ impl __runtime::Object for WebinarParticipantDataPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
-        })
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
+        Ok(Self { uuid, participant })
     }
 }
 
@@ -1055,14 +1066,17 @@ impl __runtime::Object for WebinarParticipantDataPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(participant_id) = participant_id else {
+            return Err(serde::de::Error::missing_field("participant_id"));
+        };
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
         Ok(Self {
-            participant_id: __runtime::required::<
-                A,
-                _,
-            >(participant_id, "participant_id")?,
+            participant_id,
             participant_user_id: participant_user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
-            data: __runtime::required::<A, _>(data, "data")?,
+            data,
         })
     }
 }
@@ -1409,11 +1423,16 @@ impl __runtime::Object for PhoneCallQosSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1503,10 +1522,13 @@ impl __runtime::Object for PhoneCallQosSummaryPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1565,14 +1587,23 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(call_start_time) = call_start_time else {
+            return Err(serde::de::Error::missing_field("call_start_time"));
+        };
+        let Some(call_end_time) = call_end_time else {
+            return Err(serde::de::Error::missing_field("call_end_time"));
+        };
+        let Some(call_qos) = call_qos else {
+            return Err(serde::de::Error::missing_field("call_qos"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            call_start_time: __runtime::required::<
-                A,
-                _,
-            >(call_start_time, "call_start_time")?,
-            call_end_time: __runtime::required::<A, _>(call_end_time, "call_end_time")?,
-            call_qos: __runtime::required::<A, _>(call_qos, "call_qos")?,
+            call_id,
+            call_start_time,
+            call_end_time,
+            call_qos,
         })
     }
 }
@@ -1632,11 +1663,20 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            type_,
+            user_id,
             user_email: user_email.unwrap_or_default(),
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            qos,
         })
     }
 }
@@ -1693,11 +1733,16 @@ impl __runtime::Object for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            details: __runtime::required::<A, _>(details, "details")?,
-        })
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(details) = details else {
+            return Err(serde::de::Error::missing_field("details"));
+        };
+        Ok(Self { date_time, type_, details })
     }
 }
 
@@ -1769,13 +1814,31 @@ impl __runtime::Object for PhoneCallQosDetails {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(bitrate) = bitrate else {
+            return Err(serde::de::Error::missing_field("bitrate"));
+        };
+        let Some(avg_loss) = avg_loss else {
+            return Err(serde::de::Error::missing_field("avg_loss"));
+        };
+        let Some(max_loss) = max_loss else {
+            return Err(serde::de::Error::missing_field("max_loss"));
+        };
+        let Some(jitter) = jitter else {
+            return Err(serde::de::Error::missing_field("jitter"));
+        };
+        let Some(network_delay) = network_delay else {
+            return Err(serde::de::Error::missing_field("network_delay"));
+        };
+        let Some(mos) = mos else {
+            return Err(serde::de::Error::missing_field("mos"));
+        };
         Ok(Self {
-            bitrate: __runtime::required::<A, _>(bitrate, "bitrate")?,
-            avg_loss: __runtime::required::<A, _>(avg_loss, "avg_loss")?,
-            max_loss: __runtime::required::<A, _>(max_loss, "max_loss")?,
-            jitter: __runtime::required::<A, _>(jitter, "jitter")?,
-            network_delay: __runtime::required::<A, _>(network_delay, "network_delay")?,
-            mos: __runtime::required::<A, _>(mos, "mos")?,
+            bitrate,
+            avg_loss,
+            max_loss,
+            jitter,
+            network_delay,
+            mos,
             network: network.unwrap_or_default(),
         })
     }
@@ -1833,11 +1896,16 @@ impl __runtime::Object for MeetingParticipantQos {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1887,10 +1955,13 @@ impl __runtime::Object for MeetingParticipantQosPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1939,10 +2010,13 @@ impl __runtime::Object for MeetingParticipantQosPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
-        })
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
+        Ok(Self { uuid, participant })
     }
 }
 
@@ -2003,11 +2077,17 @@ impl __runtime::Object for MeetingParticipantQosPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             participant_user_id: participant_user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            qos,
         })
     }
 }
@@ -2064,11 +2144,16 @@ impl __runtime::Object for QosItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            details: __runtime::required::<A, _>(details, "details")?,
-        })
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(details) = details else {
+            return Err(serde::de::Error::missing_field("details"));
+        };
+        Ok(Self { date_time, type_, details })
     }
 }
 
@@ -2658,11 +2743,16 @@ impl __runtime::Object for WebinarParticipantDataSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2754,10 +2844,13 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2806,10 +2899,13 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
-        })
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
+        Ok(Self { uuid, participant })
     }
 }
 
@@ -2873,14 +2969,17 @@ impl __runtime::Object for WebinarParticipantDataSummaryPayloadObjectParticipant
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(participant_id) = participant_id else {
+            return Err(serde::de::Error::missing_field("participant_id"));
+        };
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
         Ok(Self {
-            participant_id: __runtime::required::<
-                A,
-                _,
-            >(participant_id, "participant_id")?,
+            participant_id,
             participant_user_id: participant_user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
-            data: __runtime::required::<A, _>(data, "data")?,
+            data,
         })
     }
 }
@@ -3097,67 +3196,103 @@ for WebinarParticipantDataSummaryPayloadObjectParticipantDataItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(device) = device else {
+            return Err(serde::de::Error::missing_field("device"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(network_type) = network_type else {
+            return Err(serde::de::Error::missing_field("network_type"));
+        };
+        let Some(microphone) = microphone else {
+            return Err(serde::de::Error::missing_field("microphone"));
+        };
+        let Some(speaker) = speaker else {
+            return Err(serde::de::Error::missing_field("speaker"));
+        };
+        let Some(camera) = camera else {
+            return Err(serde::de::Error::missing_field("camera"));
+        };
+        let Some(data_center) = data_center else {
+            return Err(serde::de::Error::missing_field("data_center"));
+        };
+        let Some(connection_type) = connection_type else {
+            return Err(serde::de::Error::missing_field("connection_type"));
+        };
+        let Some(pc_name) = pc_name else {
+            return Err(serde::de::Error::missing_field("pc_name"));
+        };
+        let Some(domain) = domain else {
+            return Err(serde::de::Error::missing_field("domain"));
+        };
+        let Some(mac_addr) = mac_addr else {
+            return Err(serde::de::Error::missing_field("mac_addr"));
+        };
+        let Some(harddisk_id) = harddisk_id else {
+            return Err(serde::de::Error::missing_field("harddisk_id"));
+        };
+        let Some(version) = version else {
+            return Err(serde::de::Error::missing_field("version"));
+        };
+        let Some(signaling_ip_address) = signaling_ip_address else {
+            return Err(serde::de::Error::missing_field("signaling_ip_address"));
+        };
+        let Some(signaling_internal_ip_address) = signaling_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("signaling_internal_ip_address"));
+        };
+        let Some(signaling_internal_ip_port) = signaling_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("signaling_internal_ip_port"));
+        };
+        let Some(audio_internal_ip_address) = audio_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("audio_internal_ip_address"));
+        };
+        let Some(audio_internal_ip_port) = audio_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("audio_internal_ip_port"));
+        };
+        let Some(video_internal_ip_address) = video_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("video_internal_ip_address"));
+        };
+        let Some(video_internal_ip_port) = video_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("video_internal_ip_port"));
+        };
+        let Some(as_internal_ip_address) = as_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("as_internal_ip_address"));
+        };
+        let Some(as_internal_ip_port) = as_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("as_internal_ip_port"));
+        };
+        let Some(destination_ip_domain) = destination_ip_domain else {
+            return Err(serde::de::Error::missing_field("destination_ip_domain"));
+        };
+        let Some(destination_ip_port) = destination_ip_port else {
+            return Err(serde::de::Error::missing_field("destination_ip_port"));
+        };
         Ok(Self {
-            device: __runtime::required::<A, _>(device, "device")?,
-            location: __runtime::required::<A, _>(location, "location")?,
-            network_type: __runtime::required::<A, _>(network_type, "network_type")?,
-            microphone: __runtime::required::<A, _>(microphone, "microphone")?,
-            speaker: __runtime::required::<A, _>(speaker, "speaker")?,
-            camera: __runtime::required::<A, _>(camera, "camera")?,
-            data_center: __runtime::required::<A, _>(data_center, "data_center")?,
-            connection_type: __runtime::required::<
-                A,
-                _,
-            >(connection_type, "connection_type")?,
-            pc_name: __runtime::required::<A, _>(pc_name, "pc_name")?,
-            domain: __runtime::required::<A, _>(domain, "domain")?,
-            mac_addr: __runtime::required::<A, _>(mac_addr, "mac_addr")?,
-            harddisk_id: __runtime::required::<A, _>(harddisk_id, "harddisk_id")?,
-            version: __runtime::required::<A, _>(version, "version")?,
-            signaling_ip_address: __runtime::required::<
-                A,
-                _,
-            >(signaling_ip_address, "signaling_ip_address")?,
-            signaling_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(signaling_internal_ip_address, "signaling_internal_ip_address")?,
-            signaling_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(signaling_internal_ip_port, "signaling_internal_ip_port")?,
-            audio_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(audio_internal_ip_address, "audio_internal_ip_address")?,
-            audio_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(audio_internal_ip_port, "audio_internal_ip_port")?,
-            video_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(video_internal_ip_address, "video_internal_ip_address")?,
-            video_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(video_internal_ip_port, "video_internal_ip_port")?,
-            as_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(as_internal_ip_address, "as_internal_ip_address")?,
-            as_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(as_internal_ip_port, "as_internal_ip_port")?,
-            destination_ip_domain: __runtime::required::<
-                A,
-                _,
-            >(destination_ip_domain, "destination_ip_domain")?,
-            destination_ip_port: __runtime::required::<
-                A,
-                _,
-            >(destination_ip_port, "destination_ip_port")?,
+            device,
+            location,
+            network_type,
+            microphone,
+            speaker,
+            camera,
+            data_center,
+            connection_type,
+            pc_name,
+            domain,
+            mac_addr,
+            harddisk_id,
+            version,
+            signaling_ip_address,
+            signaling_internal_ip_address,
+            signaling_internal_ip_port,
+            audio_internal_ip_address,
+            audio_internal_ip_port,
+            video_internal_ip_address,
+            video_internal_ip_port,
+            as_internal_ip_address,
+            as_internal_ip_port,
+            destination_ip_domain,
+            destination_ip_port,
         })
     }
 }
@@ -3343,11 +3478,16 @@ impl __runtime::Object for WebinarParticipantQos {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3397,10 +3537,13 @@ impl __runtime::Object for WebinarParticipantQosPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3449,10 +3592,13 @@ impl __runtime::Object for WebinarParticipantQosPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
-        })
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
+        Ok(Self { uuid, participant })
     }
 }
 
@@ -3513,11 +3659,17 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             participant_user_id: participant_user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            qos,
         })
     }
 }
@@ -3573,11 +3725,16 @@ impl __runtime::Object for WebinarParticipantQosPayloadObjectParticipantQosItem 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            details: __runtime::required::<A, _>(details, "details")?,
-        })
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(details) = details else {
+            return Err(serde::de::Error::missing_field("details"));
+        };
+        Ok(Self { date_time, type_, details })
     }
 }
 
@@ -3882,11 +4039,16 @@ impl __runtime::Object for SessionUserQosSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3936,10 +4098,13 @@ impl __runtime::Object for SessionUserQosSummaryPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4075,15 +4240,24 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(is_original_host) = is_original_host else {
+            return Err(serde::de::Error::missing_field("is_original_host"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            id,
+            name,
             user_key: user_key.unwrap_or_default(),
-            is_original_host: __runtime::required::<
-                A,
-                _,
-            >(is_original_host, "is_original_host")?,
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            is_original_host,
+            qos,
         })
     }
 }
@@ -4136,10 +4310,13 @@ impl __runtime::Object for SessionUserQosSummaryPayloadObjectUserQosItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            details: __runtime::required::<A, _>(details, "details")?,
-        })
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(details) = details else {
+            return Err(serde::de::Error::missing_field("details"));
+        };
+        Ok(Self { type_, details })
     }
 }
 
@@ -4648,11 +4825,16 @@ impl __runtime::Object for WebinarParticipantQosSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4746,10 +4928,13 @@ impl __runtime::Object for ParticipantQosSummaryPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4875,15 +5060,27 @@ impl __runtime::Object for ParticipantQosSummaryPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(participant_id) = participant_id else {
+            return Err(serde::de::Error::missing_field("participant_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            participant_id: __runtime::required::<
-                A,
-                _,
-            >(participant_id, "participant_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            participant_id,
+            user_name,
+            id,
+            email,
+            qos,
         })
     }
 }
@@ -4938,11 +5135,16 @@ impl __runtime::Object for MeetingParticipantData {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4992,10 +5194,13 @@ impl __runtime::Object for MeetingParticipantDataPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5044,10 +5249,13 @@ impl __runtime::Object for MeetingParticipantDataPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
-        })
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
+        Ok(Self { uuid, participant })
     }
 }
 
@@ -5110,14 +5318,17 @@ impl __runtime::Object for MeetingParticipantDataPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(participant_id) = participant_id else {
+            return Err(serde::de::Error::missing_field("participant_id"));
+        };
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
         Ok(Self {
-            participant_id: __runtime::required::<
-                A,
-                _,
-            >(participant_id, "participant_id")?,
+            participant_id,
             participant_user_id: participant_user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
-            data: __runtime::required::<A, _>(data, "data")?,
+            data,
         })
     }
 }
@@ -5609,11 +5820,16 @@ impl __runtime::Object for PhoneCallQos {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5699,10 +5915,13 @@ impl __runtime::Object for PhoneCallQosPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5761,14 +5980,20 @@ impl __runtime::Object for PhoneCallQosPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(call_id) = call_id else {
+            return Err(serde::de::Error::missing_field("call_id"));
+        };
+        let Some(call_start_time) = call_start_time else {
+            return Err(serde::de::Error::missing_field("call_start_time"));
+        };
+        let Some(call_qos) = call_qos else {
+            return Err(serde::de::Error::missing_field("call_qos"));
+        };
         Ok(Self {
-            call_id: __runtime::required::<A, _>(call_id, "call_id")?,
-            call_start_time: __runtime::required::<
-                A,
-                _,
-            >(call_start_time, "call_start_time")?,
+            call_id,
+            call_start_time,
             call_end_time: call_end_time.unwrap_or_default(),
-            call_qos: __runtime::required::<A, _>(call_qos, "call_qos")?,
+            call_qos,
         })
     }
 }
@@ -5828,11 +6053,20 @@ impl __runtime::Object for PhoneCallQosPayloadObjectCallQos {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            id: __runtime::required::<A, _>(id, "id")?,
+            type_,
+            id,
             user_email: user_email.unwrap_or_default(),
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            qos,
         })
     }
 }
@@ -5886,11 +6120,16 @@ impl __runtime::Object for SessionUserData {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5936,10 +6175,13 @@ impl __runtime::Object for SessionUserDataPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6000,11 +6242,20 @@ impl __runtime::Object for SessionUserDataPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(user) = user else {
+            return Err(serde::de::Error::missing_field("user"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            user: __runtime::required::<A, _>(user, "user")?,
+            user,
         })
     }
 }
@@ -6072,15 +6323,21 @@ impl __runtime::Object for SessionUserDataPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(is_original_host) = is_original_host else {
+            return Err(serde::de::Error::missing_field("is_original_host"));
+        };
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             name: name.unwrap_or_default(),
             user_key: user_key.unwrap_or_default(),
-            is_original_host: __runtime::required::<
-                A,
-                _,
-            >(is_original_host, "is_original_host")?,
-            data: __runtime::required::<A, _>(data, "data")?,
+            is_original_host,
+            data,
         })
     }
 }
@@ -6432,11 +6689,16 @@ impl __runtime::Object for MeetingParticipantDataSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6486,10 +6748,13 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6542,10 +6807,16 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(uuid) = uuid else {
+            return Err(serde::de::Error::missing_field("uuid"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            uuid: __runtime::required::<A, _>(uuid, "uuid")?,
+            uuid,
             id: id.unwrap_or_default(),
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            participant,
         })
     }
 }
@@ -6611,14 +6882,17 @@ impl __runtime::Object for MeetingParticipantDataSummaryPayloadObjectParticipant
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(participant_id) = participant_id else {
+            return Err(serde::de::Error::missing_field("participant_id"));
+        };
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
         Ok(Self {
-            participant_id: __runtime::required::<
-                A,
-                _,
-            >(participant_id, "participant_id")?,
+            participant_id,
             participant_user_id: participant_user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
-            data: __runtime::required::<A, _>(data, "data")?,
+            data,
         })
     }
 }
@@ -6857,67 +7131,103 @@ impl __runtime::Object for DataItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(device) = device else {
+            return Err(serde::de::Error::missing_field("device"));
+        };
+        let Some(location) = location else {
+            return Err(serde::de::Error::missing_field("location"));
+        };
+        let Some(network_type) = network_type else {
+            return Err(serde::de::Error::missing_field("network_type"));
+        };
+        let Some(microphone) = microphone else {
+            return Err(serde::de::Error::missing_field("microphone"));
+        };
+        let Some(speaker) = speaker else {
+            return Err(serde::de::Error::missing_field("speaker"));
+        };
+        let Some(camera) = camera else {
+            return Err(serde::de::Error::missing_field("camera"));
+        };
+        let Some(data_center) = data_center else {
+            return Err(serde::de::Error::missing_field("data_center"));
+        };
+        let Some(connection_type) = connection_type else {
+            return Err(serde::de::Error::missing_field("connection_type"));
+        };
+        let Some(pc_name) = pc_name else {
+            return Err(serde::de::Error::missing_field("pc_name"));
+        };
+        let Some(domain) = domain else {
+            return Err(serde::de::Error::missing_field("domain"));
+        };
+        let Some(mac_addr) = mac_addr else {
+            return Err(serde::de::Error::missing_field("mac_addr"));
+        };
+        let Some(harddisk_id) = harddisk_id else {
+            return Err(serde::de::Error::missing_field("harddisk_id"));
+        };
+        let Some(version) = version else {
+            return Err(serde::de::Error::missing_field("version"));
+        };
+        let Some(signaling_ip_address) = signaling_ip_address else {
+            return Err(serde::de::Error::missing_field("signaling_ip_address"));
+        };
+        let Some(signaling_internal_ip_address) = signaling_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("signaling_internal_ip_address"));
+        };
+        let Some(signaling_internal_ip_port) = signaling_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("signaling_internal_ip_port"));
+        };
+        let Some(audio_internal_ip_address) = audio_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("audio_internal_ip_address"));
+        };
+        let Some(audio_internal_ip_port) = audio_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("audio_internal_ip_port"));
+        };
+        let Some(video_internal_ip_address) = video_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("video_internal_ip_address"));
+        };
+        let Some(video_internal_ip_port) = video_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("video_internal_ip_port"));
+        };
+        let Some(as_internal_ip_address) = as_internal_ip_address else {
+            return Err(serde::de::Error::missing_field("as_internal_ip_address"));
+        };
+        let Some(as_internal_ip_port) = as_internal_ip_port else {
+            return Err(serde::de::Error::missing_field("as_internal_ip_port"));
+        };
+        let Some(destination_ip_domain) = destination_ip_domain else {
+            return Err(serde::de::Error::missing_field("destination_ip_domain"));
+        };
+        let Some(destination_ip_port) = destination_ip_port else {
+            return Err(serde::de::Error::missing_field("destination_ip_port"));
+        };
         Ok(Self {
-            device: __runtime::required::<A, _>(device, "device")?,
-            location: __runtime::required::<A, _>(location, "location")?,
-            network_type: __runtime::required::<A, _>(network_type, "network_type")?,
-            microphone: __runtime::required::<A, _>(microphone, "microphone")?,
-            speaker: __runtime::required::<A, _>(speaker, "speaker")?,
-            camera: __runtime::required::<A, _>(camera, "camera")?,
-            data_center: __runtime::required::<A, _>(data_center, "data_center")?,
-            connection_type: __runtime::required::<
-                A,
-                _,
-            >(connection_type, "connection_type")?,
-            pc_name: __runtime::required::<A, _>(pc_name, "pc_name")?,
-            domain: __runtime::required::<A, _>(domain, "domain")?,
-            mac_addr: __runtime::required::<A, _>(mac_addr, "mac_addr")?,
-            harddisk_id: __runtime::required::<A, _>(harddisk_id, "harddisk_id")?,
-            version: __runtime::required::<A, _>(version, "version")?,
-            signaling_ip_address: __runtime::required::<
-                A,
-                _,
-            >(signaling_ip_address, "signaling_ip_address")?,
-            signaling_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(signaling_internal_ip_address, "signaling_internal_ip_address")?,
-            signaling_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(signaling_internal_ip_port, "signaling_internal_ip_port")?,
-            audio_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(audio_internal_ip_address, "audio_internal_ip_address")?,
-            audio_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(audio_internal_ip_port, "audio_internal_ip_port")?,
-            video_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(video_internal_ip_address, "video_internal_ip_address")?,
-            video_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(video_internal_ip_port, "video_internal_ip_port")?,
-            as_internal_ip_address: __runtime::required::<
-                A,
-                _,
-            >(as_internal_ip_address, "as_internal_ip_address")?,
-            as_internal_ip_port: __runtime::required::<
-                A,
-                _,
-            >(as_internal_ip_port, "as_internal_ip_port")?,
-            destination_ip_domain: __runtime::required::<
-                A,
-                _,
-            >(destination_ip_domain, "destination_ip_domain")?,
-            destination_ip_port: __runtime::required::<
-                A,
-                _,
-            >(destination_ip_port, "destination_ip_port")?,
+            device,
+            location,
+            network_type,
+            microphone,
+            speaker,
+            camera,
+            data_center,
+            connection_type,
+            pc_name,
+            domain,
+            mac_addr,
+            harddisk_id,
+            version,
+            signaling_ip_address,
+            signaling_internal_ip_address,
+            signaling_internal_ip_port,
+            audio_internal_ip_address,
+            audio_internal_ip_port,
+            video_internal_ip_address,
+            video_internal_ip_port,
+            as_internal_ip_address,
+            as_internal_ip_port,
+            destination_ip_domain,
+            destination_ip_port,
             device_detail: device_detail.unwrap_or_default(),
             client: client.unwrap_or_default(),
         })
@@ -7000,11 +7310,16 @@ impl __runtime::Object for SessionUserDataSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7054,10 +7369,13 @@ impl __runtime::Object for SessionUserDataSummaryPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7118,11 +7436,20 @@ impl __runtime::Object for SessionUserDataSummaryPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(user) = user else {
+            return Err(serde::de::Error::missing_field("user"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            user: __runtime::required::<A, _>(user, "user")?,
+            user,
         })
     }
 }
@@ -7190,15 +7517,21 @@ impl __runtime::Object for SessionUserDataSummaryPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(is_original_host) = is_original_host else {
+            return Err(serde::de::Error::missing_field("is_original_host"));
+        };
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             name: name.unwrap_or_default(),
             user_key: user_key.unwrap_or_default(),
-            is_original_host: __runtime::required::<
-                A,
-                _,
-            >(is_original_host, "is_original_host")?,
-            data: __runtime::required::<A, _>(data, "data")?,
+            is_original_host,
+            data,
         })
     }
 }
@@ -7253,11 +7586,16 @@ impl __runtime::Object for MeetingParticipantQosSummary {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7309,11 +7647,16 @@ impl __runtime::Object for SessionUserQos {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7359,10 +7702,13 @@ impl __runtime::Object for SessionUserQosPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7423,11 +7769,20 @@ impl __runtime::Object for SessionUserQosPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(user) = user else {
+            return Err(serde::de::Error::missing_field("user"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            user: __runtime::required::<A, _>(user, "user")?,
+            user,
         })
     }
 }
@@ -7495,15 +7850,24 @@ impl __runtime::Object for SessionUserQosPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(is_original_host) = is_original_host else {
+            return Err(serde::de::Error::missing_field("is_original_host"));
+        };
+        let Some(qos) = qos else {
+            return Err(serde::de::Error::missing_field("qos"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            id,
+            name,
             user_key: user_key.unwrap_or_default(),
-            is_original_host: __runtime::required::<
-                A,
-                _,
-            >(is_original_host, "is_original_host")?,
-            qos: __runtime::required::<A, _>(qos, "qos")?,
+            is_original_host,
+            qos,
         })
     }
 }

@@ -305,11 +305,16 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -360,10 +365,13 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayload 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -495,6 +503,9 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayloadO
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(interaction_info) = interaction_info else {
+            return Err(serde::de::Error::missing_field("interaction_info"));
+        };
         Ok(Self {
             start_time: start_time.unwrap_or_default(),
             duration: duration.unwrap_or_default(),
@@ -507,10 +518,7 @@ impl __runtime::Object for QualityManagementInteractionAnalysisCompletedPayloadO
             crosstalk_event_count: crosstalk_event_count.unwrap_or_default(),
             hold_event_count: hold_event_count.unwrap_or_default(),
             primary_language: primary_language.unwrap_or_default(),
-            interaction_info: __runtime::required::<
-                A,
-                _,
-            >(interaction_info, "interaction_info")?,
+            interaction_info,
             summary: summary.unwrap_or_default(),
         })
     }
@@ -615,13 +623,13 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(interaction_id) = interaction_id else {
+            return Err(serde::de::Error::missing_field("interaction_id"));
+        };
         Ok(Self {
             from: from.unwrap_or_default(),
             to: to.unwrap_or_default(),
-            interaction_id: __runtime::required::<
-                A,
-                _,
-            >(interaction_id, "interaction_id")?,
+            interaction_id,
             agent_name: agent_name.unwrap_or_default(),
             consumer_name: consumer_name.unwrap_or_default(),
             channel_type: channel_type.unwrap_or_default(),
@@ -820,11 +828,16 @@ impl __runtime::Object for QualityManagementEvaluationCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -874,10 +887,13 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -1008,11 +1024,14 @@ impl __runtime::Object for QualityManagementEvaluationCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(evaluation_id) = evaluation_id else {
+            return Err(serde::de::Error::missing_field("evaluation_id"));
+        };
         Ok(Self {
             interaction_id: interaction_id.unwrap_or_default(),
             agent_user_id: agent_user_id.unwrap_or_default(),
             evaluator_user_id: evaluator_user_id.unwrap_or_default(),
-            evaluation_id: __runtime::required::<A, _>(evaluation_id, "evaluation_id")?,
+            evaluation_id,
             agent_info: agent_info.unwrap_or_default(),
             evaluators_info: evaluators_info.unwrap_or_default(),
             scorecard_name: scorecard_name.unwrap_or_default(),

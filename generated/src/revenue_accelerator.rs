@@ -548,11 +548,16 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -603,10 +608,13 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -668,11 +676,11 @@ impl __runtime::Object for RevenueAcceleratorConversationAnalysisCompletedPayloa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(conversation_id) = conversation_id else {
+            return Err(serde::de::Error::missing_field("conversation_id"));
+        };
         Ok(Self {
-            conversation_id: __runtime::required::<
-                A,
-                _,
-            >(conversation_id, "conversation_id")?,
+            conversation_id,
             source: source.unwrap_or_default(),
             host_id: host_id.unwrap_or_default(),
             engagement_id: engagement_id.unwrap_or_default(),
@@ -792,11 +800,16 @@ impl __runtime::Object for RevenueAcceleratorPlaylistRemoveMoment {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -858,11 +871,17 @@ impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator_id: operator_id.unwrap_or_default(),
             operator: operator.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -945,11 +964,17 @@ impl __runtime::Object for RevenueAcceleratorPlaylistMomentPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(playlist_id) = playlist_id else {
+            return Err(serde::de::Error::missing_field("playlist_id"));
+        };
+        let Some(moment_id) = moment_id else {
+            return Err(serde::de::Error::missing_field("moment_id"));
+        };
         Ok(Self {
-            playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
+            playlist_id,
             playlist_name: playlist_name.unwrap_or_default(),
             playlist_detail_id: playlist_detail_id.unwrap_or_default(),
-            moment_id: __runtime::required::<A, _>(moment_id, "moment_id")?,
+            moment_id,
             moment_name: moment_name.unwrap_or_default(),
             update_time: update_time.unwrap_or_default(),
         })
@@ -1010,11 +1035,16 @@ impl __runtime::Object for RevenueAcceleratorPlaylistAddMoment {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1066,11 +1096,16 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreate {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1130,11 +1165,17 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator_id: operator_id.unwrap_or_default(),
             operator: operator.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -1201,10 +1242,19 @@ impl __runtime::Object for RevenueAcceleratorPlaylistCreatePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(playlist_id) = playlist_id else {
+            return Err(serde::de::Error::missing_field("playlist_id"));
+        };
+        let Some(playlist_type) = playlist_type else {
+            return Err(serde::de::Error::missing_field("playlist_type"));
+        };
+        let Some(playlist_name) = playlist_name else {
+            return Err(serde::de::Error::missing_field("playlist_name"));
+        };
         Ok(Self {
-            playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
-            playlist_type: __runtime::required::<A, _>(playlist_type, "playlist_type")?,
-            playlist_name: __runtime::required::<A, _>(playlist_name, "playlist_name")?,
+            playlist_id,
+            playlist_type,
+            playlist_name,
             create_time: create_time.unwrap_or_default(),
         })
     }
@@ -1304,11 +1354,16 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1368,11 +1423,17 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator_id: operator_id.unwrap_or_default(),
             operator: operator.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -1432,12 +1493,15 @@ impl __runtime::Object for RevenueAcceleratorPostCommentCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(comment_id) = comment_id else {
+            return Err(serde::de::Error::missing_field("comment_id"));
+        };
+        let Some(conversation_id) = conversation_id else {
+            return Err(serde::de::Error::missing_field("conversation_id"));
+        };
         Ok(Self {
-            comment_id: __runtime::required::<A, _>(comment_id, "comment_id")?,
-            conversation_id: __runtime::required::<
-                A,
-                _,
-            >(conversation_id, "conversation_id")?,
+            comment_id,
+            conversation_id,
             text: text.unwrap_or_default(),
         })
     }
@@ -1491,11 +1555,16 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDelete {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1555,11 +1624,17 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator_id: operator_id.unwrap_or_default(),
             operator: operator.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -1620,8 +1695,11 @@ impl __runtime::Object for RevenueAcceleratorPlaylistDeletePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(playlist_id) = playlist_id else {
+            return Err(serde::de::Error::missing_field("playlist_id"));
+        };
         Ok(Self {
-            playlist_id: __runtime::required::<A, _>(playlist_id, "playlist_id")?,
+            playlist_id,
             playlist_name: playlist_name.unwrap_or_default(),
             delete_time: delete_time.unwrap_or_default(),
         })
@@ -1678,11 +1756,16 @@ impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChanged 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1735,10 +1818,13 @@ impl __runtime::Object for RevenueAcceleratorConversationCrmAssociationsChangedP
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 

@@ -1891,11 +1891,16 @@ impl __runtime::Object for VisitorManagementCheckedOut {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1957,11 +1962,23 @@ impl __runtime::Object for VisitorManagementCheckedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -2051,18 +2068,39 @@ impl __runtime::Object for VisitorManagementCheckedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(visitor_email) = visitor_email else {
+            return Err(serde::de::Error::missing_field("visitor_email"));
+        };
+        let Some(visitor_name) = visitor_name else {
+            return Err(serde::de::Error::missing_field("visitor_name"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(invite_location_id) = invite_location_id else {
+            return Err(serde::de::Error::missing_field("invite_location_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(host_name) = host_name else {
+            return Err(serde::de::Error::missing_field("host_name"));
+        };
+        let Some(host_email) = host_email else {
+            return Err(serde::de::Error::missing_field("host_email"));
+        };
         Ok(Self {
-            visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
-            visitor_name: __runtime::required::<A, _>(visitor_name, "visitor_name")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            invite_location_id: __runtime::required::<
-                A,
-                _,
-            >(invite_location_id, "invite_location_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            host_name: __runtime::required::<A, _>(host_name, "host_name")?,
-            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+            visitor_email,
+            visitor_name,
+            start_time,
+            end_time,
+            invite_location_id,
+            host_id,
+            host_name,
+            host_email,
         })
     }
 }
@@ -2120,11 +2158,16 @@ impl __runtime::Object for WorkspaceUserUnassigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2184,11 +2227,23 @@ impl __runtime::Object for WorkspaceUserUnassignedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -2258,15 +2313,27 @@ impl __runtime::Object for WorkspaceUserUnassignedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(workspace_id) = workspace_id else {
+            return Err(serde::de::Error::missing_field("workspace_id"));
+        };
+        let Some(workspace_name) = workspace_name else {
+            return Err(serde::de::Error::missing_field("workspace_name"));
+        };
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(assign_type) = assign_type else {
+            return Err(serde::de::Error::missing_field("assign_type"));
+        };
         Ok(Self {
-            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
-            workspace_name: __runtime::required::<
-                A,
-                _,
-            >(workspace_name, "workspace_name")?,
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
+            workspace_id,
+            workspace_name,
+            account_id,
+            user_id,
+            assign_type,
         })
     }
 }
@@ -2363,11 +2430,16 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponseCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2429,11 +2501,23 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -2518,20 +2602,35 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponsePayloadObjec
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(desk_id) = desk_id else {
+            return Err(serde::de::Error::missing_field("desk_id"));
+        };
+        let Some(workspace_name) = workspace_name else {
+            return Err(serde::de::Error::missing_field("workspace_name"));
+        };
+        let Some(location_id) = location_id else {
+            return Err(serde::de::Error::missing_field("location_id"));
+        };
+        let Some(questionnaire_response) = questionnaire_response else {
+            return Err(serde::de::Error::missing_field("questionnaire_response"));
+        };
         Ok(Self {
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            desk_id: __runtime::required::<A, _>(desk_id, "desk_id")?,
-            workspace_name: __runtime::required::<
-                A,
-                _,
-            >(workspace_name, "workspace_name")?,
-            location_id: __runtime::required::<A, _>(location_id, "location_id")?,
-            questionnaire_response: __runtime::required::<
-                A,
-                _,
-            >(questionnaire_response, "questionnaire_response")?,
+            start_time,
+            event_id,
+            user_name,
+            desk_id,
+            workspace_name,
+            location_id,
+            questionnaire_response,
         })
     }
 }
@@ -2594,12 +2693,19 @@ impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            title: __runtime::required::<A, _>(title, "title")?,
-            subject: __runtime::required::<A, _>(subject, "subject")?,
-            list: __runtime::required::<A, _>(list, "list")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(title) = title else {
+            return Err(serde::de::Error::missing_field("title"));
+        };
+        let Some(subject) = subject else {
+            return Err(serde::de::Error::missing_field("subject"));
+        };
+        let Some(list) = list else {
+            return Err(serde::de::Error::missing_field("list"));
+        };
+        Ok(Self { id, title, subject, list })
     }
 }
 
@@ -2665,12 +2771,27 @@ impl __runtime::Object for WorkspacePayloadObjectQuestionnaireResponseItemListIt
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(question_id) = question_id else {
+            return Err(serde::de::Error::missing_field("question_id"));
+        };
+        let Some(title) = title else {
+            return Err(serde::de::Error::missing_field("title"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(reply_id) = reply_id else {
+            return Err(serde::de::Error::missing_field("reply_id"));
+        };
+        let Some(options) = options else {
+            return Err(serde::de::Error::missing_field("options"));
+        };
         Ok(Self {
-            question_id: __runtime::required::<A, _>(question_id, "question_id")?,
-            title: __runtime::required::<A, _>(title, "title")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            reply_id: __runtime::required::<A, _>(reply_id, "reply_id")?,
-            options: __runtime::required::<A, _>(options, "options")?,
+            question_id,
+            title,
+            type_,
+            reply_id,
+            options,
         })
     }
 }
@@ -2725,10 +2846,13 @@ for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            option_id: __runtime::required::<A, _>(option_id, "option_id")?,
-            text: __runtime::required::<A, _>(text, "text")?,
-        })
+        let Some(option_id) = option_id else {
+            return Err(serde::de::Error::missing_field("option_id"));
+        };
+        let Some(text) = text else {
+            return Err(serde::de::Error::missing_field("text"));
+        };
+        Ok(Self { option_id, text })
     }
 }
 
@@ -2780,11 +2904,16 @@ impl __runtime::Object for ZoomroomSensorData {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2830,10 +2959,13 @@ impl __runtime::Object for ZoomroomSensorDataPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2890,11 +3022,23 @@ impl __runtime::Object for ZoomroomSensorDataPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(room_name) = room_name else {
+            return Err(serde::de::Error::missing_field("room_name"));
+        };
+        let Some(device_id) = device_id else {
+            return Err(serde::de::Error::missing_field("device_id"));
+        };
+        let Some(sensor_data) = sensor_data else {
+            return Err(serde::de::Error::missing_field("sensor_data"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
-            device_id: __runtime::required::<A, _>(device_id, "device_id")?,
-            sensor_data: __runtime::required::<A, _>(sensor_data, "sensor_data")?,
+            id,
+            room_name,
+            device_id,
+            sensor_data,
         })
     }
 }
@@ -2952,10 +3096,19 @@ impl __runtime::Object for ZoomroomSensorDataPayloadObjectSensorDataItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(sensor_type) = sensor_type else {
+            return Err(serde::de::Error::missing_field("sensor_type"));
+        };
+        let Some(sensor_value) = sensor_value else {
+            return Err(serde::de::Error::missing_field("sensor_value"));
+        };
         Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            sensor_type: __runtime::required::<A, _>(sensor_type, "sensor_type")?,
-            sensor_value: __runtime::required::<A, _>(sensor_value, "sensor_value")?,
+            date_time,
+            sensor_type,
+            sensor_value,
         })
     }
 }
@@ -3081,11 +3234,16 @@ impl __runtime::Object for VisitorManagementInvitationDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3145,11 +3303,23 @@ impl __runtime::Object for VisitorManagementInvitationDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -3227,16 +3397,31 @@ impl __runtime::Object for VisitorManagementInvitationDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(visitor_email) = visitor_email else {
+            return Err(serde::de::Error::missing_field("visitor_email"));
+        };
+        let Some(visitor_name) = visitor_name else {
+            return Err(serde::de::Error::missing_field("visitor_name"));
+        };
+        let Some(invite_location_id) = invite_location_id else {
+            return Err(serde::de::Error::missing_field("invite_location_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(host_name) = host_name else {
+            return Err(serde::de::Error::missing_field("host_name"));
+        };
+        let Some(host_email) = host_email else {
+            return Err(serde::de::Error::missing_field("host_email"));
+        };
         Ok(Self {
-            visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
-            visitor_name: __runtime::required::<A, _>(visitor_name, "visitor_name")?,
-            invite_location_id: __runtime::required::<
-                A,
-                _,
-            >(invite_location_id, "invite_location_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            host_name: __runtime::required::<A, _>(host_name, "host_name")?,
-            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+            visitor_email,
+            visitor_name,
+            invite_location_id,
+            host_id,
+            host_name,
+            host_email,
         })
     }
 }
@@ -3292,11 +3477,16 @@ impl __runtime::Object for ZoomroomAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3344,10 +3534,13 @@ impl __runtime::Object for ZoomroomAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3477,16 +3670,40 @@ impl __runtime::Object for ZoomroomAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(room_name) = room_name else {
+            return Err(serde::de::Error::missing_field("room_name"));
+        };
+        let Some(calendar_name) = calendar_name else {
+            return Err(serde::de::Error::missing_field("calendar_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(issue) = issue else {
+            return Err(serde::de::Error::missing_field("issue"));
+        };
+        let Some(alert_type) = alert_type else {
+            return Err(serde::de::Error::missing_field("alert_type"));
+        };
+        let Some(component) = component else {
+            return Err(serde::de::Error::missing_field("component"));
+        };
+        let Some(alert_kind) = alert_kind else {
+            return Err(serde::de::Error::missing_field("alert_kind"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
-            calendar_name: __runtime::required::<A, _>(calendar_name, "calendar_name")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            issue: __runtime::required::<A, _>(issue, "issue")?,
-            alert_type: __runtime::required::<A, _>(alert_type, "alert_type")?,
-            component: __runtime::required::<A, _>(component, "component")?,
+            id,
+            room_name,
+            calendar_name,
+            email,
+            issue,
+            alert_type,
+            component,
             alert_time: alert_time.unwrap_or_default(),
-            alert_kind: __runtime::required::<A, _>(alert_kind, "alert_kind")?,
+            alert_kind,
         })
     }
 }
@@ -3769,11 +3986,16 @@ impl __runtime::Object for WorkspaceReservationQuestionnaireResponseUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3825,11 +4047,16 @@ impl __runtime::Object for WorkspaceReservationUpdate {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3891,11 +4118,23 @@ impl __runtime::Object for WorkspaceReservationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -3969,12 +4208,27 @@ impl __runtime::Object for WorkspaceReservationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(workspace_id) = workspace_id else {
+            return Err(serde::de::Error::missing_field("workspace_id"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
+            id,
+            workspace_id,
+            end_time,
+            start_time,
+            topic,
             reserve_for: reserve_for.unwrap_or_default(),
         })
     }
@@ -4031,11 +4285,16 @@ impl __runtime::Object for WorkspaceUserAssigned {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4095,11 +4354,23 @@ impl __runtime::Object for WorkspaceUserAssignedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -4175,16 +4446,31 @@ impl __runtime::Object for WorkspaceUserAssignedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(workspace_id) = workspace_id else {
+            return Err(serde::de::Error::missing_field("workspace_id"));
+        };
+        let Some(workspace_name) = workspace_name else {
+            return Err(serde::de::Error::missing_field("workspace_name"));
+        };
+        let Some(assign_type) = assign_type else {
+            return Err(serde::de::Error::missing_field("assign_type"));
+        };
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
         Ok(Self {
-            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
-            workspace_name: __runtime::required::<
-                A,
-                _,
-            >(workspace_name, "workspace_name")?,
-            assign_type: __runtime::required::<A, _>(assign_type, "assign_type")?,
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            workspace_id,
+            workspace_name,
+            assign_type,
+            account_id,
+            user_id,
+            user_email,
         })
     }
 }
@@ -4240,11 +4526,16 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4294,10 +4585,13 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4358,12 +4652,27 @@ impl __runtime::Object for ZoomroomDigitalSignageAppEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(room_id) = room_id else {
+            return Err(serde::de::Error::missing_field("room_id"));
+        };
+        let Some(app_name) = app_name else {
+            return Err(serde::de::Error::missing_field("app_name"));
+        };
+        let Some(app_id) = app_id else {
+            return Err(serde::de::Error::missing_field("app_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
         Ok(Self {
-            room_id: __runtime::required::<A, _>(room_id, "room_id")?,
-            app_name: __runtime::required::<A, _>(app_name, "app_name")?,
-            app_id: __runtime::required::<A, _>(app_id, "app_id")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            room_id,
+            app_name,
+            app_id,
+            start_time,
+            end_time,
         })
     }
 }
@@ -4418,11 +4727,16 @@ impl __runtime::Object for ZoomroomCheckedIn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4470,10 +4784,13 @@ impl __runtime::Object for ZoomroomCheckedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4577,20 +4894,47 @@ impl __runtime::Object for ZoomroomCheckedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(room_name) = room_name else {
+            return Err(serde::de::Error::missing_field("room_name"));
+        };
+        let Some(calendar_name) = calendar_name else {
+            return Err(serde::de::Error::missing_field("calendar_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(change_key) = change_key else {
+            return Err(serde::de::Error::missing_field("change_key"));
+        };
+        let Some(resource_email) = resource_email else {
+            return Err(serde::de::Error::missing_field("resource_email"));
+        };
+        let Some(calendar_id) = calendar_id else {
+            return Err(serde::de::Error::missing_field("calendar_id"));
+        };
+        let Some(calendar_type) = calendar_type else {
+            return Err(serde::de::Error::missing_field("calendar_type"));
+        };
+        let Some(api_type) = api_type else {
+            return Err(serde::de::Error::missing_field("api_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
-            calendar_name: __runtime::required::<A, _>(calendar_name, "calendar_name")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            change_key: __runtime::required::<A, _>(change_key, "change_key")?,
-            resource_email: __runtime::required::<
-                A,
-                _,
-            >(resource_email, "resource_email")?,
-            calendar_id: __runtime::required::<A, _>(calendar_id, "calendar_id")?,
-            calendar_type: __runtime::required::<A, _>(calendar_type, "calendar_type")?,
-            api_type: __runtime::required::<A, _>(api_type, "api_type")?,
+            id,
+            room_name,
+            calendar_name,
+            email,
+            event_id,
+            change_key,
+            resource_email,
+            calendar_id,
+            calendar_type,
+            api_type,
         })
     }
 }
@@ -4756,11 +5100,16 @@ impl __runtime::Object for WorkspaceReservationCheckedIn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4812,11 +5161,16 @@ impl __runtime::Object for ZoomroomUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4864,10 +5218,13 @@ impl __runtime::Object for ZoomroomPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4912,10 +5269,13 @@ impl __runtime::Object for ZoomroomPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            room_name: __runtime::required::<A, _>(room_name, "room_name")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(room_name) = room_name else {
+            return Err(serde::de::Error::missing_field("room_name"));
+        };
+        Ok(Self { id, room_name })
     }
 }
 
@@ -4966,11 +5326,16 @@ impl __runtime::Object for ZoomroomLocationUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5032,11 +5397,23 @@ impl __runtime::Object for ZoomroomLocationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -5102,14 +5479,23 @@ impl __runtime::Object for ZoomroomLocationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(parent_location_id) = parent_location_id else {
+            return Err(serde::de::Error::missing_field("parent_location_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            parent_location_id: __runtime::required::<
-                A,
-                _,
-            >(parent_location_id, "parent_location_id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            id,
+            name,
+            parent_location_id,
+            type_,
         })
     }
 }
@@ -5163,11 +5549,16 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5228,11 +5619,23 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -5327,16 +5730,31 @@ impl __runtime::Object for WorkspacePreCheckInQuestionnaireResponseCreatedPayloa
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(event_id) = event_id else {
+            return Err(serde::de::Error::missing_field("event_id"));
+        };
+        let Some(user_name) = user_name else {
+            return Err(serde::de::Error::missing_field("user_name"));
+        };
+        let Some(desk_id) = desk_id else {
+            return Err(serde::de::Error::missing_field("desk_id"));
+        };
+        let Some(workspace_name) = workspace_name else {
+            return Err(serde::de::Error::missing_field("workspace_name"));
+        };
+        let Some(location_id) = location_id else {
+            return Err(serde::de::Error::missing_field("location_id"));
+        };
         Ok(Self {
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            event_id: __runtime::required::<A, _>(event_id, "event_id")?,
-            user_name: __runtime::required::<A, _>(user_name, "user_name")?,
-            desk_id: __runtime::required::<A, _>(desk_id, "desk_id")?,
-            workspace_name: __runtime::required::<
-                A,
-                _,
-            >(workspace_name, "workspace_name")?,
-            location_id: __runtime::required::<A, _>(location_id, "location_id")?,
+            start_time,
+            event_id,
+            user_name,
+            desk_id,
+            workspace_name,
+            location_id,
             questionnaire_response: questionnaire_response.unwrap_or_default(),
             questionnaire_respnse: questionnaire_respnse.unwrap_or_default(),
         })
@@ -5397,11 +5815,16 @@ impl __runtime::Object for WorkspaceReservationCheckedOut {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5453,11 +5876,16 @@ impl __runtime::Object for VisitorManagementCheckedIn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5509,11 +5937,16 @@ impl __runtime::Object for WorkspaceReservationDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5565,11 +5998,16 @@ impl __runtime::Object for VisitorManagementInvitationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5631,11 +6069,23 @@ impl __runtime::Object for VisitorManagementInvitationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -5731,19 +6181,43 @@ impl __runtime::Object for VisitorManagementInvitationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitation_id) = invitation_id else {
+            return Err(serde::de::Error::missing_field("invitation_id"));
+        };
+        let Some(visitor_email) = visitor_email else {
+            return Err(serde::de::Error::missing_field("visitor_email"));
+        };
+        let Some(visitor_name) = visitor_name else {
+            return Err(serde::de::Error::missing_field("visitor_name"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(invite_location_id) = invite_location_id else {
+            return Err(serde::de::Error::missing_field("invite_location_id"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(host_name) = host_name else {
+            return Err(serde::de::Error::missing_field("host_name"));
+        };
+        let Some(host_email) = host_email else {
+            return Err(serde::de::Error::missing_field("host_email"));
+        };
         Ok(Self {
-            invitation_id: __runtime::required::<A, _>(invitation_id, "invitation_id")?,
-            visitor_email: __runtime::required::<A, _>(visitor_email, "visitor_email")?,
-            visitor_name: __runtime::required::<A, _>(visitor_name, "visitor_name")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            invite_location_id: __runtime::required::<
-                A,
-                _,
-            >(invite_location_id, "invite_location_id")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            host_name: __runtime::required::<A, _>(host_name, "host_name")?,
-            host_email: __runtime::required::<A, _>(host_email, "host_email")?,
+            invitation_id,
+            visitor_email,
+            visitor_name,
+            start_time,
+            end_time,
+            invite_location_id,
+            host_id,
+            host_name,
+            host_email,
         })
     }
 }
@@ -5802,11 +6276,16 @@ impl __runtime::Object for ZoomroomLocationDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5858,11 +6337,16 @@ impl __runtime::Object for WorkspaceReservationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5922,11 +6406,23 @@ impl __runtime::Object for WorkspaceReservationCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -6008,12 +6504,27 @@ impl __runtime::Object for WorkspaceReservationCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(workspace_id) = workspace_id else {
+            return Err(serde::de::Error::missing_field("workspace_id"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(topic) = topic else {
+            return Err(serde::de::Error::missing_field("topic"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            workspace_id: __runtime::required::<A, _>(workspace_id, "workspace_id")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            topic: __runtime::required::<A, _>(topic, "topic")?,
+            id,
+            workspace_id,
+            end_time,
+            start_time,
+            topic,
             reserve_for: reserve_for.unwrap_or_default(),
             assignment_checkin: assignment_checkin.unwrap_or_default(),
         })
@@ -6073,11 +6584,16 @@ impl __runtime::Object for ZoomroomCheckedOut {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6125,11 +6641,16 @@ impl __runtime::Object for ZoomroomDelayedAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6181,11 +6702,16 @@ impl __runtime::Object for WorkspaceDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6243,11 +6769,23 @@ impl __runtime::Object for WorkspacePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -6297,13 +6835,13 @@ impl __runtime::Object for WorkspacePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            workspace_name: __runtime::required::<
-                A,
-                _,
-            >(workspace_name, "workspace_name")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(workspace_name) = workspace_name else {
+            return Err(serde::de::Error::missing_field("workspace_name"));
+        };
+        Ok(Self { id, workspace_name })
     }
 }
 
@@ -6354,11 +6892,16 @@ impl __runtime::Object for ZoomroomDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6406,11 +6949,16 @@ impl __runtime::Object for VisitorManagementInvitationUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6462,11 +7010,16 @@ impl __runtime::Object for ZoomroomLocationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6518,11 +7071,16 @@ impl __runtime::Object for ZoomroomCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6570,11 +7128,16 @@ impl __runtime::Object for WorkspaceCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6622,11 +7185,16 @@ impl __runtime::Object for WorkspaceUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6674,11 +7242,16 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttempted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6728,10 +7301,13 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6814,8 +7390,11 @@ impl __runtime::Object for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(room_id) = room_id else {
+            return Err(serde::de::Error::missing_field("room_id"));
+        };
         Ok(Self {
-            room_id: __runtime::required::<A, _>(room_id, "room_id")?,
+            room_id,
             join_url: join_url.unwrap_or_default(),
             meeting_source_type: meeting_source_type.unwrap_or_default(),
             join_time: join_time.unwrap_or_default(),
@@ -6945,11 +7524,16 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6999,10 +7583,13 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7063,11 +7650,23 @@ impl __runtime::Object for ZoomroomDigitalSignageAppStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(room_id) = room_id else {
+            return Err(serde::de::Error::missing_field("room_id"));
+        };
+        let Some(app_name) = app_name else {
+            return Err(serde::de::Error::missing_field("app_name"));
+        };
+        let Some(app_id) = app_id else {
+            return Err(serde::de::Error::missing_field("app_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
         Ok(Self {
-            room_id: __runtime::required::<A, _>(room_id, "room_id")?,
-            app_name: __runtime::required::<A, _>(app_name, "app_name")?,
-            app_id: __runtime::required::<A, _>(app_id, "app_id")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            room_id,
+            app_name,
+            app_id,
+            start_time,
             end_time: end_time.unwrap_or_default(),
         })
     }

@@ -706,11 +706,16 @@ impl __runtime::Object for SessionRtmsInterrupted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -769,13 +774,19 @@ impl __runtime::Object for SessionRtmsInterruptedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
+            session_id,
+            session_key,
+            rtms_stream_id,
         })
     }
 }
@@ -828,11 +839,16 @@ impl __runtime::Object for MeetingRtmsInterrupted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -884,12 +900,15 @@ impl __runtime::Object for MeetingRtmsInterruptedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
         Ok(Self {
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
+            meeting_uuid,
+            rtms_stream_id,
         })
     }
 }
@@ -941,11 +960,16 @@ impl __runtime::Object for MeetingRtmsStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1010,13 +1034,19 @@ impl __runtime::Object for MeetingRtmsStoppedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
+        let Some(stop_reason) = stop_reason else {
+            return Err(serde::de::Error::missing_field("stop_reason"));
+        };
         Ok(Self {
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
-            stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
+            meeting_uuid,
+            rtms_stream_id,
+            stop_reason,
         })
     }
 }
@@ -1154,11 +1184,16 @@ impl __runtime::Object for RtmsConcurrencyNearLimit {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1224,16 +1259,19 @@ impl __runtime::Object for RtmsConcurrencyNearLimitPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(concurrency_limit) = concurrency_limit else {
+            return Err(serde::de::Error::missing_field("concurrency_limit"));
+        };
+        let Some(concurrency_number) = concurrency_number else {
+            return Err(serde::de::Error::missing_field("concurrency_number"));
+        };
+        let Some(percentage) = percentage else {
+            return Err(serde::de::Error::missing_field("percentage"));
+        };
         Ok(Self {
-            concurrency_limit: __runtime::required::<
-                A,
-                _,
-            >(concurrency_limit, "concurrency_limit")?,
-            concurrency_number: __runtime::required::<
-                A,
-                _,
-            >(concurrency_number, "concurrency_number")?,
-            percentage: __runtime::required::<A, _>(percentage, "percentage")?,
+            concurrency_limit,
+            concurrency_number,
+            percentage,
         })
     }
 }
@@ -1286,11 +1324,16 @@ impl __runtime::Object for MeetingRtmsStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1350,14 +1393,23 @@ impl __runtime::Object for MeetingRtmsStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
+        let Some(server_urls) = server_urls else {
+            return Err(serde::de::Error::missing_field("server_urls"));
+        };
         Ok(Self {
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
-            server_urls: __runtime::required::<A, _>(server_urls, "server_urls")?,
+            meeting_uuid,
+            operator_id,
+            rtms_stream_id,
+            server_urls,
         })
     }
 }
@@ -1411,11 +1463,16 @@ impl __runtime::Object for WebinarRtmsStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1480,13 +1537,19 @@ impl __runtime::Object for WebinarRtmsStoppedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(webinar_uuid) = webinar_uuid else {
+            return Err(serde::de::Error::missing_field("webinar_uuid"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
+        let Some(stop_reason) = stop_reason else {
+            return Err(serde::de::Error::missing_field("stop_reason"));
+        };
         Ok(Self {
-            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
-            stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
+            webinar_uuid,
+            rtms_stream_id,
+            stop_reason,
         })
     }
 }
@@ -1539,11 +1602,16 @@ impl __runtime::Object for WebinarRtmsStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1603,14 +1671,23 @@ impl __runtime::Object for WebinarRtmsStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(webinar_uuid) = webinar_uuid else {
+            return Err(serde::de::Error::missing_field("webinar_uuid"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
+        let Some(server_urls) = server_urls else {
+            return Err(serde::de::Error::missing_field("server_urls"));
+        };
         Ok(Self {
-            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
-            server_urls: __runtime::required::<A, _>(server_urls, "server_urls")?,
+            webinar_uuid,
+            operator_id,
+            rtms_stream_id,
+            server_urls,
         })
     }
 }
@@ -1664,11 +1741,16 @@ impl __runtime::Object for WebinarRtmsInterrupted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1720,12 +1802,15 @@ impl __runtime::Object for WebinarRtmsInterruptedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(webinar_uuid) = webinar_uuid else {
+            return Err(serde::de::Error::missing_field("webinar_uuid"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
         Ok(Self {
-            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
+            webinar_uuid,
+            rtms_stream_id,
         })
     }
 }
@@ -1777,11 +1862,16 @@ impl __runtime::Object for SessionRtmsStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1853,14 +1943,23 @@ impl __runtime::Object for SessionRtmsStoppedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
+        let Some(stop_reason) = stop_reason else {
+            return Err(serde::de::Error::missing_field("stop_reason"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
-            stop_reason: __runtime::required::<A, _>(stop_reason, "stop_reason")?,
+            session_id,
+            session_key,
+            rtms_stream_id,
+            stop_reason,
         })
     }
 }
@@ -1914,11 +2013,16 @@ impl __runtime::Object for SessionRtmsStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1979,14 +2083,23 @@ impl __runtime::Object for SessionRtmsStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(rtms_stream_id) = rtms_stream_id else {
+            return Err(serde::de::Error::missing_field("rtms_stream_id"));
+        };
+        let Some(server_urls) = server_urls else {
+            return Err(serde::de::Error::missing_field("server_urls"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            rtms_stream_id: __runtime::required::<
-                A,
-                _,
-            >(rtms_stream_id, "rtms_stream_id")?,
-            server_urls: __runtime::required::<A, _>(server_urls, "server_urls")?,
+            session_id,
+            session_key,
+            rtms_stream_id,
+            server_urls,
         })
     }
 }
@@ -2040,11 +2153,16 @@ impl __runtime::Object for RtmsConcurrencyLimited {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2104,13 +2222,19 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(concurrency_number) = concurrency_number else {
+            return Err(serde::de::Error::missing_field("concurrency_number"));
+        };
+        let Some(id_field) = id_field else {
+            return Err(serde::de::Error::missing_field("id_field"));
+        };
         Ok(Self {
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            concurrency_number: __runtime::required::<
-                A,
-                _,
-            >(concurrency_number, "concurrency_number")?,
-            id_field: __runtime::required::<A, _>(id_field, "id_field")?,
+            operator_id,
+            concurrency_number,
+            id_field,
         })
     }
 }
@@ -2214,9 +2338,10 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            meeting_uuid: __runtime::required::<A, _>(meeting_uuid, "meeting_uuid")?,
-        })
+        let Some(meeting_uuid) = meeting_uuid else {
+            return Err(serde::de::Error::missing_field("meeting_uuid"));
+        };
+        Ok(Self { meeting_uuid })
     }
 }
 
@@ -2260,9 +2385,10 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            webinar_uuid: __runtime::required::<A, _>(webinar_uuid, "webinar_uuid")?,
-        })
+        let Some(webinar_uuid) = webinar_uuid else {
+            return Err(serde::de::Error::missing_field("webinar_uuid"));
+        };
+        Ok(Self { webinar_uuid })
     }
 }
 
@@ -2306,9 +2432,10 @@ impl __runtime::Object for RtmsConcurrencyLimitedPayloadIdFieldObject3 {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-        })
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        Ok(Self { session_id })
     }
 }
 

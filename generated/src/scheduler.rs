@@ -299,11 +299,16 @@ impl __runtime::Object for SchedulerScheduledEventCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -565,11 +570,16 @@ impl __runtime::Object for SchedulerScheduledEventPayloadObjectQuestionsAndAnswe
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            question: __runtime::required::<A, _>(question, "question")?,
-            position: __runtime::required::<A, _>(position, "position")?,
-            answer: __runtime::required::<A, _>(answer, "answer")?,
-        })
+        let Some(question) = question else {
+            return Err(serde::de::Error::missing_field("question"));
+        };
+        let Some(position) = position else {
+            return Err(serde::de::Error::missing_field("position"));
+        };
+        let Some(answer) = answer else {
+            return Err(serde::de::Error::missing_field("answer"));
+        };
+        Ok(Self { question, position, answer })
     }
 }
 
@@ -1725,11 +1735,16 @@ impl __runtime::Object for SchedulerScheduledEventCanceled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

@@ -569,10 +569,19 @@ impl __runtime::Object for TaskDeleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -635,11 +644,23 @@ impl __runtime::Object for TaskDeletedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -716,8 +737,11 @@ impl __runtime::Object for TaskDeletedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_id,
             description: description.unwrap_or_default(),
             title: title.unwrap_or_default(),
             priority: priority.unwrap_or_default(),
@@ -890,11 +914,16 @@ impl __runtime::Object for TaskUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -963,11 +992,23 @@ impl __runtime::Object for TaskUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            account_id,
+            operator,
+            operator_id,
+            task_id,
             field_changes: field_changes.unwrap_or_default(),
             file_changes: file_changes.unwrap_or_default(),
         })
@@ -1040,15 +1081,21 @@ impl __runtime::Object for TaskUpdatedPayloadFieldChangesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(field_name) = field_name else {
+            return Err(serde::de::Error::missing_field("field_name"));
+        };
+        let Some(operation_type) = operation_type else {
+            return Err(serde::de::Error::missing_field("operation_type"));
+        };
+        let Some(changed_at) = changed_at else {
+            return Err(serde::de::Error::missing_field("changed_at"));
+        };
         Ok(Self {
-            field_name: __runtime::required::<A, _>(field_name, "field_name")?,
+            field_name,
             old_value: old_value.unwrap_or_default(),
             new_value: new_value.unwrap_or_default(),
-            operation_type: __runtime::required::<
-                A,
-                _,
-            >(operation_type, "operation_type")?,
-            changed_at: __runtime::required::<A, _>(changed_at, "changed_at")?,
+            operation_type,
+            changed_at,
         })
     }
 }
@@ -1252,18 +1299,27 @@ impl __runtime::Object for TaskUpdatedPayloadFileChangesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(operation_type) = operation_type else {
+            return Err(serde::de::Error::missing_field("operation_type"));
+        };
+        let Some(changed_at) = changed_at else {
+            return Err(serde::de::Error::missing_field("changed_at"));
+        };
         Ok(Self {
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
+            file_id,
+            file_name,
             file_type: file_type.unwrap_or_default(),
             file_size: file_size.unwrap_or_default(),
             file_download_link: file_download_link.unwrap_or_default(),
             download_link_expire_time: download_link_expire_time.unwrap_or_default(),
-            operation_type: __runtime::required::<
-                A,
-                _,
-            >(operation_type, "operation_type")?,
-            changed_at: __runtime::required::<A, _>(changed_at, "changed_at")?,
+            operation_type,
+            changed_at,
         })
     }
 }
@@ -1368,11 +1424,16 @@ impl __runtime::Object for TaskCommentUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1438,15 +1499,27 @@ impl __runtime::Object for TaskCommentUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operation_type) = operation_type else {
+            return Err(serde::de::Error::missing_field("operation_type"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operation_type: __runtime::required::<
-                A,
-                _,
-            >(operation_type, "operation_type")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operation_type,
+            object,
         })
     }
 }
@@ -1549,10 +1622,13 @@ impl __runtime::Object for TaskCommentUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            comment: __runtime::required::<A, _>(comment, "comment")?,
-        })
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(comment) = comment else {
+            return Err(serde::de::Error::missing_field("comment"));
+        };
+        Ok(Self { task_id, comment })
     }
 }
 
@@ -1603,10 +1679,13 @@ impl __runtime::Object for TaskCommentUpdatedPayloadObjectComment {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            content_text: __runtime::required::<A, _>(content_text, "content_text")?,
-            comment_id: __runtime::required::<A, _>(comment_id, "comment_id")?,
-        })
+        let Some(content_text) = content_text else {
+            return Err(serde::de::Error::missing_field("content_text"));
+        };
+        let Some(comment_id) = comment_id else {
+            return Err(serde::de::Error::missing_field("comment_id"));
+        };
+        Ok(Self { content_text, comment_id })
     }
 }
 
@@ -1657,11 +1736,16 @@ impl __runtime::Object for TaskCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1717,11 +1801,23 @@ impl __runtime::Object for TaskCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -1771,10 +1867,13 @@ impl __runtime::Object for TaskCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-        })
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        Ok(Self { task_id, status })
     }
 }
 
@@ -1825,11 +1924,16 @@ impl __runtime::Object for TaskCollaboratorUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1898,15 +2002,27 @@ impl __runtime::Object for TaskCollaboratorUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operation_type) = operation_type else {
+            return Err(serde::de::Error::missing_field("operation_type"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operation_type: __runtime::required::<
-                A,
-                _,
-            >(operation_type, "operation_type")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operation_type,
+            object,
         })
     }
 }
@@ -2008,10 +2124,13 @@ impl __runtime::Object for TaskCollaboratorUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            collaborators: __runtime::required::<A, _>(collaborators, "collaborators")?,
-        })
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(collaborators) = collaborators else {
+            return Err(serde::de::Error::missing_field("collaborators"));
+        };
+        Ok(Self { task_id, collaborators })
     }
 }
 
@@ -2070,9 +2189,15 @@ impl __runtime::Object for TaskItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_id,
+            display_name,
             email: email.unwrap_or_default(),
             avatar: avatar.unwrap_or_default(),
         })
@@ -2128,11 +2253,16 @@ impl __runtime::Object for TaskCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2188,11 +2318,23 @@ impl __runtime::Object for TaskCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -2302,18 +2444,42 @@ impl __runtime::Object for TaskCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(title) = title else {
+            return Err(serde::de::Error::missing_field("title"));
+        };
+        let Some(priority) = priority else {
+            return Err(serde::de::Error::missing_field("priority"));
+        };
+        let Some(status) = status else {
+            return Err(serde::de::Error::missing_field("status"));
+        };
+        let Some(is_public) = is_public else {
+            return Err(serde::de::Error::missing_field("is_public"));
+        };
+        let Some(source_type) = source_type else {
+            return Err(serde::de::Error::missing_field("source_type"));
+        };
+        let Some(starred) = starred else {
+            return Err(serde::de::Error::missing_field("starred"));
+        };
+        let Some(create_time) = create_time else {
+            return Err(serde::de::Error::missing_field("create_time"));
+        };
         Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
+            task_id,
             description: description.unwrap_or_default(),
-            title: __runtime::required::<A, _>(title, "title")?,
-            priority: __runtime::required::<A, _>(priority, "priority")?,
-            status: __runtime::required::<A, _>(status, "status")?,
-            is_public: __runtime::required::<A, _>(is_public, "is_public")?,
+            title,
+            priority,
+            status,
+            is_public,
             due_date: due_date.unwrap_or_default(),
-            source_type: __runtime::required::<A, _>(source_type, "source_type")?,
-            starred: __runtime::required::<A, _>(starred, "starred")?,
+            source_type,
+            starred,
             collaborators: collaborators.unwrap_or_default(),
-            create_time: __runtime::required::<A, _>(create_time, "create_time")?,
+            create_time,
             friendly_task_id: friendly_task_id.unwrap_or_default(),
             link: link.unwrap_or_default(),
             assignees: assignees.unwrap_or_default(),
@@ -2459,10 +2625,13 @@ impl __runtime::Object for TaskCreatedPayloadObjectItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-        })
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        Ok(Self { user_id, email })
     }
 }
 
@@ -2513,11 +2682,16 @@ impl __runtime::Object for TaskAssigneeUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2586,15 +2760,27 @@ impl __runtime::Object for TaskAssigneeUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operation_type) = operation_type else {
+            return Err(serde::de::Error::missing_field("operation_type"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operation_type: __runtime::required::<
-                A,
-                _,
-            >(operation_type, "operation_type")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operation_type,
+            object,
         })
     }
 }
@@ -2645,10 +2831,13 @@ impl __runtime::Object for TaskAssigneeUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-            assignees: __runtime::required::<A, _>(assignees, "assignees")?,
-        })
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        let Some(assignees) = assignees else {
+            return Err(serde::de::Error::missing_field("assignees"));
+        };
+        Ok(Self { task_id, assignees })
     }
 }
 
@@ -2699,11 +2888,16 @@ impl __runtime::Object for TaskReopened {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2759,11 +2953,23 @@ impl __runtime::Object for TaskReopenedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -2809,9 +3015,10 @@ impl __runtime::Object for TaskReopenedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            task_id: __runtime::required::<A, _>(task_id, "task_id")?,
-        })
+        let Some(task_id) = task_id else {
+            return Err(serde::de::Error::missing_field("task_id"));
+        };
+        Ok(Self { task_id })
     }
 }
 

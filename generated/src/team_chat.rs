@@ -2943,11 +2943,16 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3017,15 +3022,27 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -3082,10 +3099,19 @@ impl __runtime::Object for TeamChatSharedSpacesMemberLeftPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(space_id) = space_id else {
+            return Err(serde::de::Error::missing_field("space_id"));
+        };
+        let Some(space_name) = space_name else {
+            return Err(serde::de::Error::missing_field("space_name"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
-            space_name: __runtime::required::<A, _>(space_name, "space_name")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            space_id,
+            space_name,
+            timestamp,
         })
     }
 }
@@ -3138,11 +3164,16 @@ impl __runtime::Object for TeamChatChannelInvitationRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3214,15 +3245,27 @@ impl __runtime::Object for TeamChatChannelInvitationPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -3293,13 +3336,22 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee) = invitee else {
+            return Err(serde::de::Error::missing_field("invitee"));
+        };
+        let Some(inviters) = inviters else {
+            return Err(serde::de::Error::missing_field("inviters"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
-            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
+            invitee,
+            inviters,
             date_time: date_time.unwrap_or_default(),
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            timestamp,
         })
     }
 }
@@ -3355,10 +3407,13 @@ impl __runtime::Object for TeamChatChannelPayloadObjectOrganization {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            org_id: __runtime::required::<A, _>(org_id, "org_id")?,
-            org_name: __runtime::required::<A, _>(org_name, "org_name")?,
-        })
+        let Some(org_id) = org_id else {
+            return Err(serde::de::Error::missing_field("org_id"));
+        };
+        let Some(org_name) = org_name else {
+            return Err(serde::de::Error::missing_field("org_name"));
+        };
+        Ok(Self { org_id, org_name })
     }
 }
 
@@ -3420,10 +3475,19 @@ impl __runtime::Object for TeamChatChannelPayloadObjectChannel {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            channel_id,
+            channel_name,
+            type_,
         })
     }
 }
@@ -3546,8 +3610,11 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
         Ok(Self {
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            display_name,
             user_email: user_email.unwrap_or_default(),
             member_id: member_id.unwrap_or_default(),
         })
@@ -3620,12 +3687,27 @@ impl __runtime::Object for TeamChatChannelInvitationPayloadObjectInvitersItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(member_id) = member_id else {
+            return Err(serde::de::Error::missing_field("member_id"));
+        };
+        let Some(date_created) = date_created else {
+            return Err(serde::de::Error::missing_field("date_created"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
-            date_created: __runtime::required::<A, _>(date_created, "date_created")?,
+            user_id,
+            display_name,
+            user_email,
+            member_id,
+            date_created,
         })
     }
 }
@@ -3680,11 +3762,16 @@ impl __runtime::Object for TeamChatEmojiAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3752,15 +3839,27 @@ impl __runtime::Object for TeamChatEmojiPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -3813,10 +3912,13 @@ impl __runtime::Object for TeamChatEmojiPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            name: __runtime::required::<A, _>(name, "name")?,
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-        })
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        Ok(Self { name, file_id })
     }
 }
 
@@ -3867,11 +3969,16 @@ impl __runtime::Object for TeamChatFileChanged {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3943,15 +4050,27 @@ impl __runtime::Object for TeamChatFilePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -4000,9 +4119,10 @@ impl __runtime::Object for TeamChatFilePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            files: __runtime::required::<A, _>(files, "files")?,
-        })
+        let Some(files) = files else {
+            return Err(serde::de::Error::missing_field("files"));
+        };
+        Ok(Self { files })
     }
 }
 
@@ -4060,11 +4180,23 @@ impl __runtime::Object for TeamChatFilePayloadObjectFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(os_file_type) = os_file_type else {
+            return Err(serde::de::Error::missing_field("OS_file_type"));
+        };
         Ok(Self {
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
+            file_id,
+            file_name,
+            file_size,
+            os_file_type,
         })
     }
 }
@@ -4118,11 +4250,16 @@ impl __runtime::Object for TeamChatChannelJoinDeclined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4194,15 +4331,27 @@ impl __runtime::Object for TeamChatChannelJoinPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -4276,12 +4425,21 @@ impl __runtime::Object for TeamChatChannelJoinPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(requester) = requester else {
+            return Err(serde::de::Error::missing_field("requester"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            requester: __runtime::required::<A, _>(requester, "requester")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            requester,
+            date_time,
+            timestamp,
             type_: type_.unwrap_or_default(),
         })
     }
@@ -4349,11 +4507,23 @@ impl __runtime::Object for TeamChatChannelJoinPayloadObjectRequester {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(member_id) = member_id else {
+            return Err(serde::de::Error::missing_field("member_id"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+            user_id,
+            display_name,
+            user_email,
+            member_id,
         })
     }
 }
@@ -4462,11 +4632,16 @@ impl __runtime::Object for ChatChannelMemberJoined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4528,11 +4703,23 @@ impl __runtime::Object for ChatChannelPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            object,
+            operator_id,
         })
     }
 }
@@ -4597,12 +4784,27 @@ impl __runtime::Object for PayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            name: __runtime::required::<A, _>(name, "name")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            name,
+            id,
+            type_,
+            date_time,
+            timestamp,
         })
     }
 }
@@ -4653,11 +4855,16 @@ impl __runtime::Object for ChatMessageUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4715,11 +4922,23 @@ impl __runtime::Object for ChatMessagePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            object,
+            operator_id,
         })
     }
 }
@@ -4811,17 +5030,44 @@ impl __runtime::Object for ChatMessagePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(contact_email) = contact_email else {
+            return Err(serde::de::Error::missing_field("contact_email"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            id,
+            type_,
+            date_time,
+            timestamp,
+            session_id,
+            contact_email,
             contact_id: contact_id.unwrap_or_default(),
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
-            message: __runtime::required::<A, _>(message, "message")?,
+            channel_id,
+            channel_name,
+            message,
         })
     }
 }
@@ -4929,11 +5175,16 @@ impl __runtime::Object for ChatChannelDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4981,11 +5232,16 @@ impl __runtime::Object for ChatMessageDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5033,11 +5289,16 @@ impl __runtime::Object for TeamChatEmojiRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5089,11 +5350,16 @@ impl __runtime::Object for TeamChatChannelPinAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5175,19 +5441,31 @@ impl __runtime::Object for TeamChatChannelPinPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -5290,18 +5568,39 @@ impl __runtime::Object for TeamChatChannelPinPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(message_timestamp) = message_timestamp else {
+            return Err(serde::de::Error::missing_field("message_timestamp"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            message_timestamp: __runtime::required::<
-                A,
-                _,
-            >(message_timestamp, "message_timestamp")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            channel_name,
+            channel_id,
+            type_,
+            message_id,
+            message,
+            message_timestamp,
+            date_time,
+            timestamp,
             files: files.unwrap_or_default(),
             rich_text: rich_text.unwrap_or_default(),
         })
@@ -5381,15 +5680,27 @@ impl __runtime::Object for TeamChatPayloadObjectFilesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(os_file_type) = os_file_type else {
+            return Err(serde::de::Error::missing_field("OS_file_type"));
+        };
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_message_type) = file_message_type else {
+            return Err(serde::de::Error::missing_field("file_message_type"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
         Ok(Self {
-            os_file_type: __runtime::required::<A, _>(os_file_type, "OS_file_type")?,
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_message_type: __runtime::required::<
-                A,
-                _,
-            >(file_message_type, "file_message_type")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
+            os_file_type,
+            file_id,
+            file_message_type,
+            file_name,
+            file_size,
         })
     }
 }
@@ -5532,13 +5843,19 @@ impl __runtime::Object for TeamChatPayloadObjectRichTextItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(start_position) = start_position else {
+            return Err(serde::de::Error::missing_field("start_position"));
+        };
+        let Some(end_position) = end_position else {
+            return Err(serde::de::Error::missing_field("end_position"));
+        };
+        let Some(format_type) = format_type else {
+            return Err(serde::de::Error::missing_field("format_type"));
+        };
         Ok(Self {
-            start_position: __runtime::required::<
-                A,
-                _,
-            >(start_position, "start_position")?,
-            end_position: __runtime::required::<A, _>(end_position, "end_position")?,
-            format_type: __runtime::required::<A, _>(format_type, "format_type")?,
+            start_position,
+            end_position,
+            format_type,
             format_attr: format_attr.unwrap_or_default(),
         })
     }
@@ -5683,11 +6000,16 @@ impl __runtime::Object for TeamChatDmReactionAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5769,19 +6091,31 @@ impl __runtime::Object for TeamChatDmReactionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -5871,18 +6205,39 @@ impl __runtime::Object for TeamChatDmReactionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(msg_id) = msg_id else {
+            return Err(serde::de::Error::missing_field("msg_id"));
+        };
+        let Some(msg_time) = msg_time else {
+            return Err(serde::de::Error::missing_field("msg_time"));
+        };
+        let Some(emoji_time) = emoji_time else {
+            return Err(serde::de::Error::missing_field("emoji_time"));
+        };
+        let Some(emoji) = emoji else {
+            return Err(serde::de::Error::missing_field("emoji"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(contact_email) = contact_email else {
+            return Err(serde::de::Error::missing_field("contact_email"));
+        };
+        let Some(contact_id) = contact_id else {
+            return Err(serde::de::Error::missing_field("contact_id"));
+        };
+        let Some(contact_member_id) = contact_member_id else {
+            return Err(serde::de::Error::missing_field("contact_member_id"));
+        };
         Ok(Self {
-            msg_id: __runtime::required::<A, _>(msg_id, "msg_id")?,
-            msg_time: __runtime::required::<A, _>(msg_time, "msg_time")?,
-            emoji_time: __runtime::required::<A, _>(emoji_time, "emoji_time")?,
-            emoji: __runtime::required::<A, _>(emoji, "emoji")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
-            contact_id: __runtime::required::<A, _>(contact_id, "contact_id")?,
-            contact_member_id: __runtime::required::<
-                A,
-                _,
-            >(contact_member_id, "contact_member_id")?,
+            msg_id,
+            msg_time,
+            emoji_time,
+            emoji,
+            timestamp,
+            contact_email,
+            contact_id,
+            contact_member_id,
         })
     }
 }
@@ -5940,11 +6295,16 @@ impl __runtime::Object for TeamChatChannelArchived {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6026,19 +6386,31 @@ impl __runtime::Object for TeamChatChannelPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -6094,11 +6466,16 @@ impl __runtime::Object for TeamChatBookmarkRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6170,15 +6547,27 @@ impl __runtime::Object for TeamChatBookmarkPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -6299,27 +6688,48 @@ impl __runtime::Object for TeamChatBookmarkPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(message_timestamp) = message_timestamp else {
+            return Err(serde::de::Error::missing_field("message_timestamp"));
+        };
+        let Some(sender) = sender else {
+            return Err(serde::de::Error::missing_field("sender"));
+        };
+        let Some(sender_id) = sender_id else {
+            return Err(serde::de::Error::missing_field("sender_id"));
+        };
+        let Some(sender_member_id) = sender_member_id else {
+            return Err(serde::de::Error::missing_field("sender_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             channel_id: channel_id.unwrap_or_default(),
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            message_timestamp: __runtime::required::<
-                A,
-                _,
-            >(message_timestamp, "message_timestamp")?,
-            sender: __runtime::required::<A, _>(sender, "sender")?,
-            sender_id: __runtime::required::<A, _>(sender_id, "sender_id")?,
-            sender_member_id: __runtime::required::<
-                A,
-                _,
-            >(sender_member_id, "sender_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            message_id,
+            message,
+            message_timestamp,
+            sender,
+            sender_id,
+            sender_member_id,
+            by_external_user,
+            date_time,
+            timestamp,
             files: files.unwrap_or_default(),
             rich_text: rich_text.unwrap_or_default(),
         })
@@ -6386,11 +6796,16 @@ impl __runtime::Object for TeamChatChannelPinRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6442,11 +6857,16 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequested {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6490,9 +6910,10 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { object })
     }
 }
 
@@ -6559,13 +6980,25 @@ impl __runtime::Object for TeamChatChannelJoinApprovalRequestedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(requester) = requester else {
+            return Err(serde::de::Error::missing_field("requester"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            requester: __runtime::required::<A, _>(requester, "requester")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            requester,
+            date_time,
+            timestamp,
+            type_,
         })
     }
 }
@@ -6674,11 +7107,16 @@ impl __runtime::Object for TeamChatFileDownloaded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6748,15 +7186,27 @@ impl __runtime::Object for TeamChatFileDownloadedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -6835,13 +7285,19 @@ impl __runtime::Object for TeamChatFileDownloadedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(file) = file else {
+            return Err(serde::de::Error::missing_field("file"));
+        };
         Ok(Self {
             contact_email: contact_email.unwrap_or_default(),
             contact_id: contact_id.unwrap_or_default(),
             contact_member_id: contact_member_id.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            file: __runtime::required::<A, _>(file, "file")?,
+            timestamp,
+            file,
         })
     }
 }
@@ -6920,16 +7376,28 @@ impl __runtime::Object for TeamChatFileDownloadedPayloadObjectFile {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(file_owner_member_id) = file_owner_member_id else {
+            return Err(serde::de::Error::missing_field("file_owner_member_id"));
+        };
         Ok(Self {
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
+            file_id,
+            file_name,
+            file_size,
+            file_type,
             file_owner_id: file_owner_id.unwrap_or_default(),
-            file_owner_member_id: __runtime::required::<
-                A,
-                _,
-            >(file_owner_member_id, "file_owner_member_id")?,
+            file_owner_member_id,
         })
     }
 }
@@ -6985,11 +7453,16 @@ impl __runtime::Object for TeamChatDmMessagePosted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7071,19 +7544,31 @@ impl __runtime::Object for TeamChatDmMessagePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -7213,19 +7698,37 @@ impl __runtime::Object for TeamChatDmMessagePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(contact_email) = contact_email else {
+            return Err(serde::de::Error::missing_field("contact_email"));
+        };
+        let Some(contact_id) = contact_id else {
+            return Err(serde::de::Error::missing_field("contact_id"));
+        };
+        let Some(contact_member_id) = contact_member_id else {
+            return Err(serde::de::Error::missing_field("contact_member_id"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            message_id,
             reply_main_message_id: reply_main_message_id.unwrap_or_default(),
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
-            contact_id: __runtime::required::<A, _>(contact_id, "contact_id")?,
+            session_id,
+            date_time,
+            timestamp,
+            contact_email,
+            contact_id,
             contact_account_id: contact_account_id.unwrap_or_default(),
-            contact_member_id: __runtime::required::<
-                A,
-                _,
-            >(contact_member_id, "contact_member_id")?,
+            contact_member_id,
             message: message.unwrap_or_default(),
             files: files.unwrap_or_default(),
             rich_text: rich_text.unwrap_or_default(),
@@ -7306,10 +7809,19 @@ impl __runtime::Object for TeamChatSharedSpacesEdited {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties: additional_properties.unwrap_or_default(),
         })
     }
@@ -7392,15 +7904,27 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
             additional_properties: additional_properties.unwrap_or_default(),
         })
     }
@@ -7465,10 +7989,19 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(space_id) = space_id else {
+            return Err(serde::de::Error::missing_field("space_id"));
+        };
+        let Some(new_settings) = new_settings else {
+            return Err(serde::de::Error::missing_field("new_settings"));
+        };
+        let Some(old_settings) = old_settings else {
+            return Err(serde::de::Error::missing_field("old_settings"));
+        };
         Ok(Self {
-            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
-            new_settings: __runtime::required::<A, _>(new_settings, "new_settings")?,
-            old_settings: __runtime::required::<A, _>(old_settings, "old_settings")?,
+            space_id,
+            new_settings,
+            old_settings,
             timestamp: timestamp.unwrap_or_default(),
         })
     }
@@ -7525,11 +8058,16 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettings {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            name: __runtime::required::<A, _>(name, "name")?,
-            desc: __runtime::required::<A, _>(desc, "desc")?,
-            option: __runtime::required::<A, _>(option, "option")?,
-        })
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(desc) = desc else {
+            return Err(serde::de::Error::missing_field("desc"));
+        };
+        let Some(option) = option else {
+            return Err(serde::de::Error::missing_field("option"));
+        };
+        Ok(Self { name, desc, option })
     }
 }
 
@@ -7602,20 +8140,23 @@ impl __runtime::Object for TeamChatSharedSpacesEditedPayloadObjectSettingsOption
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(is_public) = is_public else {
+            return Err(serde::de::Error::missing_field("is_public"));
+        };
+        let Some(add_new_members) = add_new_members else {
+            return Err(serde::de::Error::missing_field("add_new_members"));
+        };
+        let Some(add_new_channels) = add_new_channels else {
+            return Err(serde::de::Error::missing_field("add_new_channels"));
+        };
+        let Some(add_external_users) = add_external_users else {
+            return Err(serde::de::Error::missing_field("add_external_users"));
+        };
         Ok(Self {
-            is_public: __runtime::required::<A, _>(is_public, "is_public")?,
-            add_new_members: __runtime::required::<
-                A,
-                _,
-            >(add_new_members, "add_new_members")?,
-            add_new_channels: __runtime::required::<
-                A,
-                _,
-            >(add_new_channels, "add_new_channels")?,
-            add_external_users: __runtime::required::<
-                A,
-                _,
-            >(add_external_users, "add_external_users")?,
+            is_public,
+            add_new_members,
+            add_new_channels,
+            add_external_users,
         })
     }
 }
@@ -7773,11 +8314,16 @@ impl __runtime::Object for ChatChannelUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7825,11 +8371,16 @@ impl __runtime::Object for TeamChatChannelAppAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7911,16 +8462,28 @@ impl __runtime::Object for TeamChatChannelAppPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
             by_external_user: by_external_user.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -8001,12 +8564,27 @@ impl __runtime::Object for TeamChatChannelAppPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            channel_name,
+            channel_id,
+            type_,
+            date_time,
+            timestamp,
             app_members: app_members.unwrap_or_default(),
         })
     }
@@ -8063,10 +8641,13 @@ impl __runtime::Object for MembersItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        Ok(Self { id, display_name })
     }
 }
 
@@ -8113,11 +8694,16 @@ impl __runtime::Object for TeamChatStarred {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8185,15 +8771,27 @@ impl __runtime::Object for TeamChatPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -8246,10 +8844,19 @@ impl __runtime::Object for TeamChatPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(items) = items else {
+            return Err(serde::de::Error::missing_field("items"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            items: __runtime::required::<A, _>(items, "items")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            items,
+            date_time,
+            timestamp,
         })
     }
 }
@@ -8334,8 +8941,11 @@ impl __runtime::Object for TeamChatPayloadObjectItemsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             channel_id: channel_id.unwrap_or_default(),
             contact_email: contact_email.unwrap_or_default(),
             contact_id: contact_id.unwrap_or_default(),
@@ -8446,11 +9056,16 @@ impl __runtime::Object for TeamChatChannelMessageDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8530,19 +9145,31 @@ impl __runtime::Object for TeamChatChannelMessageDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -8632,16 +9259,31 @@ impl __runtime::Object for TeamChatChannelMessageDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(channel_owner_account_id) = channel_owner_account_id else {
+            return Err(serde::de::Error::missing_field("channel_owner_account_id"));
+        };
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            channel_owner_account_id: __runtime::required::<
-                A,
-                _,
-            >(channel_owner_account_id, "channel_owner_account_id")?,
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            message_id,
+            date_time,
+            timestamp,
+            channel_id,
+            channel_owner_account_id,
+            channel_name,
             reply_main_message_id: reply_main_message_id.unwrap_or_default(),
         })
     }
@@ -8699,11 +9341,16 @@ impl __runtime::Object for ChatChannelCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8759,11 +9406,23 @@ impl __runtime::Object for ChatChannelCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            object,
+            operator_id,
         })
     }
 }
@@ -8834,13 +9493,28 @@ impl __runtime::Object for ChatChannelCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(members) = members else {
+            return Err(serde::de::Error::missing_field("members"));
+        };
         Ok(Self {
-            name: __runtime::required::<A, _>(name, "name")?,
+            name,
             id: id.unwrap_or_default(),
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            members: __runtime::required::<A, _>(members, "members")?,
+            type_,
+            date_time,
+            timestamp,
+            members,
         })
     }
 }
@@ -8896,11 +9570,16 @@ impl __runtime::Object for ChatChannelMemberInvited {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8960,11 +9639,23 @@ impl __runtime::Object for ChatChannelMemberInvitedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            object,
+            operator_id,
         })
     }
 }
@@ -9035,13 +9726,31 @@ impl __runtime::Object for ChatChannelMemberInvitedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(members) = members else {
+            return Err(serde::de::Error::missing_field("members"));
+        };
         Ok(Self {
-            name: __runtime::required::<A, _>(name, "name")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            members: __runtime::required::<A, _>(members, "members")?,
+            name,
+            id,
+            type_,
+            date_time,
+            timestamp,
+            members,
         })
     }
 }
@@ -9097,11 +9806,16 @@ impl __runtime::Object for TeamChatChannelInvitationAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9153,11 +9867,16 @@ impl __runtime::Object for ChatChannelMemberLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9209,11 +9928,16 @@ impl __runtime::Object for TeamChatChannelJoinRequested {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9293,19 +10017,31 @@ impl __runtime::Object for TeamChatChannelJoinRequestedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -9371,12 +10107,21 @@ impl __runtime::Object for TeamChatChannelJoinRequestedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(requester) = requester else {
+            return Err(serde::de::Error::missing_field("requester"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            requester: __runtime::required::<A, _>(requester, "requester")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            requester,
+            date_time,
+            timestamp,
         })
     }
 }
@@ -9432,11 +10177,16 @@ impl __runtime::Object for TeamChatDmMessageUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9488,11 +10238,16 @@ impl __runtime::Object for ChatMessageReplied {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9548,11 +10303,23 @@ impl __runtime::Object for ChatMessageRepliedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            object,
+            operator_id,
         })
     }
 }
@@ -9652,18 +10419,48 @@ impl __runtime::Object for ChatMessageRepliedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(contact_email) = contact_email else {
+            return Err(serde::de::Error::missing_field("contact_email"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
+        let Some(message) = message else {
+            return Err(serde::de::Error::missing_field("message"));
+        };
+        let Some(parent_msg_id) = parent_msg_id else {
+            return Err(serde::de::Error::missing_field("parent_msg_id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
+            id,
+            type_,
+            date_time,
+            timestamp,
+            session_id,
+            contact_email,
             contact_id: contact_id.unwrap_or_default(),
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
-            message: __runtime::required::<A, _>(message, "message")?,
-            parent_msg_id: __runtime::required::<A, _>(parent_msg_id, "parent_msg_id")?,
+            channel_id,
+            channel_name,
+            message,
+            parent_msg_id,
         })
     }
 }
@@ -9724,11 +10521,16 @@ impl __runtime::Object for TeamChatChannelInvitationRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9808,19 +10610,31 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -9890,13 +10704,25 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee) = invitee else {
+            return Err(serde::de::Error::missing_field("invitee"));
+        };
+        let Some(inviters) = inviters else {
+            return Err(serde::de::Error::missing_field("inviters"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
-            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            invitee,
+            inviters,
+            date_time,
+            timestamp,
         })
     }
 }
@@ -9954,9 +10780,15 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectOrganiz
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(org_id) = org_id else {
+            return Err(serde::de::Error::missing_field("org_id"));
+        };
+        let Some(org_name) = org_name else {
+            return Err(serde::de::Error::missing_field("org_name"));
+        };
         Ok(Self {
-            org_id: __runtime::required::<A, _>(org_id, "org_id")?,
-            org_name: __runtime::required::<A, _>(org_name, "org_name")?,
+            org_id,
+            org_name,
             is_trust: is_trust.unwrap_or_default(),
         })
     }
@@ -10029,12 +10861,24 @@ impl __runtime::Object for TeamChatChannelInvitationRejectedPayloadObjectInviter
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(member_id) = member_id else {
+            return Err(serde::de::Error::missing_field("member_id"));
+        };
+        let Some(date_created) = date_created else {
+            return Err(serde::de::Error::missing_field("date_created"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
-            date_created: __runtime::required::<A, _>(date_created, "date_created")?,
+            display_name,
+            user_email,
+            member_id,
+            date_created,
             user_id: user_id.unwrap_or_default(),
         })
     }
@@ -10091,11 +10935,16 @@ impl __runtime::Object for TeamChatChannelReactionRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10177,19 +11026,31 @@ impl __runtime::Object for TeamChatChannelReactionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -10263,13 +11124,31 @@ impl __runtime::Object for TeamChatChannelReactionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(msg_id) = msg_id else {
+            return Err(serde::de::Error::missing_field("msg_id"));
+        };
+        let Some(msg_time) = msg_time else {
+            return Err(serde::de::Error::missing_field("msg_time"));
+        };
+        let Some(emoji_time) = emoji_time else {
+            return Err(serde::de::Error::missing_field("emoji_time"));
+        };
+        let Some(emoji) = emoji else {
+            return Err(serde::de::Error::missing_field("emoji"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
         Ok(Self {
-            msg_id: __runtime::required::<A, _>(msg_id, "msg_id")?,
-            msg_time: __runtime::required::<A, _>(msg_time, "msg_time")?,
-            emoji_time: __runtime::required::<A, _>(emoji_time, "emoji_time")?,
-            emoji: __runtime::required::<A, _>(emoji, "emoji")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
+            msg_id,
+            msg_time,
+            emoji_time,
+            emoji,
+            timestamp,
+            channel_id,
         })
     }
 }
@@ -10325,11 +11204,16 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvited {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10399,15 +11283,27 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -10468,11 +11364,23 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(space_id) = space_id else {
+            return Err(serde::de::Error::missing_field("space_id"));
+        };
+        let Some(space_name) = space_name else {
+            return Err(serde::de::Error::missing_field("space_name"));
+        };
+        let Some(members) = members else {
+            return Err(serde::de::Error::missing_field("members"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
-            space_name: __runtime::required::<A, _>(space_name, "space_name")?,
-            members: __runtime::required::<A, _>(members, "members")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            space_id,
+            space_name,
+            members,
+            timestamp,
         })
     }
 }
@@ -10542,12 +11450,24 @@ impl __runtime::Object for TeamChatSharedSpacesMemberInvitedPayloadObjectMembers
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(role) = role else {
+            return Err(serde::de::Error::missing_field("role"));
+        };
+        let Some(member_id) = member_id else {
+            return Err(serde::de::Error::missing_field("member_id"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            user_id,
+            user_email,
             display_name: display_name.unwrap_or_default(),
-            role: __runtime::required::<A, _>(role, "role")?,
-            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+            role,
+            member_id,
         })
     }
 }
@@ -10654,11 +11574,16 @@ impl __runtime::Object for TeamChatUnstarred {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10706,11 +11631,16 @@ impl __runtime::Object for TeamChatFileUnshared {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -10792,19 +11722,31 @@ impl __runtime::Object for TeamChatFileUnsharedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -10898,14 +11840,20 @@ impl __runtime::Object for TeamChatFileUnsharedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(files) = files else {
+            return Err(serde::de::Error::missing_field("files"));
+        };
         Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            type_,
             channel_id: channel_id.unwrap_or_default(),
             contact_email: contact_email.unwrap_or_default(),
             contact_id: contact_id.unwrap_or_default(),
             contact_member_id: contact_member_id.unwrap_or_default(),
             is_external_user: is_external_user.unwrap_or_default(),
-            files: __runtime::required::<A, _>(files, "files")?,
+            files,
         })
     }
 }
@@ -10966,11 +11914,16 @@ impl __runtime::Object for TeamChatChannelMessageUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11052,19 +12005,31 @@ impl __runtime::Object for TeamChatChannelMessagePayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -11178,18 +12143,36 @@ impl __runtime::Object for TeamChatChannelMessagePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(channel_owner_account_id) = channel_owner_account_id else {
+            return Err(serde::de::Error::missing_field("channel_owner_account_id"));
+        };
+        let Some(channel_name) = channel_name else {
+            return Err(serde::de::Error::missing_field("channel_name"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
+            message_id,
             reply_main_message_id: reply_main_message_id.unwrap_or_default(),
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            channel_owner_account_id: __runtime::required::<
-                A,
-                _,
-            >(channel_owner_account_id, "channel_owner_account_id")?,
-            channel_name: __runtime::required::<A, _>(channel_name, "channel_name")?,
+            session_id,
+            date_time,
+            timestamp,
+            channel_id,
+            channel_owner_account_id,
+            channel_name,
             message: message.unwrap_or_default(),
             files: files.unwrap_or_default(),
             rich_text: rich_text.unwrap_or_default(),
@@ -11301,16 +12284,22 @@ impl __runtime::Object for TeamChatChannelMessagePayloadObjectAtItemsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(at_type) = at_type else {
+            return Err(serde::de::Error::missing_field("at_type"));
+        };
+        let Some(end_position) = end_position else {
+            return Err(serde::de::Error::missing_field("end_position"));
+        };
+        let Some(start_position) = start_position else {
+            return Err(serde::de::Error::missing_field("start_position"));
+        };
         Ok(Self {
             at_contact: at_contact.unwrap_or_default(),
             at_contact_user_id: at_contact_user_id.unwrap_or_default(),
             at_contact_member_id: at_contact_member_id.unwrap_or_default(),
-            at_type: __runtime::required::<A, _>(at_type, "at_type")?,
-            end_position: __runtime::required::<A, _>(end_position, "end_position")?,
-            start_position: __runtime::required::<
-                A,
-                _,
-            >(start_position, "start_position")?,
+            at_type,
+            end_position,
+            start_position,
         })
     }
 }
@@ -11419,11 +12408,16 @@ impl __runtime::Object for ChatChannelMemberRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11483,11 +12477,23 @@ impl __runtime::Object for ChatChannelMemberRemovedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -11558,13 +12564,31 @@ impl __runtime::Object for ChatChannelMemberRemovedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(members) = members else {
+            return Err(serde::de::Error::missing_field("members"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            members: __runtime::required::<A, _>(members, "members")?,
+            id,
+            name,
+            type_,
+            timestamp,
+            date_time,
+            members,
         })
     }
 }
@@ -11620,11 +12644,16 @@ impl __runtime::Object for TeamChatDmReactionRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11676,11 +12705,16 @@ impl __runtime::Object for TeamChatDmMessageDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -11760,19 +12794,31 @@ impl __runtime::Object for TeamChatDmMessageDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -11882,17 +12928,32 @@ impl __runtime::Object for TeamChatDmMessageDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(contact_email) = contact_email else {
+            return Err(serde::de::Error::missing_field("contact_email"));
+        };
+        let Some(contact_id) = contact_id else {
+            return Err(serde::de::Error::missing_field("contact_id"));
+        };
+        let Some(contact_member_id) = contact_member_id else {
+            return Err(serde::de::Error::missing_field("contact_member_id"));
+        };
         Ok(Self {
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            message_id,
+            date_time,
             contact_account_id: contact_account_id.unwrap_or_default(),
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            contact_email: __runtime::required::<A, _>(contact_email, "contact_email")?,
-            contact_id: __runtime::required::<A, _>(contact_id, "contact_id")?,
-            contact_member_id: __runtime::required::<
-                A,
-                _,
-            >(contact_member_id, "contact_member_id")?,
+            timestamp,
+            contact_email,
+            contact_id,
+            contact_member_id,
             reply_main_message_id: reply_main_message_id.unwrap_or_default(),
             contact_account_id_2: contact_account_id_2.unwrap_or_default(),
         })
@@ -11955,11 +13016,16 @@ impl __runtime::Object for TeamChatChannelUnarchived {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12011,11 +13077,16 @@ impl __runtime::Object for TeamChatChannelMessagePosted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12067,11 +13138,16 @@ impl __runtime::Object for TeamChatChannelJoinApproved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12123,11 +13199,16 @@ impl __runtime::Object for TeamChatBookmarkAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12179,11 +13260,16 @@ impl __runtime::Object for TeamChatChannelReactionAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12235,11 +13321,16 @@ impl __runtime::Object for TeamChatChannelInvitationCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12319,19 +13410,31 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -12401,13 +13504,25 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee) = invitee else {
+            return Err(serde::de::Error::missing_field("invitee"));
+        };
+        let Some(inviters) = inviters else {
+            return Err(serde::de::Error::missing_field("inviters"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
-            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            invitee,
+            inviters,
+            date_time,
+            timestamp,
         })
     }
 }
@@ -12481,8 +13596,11 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInvitee 
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
         Ok(Self {
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            display_name,
             user_email: user_email.unwrap_or_default(),
             member_id: member_id.unwrap_or_default(),
             invitee_member_id: invitee_member_id.unwrap_or_default(),
@@ -12556,12 +13674,24 @@ impl __runtime::Object for TeamChatChannelInvitationCreatedPayloadObjectInviters
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(member_id) = member_id else {
+            return Err(serde::de::Error::missing_field("member_id"));
+        };
+        let Some(date_created) = date_created else {
+            return Err(serde::de::Error::missing_field("date_created"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
+            user_id,
+            display_name,
             user_email: user_email.unwrap_or_default(),
-            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
-            date_created: __runtime::required::<A, _>(date_created, "date_created")?,
+            member_id,
+            date_created,
         })
     }
 }
@@ -12616,11 +13746,16 @@ impl __runtime::Object for TeamChatChannelAppRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12672,11 +13807,16 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12746,15 +13886,27 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -12815,11 +13967,23 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(space_id) = space_id else {
+            return Err(serde::de::Error::missing_field("space_id"));
+        };
+        let Some(space_name) = space_name else {
+            return Err(serde::de::Error::missing_field("space_name"));
+        };
+        let Some(members) = members else {
+            return Err(serde::de::Error::missing_field("members"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
-            space_id: __runtime::required::<A, _>(space_id, "space_id")?,
-            space_name: __runtime::required::<A, _>(space_name, "space_name")?,
-            members: __runtime::required::<A, _>(members, "members")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            space_id,
+            space_name,
+            members,
+            timestamp,
         })
     }
 }
@@ -12882,11 +14046,23 @@ impl __runtime::Object for TeamChatSharedSpacesMemberRemovedPayloadObjectMembers
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
+        let Some(display_name) = display_name else {
+            return Err(serde::de::Error::missing_field("display_name"));
+        };
+        let Some(member_id) = member_id else {
+            return Err(serde::de::Error::missing_field("member_id"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
-            display_name: __runtime::required::<A, _>(display_name, "display_name")?,
-            member_id: __runtime::required::<A, _>(member_id, "member_id")?,
+            user_id,
+            user_email,
+            display_name,
+            member_id,
         })
     }
 }
@@ -12940,11 +14116,16 @@ impl __runtime::Object for TeamChatFileShared {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -12992,11 +14173,16 @@ impl __runtime::Object for TeamChatChannelInvitationApproved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13076,19 +14262,31 @@ impl __runtime::Object for TeamChatChannelInvitationApprovedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(by_external_user) = by_external_user else {
+            return Err(serde::de::Error::missing_field("by_external_user"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            by_external_user: __runtime::required::<
-                A,
-                _,
-            >(by_external_user, "by_external_user")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            by_external_user,
+            object,
         })
     }
 }
@@ -13164,14 +14362,29 @@ impl __runtime::Object for TeamChatChannelInvitationApprovedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee) = invitee else {
+            return Err(serde::de::Error::missing_field("invitee"));
+        };
+        let Some(inviters) = inviters else {
+            return Err(serde::de::Error::missing_field("inviters"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
-            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            invitee,
+            inviters,
+            date_time,
+            timestamp,
+            type_,
         })
     }
 }
@@ -13279,11 +14492,16 @@ impl __runtime::Object for TeamChatFileUploaded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13335,11 +14553,16 @@ impl __runtime::Object for TeamChatFileDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13391,11 +14614,16 @@ impl __runtime::Object for ChatMessageSent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13443,11 +14671,16 @@ impl __runtime::Object for TeamChatChannelInvitationDeclined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13517,15 +14750,27 @@ impl __runtime::Object for TeamChatChannelInvitationDeclinedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(operator_member_id) = operator_member_id else {
+            return Err(serde::de::Error::missing_field("operator_member_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            operator_member_id: __runtime::required::<
-                A,
-                _,
-            >(operator_member_id, "operator_member_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            operator_member_id,
+            object,
         })
     }
 }
@@ -13600,13 +14845,25 @@ impl __runtime::Object for TeamChatChannelInvitationDeclinedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee) = invitee else {
+            return Err(serde::de::Error::missing_field("invitee"));
+        };
+        let Some(inviters) = inviters else {
+            return Err(serde::de::Error::missing_field("inviters"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
-            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
+            invitee,
+            inviters,
+            date_time,
+            timestamp,
             type_: type_.unwrap_or_default(),
         })
     }
@@ -13665,11 +14922,16 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequested {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -13713,9 +14975,10 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { object })
     }
 }
 
@@ -13787,14 +15050,29 @@ impl __runtime::Object for TeamChatChannelInvitationApprovalRequestedPayloadObje
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee) = invitee else {
+            return Err(serde::de::Error::missing_field("invitee"));
+        };
+        let Some(inviters) = inviters else {
+            return Err(serde::de::Error::missing_field("inviters"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(timestamp) = timestamp else {
+            return Err(serde::de::Error::missing_field("timestamp"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
             organization: organization.unwrap_or_default(),
             channel: channel.unwrap_or_default(),
-            invitee: __runtime::required::<A, _>(invitee, "invitee")?,
-            inviters: __runtime::required::<A, _>(inviters, "inviters")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            timestamp: __runtime::required::<A, _>(timestamp, "timestamp")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            invitee,
+            inviters,
+            date_time,
+            timestamp,
+            type_,
         })
     }
 }
@@ -13862,10 +15140,16 @@ for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(user_id) = user_id else {
+            return Err(serde::de::Error::missing_field("user_id"));
+        };
+        let Some(user_email) = user_email else {
+            return Err(serde::de::Error::missing_field("user_email"));
+        };
         Ok(Self {
-            user_id: __runtime::required::<A, _>(user_id, "user_id")?,
+            user_id,
             display_name: display_name.unwrap_or_default(),
-            user_email: __runtime::required::<A, _>(user_email, "user_email")?,
+            user_email,
             member_id: member_id.unwrap_or_default(),
         })
     }

@@ -1242,11 +1242,16 @@ impl __runtime::Object for GroupAdminAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1310,12 +1315,24 @@ impl __runtime::Object for GroupAdminPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             time_stamp: time_stamp.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -1368,10 +1385,13 @@ impl __runtime::Object for GroupAdminPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            admins: __runtime::required::<A, _>(admins, "admins")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(admins) = admins else {
+            return Err(serde::de::Error::missing_field("admins"));
+        };
+        Ok(Self { id, admins })
     }
 }
 
@@ -1474,11 +1494,16 @@ impl __runtime::Object for GroupLockSettingsUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1550,11 +1575,23 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             time_stamp: time_stamp.unwrap_or_default(),
             old_object: old_object.unwrap_or_default(),
         })
@@ -1611,10 +1648,13 @@ impl __runtime::Object for GroupLockSettingsUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
+        Ok(Self { id, settings })
     }
 }
 
@@ -3433,11 +3473,16 @@ impl __runtime::Object for GroupAdminDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3485,11 +3530,16 @@ impl __runtime::Object for GroupMemberDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3553,12 +3603,24 @@ impl __runtime::Object for GroupMemberPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             time_stamp: time_stamp.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -3611,10 +3673,13 @@ impl __runtime::Object for GroupMemberPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            members: __runtime::required::<A, _>(members, "members")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(members) = members else {
+            return Err(serde::de::Error::missing_field("members"));
+        };
+        Ok(Self { id, members })
     }
 }
 
@@ -3665,11 +3730,16 @@ impl __runtime::Object for UserDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3725,11 +3795,23 @@ impl __runtime::Object for UserDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -3793,12 +3875,21 @@ impl __runtime::Object for UserPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             first_name: first_name.unwrap_or_default(),
             last_name: last_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            email,
+            type_,
         })
     }
 }
@@ -3902,11 +3993,16 @@ impl __runtime::Object for UserDeactivated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3964,11 +4060,23 @@ impl __runtime::Object for UserPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -4032,12 +4140,27 @@ impl __runtime::Object for UserDeactivatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(first_name) = first_name else {
+            return Err(serde::de::Error::missing_field("first_name"));
+        };
+        let Some(last_name) = last_name else {
+            return Err(serde::de::Error::missing_field("last_name"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            first_name: __runtime::required::<A, _>(first_name, "first_name")?,
-            last_name: __runtime::required::<A, _>(last_name, "last_name")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            id,
+            first_name,
+            last_name,
+            email,
+            type_,
         })
     }
 }
@@ -4108,13 +4231,22 @@ impl __runtime::Object for UserSettingsUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
+            event,
+            event_ts,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
             time_stamp: time_stamp.unwrap_or_default(),
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            payload,
         })
     }
 }
@@ -4192,12 +4324,24 @@ impl __runtime::Object for UserSettingsUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             time_stamp: time_stamp.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             old_object: old_object.unwrap_or_default(),
         })
     }
@@ -4251,10 +4395,13 @@ impl __runtime::Object for UserSettingsUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
+        Ok(Self { id, settings })
     }
 }
 
@@ -9620,11 +9767,16 @@ impl __runtime::Object for UserInvitationAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9674,10 +9826,13 @@ impl __runtime::Object for UserInvitationAcceptedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9728,11 +9883,16 @@ impl __runtime::Object for GroupCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9796,12 +9956,24 @@ impl __runtime::Object for GroupPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             time_stamp: time_stamp.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
         })
     }
 }
@@ -9854,10 +10026,13 @@ impl __runtime::Object for GroupPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        Ok(Self { id, name })
     }
 }
 
@@ -9904,11 +10079,16 @@ impl __runtime::Object for GroupSettingsUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9980,13 +10160,28 @@ impl __runtime::Object for GroupSettingsUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(old_object) = old_object else {
+            return Err(serde::de::Error::missing_field("old_object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             time_stamp: time_stamp.unwrap_or_default(),
-            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+            old_object,
         })
     }
 }
@@ -10040,10 +10235,13 @@ impl __runtime::Object for GroupSettingsUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
-        })
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
+        Ok(Self { id, settings })
     }
 }
 
@@ -15664,11 +15862,16 @@ impl __runtime::Object for UserDisassociated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15716,11 +15919,16 @@ impl __runtime::Object for GroupUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15788,13 +15996,28 @@ impl __runtime::Object for GroupUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(old_object) = old_object else {
+            return Err(serde::de::Error::missing_field("old_object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
+            account_id,
+            operator,
+            operator_id,
             time_stamp: time_stamp.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
-            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+            object,
+            old_object,
         })
     }
 }
@@ -15846,8 +16069,11 @@ impl __runtime::Object for GroupUpdatedPayloadOldObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             name: name.unwrap_or_default(),
         })
     }
@@ -15900,11 +16126,16 @@ impl __runtime::Object for UserPresenceStatusUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -15954,10 +16185,13 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16033,14 +16267,20 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(presence_status) = presence_status else {
+            return Err(serde::de::Error::missing_field("presence_status"));
+        };
         Ok(Self {
             date_time: date_time.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            presence_status: __runtime::required::<
-                A,
-                _,
-            >(presence_status, "presence_status")?,
+            email,
+            id,
+            presence_status,
             app: app.unwrap_or_default(),
             date_time_2: date_time_2.unwrap_or_default(),
         })
@@ -16195,13 +16435,13 @@ impl __runtime::Object for UserPresenceStatusUpdatedPayloadObjectApp {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            type_: __runtime::required::<A, _>(type_, "type")?,
-            presence_status: __runtime::required::<
-                A,
-                _,
-            >(presence_status, "presence_status")?,
-        })
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        let Some(presence_status) = presence_status else {
+            return Err(serde::de::Error::missing_field("presence_status"));
+        };
+        Ok(Self { type_, presence_status })
     }
 }
 
@@ -16389,11 +16629,16 @@ impl __runtime::Object for UserActivated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16441,11 +16686,16 @@ impl __runtime::Object for UserSignedIn {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16493,10 +16743,13 @@ impl __runtime::Object for UserSignedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -16573,13 +16826,31 @@ impl __runtime::Object for UserSignedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(client_type) = client_type else {
+            return Err(serde::de::Error::missing_field("client_type"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(version) = version else {
+            return Err(serde::de::Error::missing_field("version"));
+        };
+        let Some(login_type) = login_type else {
+            return Err(serde::de::Error::missing_field("login_type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            client_type: __runtime::required::<A, _>(client_type, "client_type")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            version: __runtime::required::<A, _>(version, "version")?,
-            login_type: __runtime::required::<A, _>(login_type, "login_type")?,
+            id,
+            client_type,
+            date_time,
+            email,
+            version,
+            login_type,
         })
     }
 }
@@ -16771,11 +17042,16 @@ impl __runtime::Object for UserSignedOut {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16823,11 +17099,16 @@ impl __runtime::Object for UserPersonalNotesUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -16883,10 +17164,19 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        let Some(old_object) = old_object else {
+            return Err(serde::de::Error::missing_field("old_object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-            old_object: __runtime::required::<A, _>(old_object, "old_object")?,
+            account_id,
+            object,
+            old_object,
         })
     }
 }
@@ -16945,14 +17235,23 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(personal_notes) = personal_notes else {
+            return Err(serde::de::Error::missing_field("personal_notes"));
+        };
         Ok(Self {
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-            email: __runtime::required::<A, _>(email, "email")?,
-            id: __runtime::required::<A, _>(id, "id")?,
-            personal_notes: __runtime::required::<
-                A,
-                _,
-            >(personal_notes, "personal_notes")?,
+            date_time,
+            email,
+            id,
+            personal_notes,
         })
     }
 }
@@ -17000,12 +17299,10 @@ impl __runtime::Object for UserPersonalNotesUpdatedPayloadOldObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            personal_notes: __runtime::required::<
-                A,
-                _,
-            >(personal_notes, "personal_notes")?,
-        })
+        let Some(personal_notes) = personal_notes else {
+            return Err(serde::de::Error::missing_field("personal_notes"));
+        };
+        Ok(Self { personal_notes })
     }
 }
 
@@ -17055,11 +17352,16 @@ impl __runtime::Object for GroupMemberAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17107,11 +17409,16 @@ impl __runtime::Object for UserUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17185,12 +17492,18 @@ impl __runtime::Object for UserUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
+            account_id,
             operator: operator.unwrap_or_default(),
             operator_id: operator_id.unwrap_or_default(),
             operation: operation.unwrap_or_default(),
-            object: __runtime::required::<A, _>(object, "object")?,
+            object,
             time_stamp: time_stamp.unwrap_or_default(),
             old_object: old_object.unwrap_or_default(),
         })
@@ -17399,8 +17712,11 @@ impl __runtime::Object for UserUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             first_name: first_name.unwrap_or_default(),
             last_name: last_name.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
@@ -17648,11 +17964,16 @@ impl __runtime::Object for UserUpdatedPayloadObjectCustomAttributesItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            key: __runtime::required::<A, _>(key, "key")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            value: __runtime::required::<A, _>(value, "value")?,
-        })
+        let Some(key) = key else {
+            return Err(serde::de::Error::missing_field("key"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(value) = value else {
+            return Err(serde::de::Error::missing_field("value"));
+        };
+        Ok(Self { key, name, value })
     }
 }
 
@@ -17704,11 +18025,16 @@ impl __runtime::Object for GroupDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17756,11 +18082,16 @@ impl __runtime::Object for UserCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -17826,12 +18157,27 @@ impl __runtime::Object for UserCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(creation_type) = creation_type else {
+            return Err(serde::de::Error::missing_field("creation_type"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            creation_type: __runtime::required::<A, _>(creation_type, "creation_type")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            creation_type,
+            object,
         })
     }
 }
@@ -17956,13 +18302,22 @@ impl __runtime::Object for UserCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(email) = email else {
+            return Err(serde::de::Error::missing_field("email"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
+            id,
             first_name: first_name.unwrap_or_default(),
             last_name: last_name.unwrap_or_default(),
             display_name: display_name.unwrap_or_default(),
-            email: __runtime::required::<A, _>(email, "email")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
+            email,
+            type_,
         })
     }
 }

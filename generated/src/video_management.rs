@@ -415,11 +415,16 @@ impl __runtime::Object for VideoManagementChannelVideoAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -471,10 +476,13 @@ impl __runtime::Object for VideoManagementChannelVideoPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -531,9 +539,15 @@ impl __runtime::Object for VideoManagementChannelVideoPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(video_id) = video_id else {
+            return Err(serde::de::Error::missing_field("video_id"));
+        };
         Ok(Self {
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            video_id: __runtime::required::<A, _>(video_id, "video_id")?,
+            channel_id,
+            video_id,
             meeting_id: meeting_id.unwrap_or_default(),
         })
     }
@@ -587,11 +601,16 @@ impl __runtime::Object for VideoManagementChannelPublished {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -643,10 +662,13 @@ impl __runtime::Object for VideoManagementChannelPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -707,11 +729,20 @@ impl __runtime::Object for VideoManagementChannelPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(channel_id) = channel_id else {
+            return Err(serde::de::Error::missing_field("channel_id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(owner_id) = owner_id else {
+            return Err(serde::de::Error::missing_field("owner_id"));
+        };
         Ok(Self {
-            channel_id: __runtime::required::<A, _>(channel_id, "channel_id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            channel_id,
+            name,
             description: description.unwrap_or_default(),
-            owner_id: __runtime::required::<A, _>(owner_id, "owner_id")?,
+            owner_id,
         })
     }
 }
@@ -765,11 +796,16 @@ impl __runtime::Object for VideoManagementChannelUnpublished {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -821,11 +857,16 @@ impl __runtime::Object for VideoManagementChannelVideoRemoved {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

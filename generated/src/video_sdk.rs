@@ -1910,11 +1910,16 @@ impl __runtime::Object for SessionUserPhoneCalloutRinging {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1966,10 +1971,13 @@ impl __runtime::Object for SessionUserPhoneCalloutPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2050,15 +2058,33 @@ impl __runtime::Object for SessionUserPhoneCalloutPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(user_key) = user_key else {
+            return Err(serde::de::Error::missing_field("user_key"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
             uuid: uuid.unwrap_or_default(),
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            user_key: __runtime::required::<A, _>(user_key, "user_key")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            session_id,
+            session_name,
+            session_key,
+            user_key,
+            host_id,
+            participant,
         })
     }
 }
@@ -2124,10 +2150,19 @@ impl __runtime::Object for SessionUserPhoneCalloutPayloadObjectParticipant {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(invitee_name) = invitee_name else {
+            return Err(serde::de::Error::missing_field("invitee_name"));
+        };
+        let Some(phone_number) = phone_number else {
+            return Err(serde::de::Error::missing_field("phone_number"));
+        };
+        let Some(from_number) = from_number else {
+            return Err(serde::de::Error::missing_field("from_number"));
+        };
         Ok(Self {
-            invitee_name: __runtime::required::<A, _>(invitee_name, "invitee_name")?,
-            phone_number: __runtime::required::<A, _>(phone_number, "phone_number")?,
-            from_number: __runtime::required::<A, _>(from_number, "from_number")?,
+            invitee_name,
+            phone_number,
+            from_number,
         })
     }
 }
@@ -2180,11 +2215,16 @@ impl __runtime::Object for SessionUserRoomSystemCalloutRinging {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2236,10 +2276,13 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2322,15 +2365,33 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(inviter_name) = inviter_name else {
+            return Err(serde::de::Error::missing_field("inviter_name"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
             uuid: uuid.unwrap_or_default(),
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            inviter_name: __runtime::required::<A, _>(inviter_name, "inviter_name")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            session_id,
+            session_name,
+            host_id,
+            message_id,
+            inviter_name,
+            participant,
         })
     }
 }
@@ -2391,9 +2452,15 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObjectParticipant 
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(call_type) = call_type else {
+            return Err(serde::de::Error::missing_field("call_type"));
+        };
+        let Some(device_ip) = device_ip else {
+            return Err(serde::de::Error::missing_field("device_ip"));
+        };
         Ok(Self {
-            call_type: __runtime::required::<A, _>(call_type, "call_type")?,
-            device_ip: __runtime::required::<A, _>(device_ip, "device_ip")?,
+            call_type,
+            device_ip,
             additional_properties,
         })
     }
@@ -2443,11 +2510,16 @@ impl __runtime::Object for SessionRecordingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2539,10 +2611,13 @@ impl __runtime::Object for SessionRecordingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -2617,16 +2692,31 @@ impl __runtime::Object for SessionRecordingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(recording_file) = recording_file else {
+            return Err(serde::de::Error::missing_field("recording_file"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            recording_file: __runtime::required::<
-                A,
-                _,
-            >(recording_file, "recording_file")?,
+            session_id,
+            session_name,
+            session_key,
+            start_time,
+            timezone,
+            recording_file,
         })
     }
 }
@@ -2739,11 +2829,16 @@ impl __runtime::Object for SessionRecordingResumed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2835,11 +2930,16 @@ impl __runtime::Object for SessionLiveStreamingStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2933,10 +3033,13 @@ impl __runtime::Object for SessionLiveStreamingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3011,16 +3114,28 @@ impl __runtime::Object for SessionLiveStreamingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(live_streaming) = live_streaming else {
+            return Err(serde::de::Error::missing_field("live_streaming"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            live_streaming: __runtime::required::<
-                A,
-                _,
-            >(live_streaming, "live_streaming")?,
+            start_time,
+            live_streaming,
         })
     }
 }
@@ -3084,13 +3199,21 @@ impl __runtime::Object for SessionLiveStreamingPayloadObjectLiveStreaming {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(service) = service else {
+            return Err(serde::de::Error::missing_field("service"));
+        };
+        let Some(custom_live_streaming_settings) = custom_live_streaming_settings else {
+            return Err(
+                serde::de::Error::missing_field("custom_live_streaming_settings"),
+            );
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
         Ok(Self {
-            service: __runtime::required::<A, _>(service, "service")?,
-            custom_live_streaming_settings: __runtime::required::<
-                A,
-                _,
-            >(custom_live_streaming_settings, "custom_live_streaming_settings")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
+            service,
+            custom_live_streaming_settings,
+            date_time,
         })
     }
 }
@@ -3216,10 +3339,19 @@ for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(stream_url) = stream_url else {
+            return Err(serde::de::Error::missing_field("stream_url"));
+        };
+        let Some(stream_key) = stream_key else {
+            return Err(serde::de::Error::missing_field("stream_key"));
+        };
+        let Some(page_url) = page_url else {
+            return Err(serde::de::Error::missing_field("page_url"));
+        };
         Ok(Self {
-            stream_url: __runtime::required::<A, _>(stream_url, "stream_url")?,
-            stream_key: __runtime::required::<A, _>(stream_key, "stream_key")?,
-            page_url: __runtime::required::<A, _>(page_url, "page_url")?,
+            stream_url,
+            stream_key,
+            page_url,
             resolution: resolution.unwrap_or_default(),
         })
     }
@@ -3275,11 +3407,16 @@ impl __runtime::Object for SessionStreamIngestionStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3373,10 +3510,13 @@ impl __runtime::Object for SessionStreamIngestionPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3445,14 +3585,20 @@ impl __runtime::Object for SessionStreamIngestionPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(stream_ingestion) = stream_ingestion else {
+            return Err(serde::de::Error::missing_field("stream_ingestion"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            stream_ingestion: __runtime::required::<
-                A,
-                _,
-            >(stream_ingestion, "stream_ingestion")?,
+            stream_ingestion,
         })
     }
 }
@@ -3539,16 +3685,28 @@ impl __runtime::Object for SessionStreamIngestionPayloadObjectStreamIngestion {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(stream_id) = stream_id else {
+            return Err(serde::de::Error::missing_field("stream_id"));
+        };
+        let Some(stream_name) = stream_name else {
+            return Err(serde::de::Error::missing_field("stream_name"));
+        };
+        let Some(stream_key) = stream_key else {
+            return Err(serde::de::Error::missing_field("stream_key"));
+        };
+        let Some(stream_url) = stream_url else {
+            return Err(serde::de::Error::missing_field("stream_url"));
+        };
+        let Some(backup_stream_url) = backup_stream_url else {
+            return Err(serde::de::Error::missing_field("backup_stream_url"));
+        };
         Ok(Self {
-            stream_id: __runtime::required::<A, _>(stream_id, "stream_id")?,
-            stream_name: __runtime::required::<A, _>(stream_name, "stream_name")?,
+            stream_id,
+            stream_name,
             stream_description: stream_description.unwrap_or_default(),
-            stream_key: __runtime::required::<A, _>(stream_key, "stream_key")?,
-            stream_url: __runtime::required::<A, _>(stream_url, "stream_url")?,
-            backup_stream_url: __runtime::required::<
-                A,
-                _,
-            >(backup_stream_url, "backup_stream_url")?,
+            stream_key,
+            stream_url,
+            backup_stream_url,
         })
     }
 }
@@ -3604,11 +3762,16 @@ impl __runtime::Object for SessionUserRoomSystemCalloutRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3660,11 +3823,16 @@ impl __runtime::Object for SessionAlert {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -3750,10 +3918,13 @@ impl __runtime::Object for SessionAlertPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -3818,12 +3989,24 @@ impl __runtime::Object for SessionAlertPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(issues) = issues else {
+            return Err(serde::de::Error::missing_field("issues"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            issues: __runtime::required::<A, _>(issues, "issues")?,
+            issues,
         })
     }
 }
@@ -3946,14 +4129,23 @@ impl __runtime::Object for SessionRecordingSummaryCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(download_token) = download_token else {
+            return Err(serde::de::Error::missing_field("download_token"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            download_token: __runtime::required::<
-                A,
-                _,
-            >(download_token, "download_token")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            download_token,
+            payload,
         })
     }
 }
@@ -4049,10 +4241,13 @@ impl __runtime::Object for SessionRecordingSummaryCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4127,16 +4322,31 @@ impl __runtime::Object for SessionRecordingSummaryCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            session_id,
+            session_name,
+            session_key,
+            start_time,
+            timezone,
+            recording_files,
         })
     }
 }
@@ -4504,11 +4714,16 @@ impl __runtime::Object for SessionSharingEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -4600,10 +4815,13 @@ impl __runtime::Object for SessionSharingPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -4670,12 +4888,24 @@ impl __runtime::Object for SessionSharingPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(user) = user else {
+            return Err(serde::de::Error::missing_field("user"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            user: __runtime::required::<A, _>(user, "user")?,
+            user,
         })
     }
 }
@@ -4738,14 +4968,20 @@ impl __runtime::Object for SessionSharingPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(sharing_details) = sharing_details else {
+            return Err(serde::de::Error::missing_field("sharing_details"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
+            id,
+            name,
             user_key: user_key.unwrap_or_default(),
-            sharing_details: __runtime::required::<
-                A,
-                _,
-            >(sharing_details, "sharing_details")?,
+            sharing_details,
         })
     }
 }
@@ -4801,10 +5037,13 @@ impl __runtime::Object for SessionSharingPayloadObjectUserSharingDetails {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            content: __runtime::required::<A, _>(content, "content")?,
-            date_time: __runtime::required::<A, _>(date_time, "date_time")?,
-        })
+        let Some(content) = content else {
+            return Err(serde::de::Error::missing_field("content"));
+        };
+        let Some(date_time) = date_time else {
+            return Err(serde::de::Error::missing_field("date_time"));
+        };
+        Ok(Self { content, date_time })
     }
 }
 
@@ -4914,11 +5153,16 @@ impl __runtime::Object for SessionRecordingPaused {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5010,11 +5254,16 @@ impl __runtime::Object for SessionEnded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5100,10 +5349,13 @@ impl __runtime::Object for SessionEndedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5174,13 +5426,28 @@ impl __runtime::Object for SessionEndedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
+            start_time,
+            end_time,
         })
     }
 }
@@ -5236,11 +5503,16 @@ impl __runtime::Object for SessionStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5326,10 +5598,13 @@ impl __runtime::Object for SessionStartedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5396,12 +5671,24 @@ impl __runtime::Object for SessionStartedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
+            start_time,
         })
     }
 }
@@ -5456,11 +5743,16 @@ impl __runtime::Object for SessionStreamIngestionUnbind {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5554,11 +5846,16 @@ impl __runtime::Object for SessionLiveStreamingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5652,11 +5949,16 @@ impl __runtime::Object for SessionUserRoomSystemCalloutMissed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5708,11 +6010,16 @@ impl __runtime::Object for SessionUserPhoneCalloutAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5764,11 +6071,16 @@ impl __runtime::Object for SessionUserLeft {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -5854,10 +6166,13 @@ impl __runtime::Object for SessionUserLeftPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -5922,12 +6237,24 @@ impl __runtime::Object for SessionUserLeftPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(user) = user else {
+            return Err(serde::de::Error::missing_field("user"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            user: __runtime::required::<A, _>(user, "user")?,
+            user,
         })
     }
 }
@@ -6022,17 +6349,26 @@ impl __runtime::Object for SessionUserLeftPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(leave_time) = leave_time else {
+            return Err(serde::de::Error::missing_field("leave_time"));
+        };
+        let Some(participant_uuid) = participant_uuid else {
+            return Err(serde::de::Error::missing_field("participant_uuid"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            leave_time: __runtime::required::<A, _>(leave_time, "leave_time")?,
+            id,
+            name,
+            leave_time,
             leave_reason: leave_reason.unwrap_or_default(),
             user_key: user_key.unwrap_or_default(),
             phone_number: phone_number.unwrap_or_default(),
-            participant_uuid: __runtime::required::<
-                A,
-                _,
-            >(participant_uuid, "participant_uuid")?,
+            participant_uuid,
         })
     }
 }
@@ -6091,11 +6427,16 @@ impl __runtime::Object for SessionSharingStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6187,11 +6528,16 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceled {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -6241,10 +6587,13 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceledPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6311,12 +6660,27 @@ impl __runtime::Object for SessionUserPhoneCalloutCanceledPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(user_key) = user_key else {
+            return Err(serde::de::Error::missing_field("user_key"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            user_key: __runtime::required::<A, _>(user_key, "user_key")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            session_id,
+            session_name,
+            session_key,
+            user_key,
+            participant,
         })
     }
 }
@@ -6390,14 +6754,23 @@ impl __runtime::Object for SessionRecordingTranscriptCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(download_token) = download_token else {
+            return Err(serde::de::Error::missing_field("download_token"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            download_token: __runtime::required::<
-                A,
-                _,
-            >(download_token, "download_token")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            download_token,
+            payload,
         })
     }
 }
@@ -6493,10 +6866,13 @@ impl __runtime::Object for SessionRecordingTranscriptCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -6571,16 +6947,31 @@ impl __runtime::Object for SessionRecordingTranscriptCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            session_id,
+            session_name,
+            session_key,
+            start_time,
+            timezone,
+            recording_files,
         })
     }
 }
@@ -7085,11 +7476,16 @@ impl __runtime::Object for SessionRecordingDeleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7191,11 +7587,23 @@ impl __runtime::Object for SessionRecordingDeletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -7267,12 +7675,27 @@ impl __runtime::Object for SessionRecordingDeletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
+            session_id,
+            session_name,
+            session_key,
+            start_time,
+            timezone,
         })
     }
 }
@@ -7327,11 +7750,16 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -7381,10 +7809,13 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7486,16 +7917,37 @@ impl __runtime::Object for SessionUserRoomSystemCalloutFailedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(host_id) = host_id else {
+            return Err(serde::de::Error::missing_field("host_id"));
+        };
+        let Some(message_id) = message_id else {
+            return Err(serde::de::Error::missing_field("message_id"));
+        };
+        let Some(inviter_name) = inviter_name else {
+            return Err(serde::de::Error::missing_field("inviter_name"));
+        };
+        let Some(reason_type) = reason_type else {
+            return Err(serde::de::Error::missing_field("reason_type"));
+        };
+        let Some(participant) = participant else {
+            return Err(serde::de::Error::missing_field("participant"));
+        };
         Ok(Self {
             id: id.unwrap_or_default(),
             uuid: uuid.unwrap_or_default(),
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            host_id: __runtime::required::<A, _>(host_id, "host_id")?,
-            message_id: __runtime::required::<A, _>(message_id, "message_id")?,
-            inviter_name: __runtime::required::<A, _>(inviter_name, "inviter_name")?,
-            reason_type: __runtime::required::<A, _>(reason_type, "reason_type")?,
-            participant: __runtime::required::<A, _>(participant, "participant")?,
+            session_id,
+            session_name,
+            host_id,
+            message_id,
+            inviter_name,
+            reason_type,
+            participant,
         })
     }
 }
@@ -7669,14 +8121,23 @@ impl __runtime::Object for SessionRecordingCompleted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(download_token) = download_token else {
+            return Err(serde::de::Error::missing_field("download_token"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            download_token: __runtime::required::<
-                A,
-                _,
-            >(download_token, "download_token")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            download_token,
+            payload,
         })
     }
 }
@@ -7768,10 +8229,13 @@ impl __runtime::Object for SessionRecordingCompletedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -7868,16 +8332,31 @@ impl __runtime::Object for SessionRecordingCompletedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(session_key) = session_key else {
+            return Err(serde::de::Error::missing_field("session_key"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(timezone) = timezone else {
+            return Err(serde::de::Error::missing_field("timezone"));
+        };
+        let Some(recording_files) = recording_files else {
+            return Err(serde::de::Error::missing_field("recording_files"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
-            session_key: __runtime::required::<A, _>(session_key, "session_key")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            timezone: __runtime::required::<A, _>(timezone, "timezone")?,
-            recording_files: __runtime::required::<
-                A,
-                _,
-            >(recording_files, "recording_files")?,
+            session_id,
+            session_name,
+            session_key,
+            start_time,
+            timezone,
+            recording_files,
             participant_audio_files: participant_audio_files.unwrap_or_default(),
             participant_video_files: participant_video_files.unwrap_or_default(),
         })
@@ -8631,11 +9110,16 @@ impl __runtime::Object for SessionRecordingTranscriptFailed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8729,10 +9213,13 @@ impl __runtime::Object for SessionRecordingTranscriptFailedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -8783,11 +9270,16 @@ impl __runtime::Object for SessionRecordingTrashed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8879,11 +9371,16 @@ impl __runtime::Object for SessionUserJoined {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -8969,10 +9466,13 @@ impl __runtime::Object for SessionUserJoinedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
-        })
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
+        Ok(Self { account_id, object })
     }
 }
 
@@ -9037,12 +9537,24 @@ impl __runtime::Object for SessionUserJoinedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(session_name) = session_name else {
+            return Err(serde::de::Error::missing_field("session_name"));
+        };
+        let Some(user) = user else {
+            return Err(serde::de::Error::missing_field("user"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            session_name: __runtime::required::<A, _>(session_name, "session_name")?,
+            id,
+            session_id,
+            session_name,
             session_key: session_key.unwrap_or_default(),
-            user: __runtime::required::<A, _>(user, "user")?,
+            user,
         })
     }
 }
@@ -9117,16 +9629,25 @@ impl __runtime::Object for SessionUserJoinedPayloadObjectUser {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(id) = id else {
+            return Err(serde::de::Error::missing_field("id"));
+        };
+        let Some(name) = name else {
+            return Err(serde::de::Error::missing_field("name"));
+        };
+        let Some(join_time) = join_time else {
+            return Err(serde::de::Error::missing_field("join_time"));
+        };
+        let Some(participant_uuid) = participant_uuid else {
+            return Err(serde::de::Error::missing_field("participant_uuid"));
+        };
         Ok(Self {
-            id: __runtime::required::<A, _>(id, "id")?,
-            name: __runtime::required::<A, _>(name, "name")?,
-            join_time: __runtime::required::<A, _>(join_time, "join_time")?,
+            id,
+            name,
+            join_time,
             user_key: user_key.unwrap_or_default(),
             phone_number: phone_number.unwrap_or_default(),
-            participant_uuid: __runtime::required::<
-                A,
-                _,
-            >(participant_uuid, "participant_uuid")?,
+            participant_uuid,
         })
     }
 }
@@ -9183,11 +9704,16 @@ impl __runtime::Object for SessionStreamIngestionStarted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9281,11 +9807,16 @@ impl __runtime::Object for SessionStreamIngestionConnected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9379,11 +9910,16 @@ impl __runtime::Object for SessionStreamIngestionDisconnected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9479,11 +10015,16 @@ impl __runtime::Object for SessionRecordingRecovered {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9575,11 +10116,16 @@ impl __runtime::Object for SessionUserPhoneCalloutMissed {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9631,11 +10177,16 @@ impl __runtime::Object for SessionUserPhoneCalloutRejected {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9687,11 +10238,16 @@ impl __runtime::Object for SessionUserRoomSystemCalloutAccepted {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -9743,11 +10299,16 @@ impl __runtime::Object for SessionRecordingStopped {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 

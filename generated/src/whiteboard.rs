@@ -581,11 +581,16 @@ impl __runtime::Object for WhiteboardShared {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -641,13 +646,16 @@ impl __runtime::Object for WhiteboardSharedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(operator_collaborator_id) = operator_collaborator_id else {
+            return Err(serde::de::Error::missing_field("operator_collaborator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
-            operator_collaborator_id: __runtime::required::<
-                A,
-                _,
-            >(operator_collaborator_id, "operator_collaborator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            operator_collaborator_id,
+            object,
         })
     }
 }
@@ -718,11 +726,17 @@ impl __runtime::Object for WhiteboardSharedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(collaborators) = collaborators else {
+            return Err(serde::de::Error::missing_field("collaborators"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
+            whiteboard_id,
             meeting_id: meeting_id.unwrap_or_default(),
             meeting_uuid: meeting_uuid.unwrap_or_default(),
-            collaborators: __runtime::required::<A, _>(collaborators, "collaborators")?,
+            collaborators,
             meeting_uuid_2: meeting_uuid_2.unwrap_or_default(),
         })
     }
@@ -825,20 +839,23 @@ impl __runtime::Object for WhiteboardPayloadObjectCollaboratorsItem {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(collaborator_id) = collaborator_id else {
+            return Err(serde::de::Error::missing_field("collaborator_id"));
+        };
+        let Some(collaborator_type) = collaborator_type else {
+            return Err(serde::de::Error::missing_field("collaborator_type"));
+        };
+        let Some(role) = role else {
+            return Err(serde::de::Error::missing_field("role"));
+        };
         Ok(Self {
-            collaborator_id: __runtime::required::<
-                A,
-                _,
-            >(collaborator_id, "collaborator_id")?,
+            collaborator_id,
             collaborator_name: collaborator_name.unwrap_or_default(),
             user_id: user_id.unwrap_or_default(),
             email: email.unwrap_or_default(),
             channel_id: channel_id.unwrap_or_default(),
-            collaborator_type: __runtime::required::<
-                A,
-                _,
-            >(collaborator_type, "collaborator_type")?,
-            role: __runtime::required::<A, _>(role, "role")?,
+            collaborator_type,
+            role,
         })
     }
 }
@@ -1018,11 +1035,16 @@ impl __runtime::Object for WhiteboardSharingUpdated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1091,17 +1113,20 @@ impl __runtime::Object for WhiteboardSharingUpdatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(operator_collaborator_id) = operator_collaborator_id else {
+            return Err(serde::de::Error::missing_field("operator_collaborator_id"));
+        };
+        let Some(operation_type) = operation_type else {
+            return Err(serde::de::Error::missing_field("operation_type"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
-            operator_collaborator_id: __runtime::required::<
-                A,
-                _,
-            >(operator_collaborator_id, "operator_collaborator_id")?,
-            operation_type: __runtime::required::<
-                A,
-                _,
-            >(operation_type, "operation_type")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            operator_collaborator_id,
+            operation_type,
+            object,
         })
     }
 }
@@ -1202,9 +1227,15 @@ impl __runtime::Object for WhiteboardSharingUpdatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(collaborators) = collaborators else {
+            return Err(serde::de::Error::missing_field("collaborators"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            collaborators: __runtime::required::<A, _>(collaborators, "collaborators")?,
+            whiteboard_id,
+            collaborators,
         })
     }
 }
@@ -1260,10 +1291,19 @@ impl __runtime::Object for WhiteboardShareSettingsUpdated {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -1326,11 +1366,23 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -1384,9 +1436,15 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(settings) = settings else {
+            return Err(serde::de::Error::missing_field("settings"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            settings: __runtime::required::<A, _>(settings, "settings")?,
+            whiteboard_id,
+            settings,
             additional_properties,
         })
     }
@@ -1697,10 +1755,19 @@ impl __runtime::Object for WhiteboardArchiveAvailable {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -1753,9 +1820,15 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            object,
             additional_properties,
         })
     }
@@ -1827,16 +1900,31 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(session_id) = session_id else {
+            return Err(serde::de::Error::missing_field("session_id"));
+        };
+        let Some(start_time) = start_time else {
+            return Err(serde::de::Error::missing_field("start_time"));
+        };
+        let Some(end_time) = end_time else {
+            return Err(serde::de::Error::missing_field("end_time"));
+        };
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(whiteboard_name) = whiteboard_name else {
+            return Err(serde::de::Error::missing_field("whiteboard_name"));
+        };
+        let Some(expire_time) = expire_time else {
+            return Err(serde::de::Error::missing_field("expire_time"));
+        };
         Ok(Self {
-            session_id: __runtime::required::<A, _>(session_id, "session_id")?,
-            start_time: __runtime::required::<A, _>(start_time, "start_time")?,
-            end_time: __runtime::required::<A, _>(end_time, "end_time")?,
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            whiteboard_name: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_name, "whiteboard_name")?,
-            expire_time: __runtime::required::<A, _>(expire_time, "expire_time")?,
+            session_id,
+            start_time,
+            end_time,
+            whiteboard_id,
+            whiteboard_name,
+            expire_time,
         })
     }
 }
@@ -1892,11 +1980,16 @@ impl __runtime::Object for WhiteboardOpened {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -1952,13 +2045,16 @@ impl __runtime::Object for WhiteboardOpenedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(operator_collaborator_id) = operator_collaborator_id else {
+            return Err(serde::de::Error::missing_field("operator_collaborator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
-            operator_collaborator_id: __runtime::required::<
-                A,
-                _,
-            >(operator_collaborator_id, "operator_collaborator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            operator_collaborator_id,
+            object,
         })
     }
 }
@@ -2023,12 +2119,15 @@ impl __runtime::Object for WhiteboardOpenedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(whiteboard_name) = whiteboard_name else {
+            return Err(serde::de::Error::missing_field("whiteboard_name"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            whiteboard_name: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_name, "whiteboard_name")?,
+            whiteboard_id,
+            whiteboard_name,
             meeting_id: meeting_id.unwrap_or_default(),
             meeting_uuid: meeting_uuid.unwrap_or_default(),
         })
@@ -2085,11 +2184,16 @@ impl __runtime::Object for WhiteboardFileAdded {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2155,14 +2259,20 @@ impl __runtime::Object for WhiteboardFileAddedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(operator_collaborator_id) = operator_collaborator_id else {
+            return Err(serde::de::Error::missing_field("operator_collaborator_id"));
+        };
+        let Some(operator_name) = operator_name else {
+            return Err(serde::de::Error::missing_field("operator_name"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
             operator_id: operator_id.unwrap_or_default(),
-            operator_collaborator_id: __runtime::required::<
-                A,
-                _,
-            >(operator_collaborator_id, "operator_collaborator_id")?,
-            operator_name: __runtime::required::<A, _>(operator_name, "operator_name")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            operator_collaborator_id,
+            operator_name,
+            object,
         })
     }
 }
@@ -2232,20 +2342,23 @@ impl __runtime::Object for WhiteboardFileAddedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(whiteboard_name) = whiteboard_name else {
+            return Err(serde::de::Error::missing_field("whiteboard_name"));
+        };
+        let Some(whiteboard_owner_name) = whiteboard_owner_name else {
+            return Err(serde::de::Error::missing_field("whiteboard_owner_name"));
+        };
+        let Some(whiteboard_file) = whiteboard_file else {
+            return Err(serde::de::Error::missing_field("whiteboard_file"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            whiteboard_name: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_name, "whiteboard_name")?,
-            whiteboard_owner_name: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_owner_name, "whiteboard_owner_name")?,
-            whiteboard_file: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_file, "whiteboard_file")?,
+            whiteboard_id,
+            whiteboard_name,
+            whiteboard_owner_name,
+            whiteboard_file,
         })
     }
 }
@@ -2309,12 +2422,27 @@ impl __runtime::Object for WhiteboardFileAddedPayloadObjectWhiteboardFile {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(file_id) = file_id else {
+            return Err(serde::de::Error::missing_field("file_id"));
+        };
+        let Some(file_name) = file_name else {
+            return Err(serde::de::Error::missing_field("file_name"));
+        };
+        let Some(file_size) = file_size else {
+            return Err(serde::de::Error::missing_field("file_size"));
+        };
+        let Some(file_type) = file_type else {
+            return Err(serde::de::Error::missing_field("file_type"));
+        };
+        let Some(uploaded_ts) = uploaded_ts else {
+            return Err(serde::de::Error::missing_field("uploaded_ts"));
+        };
         Ok(Self {
-            file_id: __runtime::required::<A, _>(file_id, "file_id")?,
-            file_name: __runtime::required::<A, _>(file_name, "file_name")?,
-            file_size: __runtime::required::<A, _>(file_size, "file_size")?,
-            file_type: __runtime::required::<A, _>(file_type, "file_type")?,
-            uploaded_ts: __runtime::required::<A, _>(uploaded_ts, "uploaded_ts")?,
+            file_id,
+            file_name,
+            file_size,
+            file_type,
+            uploaded_ts,
         })
     }
 }
@@ -2369,11 +2497,16 @@ impl __runtime::Object for WhiteboardCreated {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
-        })
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
+        Ok(Self { event, event_ts, payload })
     }
 }
 
@@ -2429,11 +2562,23 @@ impl __runtime::Object for WhiteboardCreatedPayload {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
         })
     }
 }
@@ -2509,17 +2654,23 @@ impl __runtime::Object for WhiteboardCreatedPayloadObject {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(whiteboard_name) = whiteboard_name else {
+            return Err(serde::de::Error::missing_field("whiteboard_name"));
+        };
+        let Some(whiteboard_type) = whiteboard_type else {
+            return Err(serde::de::Error::missing_field("whiteboard_type"));
+        };
+        let Some(non_cloud) = non_cloud else {
+            return Err(serde::de::Error::missing_field("non_cloud"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            whiteboard_name: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_name, "whiteboard_name")?,
-            whiteboard_type: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_type, "whiteboard_type")?,
-            non_cloud: __runtime::required::<A, _>(non_cloud, "non_cloud")?,
+            whiteboard_id,
+            whiteboard_name,
+            whiteboard_type,
+            non_cloud,
             meeting_id: meeting_id.unwrap_or_default(),
             meeting_uuid: meeting_uuid.unwrap_or_default(),
         })
@@ -2624,10 +2775,19 @@ impl __runtime::Object for WhiteboardDeleted {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(event) = event else {
+            return Err(serde::de::Error::missing_field("event"));
+        };
+        let Some(event_ts) = event_ts else {
+            return Err(serde::de::Error::missing_field("event_ts"));
+        };
+        let Some(payload) = payload else {
+            return Err(serde::de::Error::missing_field("payload"));
+        };
         Ok(Self {
-            event: __runtime::required::<A, _>(event, "event")?,
-            event_ts: __runtime::required::<A, _>(event_ts, "event_ts")?,
-            payload: __runtime::required::<A, _>(payload, "payload")?,
+            event,
+            event_ts,
+            payload,
             additional_properties,
         })
     }
@@ -2690,11 +2850,23 @@ impl __runtime::Object for WhiteboardDeletedPayload {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(account_id) = account_id else {
+            return Err(serde::de::Error::missing_field("account_id"));
+        };
+        let Some(operator) = operator else {
+            return Err(serde::de::Error::missing_field("operator"));
+        };
+        let Some(operator_id) = operator_id else {
+            return Err(serde::de::Error::missing_field("operator_id"));
+        };
+        let Some(object) = object else {
+            return Err(serde::de::Error::missing_field("object"));
+        };
         Ok(Self {
-            account_id: __runtime::required::<A, _>(account_id, "account_id")?,
-            operator: __runtime::required::<A, _>(operator, "operator")?,
-            operator_id: __runtime::required::<A, _>(operator_id, "operator_id")?,
-            object: __runtime::required::<A, _>(object, "object")?,
+            account_id,
+            operator,
+            operator_id,
+            object,
             additional_properties,
         })
     }
@@ -2760,17 +2932,23 @@ impl __runtime::Object for WhiteboardDeletedPayloadObject {
                 _ => __runtime::keep(&mut __map, &mut additional_properties, __key),
             }?;
         }
+        let Some(whiteboard_id) = whiteboard_id else {
+            return Err(serde::de::Error::missing_field("whiteboard_id"));
+        };
+        let Some(whiteboard_name) = whiteboard_name else {
+            return Err(serde::de::Error::missing_field("whiteboard_name"));
+        };
+        let Some(whiteboard_type) = whiteboard_type else {
+            return Err(serde::de::Error::missing_field("whiteboard_type"));
+        };
+        let Some(non_cloud) = non_cloud else {
+            return Err(serde::de::Error::missing_field("non_cloud"));
+        };
         Ok(Self {
-            whiteboard_id: __runtime::required::<A, _>(whiteboard_id, "whiteboard_id")?,
-            whiteboard_name: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_name, "whiteboard_name")?,
-            whiteboard_type: __runtime::required::<
-                A,
-                _,
-            >(whiteboard_type, "whiteboard_type")?,
-            non_cloud: __runtime::required::<A, _>(non_cloud, "non_cloud")?,
+            whiteboard_id,
+            whiteboard_name,
+            whiteboard_type,
+            non_cloud,
             additional_properties,
         })
     }

@@ -161,6 +161,9 @@ mod single_pass {
         let err = parse(&format!(r#"{{"event":"{CNAM}","event_ts":1}}"#), false).unwrap_err();
         assert_eq!(err.path(), Some("."), "{err:?}");
         assert!(err.to_string().contains("missing field `payload`"), "{err}");
+        // With two missing, the one declared first is named, as serde's derive names it.
+        let err = parse(&format!(r#"{{"event":"{CNAM}"}}"#), false).unwrap_err();
+        assert!(err.to_string().contains("missing field `event_ts`"), "{err}");
     }
 
     #[test]

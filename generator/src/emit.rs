@@ -510,15 +510,25 @@ fn object_read(name: &str, fields: &[Field], additional: Option<&AdditionalPrope
     let expecting = format!("struct {name}");
     let slots: Vec<Ident> = fields.iter().map(|field| self::ident(&field.name)).collect();
     let json_names: Vec<&str> = fields.iter().map(|field| field.json_name.as_str()).collect();
-    let values = fields.iter().zip(&slots).map(|(field, slot)| {
-        let json_name = &field.json_name;
-        match (field.required, field.nullable) {
-            (true, false) => quote!(#slot: __runtime::required::<A, _>(#slot, #json_name)?),
-            // An `Option` field: absent reads as `None`, as `null` does (for a required one, serde's rule).
-            (true, true) | (false, false) => quote!(#slot: #slot.unwrap_or_default()),
-            // Absent stays `None`; the slot holds what was read, `null` included.
-            (false, true) => quote!(#slot),
-        }
+    // A required field must have been read: `missing field` for the first one that was not, in
+    // declaration order as serde's derive reports it. A `let ... else` per field rather than a function
+    // returning a `Result`: no copy of that function and of `?` per field type for the compiler to make.
+    let required = fields.iter().zip(&slots).filter(|(field, _)| field.required && !field.nullable).map(
+        |(field, slot)| {
+            let json_name = &field.json_name;
+            quote! {
+                let Some(#slot) = #slot else {
+                    return Err(serde::de::Error::missing_field(#json_name));
+                };
+            }
+        },
+    );
+    let values = fields.iter().zip(&slots).map(|(field, slot)| match (field.required, field.nullable) {
+        (true, false) => quote!(#slot),
+        // An `Option` field: absent reads as `None`, as `null` does (for a required one, serde's rule).
+        (true, true) | (false, false) => quote!(#slot: #slot.unwrap_or_default()),
+        // Absent stays `None`; the slot holds what was read, `null` included.
+        (false, true) => quote!(#slot),
     });
     let (extra_slot, other, extra_value) = match additional {
         Some(additional) => {
@@ -560,6 +570,7 @@ fn object_read(name: &str, fields: &[Field], additional: Option<&AdditionalPrope
                 while let Some(#key) = __map.next_key::<__runtime::Key<'de>>()? {
                     #entry
                 }
+                #(#required)*
                 Ok(Self { #(#values,)* #extra_value })
             }
         }

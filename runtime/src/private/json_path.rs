@@ -200,7 +200,7 @@ mod tests {
     mod shapes {
         use serde::Deserialize;
 
-        use crate::private::{Key, Object, deserialize_object, field, keep, open_enum, required, tagged};
+        use crate::private::{Key, Object, deserialize_object, field, keep, open_enum, tagged};
         use serde::de::MapAccess;
 
         #[derive(Debug, Deserialize)]
@@ -253,7 +253,8 @@ mod tests {
                         _ => crate::private::skip(&mut map)?,
                     }
                 }
-                Ok(Self { code: required::<A, _>(code, "code")?, name: name.unwrap_or_default() })
+                let Some(code) = code else { return Err(serde::de::Error::missing_field("code")) };
+                Ok(Self { code, name: name.unwrap_or_default() })
             }
         }
 

@@ -15,6 +15,6 @@ pub use crate::template::template_matches;
 pub use crate::{BoxError, DispatchError, ParseError, Route, UnknownEvent};
 pub use form::form_field;
 pub use indexmap::IndexMap;
-pub use object::{Fields, Key, Object, deserialize_object, field, keep, required, skip};
+pub use object::{Fields, Key, Object, deserialize_object, field, keep, skip};
 pub use parse::{BestFit, Discriminated, Shape, discriminator, from_slice, parse_named, parse_payload, tagged};
 pub use serde_with::open_enum;

@@ -5,9 +5,9 @@
 //! struct from a JSON array by position, and `deserialize_struct`, which accepts both; each is compiled
 //! once per struct and deserializer, and nearly all of a generated crate's code was those copies. A
 //! generated struct instead implements [`Object`] with one `match` from key to field, and deserializes
-//! through [`deserialize_object`]: the work of reading a field (the duplicate check, the value, a missing one)
-//! is in the helpers here, compiled once per field type rather than once per field. JSON objects only:
-//! an array is the wrong type, as the schema says.
+//! through [`deserialize_object`]: the work of reading a field (the duplicate check, the value) is in the
+//! helpers here, compiled once per field type rather than once per field, and a missing required field
+//! is a `let ... else` in the impl. JSON objects only: an array is the wrong type, as the schema says.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -114,20 +114,6 @@ pub fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     }
     *slot = Some(map.next_value()?);
     Ok(())
-}
-
-/// The value of the required property `name` once the object is read, with the error of the map `A`
-/// it was read from.
-///
-/// # Errors
-///
-/// `missing field` when the object had no entry of it.
-pub fn required<'de, A: MapAccess<'de>, T>(slot: Option<T>, name: &'static str) -> Result<T, A::Error> {
-    // A `match`, not `ok_or_else`: no closure to compile per field type.
-    match slot {
-        Some(value) => Ok(value),
-        None => Err(de::Error::missing_field(name)),
-    }
 }
 
 /// Skips the value of a property the struct does not declare (still read, so the JSON is checked).
@@ -295,8 +281,9 @@ mod tests {
                     _ => keep(&mut map, &mut rest, key)?,
                 }
             }
+            let Some(id) = id else { return Err(de::Error::missing_field("id")) };
             Ok(Self {
-                id: required::<A, _>(id, "id")?,
+                id,
                 name: name.unwrap_or_default(),
                 note: note.unwrap_or_default(),
                 rest,

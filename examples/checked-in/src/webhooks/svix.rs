@@ -233,10 +233,13 @@ impl __runtime::Object for EndpointCreatedEvent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            data: __runtime::required::<A, _>(data, "data")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-        })
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        Ok(Self { data, type_ })
     }
 }
 
@@ -295,10 +298,16 @@ impl __runtime::Object for EndpointEventData {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
+        let Some(app_id) = app_id else {
+            return Err(serde::de::Error::missing_field("appId"));
+        };
+        let Some(endpoint_id) = endpoint_id else {
+            return Err(serde::de::Error::missing_field("endpointId"));
+        };
         Ok(Self {
-            app_id: __runtime::required::<A, _>(app_id, "appId")?,
+            app_id,
             app_uid,
-            endpoint_id: __runtime::required::<A, _>(endpoint_id, "endpointId")?,
+            endpoint_id,
             endpoint_uid,
         })
     }
@@ -390,10 +399,13 @@ impl __runtime::Object for EndpointDeletedEvent {
                 _ => __runtime::skip(&mut __map),
             }?;
         }
-        Ok(Self {
-            data: __runtime::required::<A, _>(data, "data")?,
-            type_: __runtime::required::<A, _>(type_, "type")?,
-        })
+        let Some(data) = data else {
+            return Err(serde::de::Error::missing_field("data"));
+        };
+        let Some(type_) = type_ else {
+            return Err(serde::de::Error::missing_field("type"));
+        };
+        Ok(Self { data, type_ })
     }
 }
 
