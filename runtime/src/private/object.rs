@@ -112,8 +112,14 @@ pub fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(map.next_value()?);
-    Ok(())
+    // A `match`, not `?`: no `Try` impls to compile per field type.
+    match map.next_value() {
+        Ok(value) => {
+            *slot = Some(value);
+            Ok(())
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Skips the value of a property the struct does not declare (still read, so the JSON is checked).
