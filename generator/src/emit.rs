@@ -513,16 +513,15 @@ fn object_read(name: &str, fields: &[Field], additional: Option<&AdditionalPrope
     // A required field must have been read: `missing field` for the first one that was not, in
     // declaration order as serde's derive reports it. A `let ... else` per field rather than a function
     // returning a `Result`: no copy of that function and of `?` per field type for the compiler to make.
-    let required = fields.iter().zip(&slots).filter(|(field, _)| field.required && !field.nullable).map(
-        |(field, slot)| {
+    let required =
+        fields.iter().zip(&slots).filter(|(field, _)| field.required && !field.nullable).map(|(field, slot)| {
             let json_name = &field.json_name;
             quote! {
                 let Some(#slot) = #slot else {
                     return Err(serde::de::Error::missing_field(#json_name));
                 };
             }
-        },
-    );
+        });
     let values = fields.iter().zip(&slots).map(|(field, slot)| match (field.required, field.nullable) {
         (true, false) => quote!(#slot),
         // An `Option` field: absent reads as `None`, as `null` does (for a required one, serde's rule).

@@ -288,12 +288,7 @@ mod tests {
                 }
             }
             let Some(id) = id else { return Err(de::Error::missing_field("id")) };
-            Ok(Self {
-                id,
-                name: name.unwrap_or_default(),
-                note: note.unwrap_or_default(),
-                rest,
-            })
+            Ok(Self { id, name: name.unwrap_or_default(), note: note.unwrap_or_default(), rest })
         }
     }
 

@@ -112,6 +112,9 @@ mod tests {
             Err("invalid value: integer `9223372036854775808`, expected an integer that fits in 64 bits at line 1 column 19"
                 .to_owned())
         );
-        assert_eq!(read(r#""1""#), Err(r#"invalid type: string "1", expected an integer at line 1 column 3"#.to_owned()));
+        assert_eq!(
+            read(r#""1""#),
+            Err(r#"invalid type: string "1", expected an integer at line 1 column 3"#.to_owned())
+        );
     }
 }
