@@ -19,6 +19,7 @@ pub mod open_enum {
         K: FnOnce(&str) -> Option<T>,
         O: FnOnce(String) -> T,
     {
+        // `match`, not `?`, here and below, as in `object::field`: no `Try` impls to compile per enum.
         match Key::deserialize(deserializer) {
             Ok(value) => Ok(match known(value.as_str()) {
                 Some(listed) => listed,
