@@ -746,10 +746,10 @@ impl serde::Serialize for AccountVanityUrlRejected {
             serializer,
             "AccountVanityUrlRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -815,10 +815,10 @@ impl serde::Serialize for AccountVanityUrlPayload {
             serializer,
             "AccountVanityUrlPayload",
             3,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -873,9 +873,9 @@ impl serde::Serialize for AccountVanityUrlPayloadObject {
             serializer,
             "AccountVanityUrlPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("vanity_url", &self.vanity_url)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("vanity_url", &self.vanity_url);
         fields.end()
     }
 }
@@ -929,10 +929,10 @@ impl serde::Serialize for AccountCreated {
             "AccountCreated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -996,11 +996,11 @@ impl serde::Serialize for AccountCreatedPayload {
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -1054,10 +1054,10 @@ impl serde::Serialize for AccountCreatedPayloadObject {
             "AccountCreatedPayloadObject",
             usize::from(self.id.is_some()) + usize::from(self.owner_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("owner_id", &self.owner_id)?;
-        fields.optional("email", &self.email)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("owner_id", &self.owner_id);
+        fields.optional("email", &self.email);
         fields.end()
     }
 }
@@ -1115,10 +1115,10 @@ impl serde::Serialize for InformationBarriersPolicyDeleted {
             serializer,
             "InformationBarriersPolicyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1173,9 +1173,9 @@ impl serde::Serialize for InformationBarriersPolicyPayload {
             serializer,
             "InformationBarriersPolicyPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1291,14 +1291,14 @@ impl serde::Serialize for InformationBarriersPolicyPayloadObject {
             serializer,
             "InformationBarriersPolicyPayloadObject",
             7,
-        )?;
-        fields.field("assigned_group_id", &self.assigned_group_id)?;
-        fields.field("id", &self.id)?;
-        fields.field("policy_name", &self.policy_name)?;
-        fields.field("settings", &self.settings)?;
-        fields.field("status", &self.status)?;
-        fields.field("to_group_id", &self.to_group_id)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("assigned_group_id", &self.assigned_group_id);
+        fields.field("id", &self.id);
+        fields.field("policy_name", &self.policy_name);
+        fields.field("settings", &self.settings);
+        fields.field("status", &self.status);
+        fields.field("to_group_id", &self.to_group_id);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -1420,15 +1420,15 @@ impl serde::Serialize for InformationBarriersPolicyPayloadObjectSettings {
             serializer,
             "InformationBarriersPolicyPayloadObjectSettings",
             8,
-        )?;
-        fields.field("complete_phone_calls", &self.complete_phone_calls)?;
-        fields.field("file_transfer", &self.file_transfer)?;
-        fields.field("im", &self.im)?;
-        fields.field("in_meeting_chat", &self.in_meeting_chat)?;
-        fields.field("meeting", &self.meeting)?;
-        fields.field("message_via_sms", &self.message_via_sms)?;
-        fields.field("recording", &self.recording)?;
-        fields.field("screen_share", &self.screen_share)?;
+        );
+        fields.field("complete_phone_calls", &self.complete_phone_calls);
+        fields.field("file_transfer", &self.file_transfer);
+        fields.field("im", &self.im);
+        fields.field("in_meeting_chat", &self.in_meeting_chat);
+        fields.field("meeting", &self.meeting);
+        fields.field("message_via_sms", &self.message_via_sms);
+        fields.field("recording", &self.recording);
+        fields.field("screen_share", &self.screen_share);
         fields.end()
     }
 }
@@ -1591,10 +1591,10 @@ impl serde::Serialize for AccountUpdated {
             "AccountUpdated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -1676,13 +1676,13 @@ impl serde::Serialize for AccountUpdatedPayload {
                 + usize::from(self.object.is_some())
                 + usize::from(self.old_object.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operation", &self.operation)?;
-        fields.optional("object", &self.object)?;
-        fields.optional("old_object", &self.old_object)?;
-        fields.optional("operator_id", &self.operator_id)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operation", &self.operation);
+        fields.optional("object", &self.object);
+        fields.optional("old_object", &self.old_object);
+        fields.optional("operator_id", &self.operator_id);
         fields.end()
     }
 }
@@ -1828,13 +1828,13 @@ impl serde::Serialize for AccountUpdatedPayloadObject {
                 + usize::from(self.account_support_name.is_some())
                 + usize::from(self.account_support_email.is_some())
                 + usize::from(self.managed_domains.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("account_name", &self.account_name)?;
-        fields.optional("account_alias", &self.account_alias)?;
-        fields.optional("account_support_name", &self.account_support_name)?;
-        fields.optional("account_support_email", &self.account_support_email)?;
-        fields.optional("managed_domains", &self.managed_domains)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("account_name", &self.account_name);
+        fields.optional("account_alias", &self.account_alias);
+        fields.optional("account_support_name", &self.account_support_name);
+        fields.optional("account_support_email", &self.account_support_email);
+        fields.optional("managed_domains", &self.managed_domains);
         fields.end()
     }
 }
@@ -1905,11 +1905,11 @@ impl serde::Serialize for AccountUpdatedPayloadOldObject {
                 + usize::from(self.id.is_some())
                 + usize::from(self.account_name.is_some())
                 + usize::from(self.account_alias.is_some()),
-        )?;
-        fields.optional("$changed_field_name", &self.changed_field_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("account_name", &self.account_name)?;
-        fields.optional("account_alias", &self.account_alias)?;
+        );
+        fields.optional("$changed_field_name", &self.changed_field_name);
+        fields.optional("id", &self.id);
+        fields.optional("account_name", &self.account_name);
+        fields.optional("account_alias", &self.account_alias);
         fields.end()
     }
 }
@@ -1967,10 +1967,10 @@ impl serde::Serialize for InformationBarriersPolicyCreated {
             serializer,
             "InformationBarriersPolicyCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2024,10 +2024,10 @@ impl serde::Serialize for AccountLockSettingsUpdated {
             "AccountLockSettingsUpdated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -2107,13 +2107,13 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayload {
                 + usize::from(self.object.is_some())
                 + usize::from(self.time_stamp.is_some())
                 + usize::from(self.old_object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.optional("old_object", &self.old_object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.optional("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -2161,9 +2161,9 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObject {
             serializer,
             "AccountLockSettingsUpdatedPayloadObject",
             usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("settings", &self.settings)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("settings", &self.settings);
         fields.end()
     }
 }
@@ -2300,17 +2300,17 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettings {
                 + usize::from(self.other_options.is_some())
                 + usize::from(self.tsp.is_some())
                 + usize::from(self.meeting_security.is_some()),
-        )?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("other_options", &self.other_options)?;
-        fields.optional("tsp", &self.tsp)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
+        );
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("recording", &self.recording);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("chat", &self.chat);
+        fields.optional("other_options", &self.other_options);
+        fields.optional("tsp", &self.tsp);
+        fields.optional("meeting_security", &self.meeting_security);
         fields.end()
     }
 }
@@ -2537,48 +2537,48 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsScheduleMeeting {
                 + usize::from(self.use_pmi_for_scheduled_meetings.is_some())
                 + usize::from(self.always_display_zoom_webinar_as_topic.is_some())
                 + usize::from(self.meeting_template.is_some()),
-        )?;
-        fields.optional("audio_type", &self.audio_type)?;
+        );
+        fields.optional("audio_type", &self.audio_type);
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
-        fields.optional("enforce_login", &self.enforce_login)?;
-        fields.optional("enforce_login_with_domains", &self.enforce_login_with_domains)?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("meeting_authentication", &self.meeting_authentication)?;
-        fields.optional("not_store_meeting_topic", &self.not_store_meeting_topic)?;
-        fields.optional("participant_video", &self.participant_video)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
+        fields.optional("enforce_login", &self.enforce_login);
+        fields.optional("enforce_login_with_domains", &self.enforce_login_with_domains);
+        fields.optional("host_video", &self.host_video);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("meeting_authentication", &self.meeting_authentication);
+        fields.optional("not_store_meeting_topic", &self.not_store_meeting_topic);
+        fields.optional("participant_video", &self.participant_video);
         fields
             .optional(
                 "require_password_for_instant_meetings",
                 &self.require_password_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_pmi_meetings",
                 &self.require_password_for_pmi_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduling_new_meetings",
                 &self.require_password_for_scheduling_new_meetings,
-            )?;
+            );
         fields
             .optional(
                 "use_pmi_for_instant_meetings",
                 &self.use_pmi_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "use_pmi_for_scheduled_meetings",
                 &self.use_pmi_for_scheduled_meetings,
-            )?;
+            );
         fields
             .optional(
                 "always_display_zoom_webinar_as_topic",
                 &self.always_display_zoom_webinar_as_topic,
-            )?;
-        fields.optional("meeting_template", &self.meeting_template)?;
+            );
+        fields.optional("meeting_template", &self.meeting_template);
         fields.end()
     }
 }
@@ -3169,90 +3169,90 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsInMeeti
                 + usize::from(self.meeting_question_answer.is_some())
                 + usize::from(self.webinar_survey.is_some())
                 + usize::from(self.whiteboard.is_some()),
-        )?;
-        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        );
+        fields.optional("alert_guest_join", &self.alert_guest_join);
         fields
             .optional(
                 "allow_users_to_delete_messages_in_meeting_chat",
                 &self.allow_users_to_delete_messages_in_meeting_chat,
-            )?;
-        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
-        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
-        fields.optional("annotation", &self.annotation)?;
-        fields.optional("anonymous_question_answer", &self.anonymous_question_answer)?;
-        fields.optional("attendee_on_hold", &self.attendee_on_hold)?;
-        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode)?;
-        fields.optional("auto_answer", &self.auto_answer)?;
-        fields.optional("auto_generated_captions", &self.auto_generated_captions)?;
-        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
-        fields.optional("breakout_room", &self.breakout_room)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("closed_caption", &self.closed_caption)?;
-        fields.optional("co_host", &self.co_host)?;
-        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+            );
+        fields.optional("allow_live_streaming", &self.allow_live_streaming);
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows);
+        fields.optional("annotation", &self.annotation);
+        fields.optional("anonymous_question_answer", &self.anonymous_question_answer);
+        fields.optional("attendee_on_hold", &self.attendee_on_hold);
+        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode);
+        fields.optional("auto_answer", &self.auto_answer);
+        fields.optional("auto_generated_captions", &self.auto_generated_captions);
+        fields.optional("auto_saving_chat", &self.auto_saving_chat);
+        fields.optional("breakout_room", &self.breakout_room);
+        fields.optional("chat", &self.chat);
+        fields.optional("closed_caption", &self.closed_caption);
+        fields.optional("co_host", &self.co_host);
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions);
         fields
             .optional(
                 "disable_screen_sharing_for_host_meetings",
                 &self.disable_screen_sharing_for_host_meetings,
-            )?;
+            );
         fields
             .optional(
                 "disable_screen_sharing_for_in_meeting_guests",
                 &self.disable_screen_sharing_for_in_meeting_guests,
-            )?;
-        fields.optional("dscp_marking", &self.dscp_marking)?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
-        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
-        fields.optional("feedback", &self.feedback)?;
-        fields.optional("file_transfer", &self.file_transfer)?;
-        fields.optional("full_transcript", &self.full_transcript)?;
-        fields.optional("group_hd", &self.group_hd)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
+            );
+        fields.optional("dscp_marking", &self.dscp_marking);
+        fields.optional("e2e_encryption", &self.e2e_encryption);
+        fields.optional("far_end_camera_control", &self.far_end_camera_control);
+        fields.optional("feedback", &self.feedback);
+        fields.optional("file_transfer", &self.file_transfer);
+        fields.optional("full_transcript", &self.full_transcript);
+        fields.optional("group_hd", &self.group_hd);
+        fields.optional("language_interpretation", &self.language_interpretation);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
-        fields.optional("manual_captions", &self.manual_captions)?;
-        fields.optional("meeting_reactions", &self.meeting_reactions)?;
-        fields.optional("webinar_reactions", &self.webinar_reactions)?;
-        fields.optional("meeting_survey", &self.meeting_survey)?;
-        fields.optional("original_audio", &self.original_audio)?;
-        fields.optional("polling", &self.polling)?;
-        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
-        fields.optional("private_chat", &self.private_chat)?;
-        fields.optional("remote_control", &self.remote_control)?;
-        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
-        fields.optional("remote_support", &self.remote_support)?;
+            );
+        fields.optional("manual_captions", &self.manual_captions);
+        fields.optional("meeting_reactions", &self.meeting_reactions);
+        fields.optional("webinar_reactions", &self.webinar_reactions);
+        fields.optional("meeting_survey", &self.meeting_survey);
+        fields.optional("original_audio", &self.original_audio);
+        fields.optional("polling", &self.polling);
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback);
+        fields.optional("private_chat", &self.private_chat);
+        fields.optional("remote_control", &self.remote_control);
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback);
+        fields.optional("remote_support", &self.remote_support);
         fields
             .optional(
                 "request_permission_to_unmute_participants",
                 &self.request_permission_to_unmute_participants,
-            )?;
-        fields.optional("save_caption", &self.save_caption)?;
-        fields.optional("save_captions", &self.save_captions)?;
-        fields.optional("screen_sharing", &self.screen_sharing)?;
+            );
+        fields.optional("save_caption", &self.save_caption);
+        fields.optional("save_captions", &self.save_captions);
+        fields.optional("screen_sharing", &self.screen_sharing);
         fields
             .optional(
                 "sending_default_email_invites",
                 &self.sending_default_email_invites,
-            )?;
+            );
         fields
             .optional(
                 "show_meeting_control_toolbar",
                 &self.show_meeting_control_toolbar,
-            )?;
-        fields.optional("slide_control", &self.slide_control)?;
-        fields.optional("stereo_audio", &self.stereo_audio)?;
-        fields.optional("use_html_format_email", &self.use_html_format_email)?;
-        fields.optional("virtual_background", &self.virtual_background)?;
-        fields.optional("webinar_chat", &self.webinar_chat)?;
-        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
-        fields.optional("webinar_polling", &self.webinar_polling)?;
-        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
-        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
-        fields.optional("webinar_survey", &self.webinar_survey)?;
-        fields.optional("whiteboard", &self.whiteboard)?;
+            );
+        fields.optional("slide_control", &self.slide_control);
+        fields.optional("stereo_audio", &self.stereo_audio);
+        fields.optional("use_html_format_email", &self.use_html_format_email);
+        fields.optional("virtual_background", &self.virtual_background);
+        fields.optional("webinar_chat", &self.webinar_chat);
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming);
+        fields.optional("webinar_polling", &self.webinar_polling);
+        fields.optional("webinar_question_answer", &self.webinar_question_answer);
+        fields.optional("meeting_question_answer", &self.meeting_question_answer);
+        fields.optional("webinar_survey", &self.webinar_survey);
+        fields.optional("whiteboard", &self.whiteboard);
         fields.end()
     }
 }
@@ -3349,16 +3349,16 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
                 + usize::from(self.cloud_recording_available_reminder.is_some())
                 + usize::from(self.jbh_reminder.is_some())
                 + usize::from(self.schedule_for_reminder.is_some()),
-        )?;
-        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
-        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        );
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder);
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder);
         fields
             .optional(
                 "cloud_recording_available_reminder",
                 &self.cloud_recording_available_reminder,
-            )?;
-        fields.optional("jbh_reminder", &self.jbh_reminder)?;
-        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+            );
+        fields.optional("jbh_reminder", &self.jbh_reminder);
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder);
         fields.end()
     }
 }
@@ -3495,22 +3495,22 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsRecordi
                 + usize::from(self.local_recording.is_some())
                 + usize::from(self.recording_authentication.is_some())
                 + usize::from(self.archive.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "account_user_access_recording",
                 &self.account_user_access_recording,
-            )?;
-        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("cloud_recording", &self.cloud_recording)?;
-        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+            );
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("cloud_recording", &self.cloud_recording);
+        fields.optional("cloud_recording_download", &self.cloud_recording_download);
         fields
-            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
-        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
-        fields.optional("local_recording", &self.local_recording)?;
-        fields.optional("recording_authentication", &self.recording_authentication)?;
-        fields.optional("archive", &self.archive)?;
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording);
+        fields.optional("ip_address_access_control", &self.ip_address_access_control);
+        fields.optional("local_recording", &self.local_recording);
+        fields.optional("recording_authentication", &self.recording_authentication);
+        fields.optional("archive", &self.archive);
         fields.end()
     }
 }
@@ -3572,9 +3572,9 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsTelepho
             "AccountLockSettingsUpdatedPayloadObjectSettingsTelephony",
             usize::from(self.telephony_regions.is_some())
                 + usize::from(self.third_party_audio.is_some()),
-        )?;
-        fields.optional("telephony_regions", &self.telephony_regions)?;
-        fields.optional("third_party_audio", &self.third_party_audio)?;
+        );
+        fields.optional("telephony_regions", &self.telephony_regions);
+        fields.optional("third_party_audio", &self.third_party_audio);
         fields.end()
     }
 }
@@ -3669,17 +3669,17 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
                 + usize::from(self.call_me_and_invite_by_phone.is_some())
                 + usize::from(self.personal_audio_conference.is_some())
                 + usize::from(self.participant_phone_masking.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "toll_free_and_fee_based_toll_call",
                 &self.toll_free_and_fee_based_toll_call,
-            )?;
-        fields.optional("toll_call", &self.toll_call)?;
+            );
+        fields.optional("toll_call", &self.toll_call);
         fields
-            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
-        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
-        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone);
+        fields.optional("personal_audio_conference", &self.personal_audio_conference);
+        fields.optional("participant_phone_masking", &self.participant_phone_masking);
         fields.end()
     }
 }
@@ -4074,70 +4074,70 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsChat {
                 + usize::from(self.ai_sentence_completion.is_some())
                 + usize::from(self.ai_quick_schedule.is_some())
                 + usize::from(self.survey_poll.is_some()),
-        )?;
-        fields.optional("share_files", &self.share_files)?;
-        fields.optional("chat_emojis", &self.chat_emojis)?;
-        fields.optional("record_voice_messages", &self.record_voice_messages)?;
-        fields.optional("record_video_messages", &self.record_video_messages)?;
-        fields.optional("screen_capture", &self.screen_capture)?;
-        fields.optional("share_links_in_chat", &self.share_links_in_chat)?;
-        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat)?;
+        );
+        fields.optional("share_files", &self.share_files);
+        fields.optional("chat_emojis", &self.chat_emojis);
+        fields.optional("record_voice_messages", &self.record_voice_messages);
+        fields.optional("record_video_messages", &self.record_video_messages);
+        fields.optional("screen_capture", &self.screen_capture);
+        fields.optional("share_links_in_chat", &self.share_links_in_chat);
+        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat);
         fields
-            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts)?;
+            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts);
         fields
             .optional(
                 "allow_users_to_chat_with_others",
                 &self.allow_users_to_chat_with_others,
-            )?;
-        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+            );
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool);
         fields
             .optional(
                 "send_data_to_third_party_archiving_service",
                 &self.send_data_to_third_party_archiving_service,
-            )?;
-        fields.optional("translate_messages", &self.translate_messages)?;
+            );
+        fields.optional("translate_messages", &self.translate_messages);
         fields
             .optional(
                 "search_and_send_animated_gif_images",
                 &self.search_and_send_animated_gif_images,
-            )?;
+            );
         fields
             .optional(
                 "set_retention_period_in_cloud",
                 &self.set_retention_period_in_cloud,
-            )?;
+            );
         fields
             .optional(
                 "set_retention_period_in_local",
                 &self.set_retention_period_in_local,
-            )?;
-        fields.optional("shared_spaces", &self.shared_spaces)?;
+            );
+        fields.optional("shared_spaces", &self.shared_spaces);
         fields
             .optional(
                 "allow_create_channels_and_group_chats",
                 &self.allow_create_channels_and_group_chats,
-            )?;
+            );
         fields
-            .optional("allow_huddles_from_channels", &self.allow_huddles_from_channels)?;
-        fields.optional("download_file", &self.download_file)?;
-        fields.optional("share_screen_in_chat", &self.share_screen_in_chat)?;
-        fields.optional("chat_email_address", &self.chat_email_address)?;
-        fields.optional("read_receipts", &self.read_receipts)?;
-        fields.optional("allow_delete_message", &self.allow_delete_message)?;
-        fields.optional("allow_edit_message", &self.allow_edit_message)?;
-        fields.optional("presence_on_meeting", &self.presence_on_meeting)?;
+            .optional("allow_huddles_from_channels", &self.allow_huddles_from_channels);
+        fields.optional("download_file", &self.download_file);
+        fields.optional("share_screen_in_chat", &self.share_screen_in_chat);
+        fields.optional("chat_email_address", &self.chat_email_address);
+        fields.optional("read_receipts", &self.read_receipts);
+        fields.optional("allow_delete_message", &self.allow_delete_message);
+        fields.optional("allow_edit_message", &self.allow_edit_message);
+        fields.optional("presence_on_meeting", &self.presence_on_meeting);
         fields
             .optional(
                 "presence_away_when_screen_saver",
                 &self.presence_away_when_screen_saver,
-            )?;
-        fields.optional("ai_summary", &self.ai_summary)?;
-        fields.optional("ai_compose", &self.ai_compose)?;
-        fields.optional("ai_recommend", &self.ai_recommend)?;
-        fields.optional("ai_reply", &self.ai_reply)?;
-        fields.optional("ai_sentence_completion", &self.ai_sentence_completion)?;
-        fields.optional("ai_quick_schedule", &self.ai_quick_schedule)?;
-        fields.optional("survey_poll", &self.survey_poll)?;
+            );
+        fields.optional("ai_summary", &self.ai_summary);
+        fields.optional("ai_compose", &self.ai_compose);
+        fields.optional("ai_recommend", &self.ai_recommend);
+        fields.optional("ai_reply", &self.ai_reply);
+        fields.optional("ai_sentence_completion", &self.ai_sentence_completion);
+        fields.optional("ai_quick_schedule", &self.ai_quick_schedule);
+        fields.optional("survey_poll", &self.survey_poll);
         fields.end()
     }
 }
@@ -4196,13 +4196,13 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsOtherOp
             "AccountLockSettingsUpdatedPayloadObjectSettingsOtherOptions",
             usize::from(self.blur_snapshot.is_some())
                 + usize::from(self.webinar_registration_options.is_some()),
-        )?;
-        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        );
+        fields.optional("blur_snapshot", &self.blur_snapshot);
         fields
             .optional(
                 "webinar_registration_options",
                 &self.webinar_registration_options,
-            )?;
+            );
         fields.end()
     }
 }
@@ -4259,13 +4259,13 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadObjectSettingsTsp {
             "AccountLockSettingsUpdatedPayloadObjectSettingsTsp",
             usize::from(self.call_out.is_some())
                 + usize::from(self.show_international_numbers_link.is_some()),
-        )?;
-        fields.optional("call_out", &self.call_out)?;
+        );
+        fields.optional("call_out", &self.call_out);
         fields
             .optional(
                 "show_international_numbers_link",
                 &self.show_international_numbers_link,
-            )?;
+            );
         fields.end()
     }
 }
@@ -4450,33 +4450,33 @@ for AccountLockSettingsUpdatedPayloadObjectSettingsMeetingSecurity {
                 + usize::from(self.pmi_password.is_some())
                 + usize::from(self.waiting_room.is_some())
                 + usize::from(self.webinar_password.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "approved_or_denied_countries_or_regions",
                 &self.approved_or_denied_countries_or_regions,
-            )?;
-        fields.optional("auto_security", &self.auto_security)?;
-        fields.optional("block_user_domain", &self.block_user_domain)?;
-        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+            );
+        fields.optional("auto_security", &self.auto_security);
+        fields.optional("block_user_domain", &self.block_user_domain);
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool);
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
-        fields.optional("encryption_type", &self.encryption_type)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
+        fields.optional("encryption_type", &self.encryption_type);
         fields
             .optional(
                 "end_to_end_encrypted_meetings",
                 &self.end_to_end_encrypted_meetings,
-            )?;
-        fields.optional("meeting_password", &self.meeting_password)?;
+            );
+        fields.optional("meeting_password", &self.meeting_password);
         fields
             .optional(
                 "only_authenticated_can_join_from_webclient",
                 &self.only_authenticated_can_join_from_webclient,
-            )?;
-        fields.optional("phone_password", &self.phone_password)?;
-        fields.optional("pmi_password", &self.pmi_password)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("webinar_password", &self.webinar_password)?;
+            );
+        fields.optional("phone_password", &self.phone_password);
+        fields.optional("pmi_password", &self.pmi_password);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("webinar_password", &self.webinar_password);
         fields.end()
     }
 }
@@ -4524,9 +4524,9 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadOldObject {
             serializer,
             "AccountLockSettingsUpdatedPayloadOldObject",
             usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("settings", &self.settings)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("settings", &self.settings);
         fields.end()
     }
 }
@@ -4664,17 +4664,17 @@ impl serde::Serialize for AccountLockSettingsUpdatedPayloadOldObjectSettings {
                 + usize::from(self.chat.is_some())
                 + usize::from(self.meeting_security.is_some())
                 + usize::from(self.tsp.is_some()),
-        )?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("other_options", &self.other_options)?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
-        fields.optional("tsp", &self.tsp)?;
+        );
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("recording", &self.recording);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("other_options", &self.other_options);
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("chat", &self.chat);
+        fields.optional("meeting_security", &self.meeting_security);
+        fields.optional("tsp", &self.tsp);
         fields.end()
     }
 }
@@ -4728,10 +4728,10 @@ impl serde::Serialize for AccountDisassociated {
             "AccountDisassociated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -4795,11 +4795,11 @@ impl serde::Serialize for AccountDisassociatedPayload {
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -4855,10 +4855,10 @@ impl serde::Serialize for AccountDisassociatedPayloadObject {
             "AccountDisassociatedPayloadObject",
             usize::from(self.id.is_some()) + usize::from(self.owner_id.is_some())
                 + usize::from(self.owner_email.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("owner_id", &self.owner_id)?;
-        fields.optional("owner_email", &self.owner_email)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("owner_id", &self.owner_id);
+        fields.optional("owner_email", &self.owner_email);
         fields.end()
     }
 }
@@ -4916,10 +4916,10 @@ impl serde::Serialize for InformationBarriersPolicyUpdated {
             serializer,
             "InformationBarriersPolicyUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4972,9 +4972,9 @@ impl serde::Serialize for InformationBarriersPolicyUpdatedPayload {
             serializer,
             "InformationBarriersPolicyUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5088,16 +5088,16 @@ impl serde::Serialize for InformationBarriersPolicyUpdatedPayloadObject {
                 + usize::from(self.type_.is_some()) + usize::from(self.id.is_some())
                 + usize::from(self.new_policy.is_some())
                 + usize::from(self.old_policy.is_some()),
-        )?;
-        fields.optional("assigned_group_id", &self.assigned_group_id)?;
-        fields.optional("policy_name", &self.policy_name)?;
-        fields.optional("settings", &self.settings)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("to_group_id", &self.to_group_id)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("new_policy", &self.new_policy)?;
-        fields.optional("old_policy", &self.old_policy)?;
+        );
+        fields.optional("assigned_group_id", &self.assigned_group_id);
+        fields.optional("policy_name", &self.policy_name);
+        fields.optional("settings", &self.settings);
+        fields.optional("status", &self.status);
+        fields.optional("to_group_id", &self.to_group_id);
+        fields.optional("type", &self.type_);
+        fields.optional("id", &self.id);
+        fields.optional("new_policy", &self.new_policy);
+        fields.optional("old_policy", &self.old_policy);
         fields.end()
     }
 }
@@ -5155,10 +5155,10 @@ impl serde::Serialize for AccountVanityUrlApproved {
             serializer,
             "AccountVanityUrlApproved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5212,10 +5212,10 @@ impl serde::Serialize for AccountSettingsUpdated {
             "AccountSettingsUpdated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -5295,13 +5295,13 @@ impl serde::Serialize for AccountSettingsUpdatedPayload {
                 + usize::from(self.object.is_some())
                 + usize::from(self.time_stamp.is_some())
                 + usize::from(self.old_object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.optional("old_object", &self.old_object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.optional("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -5349,9 +5349,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObject {
             serializer,
             "AccountSettingsUpdatedPayloadObject",
             usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("settings", &self.settings)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("settings", &self.settings);
         fields.end()
     }
 }
@@ -5551,25 +5551,25 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettings {
                 + usize::from(self.session_security.is_some())
                 + usize::from(self.mail_calendar.is_some())
                 + usize::from(self.general_setting.is_some()),
-        )?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("zoom_rooms", &self.zoom_rooms)?;
-        fields.optional("security", &self.security)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("tsp", &self.tsp)?;
-        fields.optional("integration", &self.integration)?;
-        fields.optional("feature", &self.feature)?;
-        fields.optional("other_options", &self.other_options)?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
-        fields.optional("in_session", &self.in_session)?;
-        fields.optional("session_security", &self.session_security)?;
-        fields.optional("mail_calendar", &self.mail_calendar)?;
-        fields.optional("general_setting", &self.general_setting)?;
+        );
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("zoom_rooms", &self.zoom_rooms);
+        fields.optional("security", &self.security);
+        fields.optional("recording", &self.recording);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("tsp", &self.tsp);
+        fields.optional("integration", &self.integration);
+        fields.optional("feature", &self.feature);
+        fields.optional("other_options", &self.other_options);
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("chat", &self.chat);
+        fields.optional("meeting_security", &self.meeting_security);
+        fields.optional("in_session", &self.in_session);
+        fields.optional("session_security", &self.session_security);
+        fields.optional("mail_calendar", &self.mail_calendar);
+        fields.optional("general_setting", &self.general_setting);
         fields.end()
     }
 }
@@ -5908,59 +5908,59 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsScheduleMee
                 + usize::from(self.hide_meeting_description.is_some())
                 + usize::from(self.always_display_zoom_webinar_as_topic.is_some())
                 + usize::from(self.hide_webinar_description.is_some()),
-        )?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("participant_video", &self.participant_video)?;
-        fields.optional("audio_type", &self.audio_type)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("enforce_login", &self.enforce_login)?;
-        fields.optional("enforce_login_with_domains", &self.enforce_login_with_domains)?;
-        fields.optional("enforce_login_domains", &self.enforce_login_domains)?;
-        fields.optional("not_store_meeting_topic", &self.not_store_meeting_topic)?;
-        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
+        );
+        fields.optional("host_video", &self.host_video);
+        fields.optional("participant_video", &self.participant_video);
+        fields.optional("audio_type", &self.audio_type);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("enforce_login", &self.enforce_login);
+        fields.optional("enforce_login_with_domains", &self.enforce_login_with_domains);
+        fields.optional("enforce_login_domains", &self.enforce_login_domains);
+        fields.optional("not_store_meeting_topic", &self.not_store_meeting_topic);
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password);
         fields
             .optional(
                 "use_pmi_for_scheduled_meetings",
                 &self.use_pmi_for_scheduled_meetings,
-            )?;
-        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
-        fields.optional("jbh_time", &self.jbh_time)?;
-        fields.optional("personal_meeting", &self.personal_meeting)?;
+            );
+        fields.optional("pstn_password_protected", &self.pstn_password_protected);
+        fields.optional("jbh_time", &self.jbh_time);
+        fields.optional("personal_meeting", &self.personal_meeting);
         fields
             .optional(
                 "require_password_for_instant_meetings",
                 &self.require_password_for_instant_meetings,
-            )?;
-        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
+            );
+        fields.optional("mute_upon_entry", &self.mute_upon_entry);
         fields
             .optional(
                 "require_password_for_pmi_meetings",
                 &self.require_password_for_pmi_meetings,
-            )?;
+            );
         fields
             .optional(
                 "use_pmi_for_instant_meetings",
                 &self.use_pmi_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduling_new_meetings",
                 &self.require_password_for_scheduling_new_meetings,
-            )?;
-        fields.optional("pmi_password", &self.pmi_password)?;
-        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+            );
+        fields.optional("pmi_password", &self.pmi_password);
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder);
         fields
             .optional(
                 "always_display_zoom_meeting_as_topic",
                 &self.always_display_zoom_meeting_as_topic,
-            )?;
-        fields.optional("hide_meeting_description", &self.hide_meeting_description)?;
+            );
+        fields.optional("hide_meeting_description", &self.hide_meeting_description);
         fields
             .optional(
                 "always_display_zoom_webinar_as_topic",
                 &self.always_display_zoom_webinar_as_topic,
-            )?;
-        fields.optional("hide_webinar_description", &self.hide_webinar_description)?;
+            );
+        fields.optional("hide_webinar_description", &self.hide_webinar_description);
         fields.end()
     }
 }
@@ -6136,13 +6136,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomM
             "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic",
             usize::from(self.enable.is_some())
                 + usize::from(self.display_topic_for_scheduled_meetings.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "display_topic_for_scheduled_meetings",
                 &self.display_topic_for_scheduled_meetings,
-            )?;
+            );
         fields.end()
     }
 }
@@ -6203,13 +6203,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescrip
             "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideMeetingDescription",
             usize::from(self.enable.is_some())
                 + usize::from(self.hide_description_for_scheduled_meetings.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "hide_description_for_scheduled_meetings",
                 &self.hide_description_for_scheduled_meetings,
-            )?;
+            );
         fields.end()
     }
 }
@@ -6270,13 +6270,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomW
             "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic",
             usize::from(self.enable.is_some())
                 + usize::from(self.display_topic_for_scheduled_webinars.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "display_topic_for_scheduled_webinars",
                 &self.display_topic_for_scheduled_webinars,
-            )?;
+            );
         fields.end()
     }
 }
@@ -6337,13 +6337,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescrip
             "AccountSettingsUpdatedPayloadObjectSettingsScheduleMeetingHideWebinarDescription",
             usize::from(self.enable.is_some())
                 + usize::from(self.hide_description_for_scheduled_webinars.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "hide_description_for_scheduled_webinars",
                 &self.hide_description_for_scheduled_webinars,
-            )?;
+            );
         fields.end()
     }
 }
@@ -7243,137 +7243,137 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsInMeeting {
                 + usize::from(
                     self.who_can_share_screen_when_someone_is_sharing.is_some(),
                 ) + usize::from(self.participants_share_simultaneously.is_some()),
-        )?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
-        fields.optional("chat", &self.chat)?;
+        );
+        fields.optional("e2e_encryption", &self.e2e_encryption);
+        fields.optional("chat", &self.chat);
         fields
             .optional(
                 "allow_users_to_delete_messages_in_meeting_chat",
                 &self.allow_users_to_delete_messages_in_meeting_chat,
-            )?;
+            );
         fields
             .optional(
                 "allow_participants_chat_with",
                 &self.allow_participants_chat_with,
-            )?;
-        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
-        fields.optional("private_chat", &self.private_chat)?;
-        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
-        fields.optional("file_transfer", &self.file_transfer)?;
-        fields.optional("feedback", &self.feedback)?;
-        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
-        fields.optional("co_host", &self.co_host)?;
-        fields.optional("polling", &self.polling)?;
-        fields.optional("meeting_polling", &self.meeting_polling)?;
-        fields.optional("attendee_on_hold", &self.attendee_on_hold)?;
+            );
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats);
+        fields.optional("private_chat", &self.private_chat);
+        fields.optional("auto_saving_chat", &self.auto_saving_chat);
+        fields.optional("file_transfer", &self.file_transfer);
+        fields.optional("feedback", &self.feedback);
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback);
+        fields.optional("co_host", &self.co_host);
+        fields.optional("polling", &self.polling);
+        fields.optional("meeting_polling", &self.meeting_polling);
+        fields.optional("attendee_on_hold", &self.attendee_on_hold);
         fields
             .optional(
                 "show_meeting_control_toolbar",
                 &self.show_meeting_control_toolbar,
-            )?;
-        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
-        fields.optional("annotation", &self.annotation)?;
-        fields.optional("whiteboard", &self.whiteboard)?;
-        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
-        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
-        fields.optional("anonymous_question_answer", &self.anonymous_question_answer)?;
-        fields.optional("breakout_room", &self.breakout_room)?;
-        fields.optional("breakout_room_schedule", &self.breakout_room_schedule)?;
-        fields.optional("closed_caption", &self.closed_caption)?;
-        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
-        fields.optional("group_hd", &self.group_hd)?;
-        fields.optional("virtual_background", &self.virtual_background)?;
-        fields.optional("watermark", &self.watermark)?;
-        fields.optional("watermark_by_default", &self.watermark_by_default)?;
-        fields.optional("audio_watermark_by_default", &self.audio_watermark_by_default)?;
-        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode)?;
+            );
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows);
+        fields.optional("annotation", &self.annotation);
+        fields.optional("whiteboard", &self.whiteboard);
+        fields.optional("webinar_question_answer", &self.webinar_question_answer);
+        fields.optional("meeting_question_answer", &self.meeting_question_answer);
+        fields.optional("anonymous_question_answer", &self.anonymous_question_answer);
+        fields.optional("breakout_room", &self.breakout_room);
+        fields.optional("breakout_room_schedule", &self.breakout_room_schedule);
+        fields.optional("closed_caption", &self.closed_caption);
+        fields.optional("far_end_camera_control", &self.far_end_camera_control);
+        fields.optional("group_hd", &self.group_hd);
+        fields.optional("virtual_background", &self.virtual_background);
+        fields.optional("watermark", &self.watermark);
+        fields.optional("watermark_by_default", &self.watermark_by_default);
+        fields.optional("audio_watermark_by_default", &self.audio_watermark_by_default);
+        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode);
         fields
             .optional(
                 "allow_host_to_enable_focus_mode",
                 &self.allow_host_to_enable_focus_mode,
-            )?;
-        fields.optional("alert_guest_join", &self.alert_guest_join)?;
-        fields.optional("auto_answer", &self.auto_answer)?;
-        fields.optional("p2p_connetion", &self.p2p_connetion)?;
-        fields.optional("p2p_ports", &self.p2p_ports)?;
-        fields.optional("ports_range", &self.ports_range)?;
+            );
+        fields.optional("alert_guest_join", &self.alert_guest_join);
+        fields.optional("auto_answer", &self.auto_answer);
+        fields.optional("p2p_connetion", &self.p2p_connetion);
+        fields.optional("p2p_ports", &self.p2p_ports);
+        fields.optional("ports_range", &self.ports_range);
         fields
             .optional(
                 "sending_default_email_invites",
                 &self.sending_default_email_invites,
-            )?;
-        fields.optional("use_html_format_email", &self.use_html_format_email)?;
-        fields.optional("dscp_marking", &self.dscp_marking)?;
-        fields.optional("dscp_audio", &self.dscp_audio)?;
-        fields.optional("dscp_video", &self.dscp_video)?;
-        fields.optional("stereo_audio", &self.stereo_audio)?;
-        fields.optional("original_audio", &self.original_audio)?;
-        fields.optional("screen_sharing", &self.screen_sharing)?;
-        fields.optional("remote_control", &self.remote_control)?;
-        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
-        fields.optional("remote_support", &self.remote_support)?;
-        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
-        fields.optional("data_center_regions", &self.data_center_regions)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
+            );
+        fields.optional("use_html_format_email", &self.use_html_format_email);
+        fields.optional("dscp_marking", &self.dscp_marking);
+        fields.optional("dscp_audio", &self.dscp_audio);
+        fields.optional("dscp_video", &self.dscp_video);
+        fields.optional("stereo_audio", &self.stereo_audio);
+        fields.optional("original_audio", &self.original_audio);
+        fields.optional("screen_sharing", &self.screen_sharing);
+        fields.optional("remote_control", &self.remote_control);
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback);
+        fields.optional("remote_support", &self.remote_support);
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions);
+        fields.optional("data_center_regions", &self.data_center_regions);
+        fields.optional("language_interpretation", &self.language_interpretation);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
-        fields.optional("meeting_reactions", &self.meeting_reactions)?;
-        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis)?;
+            );
+        fields.optional("meeting_reactions", &self.meeting_reactions);
+        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis);
         fields
             .optional(
                 "allow_host_panelists_to_use_audible_clap",
                 &self.allow_host_panelists_to_use_audible_clap,
-            )?;
-        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+            );
+        fields.optional("webinar_reactions", &self.webinar_reactions);
         fields
             .optional(
                 "show_a_join_from_your_browser_link",
                 &self.show_a_join_from_your_browser_link,
-            )?;
-        fields.optional("join_from_mobile", &self.join_from_mobile)?;
-        fields.optional("join_from_desktop", &self.join_from_desktop)?;
-        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
-        fields.optional("live_streaming_facebook", &self.live_streaming_facebook)?;
-        fields.optional("workplace_by_facebook", &self.workplace_by_facebook)?;
-        fields.optional("live_streaming_youtube", &self.live_streaming_youtube)?;
+            );
+        fields.optional("join_from_mobile", &self.join_from_mobile);
+        fields.optional("join_from_desktop", &self.join_from_desktop);
+        fields.optional("allow_live_streaming", &self.allow_live_streaming);
+        fields.optional("live_streaming_facebook", &self.live_streaming_facebook);
+        fields.optional("workplace_by_facebook", &self.workplace_by_facebook);
+        fields.optional("live_streaming_youtube", &self.live_streaming_youtube);
         fields
             .optional(
                 "custom_live_streaming_service",
                 &self.custom_live_streaming_service,
-            )?;
+            );
         fields
-            .optional("custom_service_instructions", &self.custom_service_instructions)?;
-        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
-        fields.optional("webinar_chat", &self.webinar_chat)?;
-        fields.optional("closed_captioning", &self.closed_captioning)?;
-        fields.optional("slide_control", &self.slide_control)?;
-        fields.optional("meeting_survey", &self.meeting_survey)?;
-        fields.optional("webinar_polling", &self.webinar_polling)?;
-        fields.optional("webinar_survey", &self.webinar_survey)?;
+            .optional("custom_service_instructions", &self.custom_service_instructions);
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming);
+        fields.optional("webinar_chat", &self.webinar_chat);
+        fields.optional("closed_captioning", &self.closed_captioning);
+        fields.optional("slide_control", &self.slide_control);
+        fields.optional("meeting_survey", &self.meeting_survey);
+        fields.optional("webinar_polling", &self.webinar_polling);
+        fields.optional("webinar_survey", &self.webinar_survey);
         fields
             .optional(
                 "disable_screen_sharing_for_host_meetings",
                 &self.disable_screen_sharing_for_host_meetings,
-            )?;
+            );
         fields
             .optional(
                 "disable_screen_sharing_for_in_meeting_guests",
                 &self.disable_screen_sharing_for_in_meeting_guests,
-            )?;
-        fields.optional("who_can_share_screen", &self.who_can_share_screen)?;
+            );
+        fields.optional("who_can_share_screen", &self.who_can_share_screen);
         fields
             .optional(
                 "who_can_share_screen_when_someone_is_sharing",
                 &self.who_can_share_screen_when_someone_is_sharing,
-            )?;
+            );
         fields
             .optional(
                 "participants_share_simultaneously",
                 &self.participants_share_simultaneously,
-            )?;
+            );
         fields.end()
     }
 }
@@ -7594,25 +7594,25 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadPolling {
                 + usize::from(self.allow_alternative_host_to_add_edit.is_some())
                 + usize::from(self.manage_saved_polls_and_quizzes.is_some())
                 + usize::from(self.allow_host_to_upload_image.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("advanced_polls", &self.advanced_polls)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("advanced_polls", &self.advanced_polls);
         fields
             .optional(
                 "require_answers_to_be_anonymous",
                 &self.require_answers_to_be_anonymous,
-            )?;
+            );
         fields
             .optional(
                 "allow_alternative_host_to_add_edit",
                 &self.allow_alternative_host_to_add_edit,
-            )?;
+            );
         fields
             .optional(
                 "manage_saved_polls_and_quizzes",
                 &self.manage_saved_polls_and_quizzes,
-            )?;
-        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image)?;
+            );
+        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image);
         fields.end()
     }
 }
@@ -7813,25 +7813,25 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
                         .is_some(),
                 ) + usize::from(self.languages.is_some())
                 + usize::from(self.custom_languages.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "enable_language_interpretation_by_default",
                 &self.enable_language_interpretation_by_default,
-            )?;
+            );
         fields
             .optional(
                 "allow_participants_to_speak_in_listening_channel",
                 &self.allow_participants_to_speak_in_listening_channel,
-            )?;
+            );
         fields
             .optional(
                 "allow_up_to_25_custom_languages_when_scheduling_meetings",
                 &self.allow_up_to_25_custom_languages_when_scheduling_meetings,
-            )?;
-        fields.optional("languages", &self.languages)?;
-        fields.optional("custom_languages", &self.custom_languages)?;
+            );
+        fields.optional("languages", &self.languages);
+        fields.optional("custom_languages", &self.custom_languages);
         fields.end()
     }
 }
@@ -7915,15 +7915,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingSignLanguageInterpretati
                     self.enable_sign_language_interpretation_by_default.is_some(),
                 ) + usize::from(self.languages.is_some())
                 + usize::from(self.custom_languages.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "enable_sign_language_interpretation_by_default",
                 &self.enable_sign_language_interpretation_by_default,
-            )?;
-        fields.optional("languages", &self.languages)?;
-        fields.optional("custom_languages", &self.custom_languages)?;
+            );
+        fields.optional("languages", &self.languages);
+        fields.optional("custom_languages", &self.custom_languages);
         fields.end()
     }
 }
@@ -8145,12 +8145,12 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
                 + usize::from(self.live_streaming_service.is_some())
                 + usize::from(self.custom_service_instructions.is_some())
                 + usize::from(self.live_streaming_reminder.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("live_streaming_service", &self.live_streaming_service)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("live_streaming_service", &self.live_streaming_service);
         fields
-            .optional("custom_service_instructions", &self.custom_service_instructions)?;
-        fields.optional("live_streaming_reminder", &self.live_streaming_reminder)?;
+            .optional("custom_service_instructions", &self.custom_service_instructions);
+        fields.optional("live_streaming_reminder", &self.live_streaming_reminder);
         fields.end()
     }
 }
@@ -8346,23 +8346,23 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingWebinarChat {
                 + usize::from(self.allow_panelists_send_direct_message.is_some())
                 + usize::from(self.allow_users_save_chats.is_some())
                 + usize::from(self.allow_auto_save_local_chat_file.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with)?;
-        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with);
+        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with);
         fields
-            .optional("default_attendees_chat_with", &self.default_attendees_chat_with)?;
+            .optional("default_attendees_chat_with", &self.default_attendees_chat_with);
         fields
             .optional(
                 "allow_panelists_send_direct_message",
                 &self.allow_panelists_send_direct_message,
-            )?;
-        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+            );
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats);
         fields
             .optional(
                 "allow_auto_save_local_chat_file",
                 &self.allow_auto_save_local_chat_file,
-            )?;
+            );
         fields.end()
     }
 }
@@ -8560,16 +8560,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
                 + usize::from(self.auto_transcribing.is_some())
                 + usize::from(self.view_full_transcript.is_some())
                 + usize::from(self.save_caption.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "third_party_captioning_service",
                 &self.third_party_captioning_service,
-            )?;
-        fields.optional("auto_transcribing", &self.auto_transcribing)?;
-        fields.optional("view_full_transcript", &self.view_full_transcript)?;
-        fields.optional("save_caption", &self.save_caption)?;
+            );
+        fields.optional("auto_transcribing", &self.auto_transcribing);
+        fields.optional("view_full_transcript", &self.view_full_transcript);
+        fields.optional("save_caption", &self.save_caption);
         fields.end()
     }
 }
@@ -8808,27 +8808,27 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsEmailNotifi
                 + usize::from(self.low_host_count_reminder.is_some())
                 + usize::from(self.alternative_host_reminder.is_some())
                 + usize::from(self.schedule_for_reminder.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "cloud_recording_available_reminder",
                 &self.cloud_recording_available_reminder,
-            )?;
+            );
         fields
             .optional(
                 "recording_available_reminder_schedulers",
                 &self.recording_available_reminder_schedulers,
-            )?;
+            );
         fields
             .optional(
                 "recording_available_reminder_alternative_hosts",
                 &self.recording_available_reminder_alternative_hosts,
-            )?;
-        fields.optional("jbh_reminder", &self.jbh_reminder)?;
-        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
-        fields.optional("low_host_count_reminder", &self.low_host_count_reminder)?;
-        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
-        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+            );
+        fields.optional("jbh_reminder", &self.jbh_reminder);
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder);
+        fields.optional("low_host_count_reminder", &self.low_host_count_reminder);
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder);
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder);
         fields.end()
     }
 }
@@ -8985,22 +8985,22 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsZoomRooms {
                 + usize::from(self.hide_host_information.is_some())
                 + usize::from(self.cmr_for_instant_meeting.is_some())
                 + usize::from(self.auto_start_stop_scheduled_meetings.is_some()),
-        )?;
-        fields.optional("upcoming_meeting_alert", &self.upcoming_meeting_alert)?;
-        fields.optional("start_airplay_manually", &self.start_airplay_manually)?;
-        fields.optional("weekly_system_restart", &self.weekly_system_restart)?;
+        );
+        fields.optional("upcoming_meeting_alert", &self.upcoming_meeting_alert);
+        fields.optional("start_airplay_manually", &self.start_airplay_manually);
+        fields.optional("weekly_system_restart", &self.weekly_system_restart);
         fields
-            .optional("list_meetings_with_calendar", &self.list_meetings_with_calendar)?;
-        fields.optional("zr_post_meeting_feedback", &self.zr_post_meeting_feedback)?;
-        fields.optional("ultrasonic", &self.ultrasonic)?;
-        fields.optional("force_private_meeting", &self.force_private_meeting)?;
-        fields.optional("hide_host_information", &self.hide_host_information)?;
-        fields.optional("cmr_for_instant_meeting", &self.cmr_for_instant_meeting)?;
+            .optional("list_meetings_with_calendar", &self.list_meetings_with_calendar);
+        fields.optional("zr_post_meeting_feedback", &self.zr_post_meeting_feedback);
+        fields.optional("ultrasonic", &self.ultrasonic);
+        fields.optional("force_private_meeting", &self.force_private_meeting);
+        fields.optional("hide_host_information", &self.hide_host_information);
+        fields.optional("cmr_for_instant_meeting", &self.cmr_for_instant_meeting);
         fields
             .optional(
                 "auto_start_stop_scheduled_meetings",
                 &self.auto_start_stop_scheduled_meetings,
-            )?;
+            );
         fields.end()
     }
 }
@@ -9100,12 +9100,12 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsSecurity {
                 + usize::from(self.hide_billing_info.is_some())
                 + usize::from(self.password_requirement.is_some())
                 + usize::from(self.signin_with_sso.is_some()),
-        )?;
-        fields.optional("admin_change_name_pic", &self.admin_change_name_pic)?;
-        fields.optional("import_photos_from_devices", &self.import_photos_from_devices)?;
-        fields.optional("hide_billing_info", &self.hide_billing_info)?;
-        fields.optional("password_requirement", &self.password_requirement)?;
-        fields.optional("signin_with_sso", &self.signin_with_sso)?;
+        );
+        fields.optional("admin_change_name_pic", &self.admin_change_name_pic);
+        fields.optional("import_photos_from_devices", &self.import_photos_from_devices);
+        fields.optional("hide_billing_info", &self.hide_billing_info);
+        fields.optional("password_requirement", &self.password_requirement);
+        fields.optional("signin_with_sso", &self.signin_with_sso);
         fields.end()
     }
 }
@@ -9200,15 +9200,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecurityPasswordRequirement {
                 + usize::from(self.have_special_character.is_some())
                 + usize::from(self.consecutive_characters_length.is_some())
                 + usize::from(self.weak_enhance_detection.is_some()),
-        )?;
-        fields.optional("minimum_password_length", &self.minimum_password_length)?;
-        fields.optional("have_special_character", &self.have_special_character)?;
+        );
+        fields.optional("minimum_password_length", &self.minimum_password_length);
+        fields.optional("have_special_character", &self.have_special_character);
         fields
             .optional(
                 "consecutive_characters_length",
                 &self.consecutive_characters_length,
-            )?;
-        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+            );
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection);
         fields.end()
     }
 }
@@ -9290,11 +9290,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSso {
                 + usize::from(self.require_sso_for_domains.is_some())
                 + usize::from(self.domains.is_some())
                 + usize::from(self.sso_bypass_users.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("require_sso_for_domains", &self.require_sso_for_domains)?;
-        fields.optional("domains", &self.domains)?;
-        fields.optional("sso_bypass_users", &self.sso_bypass_users)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("require_sso_for_domains", &self.require_sso_for_domains);
+        fields.optional("domains", &self.domains);
+        fields.optional("sso_bypass_users", &self.sso_bypass_users);
         fields.end()
     }
 }
@@ -9347,9 +9347,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUse
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsSecuritySigninWithSsoSsoBypassUsersItem",
             usize::from(self.id.is_some()) + usize::from(self.email.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("email", &self.email)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("email", &self.email);
         fields.end()
     }
 }
@@ -9792,78 +9792,78 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsRecording {
                 + usize::from(self.host_delete_cloud_recording.is_some())
                 + usize::from(self.allow_recovery_deleted_cloud_recordings.is_some())
                 + usize::from(self.archive.is_some()),
-        )?;
-        fields.optional("local_recording", &self.local_recording)?;
-        fields.optional("cloud_recording", &self.cloud_recording)?;
-        fields.optional("record_speaker_view", &self.record_speaker_view)?;
-        fields.optional("record_gallery_view", &self.record_gallery_view)?;
-        fields.optional("record_audio_file", &self.record_audio_file)?;
-        fields.optional("save_chat_text", &self.save_chat_text)?;
-        fields.optional("show_timestamp", &self.show_timestamp)?;
-        fields.optional("recording_audio_transcript", &self.recording_audio_transcript)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+        );
+        fields.optional("local_recording", &self.local_recording);
+        fields.optional("cloud_recording", &self.cloud_recording);
+        fields.optional("record_speaker_view", &self.record_speaker_view);
+        fields.optional("record_gallery_view", &self.record_gallery_view);
+        fields.optional("record_audio_file", &self.record_audio_file);
+        fields.optional("save_chat_text", &self.save_chat_text);
+        fields.optional("show_timestamp", &self.show_timestamp);
+        fields.optional("recording_audio_transcript", &self.recording_audio_transcript);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("cloud_recording_download", &self.cloud_recording_download);
         fields
             .optional(
                 "cloud_recording_download_host",
                 &self.cloud_recording_download_host,
-            )?;
+            );
         fields
             .optional(
                 "account_user_access_recording",
                 &self.account_user_access_recording,
-            )?;
-        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
-        fields.optional("auto_delete_cmr_days", &self.auto_delete_cmr_days)?;
-        fields.optional("record_files_separately", &self.record_files_separately)?;
-        fields.optional("display_participant_name", &self.display_participant_name)?;
-        fields.optional("recording_thumbnails", &self.recording_thumbnails)?;
+            );
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr);
+        fields.optional("auto_delete_cmr_days", &self.auto_delete_cmr_days);
+        fields.optional("record_files_separately", &self.record_files_separately);
+        fields.optional("display_participant_name", &self.display_participant_name);
+        fields.optional("recording_thumbnails", &self.recording_thumbnails);
         fields
             .optional(
                 "optimize_recording_for_3rd_party_video_editor",
                 &self.optimize_recording_for_3rd_party_video_editor,
-            )?;
-        fields.optional("recording_highlight", &self.recording_highlight)?;
-        fields.optional("smart_recording", &self.smart_recording)?;
-        fields.optional("save_panelist_chat", &self.save_panelist_chat)?;
-        fields.optional("save_poll_results", &self.save_poll_results)?;
-        fields.optional("save_close_caption", &self.save_close_caption)?;
+            );
+        fields.optional("recording_highlight", &self.recording_highlight);
+        fields.optional("smart_recording", &self.smart_recording);
+        fields.optional("save_panelist_chat", &self.save_panelist_chat);
+        fields.optional("save_poll_results", &self.save_poll_results);
+        fields.optional("save_close_caption", &self.save_close_caption);
         fields
             .optional(
                 "record_audio_file_each_participant",
                 &self.record_audio_file_each_participant,
-            )?;
-        fields.optional("host_pause_stop_recording", &self.host_pause_stop_recording)?;
-        fields.optional("recording_disclaimer", &self.recording_disclaimer)?;
+            );
+        fields.optional("host_pause_stop_recording", &self.host_pause_stop_recording);
+        fields.optional("recording_disclaimer", &self.recording_disclaimer);
         fields
             .optional(
                 "ask_participants_to_consent_disclaimer",
                 &self.ask_participants_to_consent_disclaimer,
-            )?;
+            );
         fields
             .optional(
                 "ask_host_to_confirm_disclaimer",
                 &self.ask_host_to_confirm_disclaimer,
-            )?;
+            );
         fields
             .optional(
                 "recording_password_requirement",
                 &self.recording_password_requirement,
-            )?;
-        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+            );
+        fields.optional("ip_address_access_control", &self.ip_address_access_control);
         fields
             .optional(
                 "prevent_host_access_recording",
                 &self.prevent_host_access_recording,
-            )?;
+            );
         fields
-            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording);
         fields
             .optional(
                 "allow_recovery_deleted_cloud_recordings",
                 &self.allow_recovery_deleted_cloud_recordings,
-            )?;
-        fields.optional("archive", &self.archive)?;
+            );
+        fields.optional("archive", &self.archive);
         fields.end()
     }
 }
@@ -9989,10 +9989,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordFilesSeparately {
             usize::from(self.active_speaker.is_some())
                 + usize::from(self.gallery_view.is_some())
                 + usize::from(self.shared_screen.is_some()),
-        )?;
-        fields.optional("active_speaker", &self.active_speaker)?;
-        fields.optional("gallery_view", &self.gallery_view)?;
-        fields.optional("shared_screen", &self.shared_screen)?;
+        );
+        fields.optional("active_speaker", &self.active_speaker);
+        fields.optional("gallery_view", &self.gallery_view);
+        fields.optional("shared_screen", &self.shared_screen);
         fields.end()
     }
 }
@@ -10070,11 +10070,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
             usize::from(self.create_recording_highlights.is_some())
                 + usize::from(self.create_smart_chapters.is_some())
                 + usize::from(self.create_next_steps.is_some()),
-        )?;
+        );
         fields
-            .optional("create_recording_highlights", &self.create_recording_highlights)?;
-        fields.optional("create_smart_chapters", &self.create_smart_chapters)?;
-        fields.optional("create_next_steps", &self.create_next_steps)?;
+            .optional("create_recording_highlights", &self.create_recording_highlights);
+        fields.optional("create_smart_chapters", &self.create_smart_chapters);
+        fields.optional("create_next_steps", &self.create_next_steps);
         fields.end()
     }
 }
@@ -10161,12 +10161,12 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequire
                 + usize::from(self.have_number.is_some())
                 + usize::from(self.have_special_character.is_some())
                 + usize::from(self.only_allow_numeric.is_some()),
-        )?;
-        fields.optional("length", &self.length)?;
-        fields.optional("have_letter", &self.have_letter)?;
-        fields.optional("have_number", &self.have_number)?;
-        fields.optional("have_special_character", &self.have_special_character)?;
-        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        );
+        fields.optional("length", &self.length);
+        fields.optional("have_letter", &self.have_letter);
+        fields.optional("have_number", &self.have_number);
+        fields.optional("have_special_character", &self.have_special_character);
+        fields.optional("only_allow_numeric", &self.only_allow_numeric);
         fields.end()
     }
 }
@@ -10226,9 +10226,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl {
             "AccountSettingsUpdatedPayloadObjectSettingsRecordingIpAddressAccessControl",
             usize::from(self.enable.is_some())
                 + usize::from(self.ip_addresses_or_ranges.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("ip_addresses_or_ranges", &self.ip_addresses_or_ranges)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("ip_addresses_or_ranges", &self.ip_addresses_or_ranges);
         fields.end()
     }
 }
@@ -10292,10 +10292,10 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsRecordingAr
             "AccountSettingsUpdatedPayloadObjectSettingsRecordingArchive",
             usize::from(self.enable.is_some()) + usize::from(self.type_.is_some())
                 + usize::from(self.settings.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("settings", &self.settings)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("type", &self.type_);
+        fields.optional("settings", &self.settings);
         fields.end()
     }
 }
@@ -10459,25 +10459,25 @@ for AccountSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
                 + usize::from(self.action_when_archive_failed.is_some())
                 + usize::from(self.notification_when_archiving_starts.is_some())
                 + usize::from(self.play_voice_prompt_when_archiving_starts.is_some()),
-        )?;
-        fields.optional("chat_file", &self.chat_file)?;
-        fields.optional("chat_with_sender_email", &self.chat_with_sender_email)?;
-        fields.optional("audio_file", &self.audio_file)?;
-        fields.optional("video_file", &self.video_file)?;
-        fields.optional("cc_transcript_file", &self.cc_transcript_file)?;
-        fields.optional("chat_with_direct_message", &self.chat_with_direct_message)?;
-        fields.optional("archive_retention", &self.archive_retention)?;
-        fields.optional("action_when_archive_failed", &self.action_when_archive_failed)?;
+        );
+        fields.optional("chat_file", &self.chat_file);
+        fields.optional("chat_with_sender_email", &self.chat_with_sender_email);
+        fields.optional("audio_file", &self.audio_file);
+        fields.optional("video_file", &self.video_file);
+        fields.optional("cc_transcript_file", &self.cc_transcript_file);
+        fields.optional("chat_with_direct_message", &self.chat_with_direct_message);
+        fields.optional("archive_retention", &self.archive_retention);
+        fields.optional("action_when_archive_failed", &self.action_when_archive_failed);
         fields
             .optional(
                 "notification_when_archiving_starts",
                 &self.notification_when_archiving_starts,
-            )?;
+            );
         fields
             .optional(
                 "play_voice_prompt_when_archiving_starts",
                 &self.play_voice_prompt_when_archiving_starts,
-            )?;
+            );
         fields.end()
     }
 }
@@ -10819,10 +10819,10 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsTelephony {
             usize::from(self.third_party_audio.is_some())
                 + usize::from(self.audio_conference_info.is_some())
                 + usize::from(self.telephony_regions.is_some()),
-        )?;
-        fields.optional("third_party_audio", &self.third_party_audio)?;
-        fields.optional("audio_conference_info", &self.audio_conference_info)?;
-        fields.optional("telephony_regions", &self.telephony_regions)?;
+        );
+        fields.optional("third_party_audio", &self.third_party_audio);
+        fields.optional("audio_conference_info", &self.audio_conference_info);
+        fields.optional("telephony_regions", &self.telephony_regions);
         fields.end()
     }
 }
@@ -10884,9 +10884,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
             "AccountSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions",
             usize::from(self.allowed_values.is_some())
                 + usize::from(self.selection_values.is_some()),
-        )?;
-        fields.optional("allowed_values", &self.allowed_values)?;
-        fields.optional("selection_values", &self.selection_values)?;
+        );
+        fields.optional("allowed_values", &self.allowed_values);
+        fields.optional("selection_values", &self.selection_values);
         fields.end()
     }
 }
@@ -11006,26 +11006,26 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsTsp {
                 + usize::from(self.allow_webinar_attendees_toll_free_dial.is_some())
                 + usize::from(self.show_international_numbers_link.is_some())
                 + usize::from(self.global_dial_in_countries.is_some()),
-        )?;
-        fields.optional("call_out", &self.call_out)?;
-        fields.optional("call_out_countries", &self.call_out_countries)?;
+        );
+        fields.optional("call_out", &self.call_out);
+        fields.optional("call_out_countries", &self.call_out_countries);
         fields
             .optional(
                 "allow_webinar_attendees_call_me",
                 &self.allow_webinar_attendees_call_me,
-            )?;
-        fields.optional("display_toll_free_numbers", &self.display_toll_free_numbers)?;
+            );
+        fields.optional("display_toll_free_numbers", &self.display_toll_free_numbers);
         fields
             .optional(
                 "allow_webinar_attendees_toll_free_dial",
                 &self.allow_webinar_attendees_toll_free_dial,
-            )?;
+            );
         fields
             .optional(
                 "show_international_numbers_link",
                 &self.show_international_numbers_link,
-            )?;
-        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+            );
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries);
         fields.end()
     }
 }
@@ -11078,8 +11078,8 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadCountries {
             serializer,
             "AccountSettingsUpdatedPayloadCountries",
             usize::from(self.selected_countries.is_some()),
-        )?;
-        fields.optional("selected_countries", &self.selected_countries)?;
+        );
+        fields.optional("selected_countries", &self.selected_countries);
         fields.end()
     }
 }
@@ -11130,9 +11130,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadCountriesSelectedCountrie
             serializer,
             "AccountSettingsUpdatedPayloadCountriesSelectedCountriesItem",
             usize::from(self.code.is_some()) + usize::from(self.name.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("name", &self.name)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("name", &self.name);
         fields.end()
     }
 }
@@ -11217,13 +11217,13 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsIntegration
                 + usize::from(self.dropbox.is_some()) + usize::from(self.box_.is_some())
                 + usize::from(self.microsoft_one_drive.is_some())
                 + usize::from(self.kubi.is_some()),
-        )?;
-        fields.optional("google_calendar", &self.google_calendar)?;
-        fields.optional("google_drive", &self.google_drive)?;
-        fields.optional("dropbox", &self.dropbox)?;
-        fields.optional("box", &self.box_)?;
-        fields.optional("microsoft_one_drive", &self.microsoft_one_drive)?;
-        fields.optional("kubi", &self.kubi)?;
+        );
+        fields.optional("google_calendar", &self.google_calendar);
+        fields.optional("google_drive", &self.google_drive);
+        fields.optional("dropbox", &self.dropbox);
+        fields.optional("box", &self.box_);
+        fields.optional("microsoft_one_drive", &self.microsoft_one_drive);
+        fields.optional("kubi", &self.kubi);
         fields.end()
     }
 }
@@ -11275,8 +11275,8 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsFeature {
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsFeature",
             usize::from(self.meeting_capacity.is_some()),
-        )?;
-        fields.optional("meeting_capacity", &self.meeting_capacity)?;
+        );
+        fields.optional("meeting_capacity", &self.meeting_capacity);
         fields.end()
     }
 }
@@ -11428,36 +11428,36 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsOtherOption
                 + usize::from(self.meeting_qos_and_mos.is_some())
                 + usize::from(self.allow_users_enter_and_share_pronouns.is_some())
                 + usize::from(self.webinar_registration_options.is_some()),
-        )?;
-        fields.optional("allow_auto_active_users", &self.allow_auto_active_users)?;
-        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        );
+        fields.optional("allow_auto_active_users", &self.allow_auto_active_users);
+        fields.optional("blur_snapshot", &self.blur_snapshot);
         fields
             .optional(
                 "display_meetings_scheduled_for_others",
                 &self.display_meetings_scheduled_for_others,
-            )?;
-        fields.optional("use_cdn", &self.use_cdn)?;
+            );
+        fields.optional("use_cdn", &self.use_cdn);
         fields
             .optional(
                 "allow_users_contact_support_via_chat",
                 &self.allow_users_contact_support_via_chat,
-            )?;
+            );
         fields
             .optional(
                 "show_one_user_meeting_on_dashboard",
                 &self.show_one_user_meeting_on_dashboard,
-            )?;
-        fields.optional("meeting_qos_and_mos", &self.meeting_qos_and_mos)?;
+            );
+        fields.optional("meeting_qos_and_mos", &self.meeting_qos_and_mos);
         fields
             .optional(
                 "allow_users_enter_and_share_pronouns",
                 &self.allow_users_enter_and_share_pronouns,
-            )?;
+            );
         fields
             .optional(
                 "webinar_registration_options",
                 &self.webinar_registration_options,
-            )?;
+            );
         fields.end()
     }
 }
@@ -11566,12 +11566,12 @@ for AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOp
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions",
             usize::from(self.allow_host_to_enable_social_share_buttons.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "allow_host_to_enable_social_share_buttons",
                 &self.allow_host_to_enable_social_share_buttons,
-            )?;
+            );
         fields.end()
     }
 }
@@ -11686,18 +11686,18 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsAudioConfer
                 + usize::from(self.personal_audio_conference.is_some())
                 + usize::from(self.participant_phone_masking.is_some())
                 + usize::from(self.global_dial_in_countries.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "toll_free_and_fee_based_toll_call",
                 &self.toll_free_and_fee_based_toll_call,
-            )?;
-        fields.optional("toll_call", &self.toll_call)?;
+            );
+        fields.optional("toll_call", &self.toll_call);
         fields
-            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
-        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
-        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
-        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone);
+        fields.optional("personal_audio_conference", &self.personal_audio_conference);
+        fields.optional("participant_phone_masking", &self.participant_phone_masking);
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries);
         fields.end()
     }
 }
@@ -11765,14 +11765,14 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBa
             "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBasedTollCall",
             usize::from(self.enable.is_some()) + usize::from(self.numbers.is_some())
                 + usize::from(self.allow_webinar_attendees_dial.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("numbers", &self.numbers)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("numbers", &self.numbers);
         fields
             .optional(
                 "allow_webinar_attendees_dial",
                 &self.allow_webinar_attendees_dial,
-            )?;
+            );
         fields.end()
     }
 }
@@ -11849,12 +11849,12 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBa
                 + usize::from(self.country_name.is_some())
                 + usize::from(self.number.is_some())
                 + usize::from(self.display_number.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("country_code", &self.country_code)?;
-        fields.optional("country_name", &self.country_name)?;
-        fields.optional("number", &self.number)?;
-        fields.optional("display_number", &self.display_number)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("country_code", &self.country_code);
+        fields.optional("country_name", &self.country_name);
+        fields.optional("number", &self.number);
+        fields.optional("display_number", &self.display_number);
         fields.end()
     }
 }
@@ -11911,9 +11911,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall",
             usize::from(self.enable.is_some()) + usize::from(self.numbers.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("numbers", &self.numbers)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("numbers", &self.numbers);
         fields.end()
     }
 }
@@ -11990,12 +11990,12 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCallNumbersI
                 + usize::from(self.country_name.is_some())
                 + usize::from(self.display_number.is_some())
                 + usize::from(self.number.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("country_code", &self.country_code)?;
-        fields.optional("country_name", &self.country_name)?;
-        fields.optional("display_number", &self.display_number)?;
-        fields.optional("number", &self.number)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("country_code", &self.country_code);
+        fields.optional("country_name", &self.country_name);
+        fields.optional("display_number", &self.display_number);
+        fields.optional("number", &self.number);
         fields.end()
     }
 }
@@ -12085,16 +12085,16 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteB
                 + usize::from(self.require_press_1_for_call_me.is_some())
                 + usize::from(self.call_out_countries.is_some())
                 + usize::from(self.allow_webinar_attendees_call_me.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
-            .optional("require_press_1_for_call_me", &self.require_press_1_for_call_me)?;
-        fields.optional("call_out_countries", &self.call_out_countries)?;
+            .optional("require_press_1_for_call_me", &self.require_press_1_for_call_me);
+        fields.optional("call_out_countries", &self.call_out_countries);
         fields
             .optional(
                 "allow_webinar_attendees_call_me",
                 &self.allow_webinar_attendees_call_me,
-            )?;
+            );
         fields.end()
     }
 }
@@ -12209,9 +12209,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhone
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingParticipantPhoneMasking",
             usize::from(self.enable.is_some()) + usize::from(self.masking_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("masking_type", &self.masking_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("masking_type", &self.masking_type);
         fields.end()
     }
 }
@@ -12334,9 +12334,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCoun
             "AccountSettingsUpdatedPayloadObjectSettingsAudioConferencingGlobalDialInCountries",
             usize::from(self.selected_countries.is_some())
                 + usize::from(self.include_toll_free.is_some()),
-        )?;
-        fields.optional("selected_countries", &self.selected_countries)?;
-        fields.optional("include_toll_free", &self.include_toll_free)?;
+        );
+        fields.optional("selected_countries", &self.selected_countries);
+        fields.optional("include_toll_free", &self.include_toll_free);
         fields.end()
     }
 }
@@ -12988,106 +12988,106 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChat {
                 + usize::from(self.ai_quick_schedule.is_some())
                 + usize::from(self.survey_poll.is_some())
                 + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("allow_bots_chat", &self.allow_bots_chat)?;
-        fields.optional("share_files", &self.share_files)?;
-        fields.optional("chat_emojis", &self.chat_emojis)?;
-        fields.optional("record_voice_messages", &self.record_voice_messages)?;
-        fields.optional("record_video_messages", &self.record_video_messages)?;
-        fields.optional("screen_capture", &self.screen_capture)?;
-        fields.optional("create_public_channels", &self.create_public_channels)?;
-        fields.optional("create_private_channels", &self.create_private_channels)?;
-        fields.optional("create_group_chat", &self.create_group_chat)?;
-        fields.optional("share_links_in_chat", &self.share_links_in_chat)?;
-        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat)?;
+        );
+        fields.optional("allow_bots_chat", &self.allow_bots_chat);
+        fields.optional("share_files", &self.share_files);
+        fields.optional("chat_emojis", &self.chat_emojis);
+        fields.optional("record_voice_messages", &self.record_voice_messages);
+        fields.optional("record_video_messages", &self.record_video_messages);
+        fields.optional("screen_capture", &self.screen_capture);
+        fields.optional("create_public_channels", &self.create_public_channels);
+        fields.optional("create_private_channels", &self.create_private_channels);
+        fields.optional("create_group_chat", &self.create_group_chat);
+        fields.optional("share_links_in_chat", &self.share_links_in_chat);
+        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat);
         fields
             .optional(
                 "set_retention_period_in_cloud",
                 &self.set_retention_period_in_cloud,
-            )?;
+            );
         fields
             .optional(
                 "set_retention_period_in_local",
                 &self.set_retention_period_in_local,
-            )?;
+            );
         fields
-            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts)?;
+            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts);
         fields
             .optional(
                 "allow_users_to_chat_with_others",
                 &self.allow_users_to_chat_with_others,
-            )?;
-        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+            );
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool);
         fields
             .optional(
                 "send_data_to_third_party_archiving_service",
                 &self.send_data_to_third_party_archiving_service,
-            )?;
+            );
         fields
             .optional(
                 "apply_local_storage_to_personal_channel",
                 &self.apply_local_storage_to_personal_channel,
-            )?;
-        fields.optional("translate_messages", &self.translate_messages)?;
+            );
+        fields.optional("translate_messages", &self.translate_messages);
         fields
             .optional(
                 "search_and_send_animated_gif_images",
                 &self.search_and_send_animated_gif_images,
-            )?;
-        fields.optional("external_collab_restrict", &self.external_collab_restrict)?;
-        fields.optional("external_user_control", &self.external_user_control)?;
-        fields.optional("external_invite_approve", &self.external_invite_approve)?;
-        fields.optional("external_member_join", &self.external_member_join)?;
-        fields.optional("external_join_approve", &self.external_join_approve)?;
-        fields.optional("download_file", &self.download_file)?;
-        fields.optional("share_screen_in_chat", &self.share_screen_in_chat)?;
-        fields.optional("code_snippet", &self.code_snippet)?;
-        fields.optional("personal_channel", &self.personal_channel)?;
-        fields.optional("store_revise_chat", &self.store_revise_chat)?;
-        fields.optional("set_chat_as_default_tab", &self.set_chat_as_default_tab)?;
-        fields.optional("hyper_link", &self.hyper_link)?;
+            );
+        fields.optional("external_collab_restrict", &self.external_collab_restrict);
+        fields.optional("external_user_control", &self.external_user_control);
+        fields.optional("external_invite_approve", &self.external_invite_approve);
+        fields.optional("external_member_join", &self.external_member_join);
+        fields.optional("external_join_approve", &self.external_join_approve);
+        fields.optional("download_file", &self.download_file);
+        fields.optional("share_screen_in_chat", &self.share_screen_in_chat);
+        fields.optional("code_snippet", &self.code_snippet);
+        fields.optional("personal_channel", &self.personal_channel);
+        fields.optional("store_revise_chat", &self.store_revise_chat);
+        fields.optional("set_chat_as_default_tab", &self.set_chat_as_default_tab);
+        fields.optional("hyper_link", &self.hyper_link);
         fields
             .optional(
                 "suppress_removal_notification",
                 &self.suppress_removal_notification,
-            )?;
+            );
         fields
             .optional(
                 "suppress_user_group_notification",
                 &self.suppress_user_group_notification,
-            )?;
+            );
         fields
             .optional(
                 "allow_remove_msg_by_owner_and_admins",
                 &self.allow_remove_msg_by_owner_and_admins,
-            )?;
+            );
         fields
-            .optional("allow_huddles_from_channels", &self.allow_huddles_from_channels)?;
-        fields.optional("shared_spaces", &self.shared_spaces)?;
-        fields.optional("chat_email_address", &self.chat_email_address)?;
-        fields.optional("read_receipts", &self.read_receipts)?;
-        fields.optional("allow_delete_message", &self.allow_delete_message)?;
-        fields.optional("allow_edit_message", &self.allow_edit_message)?;
+            .optional("allow_huddles_from_channels", &self.allow_huddles_from_channels);
+        fields.optional("shared_spaces", &self.shared_spaces);
+        fields.optional("chat_email_address", &self.chat_email_address);
+        fields.optional("read_receipts", &self.read_receipts);
+        fields.optional("allow_delete_message", &self.allow_delete_message);
+        fields.optional("allow_edit_message", &self.allow_edit_message);
         fields
             .optional(
                 "show_status_to_internal_contact",
                 &self.show_status_to_internal_contact,
-            )?;
-        fields.optional("presence_on_meeting", &self.presence_on_meeting)?;
+            );
+        fields.optional("presence_on_meeting", &self.presence_on_meeting);
         fields
             .optional(
                 "presence_away_when_screen_saver",
                 &self.presence_away_when_screen_saver,
-            )?;
-        fields.optional("show_h323_contact_tab", &self.show_h323_contact_tab)?;
-        fields.optional("ai_summary", &self.ai_summary)?;
-        fields.optional("ai_compose", &self.ai_compose)?;
-        fields.optional("ai_recommend", &self.ai_recommend)?;
-        fields.optional("ai_quick_reply", &self.ai_quick_reply)?;
-        fields.optional("ai_sentence_completion", &self.ai_sentence_completion)?;
-        fields.optional("ai_quick_schedule", &self.ai_quick_schedule)?;
-        fields.optional("survey_poll", &self.survey_poll)?;
-        fields.optional("type", &self.type_)?;
+            );
+        fields.optional("show_h323_contact_tab", &self.show_h323_contact_tab);
+        fields.optional("ai_summary", &self.ai_summary);
+        fields.optional("ai_compose", &self.ai_compose);
+        fields.optional("ai_recommend", &self.ai_recommend);
+        fields.optional("ai_quick_reply", &self.ai_quick_reply);
+        fields.optional("ai_sentence_completion", &self.ai_sentence_completion);
+        fields.optional("ai_quick_schedule", &self.ai_quick_schedule);
+        fields.optional("survey_poll", &self.survey_poll);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -13162,11 +13162,11 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatShareFi
             usize::from(self.enable.is_some()) + usize::from(self.share_option.is_some())
                 + usize::from(self.view_option.is_some())
                 + usize::from(self.restrictions.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("share_option", &self.share_option)?;
-        fields.optional("view_option", &self.view_option)?;
-        fields.optional("restrictions", &self.restrictions)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("share_option", &self.share_option);
+        fields.optional("view_option", &self.view_option);
+        fields.optional("restrictions", &self.restrictions);
         fields.end()
     }
 }
@@ -13411,26 +13411,26 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatShareFilesRestrictions {
                 + usize::from(self.file_size_restrictions.is_some())
                 + usize::from(self.file_size_restrictions_for_external.is_some())
                 + usize::from(self.file_restrictions_apply_to.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "only_allow_specific_file_types",
                 &self.only_allow_specific_file_types,
-            )?;
-        fields.optional("file_type_restrictions", &self.file_type_restrictions)?;
+            );
+        fields.optional("file_type_restrictions", &self.file_type_restrictions);
         fields
             .optional(
                 "file_type_restrictions_for_external",
                 &self.file_type_restrictions_for_external,
-            )?;
-        fields.optional("maximum_file_size", &self.maximum_file_size)?;
-        fields.optional("file_size_restrictions", &self.file_size_restrictions)?;
+            );
+        fields.optional("maximum_file_size", &self.maximum_file_size);
+        fields.optional("file_size_restrictions", &self.file_size_restrictions);
         fields
             .optional(
                 "file_size_restrictions_for_external",
                 &self.file_size_restrictions_for_external,
-            )?;
-        fields.optional("file_restrictions_apply_to", &self.file_restrictions_apply_to)?;
+            );
+        fields.optional("file_restrictions_apply_to", &self.file_restrictions_apply_to);
         fields.end()
     }
 }
@@ -13700,9 +13700,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmo
             "AccountSettingsUpdatedPayloadObjectSettingsChatChatEmojis",
             usize::from(self.enable.is_some())
                 + usize::from(self.emojis_option.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("emojis_option", &self.emojis_option)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("emojis_option", &self.emojis_option);
         fields.end()
     }
 }
@@ -13779,18 +13779,18 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSetRetentionPeriodInCloud {
                         .retention_period_of_direct_messages_and_group_conversation
                         .is_some(),
                 ) + usize::from(self.retention_period_of_channels.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "retention_period_of_direct_messages_and_group_conversation",
                 &self.retention_period_of_direct_messages_and_group_conversation,
-            )?;
+            );
         fields
             .optional(
                 "retention_period_of_channels",
                 &self.retention_period_of_channels,
-            )?;
+            );
         fields.end()
     }
 }
@@ -13866,10 +13866,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
             usize::from(self.enable.is_some())
                 + usize::from(self.selected_option.is_some())
                 + usize::from(self.user_email_addresses.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("selected_option", &self.selected_option)?;
-        fields.optional("user_email_addresses", &self.user_email_addresses)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("selected_option", &self.selected_option);
+        fields.optional("user_email_addresses", &self.user_email_addresses);
         fields.end()
     }
 }
@@ -13936,10 +13936,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
             "AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool",
             usize::from(self.enable.is_some()) + usize::from(self.policies.is_some())
                 + usize::from(self.policy_max_count.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("policies", &self.policies)?;
-        fields.optional("policy_max_count", &self.policy_max_count)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("policies", &self.policies);
+        fields.optional("policy_max_count", &self.policy_max_count);
         fields.end()
     }
 }
@@ -14043,15 +14043,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem
                 + usize::from(self.regular_expression.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.trigger_action.is_some()),
-        )?;
-        fields.optional("description", &self.description)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("is_locked", &self.is_locked)?;
-        fields.optional("keywords", &self.keywords)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("regular_expression", &self.regular_expression)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("trigger_action", &self.trigger_action)?;
+        );
+        fields.optional("description", &self.description);
+        fields.optional("id", &self.id);
+        fields.optional("is_locked", &self.is_locked);
+        fields.optional("keywords", &self.keywords);
+        fields.optional("name", &self.name);
+        fields.optional("regular_expression", &self.regular_expression);
+        fields.optional("status", &self.status);
+        fields.optional("trigger_action", &self.trigger_action);
         fields.end()
     }
 }
@@ -14194,13 +14194,13 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchiving
                 + usize::from(self.user_name.is_some())
                 + usize::from(self.passcode.is_some())
                 + usize::from(self.authorized_channel_token.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("smtp_delivery_address", &self.smtp_delivery_address)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("passcode", &self.passcode)?;
-        fields.optional("authorized_channel_token", &self.authorized_channel_token)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("type", &self.type_);
+        fields.optional("smtp_delivery_address", &self.smtp_delivery_address);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("passcode", &self.passcode);
+        fields.optional("authorized_channel_token", &self.authorized_channel_token);
         fields.end()
     }
 }
@@ -14310,9 +14310,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalCh
             "AccountSettingsUpdatedPayloadObjectSettingsChatApplyLocalStorageToPersonalChannel",
             usize::from(self.enable.is_some())
                 + usize::from(self.retention_period.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("retention_period", &self.retention_period)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("retention_period", &self.retention_period);
         fields.end()
     }
 }
@@ -14374,9 +14374,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImage
             "AccountSettingsUpdatedPayloadObjectSettingsChatSearchAndSendAnimatedGifImages",
             usize::from(self.enable.is_some())
                 + usize::from(self.giphy_content_rating.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("giphy_content_rating", &self.giphy_content_rating)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("giphy_content_rating", &self.giphy_content_rating);
         fields.end()
     }
 }
@@ -14442,10 +14442,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalCollabRestrict {
             usize::from(self.enable.is_some())
                 + usize::from(self.external_chat.is_some())
                 + usize::from(self.group_id.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("external_chat", &self.external_chat)?;
-        fields.optional("group_id", &self.group_id)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("external_chat", &self.external_chat);
+        fields.optional("group_id", &self.group_id);
         fields.end()
     }
 }
@@ -14568,10 +14568,10 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalUserControl {
             usize::from(self.enable.is_some())
                 + usize::from(self.selected_option.is_some())
                 + usize::from(self.external_account.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("selected_option", &self.selected_option)?;
-        fields.optional("external_account", &self.external_account)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("selected_option", &self.selected_option);
+        fields.optional("external_account", &self.external_account);
         fields.end()
     }
 }
@@ -14646,11 +14646,11 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadApprove {
                 + usize::from(self.selected_option.is_some())
                 + usize::from(self.channel_id.is_some())
                 + usize::from(self.external_account.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("selected_option", &self.selected_option)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("external_account", &self.external_account)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("selected_option", &self.selected_option);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("external_account", &self.external_account);
         fields.end()
     }
 }
@@ -14710,9 +14710,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin {
             "AccountSettingsUpdatedPayloadObjectSettingsChatExternalMemberJoin",
             usize::from(self.enable.is_some())
                 + usize::from(self.external_account.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("external_account", &self.external_account)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("external_account", &self.external_account);
         fields.end()
     }
 }
@@ -14784,11 +14784,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsChatChatEmailAddress {
             usize::from(self.enable.is_some())
                 + usize::from(self.only_allow_specific_domains.is_some())
                 + usize::from(self.specific_domains.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
-            .optional("only_allow_specific_domains", &self.only_allow_specific_domains)?;
-        fields.optional("specific_domains", &self.specific_domains)?;
+            .optional("only_allow_specific_domains", &self.only_allow_specific_domains);
+        fields.optional("specific_domains", &self.specific_domains);
         fields.end()
     }
 }
@@ -14846,9 +14846,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatReadRec
             "AccountSettingsUpdatedPayloadObjectSettingsChatReadReceipts",
             usize::from(self.enable.is_some())
                 + usize::from(self.allow_users_opt_out.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("allow_users_opt_out", &self.allow_users_opt_out)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("allow_users_opt_out", &self.allow_users_opt_out);
         fields.end()
     }
 }
@@ -14898,9 +14898,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadMessage {
             serializer,
             "AccountSettingsUpdatedPayloadMessage",
             usize::from(self.enable.is_some()) + usize::from(self.time.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("time", &self.time)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("time", &self.time);
         fields.end()
     }
 }
@@ -15020,9 +15020,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsChatAiSumma
             "AccountSettingsUpdatedPayloadObjectSettingsChatAiSummary",
             usize::from(self.enable.is_some())
                 + usize::from(self.shown_in_team_chat.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("shown_in_team_chat", &self.shown_in_team_chat)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("shown_in_team_chat", &self.shown_in_team_chat);
         fields.end()
     }
 }
@@ -15267,45 +15267,45 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecu
                 + usize::from(self.block_user_domain_list.is_some())
                 + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
                 + usize::from(self.chat_etiquette_tool.is_some()),
-        )?;
-        fields.optional("auto_security", &self.auto_security)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("waiting_room_settings", &self.waiting_room_settings)?;
-        fields.optional("meeting_password", &self.meeting_password)?;
+        );
+        fields.optional("auto_security", &self.auto_security);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("waiting_room_settings", &self.waiting_room_settings);
+        fields.optional("meeting_password", &self.meeting_password);
         fields
             .optional(
                 "require_password_for_scheduled_meeting",
                 &self.require_password_for_scheduled_meeting,
-            )?;
-        fields.optional("pmi_password", &self.pmi_password)?;
-        fields.optional("phone_password", &self.phone_password)?;
-        fields.optional("webinar_password", &self.webinar_password)?;
+            );
+        fields.optional("pmi_password", &self.pmi_password);
+        fields.optional("phone_password", &self.phone_password);
+        fields.optional("webinar_password", &self.webinar_password);
         fields
             .optional(
                 "require_password_for_scheduled_webinar",
                 &self.require_password_for_scheduled_webinar,
-            )?;
+            );
         fields
             .optional(
                 "meeting_password_requirement",
                 &self.meeting_password_requirement,
-            )?;
+            );
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
         fields
             .optional(
                 "end_to_end_encrypted_meetings",
                 &self.end_to_end_encrypted_meetings,
-            )?;
-        fields.optional("encryption_type", &self.encryption_type)?;
-        fields.optional("block_user_domain", &self.block_user_domain)?;
-        fields.optional("block_user_domain_list", &self.block_user_domain_list)?;
+            );
+        fields.optional("encryption_type", &self.encryption_type);
+        fields.optional("block_user_domain", &self.block_user_domain);
+        fields.optional("block_user_domain_list", &self.block_user_domain_list);
         fields
             .optional(
                 "only_authenticated_can_join_from_webclient",
                 &self.only_authenticated_can_join_from_webclient,
-            )?;
-        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+            );
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool);
         fields.end()
     }
 }
@@ -15397,22 +15397,22 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSetting
                 + usize::from(
                     self.users_who_can_admit_participants_from_waiting_room.is_some(),
                 ),
-        )?;
+        );
         fields
             .optional(
                 "participants_to_place_in_waiting_room",
                 &self.participants_to_place_in_waiting_room,
-            )?;
+            );
         fields
             .optional(
                 "whitelisted_domains_for_waiting_room",
                 &self.whitelisted_domains_for_waiting_room,
-            )?;
+            );
         fields
             .optional(
                 "users_who_can_admit_participants_from_waiting_room",
                 &self.users_who_can_admit_participants_from_waiting_room,
-            )?;
+            );
         fields.end()
     }
 }
@@ -15541,23 +15541,23 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordReq
                 + usize::from(self.have_upper_and_lower_characters.is_some())
                 + usize::from(self.consecutive_characters_length.is_some())
                 + usize::from(self.weak_enhance_detection.is_some()),
-        )?;
-        fields.optional("length", &self.length)?;
-        fields.optional("have_letter", &self.have_letter)?;
-        fields.optional("have_number", &self.have_number)?;
-        fields.optional("have_special_character", &self.have_special_character)?;
-        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        );
+        fields.optional("length", &self.length);
+        fields.optional("have_letter", &self.have_letter);
+        fields.optional("have_number", &self.have_number);
+        fields.optional("have_special_character", &self.have_special_character);
+        fields.optional("only_allow_numeric", &self.only_allow_numeric);
         fields
             .optional(
                 "have_upper_and_lower_characters",
                 &self.have_upper_and_lower_characters,
-            )?;
+            );
         fields
             .optional(
                 "consecutive_characters_length",
                 &self.consecutive_characters_length,
-            )?;
-        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+            );
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection);
         fields.end()
     }
 }
@@ -15732,9 +15732,9 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool 
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool",
             usize::from(self.enable.is_some()) + usize::from(self.policies.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("policies", &self.policies)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("policies", &self.policies);
         fields.end()
     }
 }
@@ -15839,15 +15839,15 @@ for AccountSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolP
                 + usize::from(self.regular_expression.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.is_locked.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.optional("trigger_action", &self.trigger_action)?;
-        fields.optional("keywords", &self.keywords)?;
-        fields.optional("regular_expression", &self.regular_expression)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("is_locked", &self.is_locked)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.optional("trigger_action", &self.trigger_action);
+        fields.optional("keywords", &self.keywords);
+        fields.optional("regular_expression", &self.regular_expression);
+        fields.optional("status", &self.status);
+        fields.optional("is_locked", &self.is_locked);
         fields.end()
     }
 }
@@ -15988,17 +15988,17 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsInSession {
                 + usize::from(self.dscp_video.is_some())
                 + usize::from(self.dscp_dual.is_some())
                 + usize::from(self.subsession.is_some()),
-        )?;
-        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
-        fields.optional("data_center_regions", &self.data_center_regions)?;
-        fields.optional("p2p_connetion", &self.p2p_connetion)?;
-        fields.optional("p2p_ports", &self.p2p_ports)?;
-        fields.optional("ports_range", &self.ports_range)?;
-        fields.optional("dscp_audio", &self.dscp_audio)?;
-        fields.optional("dscp_marking", &self.dscp_marking)?;
-        fields.optional("dscp_video", &self.dscp_video)?;
-        fields.optional("dscp_dual", &self.dscp_dual)?;
-        fields.optional("subsession", &self.subsession)?;
+        );
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions);
+        fields.optional("data_center_regions", &self.data_center_regions);
+        fields.optional("p2p_connetion", &self.p2p_connetion);
+        fields.optional("p2p_ports", &self.p2p_ports);
+        fields.optional("ports_range", &self.ports_range);
+        fields.optional("dscp_audio", &self.dscp_audio);
+        fields.optional("dscp_marking", &self.dscp_marking);
+        fields.optional("dscp_video", &self.dscp_video);
+        fields.optional("dscp_dual", &self.dscp_dual);
+        fields.optional("subsession", &self.subsession);
         fields.end()
     }
 }
@@ -16053,12 +16053,12 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsSessionSecu
             serializer,
             "AccountSettingsUpdatedPayloadObjectSettingsSessionSecurity",
             usize::from(self.approved_or_denied_countries_or_regions.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "approved_or_denied_countries_or_regions",
                 &self.approved_or_denied_countries_or_regions,
-            )?;
+            );
         fields.end()
     }
 }
@@ -16135,11 +16135,11 @@ for AccountSettingsUpdatedPayloadObjectSettingsSessionSecurityApprovedOrDeniedCo
             usize::from(self.approved_list.is_some())
                 + usize::from(self.denied_list.is_some())
                 + usize::from(self.enable.is_some()) + usize::from(self.method.is_some()),
-        )?;
-        fields.optional("approved_list", &self.approved_list)?;
-        fields.optional("denied_list", &self.denied_list)?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("method", &self.method)?;
+        );
+        fields.optional("approved_list", &self.approved_list);
+        fields.optional("denied_list", &self.denied_list);
+        fields.optional("enable", &self.enable);
+        fields.optional("method", &self.method);
         fields.end()
     }
 }
@@ -16267,10 +16267,10 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsMailCalenda
             usize::from(self.email_calendar_management.is_some())
                 + usize::from(self.email_management.is_some())
                 + usize::from(self.zoom_email_provider.is_some()),
-        )?;
-        fields.optional("email_calendar_management", &self.email_calendar_management)?;
-        fields.optional("email_management", &self.email_management)?;
-        fields.optional("zoom_email_provider", &self.zoom_email_provider)?;
+        );
+        fields.optional("email_calendar_management", &self.email_calendar_management);
+        fields.optional("email_management", &self.email_management);
+        fields.optional("zoom_email_provider", &self.zoom_email_provider);
         fields.end()
     }
 }
@@ -16335,13 +16335,13 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadObjectSettingsGeneralSett
             "AccountSettingsUpdatedPayloadObjectSettingsGeneralSetting",
             usize::from(self.auto_zoom_room_proximity_connect.is_some())
                 + usize::from(self.show_zoom_room_feature.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "auto_zoom_room_proximity_connect",
                 &self.auto_zoom_room_proximity_connect,
-            )?;
-        fields.optional("show_zoom_room_feature", &self.show_zoom_room_feature)?;
+            );
+        fields.optional("show_zoom_room_feature", &self.show_zoom_room_feature);
         fields.end()
     }
 }
@@ -16389,9 +16389,9 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadOldObject {
             serializer,
             "AccountSettingsUpdatedPayloadOldObject",
             usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("settings", &self.settings)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("settings", &self.settings);
         fields.end()
     }
 }
@@ -16591,25 +16591,25 @@ impl serde::Serialize for AccountSettingsUpdatedPayloadOldObjectSettings {
                 + usize::from(self.session_security.is_some())
                 + usize::from(self.mail_calendar.is_some())
                 + usize::from(self.general_setting.is_some()),
-        )?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("zoom_rooms", &self.zoom_rooms)?;
-        fields.optional("security", &self.security)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("tsp", &self.tsp)?;
-        fields.optional("integration", &self.integration)?;
-        fields.optional("feature", &self.feature)?;
-        fields.optional("other_options", &self.other_options)?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
-        fields.optional("in_session", &self.in_session)?;
-        fields.optional("session_security", &self.session_security)?;
-        fields.optional("mail_calendar", &self.mail_calendar)?;
-        fields.optional("general_setting", &self.general_setting)?;
+        );
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("zoom_rooms", &self.zoom_rooms);
+        fields.optional("security", &self.security);
+        fields.optional("recording", &self.recording);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("tsp", &self.tsp);
+        fields.optional("integration", &self.integration);
+        fields.optional("feature", &self.feature);
+        fields.optional("other_options", &self.other_options);
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("chat", &self.chat);
+        fields.optional("meeting_security", &self.meeting_security);
+        fields.optional("in_session", &self.in_session);
+        fields.optional("session_security", &self.session_security);
+        fields.optional("mail_calendar", &self.mail_calendar);
+        fields.optional("general_setting", &self.general_setting);
         fields.end()
     }
 }
@@ -16726,18 +16726,18 @@ for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencing {
                 + usize::from(self.personal_audio_conference.is_some())
                 + usize::from(self.participant_phone_masking.is_some())
                 + usize::from(self.global_dial_in_countries.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "toll_free_and_fee_based_toll_call",
                 &self.toll_free_and_fee_based_toll_call,
-            )?;
-        fields.optional("toll_call", &self.toll_call)?;
+            );
+        fields.optional("toll_call", &self.toll_call);
         fields
-            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
-        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
-        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
-        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone);
+        fields.optional("personal_audio_conference", &self.personal_audio_conference);
+        fields.optional("participant_phone_masking", &self.participant_phone_masking);
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries);
         fields.end()
     }
 }
@@ -16806,14 +16806,14 @@ for AccountSettingsUpdatedPayloadOldObjectSettingsAudioConferencingTollFreeAndFe
             usize::from(self.allow_webinar_attendees_dial.is_some())
                 + usize::from(self.enable.is_some())
                 + usize::from(self.numbers.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "allow_webinar_attendees_dial",
                 &self.allow_webinar_attendees_dial,
-            )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("numbers", &self.numbers)?;
+            );
+        fields.optional("enable", &self.enable);
+        fields.optional("numbers", &self.numbers);
         fields.end()
     }
 }

@@ -755,14 +755,10 @@ impl __runtime::Object for CalendarEventDelete {
 
 impl serde::Serialize for CalendarEventDelete {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "CalendarEventDelete",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarEventDelete", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -820,10 +816,10 @@ impl serde::Serialize for CalendarEventPayload {
             "CalendarEventPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -876,9 +872,9 @@ impl serde::Serialize for CalendarEventPayloadObject {
             "CalendarEventPayloadObject",
             usize::from(self.resource_id.is_some())
                 + usize::from(self.event_id.is_some()),
-        )?;
-        fields.optional("resource_id", &self.resource_id)?;
-        fields.optional("event_id", &self.event_id)?;
+        );
+        fields.optional("resource_id", &self.resource_id);
+        fields.optional("event_id", &self.event_id);
         fields.end()
     }
 }
@@ -932,10 +928,10 @@ impl __runtime::Object for CalendarAclDelete {
 
 impl serde::Serialize for CalendarAclDelete {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclDelete", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclDelete", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -993,10 +989,10 @@ impl serde::Serialize for CalendarAclPayload {
             "CalendarAclPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -1048,9 +1044,9 @@ impl serde::Serialize for CalendarAclPayloadObject {
             serializer,
             "CalendarAclPayloadObject",
             usize::from(self.resource_id.is_some()) + usize::from(self.acl_id.is_some()),
-        )?;
-        fields.optional("resource_id", &self.resource_id)?;
-        fields.optional("acl_id", &self.acl_id)?;
+        );
+        fields.optional("resource_id", &self.resource_id);
+        fields.optional("acl_id", &self.acl_id);
         fields.end()
     }
 }
@@ -1104,10 +1100,10 @@ impl __runtime::Object for CalendarAclCreate {
 
 impl serde::Serialize for CalendarAclCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclCreate", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclCreate", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1161,14 +1157,10 @@ impl __runtime::Object for CalendarEventCreate {
 
 impl serde::Serialize for CalendarEventCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "CalendarEventCreate",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarEventCreate", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1226,10 +1218,10 @@ impl serde::Serialize for CalendarSettingCreate {
             serializer,
             "CalendarSettingCreate",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1287,10 +1279,10 @@ impl serde::Serialize for CalendarSettingPayload {
             "CalendarSettingPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -1345,9 +1337,9 @@ impl serde::Serialize for CalendarSettingPayloadObject {
             "CalendarSettingPayloadObject",
             usize::from(self.resource_id.is_some())
                 + usize::from(self.setting_id.is_some()),
-        )?;
-        fields.optional("resource_id", &self.resource_id)?;
-        fields.optional("setting_id", &self.setting_id)?;
+        );
+        fields.optional("resource_id", &self.resource_id);
+        fields.optional("setting_id", &self.setting_id);
         fields.end()
     }
 }
@@ -1405,10 +1397,10 @@ impl serde::Serialize for CalendarSettingUpdate {
             serializer,
             "CalendarSettingUpdate",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1466,10 +1458,10 @@ impl serde::Serialize for CalendarCalendarlistUpdate {
             serializer,
             "CalendarCalendarlistUpdate",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1527,10 +1519,10 @@ impl serde::Serialize for CalendarCalendarlistPayload {
             "CalendarCalendarlistPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -1589,9 +1581,9 @@ impl serde::Serialize for CalendarCalendarlistPayloadObject {
             "CalendarCalendarlistPayloadObject",
             usize::from(self.resource_id.is_some())
                 + usize::from(self.subscribed_calendar_id.is_some()),
-        )?;
-        fields.optional("resource_id", &self.resource_id)?;
-        fields.optional("subscribed_calendar_id", &self.subscribed_calendar_id)?;
+        );
+        fields.optional("resource_id", &self.resource_id);
+        fields.optional("subscribed_calendar_id", &self.subscribed_calendar_id);
         fields.end()
     }
 }
@@ -1645,10 +1637,10 @@ impl __runtime::Object for CalendarAclUpdate {
 
 impl serde::Serialize for CalendarAclUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclUpdate", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarAclUpdate", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1702,14 +1694,10 @@ impl __runtime::Object for CalendarEventUpdate {
 
 impl serde::Serialize for CalendarEventUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "CalendarEventUpdate",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "CalendarEventUpdate", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1767,10 +1755,10 @@ impl serde::Serialize for CalendarCalendarlistCreate {
             serializer,
             "CalendarCalendarlistCreate",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1828,10 +1816,10 @@ impl serde::Serialize for CalendarCalendarlistDelete {
             serializer,
             "CalendarCalendarlistDelete",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }

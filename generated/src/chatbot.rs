@@ -489,11 +489,11 @@ impl __runtime::Object for TeamChatLinkShared {
 
 impl serde::Serialize for TeamChatLinkShared {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatLinkShared", 4)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("response_url", &self.response_url)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatLinkShared", 4);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("response_url", &self.response_url);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -635,13 +635,13 @@ impl serde::Serialize for TeamChatLinkSharedPayload {
             serializer,
             "TeamChatLinkSharedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -778,18 +778,18 @@ impl serde::Serialize for TeamChatLinkSharedPayloadObject {
                 + usize::from(self.contact_id.is_some())
                 + usize::from(self.contact_member_id.is_some())
                 + usize::from(self.reply_main_message_id.is_some()),
-        )?;
-        fields.optional("message_id", &self.message_id)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.optional("contact_id", &self.contact_id)?;
-        fields.optional("contact_member_id", &self.contact_member_id)?;
-        fields.field("trigger_id", &self.trigger_id)?;
-        fields.field("link", &self.link)?;
-        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.optional("message_id", &self.message_id);
+        fields.field("type", &self.type_);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.optional("contact_id", &self.contact_id);
+        fields.optional("contact_member_id", &self.contact_member_id);
+        fields.field("trigger_id", &self.trigger_id);
+        fields.field("link", &self.link);
+        fields.optional("reply_main_message_id", &self.reply_main_message_id);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -914,12 +914,12 @@ impl serde::Serialize for InteractiveMessageFieldsEditable {
                 + usize::from(self.callback_url.is_some())
                 + usize::from(self.callback_token.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("callback_url", &self.callback_url)?;
-        fields.optional("callback_token", &self.callback_token)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("callback_url", &self.callback_url);
+        fields.optional("callback_token", &self.callback_token);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -1026,18 +1026,18 @@ impl serde::Serialize for InteractiveMessageFieldsEditablePayload {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_jid.is_some())
                 + usize::from(self.user_name.is_some()),
-        )?;
-        fields.optional("accountId", &self.account_id)?;
-        fields.optional("channelName", &self.channel_name)?;
-        fields.optional("fieldEditItem", &self.field_edit_item)?;
-        fields.optional("messageId", &self.message_id)?;
-        fields.optional("original", &self.original)?;
-        fields.optional("robotJid", &self.robot_jid)?;
-        fields.optional("timestamp", &self.timestamp)?;
-        fields.optional("toJid", &self.to_jid)?;
-        fields.optional("userId", &self.user_id)?;
-        fields.optional("userJid", &self.user_jid)?;
-        fields.optional("userName", &self.user_name)?;
+        );
+        fields.optional("accountId", &self.account_id);
+        fields.optional("channelName", &self.channel_name);
+        fields.optional("fieldEditItem", &self.field_edit_item);
+        fields.optional("messageId", &self.message_id);
+        fields.optional("original", &self.original);
+        fields.optional("robotJid", &self.robot_jid);
+        fields.optional("timestamp", &self.timestamp);
+        fields.optional("toJid", &self.to_jid);
+        fields.optional("userId", &self.user_id);
+        fields.optional("userJid", &self.user_jid);
+        fields.optional("userName", &self.user_name);
         fields.end()
     }
 }
@@ -1094,10 +1094,10 @@ impl serde::Serialize for InteractiveMessageFieldsEditablePayloadFieldEditItem {
             "InteractiveMessageFieldsEditablePayloadFieldEditItem",
             usize::from(self.current_value.is_some()) + usize::from(self.key.is_some())
                 + usize::from(self.new_value.is_some()),
-        )?;
-        fields.optional("currentValue", &self.current_value)?;
-        fields.optional("key", &self.key)?;
-        fields.optional("newValue", &self.new_value)?;
+        );
+        fields.optional("currentValue", &self.current_value);
+        fields.optional("key", &self.key);
+        fields.optional("newValue", &self.new_value);
         fields.end()
     }
 }
@@ -1145,9 +1145,9 @@ impl serde::Serialize for InteractiveMessageFieldsEditablePayloadOriginal {
             serializer,
             "InteractiveMessageFieldsEditablePayloadOriginal",
             usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
-        )?;
-        fields.optional("head", &self.head)?;
-        fields.optional("body", &self.body)?;
+        );
+        fields.optional("head", &self.head);
+        fields.optional("body", &self.body);
         fields.end()
     }
 }
@@ -1197,9 +1197,9 @@ impl serde::Serialize for InteractiveMessagePayloadOriginalHead {
             serializer,
             "InteractiveMessagePayloadOriginalHead",
             usize::from(self.sub_head.is_some()) + usize::from(self.text.is_some()),
-        )?;
-        fields.optional("sub_head", &self.sub_head)?;
-        fields.optional("text", &self.text)?;
+        );
+        fields.optional("sub_head", &self.sub_head);
+        fields.optional("text", &self.text);
         fields.end()
     }
 }
@@ -1244,8 +1244,8 @@ impl serde::Serialize for InteractiveMessagePayloadOriginalHeadSubHead {
             serializer,
             "InteractiveMessagePayloadOriginalHeadSubHead",
             usize::from(self.text.is_some()),
-        )?;
-        fields.optional("text", &self.text)?;
+        );
+        fields.optional("text", &self.text);
         fields.end()
     }
 }
@@ -1296,9 +1296,9 @@ impl serde::Serialize for InteractiveMessageFieldsEditablePayloadOriginalBodyIte
             serializer,
             "InteractiveMessageFieldsEditablePayloadOriginalBodyItem",
             usize::from(self.type_.is_some()) + usize::from(self.items.is_some()),
-        )?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("items", &self.items)?;
+        );
+        fields.optional("type", &self.type_);
+        fields.optional("items", &self.items);
         fields.end()
     }
 }
@@ -1355,10 +1355,10 @@ for InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem {
             "InteractiveMessageFieldsEditablePayloadOriginalBodyItemItemsItem",
             usize::from(self.editable.is_some()) + usize::from(self.value.is_some())
                 + usize::from(self.key.is_some()),
-        )?;
-        fields.optional("editable", &self.editable)?;
-        fields.optional("value", &self.value)?;
-        fields.optional("key", &self.key)?;
+        );
+        fields.optional("editable", &self.editable);
+        fields.optional("value", &self.value);
+        fields.optional("key", &self.key);
         fields.end()
     }
 }
@@ -1412,10 +1412,10 @@ impl serde::Serialize for BotNotification {
             "BotNotification",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -1513,17 +1513,17 @@ impl serde::Serialize for BotNotificationPayload {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_jid.is_some())
                 + usize::from(self.user_name.is_some()),
-        )?;
-        fields.optional("accountId", &self.account_id)?;
-        fields.optional("channelName", &self.channel_name)?;
-        fields.optional("cmd", &self.cmd)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("robotJid", &self.robot_jid)?;
-        fields.optional("timestamp", &self.timestamp)?;
-        fields.optional("toJid", &self.to_jid)?;
-        fields.optional("userId", &self.user_id)?;
-        fields.optional("userJid", &self.user_jid)?;
-        fields.optional("userName", &self.user_name)?;
+        );
+        fields.optional("accountId", &self.account_id);
+        fields.optional("channelName", &self.channel_name);
+        fields.optional("cmd", &self.cmd);
+        fields.optional("name", &self.name);
+        fields.optional("robotJid", &self.robot_jid);
+        fields.optional("timestamp", &self.timestamp);
+        fields.optional("toJid", &self.to_jid);
+        fields.optional("userId", &self.user_id);
+        fields.optional("userJid", &self.user_jid);
+        fields.optional("userName", &self.user_name);
         fields.end()
     }
 }
@@ -1602,12 +1602,12 @@ impl serde::Serialize for InteractiveMessageActions {
                 + usize::from(self.callback_url.is_some())
                 + usize::from(self.callback_token.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("callback_url", &self.callback_url)?;
-        fields.optional("callback_token", &self.callback_token)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("callback_url", &self.callback_url);
+        fields.optional("callback_token", &self.callback_token);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -1714,18 +1714,18 @@ impl serde::Serialize for InteractiveMessageActionsPayload {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_jid.is_some())
                 + usize::from(self.user_name.is_some()),
-        )?;
-        fields.optional("accountId", &self.account_id)?;
-        fields.optional("actionItem", &self.action_item)?;
-        fields.optional("channelName", &self.channel_name)?;
-        fields.optional("messageId", &self.message_id)?;
-        fields.optional("original", &self.original)?;
-        fields.optional("robotJid", &self.robot_jid)?;
-        fields.optional("timestamp", &self.timestamp)?;
-        fields.optional("toJid", &self.to_jid)?;
-        fields.optional("userId", &self.user_id)?;
-        fields.optional("userJid", &self.user_jid)?;
-        fields.optional("userName", &self.user_name)?;
+        );
+        fields.optional("accountId", &self.account_id);
+        fields.optional("actionItem", &self.action_item);
+        fields.optional("channelName", &self.channel_name);
+        fields.optional("messageId", &self.message_id);
+        fields.optional("original", &self.original);
+        fields.optional("robotJid", &self.robot_jid);
+        fields.optional("timestamp", &self.timestamp);
+        fields.optional("toJid", &self.to_jid);
+        fields.optional("userId", &self.user_id);
+        fields.optional("userJid", &self.user_jid);
+        fields.optional("userName", &self.user_name);
         fields.end()
     }
 }
@@ -1775,9 +1775,9 @@ impl serde::Serialize for InteractiveMessageItem {
             serializer,
             "InteractiveMessageItem",
             usize::from(self.text.is_some()) + usize::from(self.value.is_some()),
-        )?;
-        fields.optional("text", &self.text)?;
-        fields.optional("value", &self.value)?;
+        );
+        fields.optional("text", &self.text);
+        fields.optional("value", &self.value);
         fields.end()
     }
 }
@@ -1825,9 +1825,9 @@ impl serde::Serialize for InteractiveMessageActionsPayloadOriginal {
             serializer,
             "InteractiveMessageActionsPayloadOriginal",
             usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
-        )?;
-        fields.optional("head", &self.head)?;
-        fields.optional("body", &self.body)?;
+        );
+        fields.optional("head", &self.head);
+        fields.optional("body", &self.body);
         fields.end()
     }
 }
@@ -1875,9 +1875,9 @@ impl serde::Serialize for InteractiveMessageActionsPayloadOriginalBodyItem {
             serializer,
             "InteractiveMessageActionsPayloadOriginalBodyItem",
             usize::from(self.type_.is_some()) + usize::from(self.items.is_some()),
-        )?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("items", &self.items)?;
+        );
+        fields.optional("type", &self.type_);
+        fields.optional("items", &self.items);
         fields.end()
     }
 }
@@ -1932,10 +1932,10 @@ impl serde::Serialize for InteractiveMessageActionsPayloadOriginalBodyItemItemsI
             "InteractiveMessageActionsPayloadOriginalBodyItemItemsItem",
             usize::from(self.style.is_some()) + usize::from(self.text.is_some())
                 + usize::from(self.value.is_some()),
-        )?;
-        fields.optional("style", &self.style)?;
-        fields.optional("text", &self.text)?;
-        fields.optional("value", &self.value)?;
+        );
+        fields.optional("style", &self.style);
+        fields.optional("text", &self.text);
+        fields.optional("value", &self.value);
         fields.end()
     }
 }
@@ -2014,12 +2014,12 @@ impl serde::Serialize for InteractiveMessageEditable {
                 + usize::from(self.callback_url.is_some())
                 + usize::from(self.callback_token.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("callback_url", &self.callback_url)?;
-        fields.optional("callback_token", &self.callback_token)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("callback_url", &self.callback_url);
+        fields.optional("callback_token", &self.callback_token);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -2124,18 +2124,18 @@ impl serde::Serialize for InteractiveMessageEditablePayload {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_jid.is_some())
                 + usize::from(self.user_name.is_some()),
-        )?;
-        fields.optional("accountId", &self.account_id)?;
-        fields.optional("channelName", &self.channel_name)?;
-        fields.optional("editItem", &self.edit_item)?;
-        fields.optional("messageId", &self.message_id)?;
-        fields.optional("original", &self.original)?;
-        fields.optional("robotJid", &self.robot_jid)?;
-        fields.optional("timestamp", &self.timestamp)?;
-        fields.optional("toJid", &self.to_jid)?;
-        fields.optional("userId", &self.user_id)?;
-        fields.optional("userJid", &self.user_jid)?;
-        fields.optional("userName", &self.user_name)?;
+        );
+        fields.optional("accountId", &self.account_id);
+        fields.optional("channelName", &self.channel_name);
+        fields.optional("editItem", &self.edit_item);
+        fields.optional("messageId", &self.message_id);
+        fields.optional("original", &self.original);
+        fields.optional("robotJid", &self.robot_jid);
+        fields.optional("timestamp", &self.timestamp);
+        fields.optional("toJid", &self.to_jid);
+        fields.optional("userId", &self.user_id);
+        fields.optional("userJid", &self.user_jid);
+        fields.optional("userName", &self.user_name);
         fields.end()
     }
 }
@@ -2183,9 +2183,9 @@ impl serde::Serialize for InteractiveMessageEditablePayloadEditItem {
             serializer,
             "InteractiveMessageEditablePayloadEditItem",
             usize::from(self.origin.is_some()) + usize::from(self.target.is_some()),
-        )?;
-        fields.optional("origin", &self.origin)?;
-        fields.optional("target", &self.target)?;
+        );
+        fields.optional("origin", &self.origin);
+        fields.optional("target", &self.target);
         fields.end()
     }
 }
@@ -2233,9 +2233,9 @@ impl serde::Serialize for InteractiveMessageEditablePayloadOriginal {
             serializer,
             "InteractiveMessageEditablePayloadOriginal",
             usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
-        )?;
-        fields.optional("head", &self.head)?;
-        fields.optional("body", &self.body)?;
+        );
+        fields.optional("head", &self.head);
+        fields.optional("body", &self.body);
         fields.end()
     }
 }
@@ -2294,11 +2294,11 @@ impl serde::Serialize for InteractiveMessageEditablePayloadOriginalBodyItem {
             "InteractiveMessageEditablePayloadOriginalBodyItem",
             usize::from(self.empty.is_some()) + usize::from(self.editable.is_some())
                 + usize::from(self.text.is_some()) + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("", &self.empty)?;
-        fields.optional("editable", &self.editable)?;
-        fields.optional("text", &self.text)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("", &self.empty);
+        fields.optional("editable", &self.editable);
+        fields.optional("text", &self.text);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -2353,10 +2353,10 @@ impl serde::Serialize for InteractiveMessageEditablePayloadOriginalBodyItemEmpty
             "InteractiveMessageEditablePayloadOriginalBodyItemEmpty",
             usize::from(self.editable.is_some()) + usize::from(self.text.is_some())
                 + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("editable", &self.editable)?;
-        fields.optional("text", &self.text)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("editable", &self.editable);
+        fields.optional("text", &self.text);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -2404,9 +2404,9 @@ impl serde::Serialize for BotInstalled {
             serializer,
             "BotInstalled",
             usize::from(self.event.is_some()) + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -2479,13 +2479,13 @@ impl serde::Serialize for BotInstalledPayload {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_jid.is_some())
                 + usize::from(self.user_name.is_some()),
-        )?;
-        fields.optional("accountId", &self.account_id)?;
-        fields.optional("robotJid", &self.robot_jid)?;
-        fields.optional("timestamp", &self.timestamp)?;
-        fields.optional("userId", &self.user_id)?;
-        fields.optional("userJid", &self.user_jid)?;
-        fields.optional("userName", &self.user_name)?;
+        );
+        fields.optional("accountId", &self.account_id);
+        fields.optional("robotJid", &self.robot_jid);
+        fields.optional("timestamp", &self.timestamp);
+        fields.optional("userId", &self.user_id);
+        fields.optional("userJid", &self.user_jid);
+        fields.optional("userName", &self.user_name);
         fields.end()
     }
 }
@@ -2539,10 +2539,10 @@ impl __runtime::Object for TeamChatAppMention {
 
 impl serde::Serialize for TeamChatAppMention {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatAppMention", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatAppMention", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2684,13 +2684,13 @@ impl serde::Serialize for TeamChatAppMentionPayload {
             serializer,
             "TeamChatAppMentionPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2806,17 +2806,17 @@ impl serde::Serialize for TeamChatAppMentionPayloadObject {
                 + usize::from(self.reply_main_message_id.is_some())
                 + usize::from(self.date_time.is_some())
                 + usize::from(self.timestamp.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("message", &self.message)?;
-        fields.optional("files", &self.files)?;
-        fields.optional("rich_text", &self.rich_text)?;
-        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.optional("timestamp", &self.timestamp)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.field("type", &self.type_);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("message", &self.message);
+        fields.optional("files", &self.files);
+        fields.optional("rich_text", &self.rich_text);
+        fields.optional("reply_main_message_id", &self.reply_main_message_id);
+        fields.optional("date_time", &self.date_time);
+        fields.optional("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -2943,12 +2943,12 @@ impl serde::Serialize for TeamChatAppMentionPayloadObjectFilesItem {
             serializer,
             "TeamChatAppMentionPayloadObjectFilesItem",
             5,
-        )?;
-        fields.field("OS_file_type", &self.os_file_type)?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_message_type", &self.file_message_type)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
+        );
+        fields.field("OS_file_type", &self.os_file_type);
+        fields.field("file_id", &self.file_id);
+        fields.field("file_message_type", &self.file_message_type);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
         fields.end()
     }
 }
@@ -3096,11 +3096,11 @@ impl serde::Serialize for TeamChatAppMentionPayloadObjectRichTextItem {
             serializer,
             "TeamChatAppMentionPayloadObjectRichTextItem",
             3 + usize::from(self.format_attr.is_some()),
-        )?;
-        fields.field("start_position", &self.start_position)?;
-        fields.field("end_position", &self.end_position)?;
-        fields.field("format_type", &self.format_type)?;
-        fields.optional("format_attr", &self.format_attr)?;
+        );
+        fields.field("start_position", &self.start_position);
+        fields.field("end_position", &self.end_position);
+        fields.field("format_type", &self.format_type);
+        fields.optional("format_attr", &self.format_attr);
         fields.end()
     }
 }
@@ -3243,10 +3243,10 @@ impl serde::Serialize for InteractiveMessageSelect {
             "InteractiveMessageSelect",
             usize::from(self.event.is_some()) + usize::from(self.payload.is_some())
                 + usize::from(self.event_ts.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("payload", &self.payload)?;
-        fields.optional("event_ts", &self.event_ts)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("payload", &self.payload);
+        fields.optional("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -3353,18 +3353,18 @@ impl serde::Serialize for InteractiveMessageSelectPayload {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_jid.is_some())
                 + usize::from(self.user_name.is_some()),
-        )?;
-        fields.optional("accountId", &self.account_id)?;
-        fields.optional("channelName", &self.channel_name)?;
-        fields.optional("messageId", &self.message_id)?;
-        fields.optional("original", &self.original)?;
-        fields.optional("robotJid", &self.robot_jid)?;
-        fields.optional("selectedItems", &self.selected_items)?;
-        fields.optional("timestamp", &self.timestamp)?;
-        fields.optional("toJid", &self.to_jid)?;
-        fields.optional("userId", &self.user_id)?;
-        fields.optional("userJid", &self.user_jid)?;
-        fields.optional("userName", &self.user_name)?;
+        );
+        fields.optional("accountId", &self.account_id);
+        fields.optional("channelName", &self.channel_name);
+        fields.optional("messageId", &self.message_id);
+        fields.optional("original", &self.original);
+        fields.optional("robotJid", &self.robot_jid);
+        fields.optional("selectedItems", &self.selected_items);
+        fields.optional("timestamp", &self.timestamp);
+        fields.optional("toJid", &self.to_jid);
+        fields.optional("userId", &self.user_id);
+        fields.optional("userJid", &self.user_jid);
+        fields.optional("userName", &self.user_name);
         fields.end()
     }
 }
@@ -3412,9 +3412,9 @@ impl serde::Serialize for InteractiveMessageSelectPayloadOriginal {
             serializer,
             "InteractiveMessageSelectPayloadOriginal",
             usize::from(self.head.is_some()) + usize::from(self.body.is_some()),
-        )?;
-        fields.optional("head", &self.head)?;
-        fields.optional("body", &self.body)?;
+        );
+        fields.optional("head", &self.head);
+        fields.optional("body", &self.body);
         fields.end()
     }
 }
@@ -3470,10 +3470,10 @@ impl serde::Serialize for InteractiveMessageSelectPayloadOriginalBodyItem {
             "InteractiveMessageSelectPayloadOriginalBodyItem",
             usize::from(self.select_items.is_some()) + usize::from(self.text.is_some())
                 + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("select_items", &self.select_items)?;
-        fields.optional("text", &self.text)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("select_items", &self.select_items);
+        fields.optional("text", &self.text);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -3516,8 +3516,8 @@ impl serde::Serialize for InteractiveMessageSelectPayloadSelectedItemsItem {
             serializer,
             "InteractiveMessageSelectPayloadSelectedItemsItem",
             usize::from(self.value.is_some()),
-        )?;
-        fields.optional("value", &self.value)?;
+        );
+        fields.optional("value", &self.value);
         fields.end()
     }
 }

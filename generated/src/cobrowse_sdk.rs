@@ -377,10 +377,10 @@ impl serde::Serialize for CobrowseSessionStarted {
             serializer,
             "CobrowseSessionStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -473,9 +473,9 @@ impl serde::Serialize for CobrowseSessionStartedPayload {
             serializer,
             "CobrowseSessionStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -556,13 +556,13 @@ impl serde::Serialize for CobrowseSessionStartedPayloadObject {
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_name.is_some())
                 + usize::from(self.role_type.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.optional("start_url", &self.start_url)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("role_type", &self.role_type)?;
-        fields.field("start_time", &self.start_time)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.optional("start_url", &self.start_url);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("role_type", &self.role_type);
+        fields.field("start_time", &self.start_time);
         fields.end()
     }
 }
@@ -666,10 +666,10 @@ impl serde::Serialize for CobrowseSessionUserLeft {
             serializer,
             "CobrowseSessionUserLeft",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -762,9 +762,9 @@ impl serde::Serialize for CobrowseSessionUserLeftPayload {
             serializer,
             "CobrowseSessionUserLeftPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -863,14 +863,14 @@ impl serde::Serialize for CobrowseSessionUserLeftPayloadObject {
             4 + usize::from(self.user_name.is_some())
                 + usize::from(self.role_type.is_some())
                 + usize::from(self.leave_reason.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("user_connection_id", &self.user_connection_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("role_type", &self.role_type)?;
-        fields.field("leave_time", &self.leave_time)?;
-        fields.optional("leave_reason", &self.leave_reason)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("user_connection_id", &self.user_connection_id);
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("role_type", &self.role_type);
+        fields.field("leave_time", &self.leave_time);
+        fields.optional("leave_reason", &self.leave_reason);
         fields.end()
     }
 }
@@ -986,10 +986,10 @@ impl serde::Serialize for CobrowseSessionUserJoined {
             serializer,
             "CobrowseSessionUserJoined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1082,9 +1082,9 @@ impl serde::Serialize for CobrowseSessionUserJoinedPayload {
             serializer,
             "CobrowseSessionUserJoinedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1173,13 +1173,13 @@ impl serde::Serialize for CobrowseSessionUserJoinedPayloadObject {
             "CobrowseSessionUserJoinedPayloadObject",
             4 + usize::from(self.user_name.is_some())
                 + usize::from(self.role_type.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("user_connection_id", &self.user_connection_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("role_type", &self.role_type)?;
-        fields.field("join_time", &self.join_time)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("user_connection_id", &self.user_connection_id);
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("role_type", &self.role_type);
+        fields.field("join_time", &self.join_time);
         fields.end()
     }
 }
@@ -1237,10 +1237,10 @@ impl serde::Serialize for CobrowseSessionEnded {
             serializer,
             "CobrowseSessionEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1333,9 +1333,9 @@ impl serde::Serialize for CobrowseSessionEndedPayload {
             serializer,
             "CobrowseSessionEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1432,15 +1432,15 @@ impl serde::Serialize for CobrowseSessionEndedPayloadObject {
                 + usize::from(self.role_type.is_some())
                 + usize::from(self.start_time.is_some())
                 + usize::from(self.end_reason.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.optional("session_pin", &self.session_pin)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("role_type", &self.role_type)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.optional("end_reason", &self.end_reason)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.optional("session_pin", &self.session_pin);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("role_type", &self.role_type);
+        fields.optional("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.optional("end_reason", &self.end_reason);
         fields.end()
     }
 }

@@ -430,11 +430,11 @@ impl serde::Serialize for CommerceAccountStatusChanged {
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.event_id.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("event_id", &self.event_id)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("event_id", &self.event_id);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -484,9 +484,9 @@ impl serde::Serialize for CommerceAccountStatusChangedPayload {
             serializer,
             "CommerceAccountStatusChangedPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.account.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("account", &self.account)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("account", &self.account);
         fields.end()
     }
 }
@@ -553,10 +553,10 @@ impl serde::Serialize for CommerceAccountStatusChangedPayloadAccount {
             usize::from(self.crm_account_number.is_some())
                 + usize::from(self.create_reference_id.is_some())
                 + usize::from(self.status.is_some()),
-        )?;
-        fields.optional("crm_account_number", &self.crm_account_number)?;
-        fields.optional("create_reference_id", &self.create_reference_id)?;
-        fields.optional("status", &self.status)?;
+        );
+        fields.optional("crm_account_number", &self.crm_account_number);
+        fields.optional("create_reference_id", &self.create_reference_id);
+        fields.optional("status", &self.status);
         fields.end()
     }
 }
@@ -672,11 +672,11 @@ impl serde::Serialize for CommerceQuoteStatusChanged {
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.event_id.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("event_id", &self.event_id)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("event_id", &self.event_id);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -726,9 +726,9 @@ impl serde::Serialize for CommerceQuoteStatusChangedPayload {
             serializer,
             "CommerceQuoteStatusChangedPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.quote.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("quote", &self.quote)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("quote", &self.quote);
         fields.end()
     }
 }
@@ -783,9 +783,9 @@ impl serde::Serialize for CommerceQuoteStatusChangedPayloadQuote {
             "CommerceQuoteStatusChangedPayloadQuote",
             usize::from(self.quote_reference_id.is_some())
                 + usize::from(self.status.is_some()),
-        )?;
-        fields.optional("quote_reference_id", &self.quote_reference_id)?;
-        fields.optional("status", &self.status)?;
+        );
+        fields.optional("quote_reference_id", &self.quote_reference_id);
+        fields.optional("status", &self.status);
         fields.end()
     }
 }
@@ -921,11 +921,11 @@ impl serde::Serialize for CommerceDealRegistrationStatusChanged {
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.event_id.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("event_id", &self.event_id)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("event_id", &self.event_id);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -984,9 +984,9 @@ impl serde::Serialize for CommerceDealRegistrationStatusChangedPayload {
             "CommerceDealRegistrationStatusChangedPayload",
             usize::from(self.account_id.is_some())
                 + usize::from(self.deal_registration.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("deal_registration", &self.deal_registration)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("deal_registration", &self.deal_registration);
         fields.end()
     }
 }
@@ -1052,10 +1052,10 @@ impl serde::Serialize for CommerceDealRegistrationStatusChangedPayloadDealRegist
             usize::from(self.deal_reg_number.is_some())
                 + usize::from(self.create_reference_id.is_some())
                 + usize::from(self.status.is_some()),
-        )?;
-        fields.optional("deal_reg_number", &self.deal_reg_number)?;
-        fields.optional("create_reference_id", &self.create_reference_id)?;
-        fields.optional("status", &self.status)?;
+        );
+        fields.optional("deal_reg_number", &self.deal_reg_number);
+        fields.optional("create_reference_id", &self.create_reference_id);
+        fields.optional("status", &self.status);
         fields.end()
     }
 }
@@ -1205,11 +1205,11 @@ impl serde::Serialize for CommerceOrderStatusChanged {
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.event_id.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("event_id", &self.event_id)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("event_id", &self.event_id);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -1259,9 +1259,9 @@ impl serde::Serialize for CommerceOrderStatusChangedPayload {
             serializer,
             "CommerceOrderStatusChangedPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.order.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("order", &self.order)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("order", &self.order);
         fields.end()
     }
 }
@@ -1316,9 +1316,9 @@ impl serde::Serialize for CommerceOrderStatusChangedPayloadOrder {
             "CommerceOrderStatusChangedPayloadOrder",
             usize::from(self.order_reference_id.is_some())
                 + usize::from(self.status.is_some()),
-        )?;
-        fields.optional("order_reference_id", &self.order_reference_id)?;
-        fields.optional("status", &self.status)?;
+        );
+        fields.optional("order_reference_id", &self.order_reference_id);
+        fields.optional("status", &self.status);
         fields.end()
     }
 }

@@ -5868,10 +5868,10 @@ impl serde::Serialize for ContactCenterTaskCreated {
             serializer,
             "ContactCenterTaskCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5926,9 +5926,9 @@ impl serde::Serialize for ContactCenterTaskPayload {
             serializer,
             "ContactCenterTaskPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6134,26 +6134,26 @@ impl serde::Serialize for ContactCenterTaskPayloadObject {
                 + usize::from(self.task_timeout.is_some())
                 + usize::from(self.caller_number.is_some())
                 + usize::from(self.callee_number.is_some()),
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("task_status", &self.task_status)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.optional("task_priority", &self.task_priority)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("created_time", &self.created_time)?;
-        fields.optional("created_time_ms", &self.created_time_ms)?;
-        fields.optional("last_modified_time", &self.last_modified_time)?;
-        fields.optional("last_modified_time_ms", &self.last_modified_time_ms)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.optional("auto_assign", &self.auto_assign)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("caller_number", &self.caller_number)?;
-        fields.optional("callee_number", &self.callee_number)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("task_status", &self.task_status);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.optional("task_priority", &self.task_priority);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("created_time", &self.created_time);
+        fields.optional("created_time_ms", &self.created_time_ms);
+        fields.optional("last_modified_time", &self.last_modified_time);
+        fields.optional("last_modified_time_ms", &self.last_modified_time_ms);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.optional("auto_assign", &self.auto_assign);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("caller_number", &self.caller_number);
+        fields.optional("callee_number", &self.callee_number);
         fields.end()
     }
 }
@@ -6342,10 +6342,10 @@ impl serde::Serialize for ContactCenterInboxMessageDownloaded {
             serializer,
             "ContactCenterInboxMessageDownloaded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6398,9 +6398,9 @@ impl serde::Serialize for ContactCenterInboxMessageDownloadedPayload {
             serializer,
             "ContactCenterInboxMessageDownloadedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6582,23 +6582,23 @@ impl serde::Serialize for ContactCenterInboxMessageDownloadedPayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.field("inbox_id", &self.inbox_id)?;
-        fields.field("inbox_name", &self.inbox_name)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("download_type", &self.download_type)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.field("inbox_id", &self.inbox_id);
+        fields.field("inbox_name", &self.inbox_name);
+        fields.field("message_id", &self.message_id);
+        fields.field("download_type", &self.download_type);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -6790,10 +6790,10 @@ impl serde::Serialize for ContactCenterInboxMessageReopened {
             serializer,
             "ContactCenterInboxMessageReopened",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6848,9 +6848,9 @@ impl serde::Serialize for ContactCenterInboxMessagePayload {
             serializer,
             "ContactCenterInboxMessagePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7022,22 +7022,22 @@ impl serde::Serialize for ContactCenterInboxMessagePayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.field("inbox_id", &self.inbox_id)?;
-        fields.field("inbox_name", &self.inbox_name)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.field("inbox_id", &self.inbox_id);
+        fields.field("inbox_name", &self.inbox_name);
+        fields.field("message_id", &self.message_id);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -7095,10 +7095,10 @@ impl serde::Serialize for ContactCenterQueueSupervisorAssigned {
             serializer,
             "ContactCenterQueueSupervisorAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7153,9 +7153,9 @@ impl serde::Serialize for ContactCenterQueuePayload {
             serializer,
             "ContactCenterQueuePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7250,14 +7250,14 @@ impl serde::Serialize for ContactCenterQueuePayloadObject {
                 + usize::from(self.display_name.is_some())
                 + usize::from(self.user_email.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.field("user_id", &self.user_id);
+        fields.optional("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -7315,10 +7315,10 @@ impl serde::Serialize for ContactCenterEngagementMonitorStarted {
             serializer,
             "ContactCenterEngagementMonitorStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7373,9 +7373,9 @@ impl serde::Serialize for ContactCenterEngagementMonitorPayload {
             serializer,
             "ContactCenterEngagementMonitorPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7617,29 +7617,28 @@ impl serde::Serialize for ContactCenterEngagementMonitorPayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.field("action_type", &self.action_type)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.field("monitoring_user_id", &self.monitoring_user_id)?;
-        fields
-            .field("monitoring_user_display_name", &self.monitoring_user_display_name)?;
-        fields.optional("contact_center_number", &self.contact_center_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.field("action_type", &self.action_type);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.field("monitoring_user_id", &self.monitoring_user_id);
+        fields.field("monitoring_user_display_name", &self.monitoring_user_display_name);
+        fields.optional("contact_center_number", &self.contact_center_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -7797,10 +7796,10 @@ impl serde::Serialize for ContactCenterEngagementMonitorEnded {
             serializer,
             "ContactCenterEngagementMonitorEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7858,10 +7857,10 @@ impl serde::Serialize for ContactCenterEngagementNoteAdded {
             serializer,
             "ContactCenterEngagementNoteAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7914,9 +7913,9 @@ impl serde::Serialize for ContactCenterEngagementNoteAddedPayload {
             serializer,
             "ContactCenterEngagementNoteAddedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8176,30 +8175,30 @@ impl serde::Serialize for ContactCenterEngagementNoteAddedPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("note_id", &self.note_id)?;
-        fields.field("note", &self.note)?;
-        fields.field("last_modified_time", &self.last_modified_time)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("note_id", &self.note_id);
+        fields.field("note", &self.note);
+        fields.field("last_modified_time", &self.last_modified_time);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -8450,10 +8449,10 @@ impl serde::Serialize for ContactCenterOutboundCampaignDialerStatus {
             serializer,
             "ContactCenterOutboundCampaignDialerStatus",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8506,9 +8505,9 @@ impl serde::Serialize for ContactCenterOutboundCampaignDialerStatusPayload {
             serializer,
             "ContactCenterOutboundCampaignDialerStatusPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8598,12 +8597,12 @@ impl serde::Serialize for ContactCenterOutboundCampaignDialerStatusPayloadObject
             "ContactCenterOutboundCampaignDialerStatusPayloadObject",
             3 + usize::from(self.external_engagement_id.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.optional("external_engagement_id", &self.external_engagement_id)?;
-        fields.field("campaign_dialer_status", &self.campaign_dialer_status)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.optional("external_engagement_id", &self.external_engagement_id);
+        fields.field("campaign_dialer_status", &self.campaign_dialer_status);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -8731,10 +8730,10 @@ impl serde::Serialize for ContactCenterCallControlMakeCallExecuted {
             serializer,
             "ContactCenterCallControlMakeCallExecuted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8787,9 +8786,9 @@ impl serde::Serialize for ContactCenterCallControlMakeCallExecutedPayload {
             serializer,
             "ContactCenterCallControlMakeCallExecutedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8866,11 +8865,11 @@ impl serde::Serialize for ContactCenterCallControlMakeCallExecutedPayloadObject 
             serializer,
             "ContactCenterCallControlMakeCallExecutedPayloadObject",
             4,
-        )?;
-        fields.field("request_id", &self.request_id)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("request_id", &self.request_id);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("user_id", &self.user_id);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -8928,10 +8927,10 @@ impl serde::Serialize for ContactCenterUserOptOut {
             serializer,
             "ContactCenterUserOptOut",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8986,9 +8985,9 @@ impl serde::Serialize for ContactCenterUserOptPayload {
             serializer,
             "ContactCenterUserOptPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9095,15 +9094,15 @@ impl serde::Serialize for ContactCenterUserOptPayloadObject {
             5 + usize::from(self.user_email.is_some())
                 + usize::from(self.queue_id.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.field("queue_name", &self.queue_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.field("queue_name", &self.queue_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -9161,10 +9160,10 @@ impl serde::Serialize for ContactCenterInboxMessageResolved {
             serializer,
             "ContactCenterInboxMessageResolved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9222,10 +9221,10 @@ impl serde::Serialize for ContactCenterTaskReservationCanceled {
             serializer,
             "ContactCenterTaskReservationCanceled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9280,9 +9279,9 @@ impl serde::Serialize for ContactCenterTaskReservationPayload {
             serializer,
             "ContactCenterTaskReservationPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9521,28 +9520,28 @@ impl serde::Serialize for ContactCenterTaskReservationPayloadObject {
                 + usize::from(self.task_timeout.is_some())
                 + usize::from(self.caller_number.is_some())
                 + usize::from(self.callee_number.is_some()),
-        )?;
-        fields.field("task_reservation_id", &self.task_reservation_id)?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.field("assigned_user_id", &self.assigned_user_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("created_time", &self.created_time)?;
-        fields.optional("created_time_ms", &self.created_time_ms)?;
-        fields.optional("last_modified_time", &self.last_modified_time)?;
-        fields.optional("last_modified_time_ms", &self.last_modified_time_ms)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.optional("auto_assign", &self.auto_assign)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("caller_number", &self.caller_number)?;
-        fields.optional("callee_number", &self.callee_number)?;
+        );
+        fields.field("task_reservation_id", &self.task_reservation_id);
+        fields.field("task_id", &self.task_id);
+        fields.optional("flow_id", &self.flow_id);
+        fields.field("assigned_user_id", &self.assigned_user_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("created_time", &self.created_time);
+        fields.optional("created_time_ms", &self.created_time_ms);
+        fields.optional("last_modified_time", &self.last_modified_time);
+        fields.optional("last_modified_time_ms", &self.last_modified_time_ms);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.optional("auto_assign", &self.auto_assign);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("caller_number", &self.caller_number);
+        fields.optional("callee_number", &self.callee_number);
         fields.end()
     }
 }
@@ -9678,10 +9677,10 @@ impl serde::Serialize for ContactCenterEngagementConsumerSentFile {
             serializer,
             "ContactCenterEngagementConsumerSentFile",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9736,9 +9735,9 @@ impl serde::Serialize for ContactCenterEngagementSentFilePayload {
             serializer,
             "ContactCenterEngagementSentFilePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9929,23 +9928,23 @@ impl serde::Serialize for ContactCenterEngagementSentFilePayloadObject {
                 + usize::from(self.flow_number.is_some())
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.field("files", &self.files)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.field("files", &self.files);
         fields.end()
     }
 }
@@ -10126,11 +10125,11 @@ impl serde::Serialize for ContactCenterEngagementSentFilePayloadObjectFilesItem 
             serializer,
             "ContactCenterEngagementSentFilePayloadObjectFilesItem",
             4,
-        )?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_type", &self.file_type)?;
+        );
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_type", &self.file_type);
         fields.end()
     }
 }
@@ -10247,10 +10246,10 @@ impl serde::Serialize for ContactCenterQueueCreated {
             serializer,
             "ContactCenterQueueCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10303,9 +10302,9 @@ impl serde::Serialize for ContactCenterQueueCreatedPayload {
             serializer,
             "ContactCenterQueueCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10841,83 +10840,83 @@ impl serde::Serialize for ContactCenterQueueCreatedPayloadObject {
                     self.service_level_exclude_abandoned_quit_engagements.is_some(),
                 ) + usize::from(self.service_level_target_in_percentage.is_some())
                 + usize::from(self.queue_created_time.is_some()),
-        )?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("queue_description", &self.queue_description)?;
-        fields.optional("dispositions_count", &self.dispositions_count)?;
-        fields.optional("disposition_sets_count", &self.disposition_sets_count)?;
-        fields.optional("channel_types", &self.channel_types)?;
-        fields.optional("max_wait_time", &self.max_wait_time)?;
-        fields.optional("wrap_up_time", &self.wrap_up_time)?;
-        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue)?;
-        fields.optional("short_abandon_enable", &self.short_abandon_enable)?;
-        fields.optional("short_abandon_threshold", &self.short_abandon_threshold)?;
-        fields.optional("distribution_type", &self.distribution_type)?;
+        );
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("queue_description", &self.queue_description);
+        fields.optional("dispositions_count", &self.dispositions_count);
+        fields.optional("disposition_sets_count", &self.disposition_sets_count);
+        fields.optional("channel_types", &self.channel_types);
+        fields.optional("max_wait_time", &self.max_wait_time);
+        fields.optional("wrap_up_time", &self.wrap_up_time);
+        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue);
+        fields.optional("short_abandon_enable", &self.short_abandon_enable);
+        fields.optional("short_abandon_threshold", &self.short_abandon_threshold);
+        fields.optional("distribution_type", &self.distribution_type);
         fields
             .optional(
                 "distribution_duration_in_seconds",
                 &self.distribution_duration_in_seconds,
-            )?;
-        fields.optional("connecting_media_id", &self.connecting_media_id)?;
-        fields.optional("connecting_media_name", &self.connecting_media_name)?;
-        fields.optional("transferring_media_id", &self.transferring_media_id)?;
-        fields.optional("transferring_media_name", &self.transferring_media_name)?;
-        fields.optional("holding_media_id", &self.holding_media_id)?;
-        fields.optional("holding_media_name", &self.holding_media_name)?;
-        fields.optional("waiting_room_name", &self.waiting_room_name)?;
-        fields.optional("waiting_room_id", &self.waiting_room_id)?;
-        fields.optional("message_accept", &self.message_accept)?;
-        fields.optional("wrap_up_expiration", &self.wrap_up_expiration)?;
+            );
+        fields.optional("connecting_media_id", &self.connecting_media_id);
+        fields.optional("connecting_media_name", &self.connecting_media_name);
+        fields.optional("transferring_media_id", &self.transferring_media_id);
+        fields.optional("transferring_media_name", &self.transferring_media_name);
+        fields.optional("holding_media_id", &self.holding_media_id);
+        fields.optional("holding_media_name", &self.holding_media_name);
+        fields.optional("waiting_room_name", &self.waiting_room_name);
+        fields.optional("waiting_room_id", &self.waiting_room_id);
+        fields.optional("message_accept", &self.message_accept);
+        fields.optional("wrap_up_expiration", &self.wrap_up_expiration);
         fields
-            .optional("overflow_to_goodbye_message", &self.overflow_to_goodbye_message)?;
-        fields.optional("overflow_to_queue_id", &self.overflow_to_queue_id)?;
-        fields.optional("overflow_to_cc_queue_id", &self.overflow_to_cc_queue_id)?;
-        fields.optional("overflow_to_flow_id", &self.overflow_to_flow_id)?;
-        fields.optional("overflow_to_inbox_id", &self.overflow_to_inbox_id)?;
-        fields.optional("auto_close_message_enabled", &self.auto_close_message_enabled)?;
-        fields.optional("auto_close_message", &self.auto_close_message)?;
-        fields.optional("auto_close_timeout", &self.auto_close_timeout)?;
+            .optional("overflow_to_goodbye_message", &self.overflow_to_goodbye_message);
+        fields.optional("overflow_to_queue_id", &self.overflow_to_queue_id);
+        fields.optional("overflow_to_cc_queue_id", &self.overflow_to_cc_queue_id);
+        fields.optional("overflow_to_flow_id", &self.overflow_to_flow_id);
+        fields.optional("overflow_to_inbox_id", &self.overflow_to_inbox_id);
+        fields.optional("auto_close_message_enabled", &self.auto_close_message_enabled);
+        fields.optional("auto_close_message", &self.auto_close_message);
+        fields.optional("auto_close_timeout", &self.auto_close_timeout);
         fields
             .optional(
                 "auto_close_alert_message_enabled",
                 &self.auto_close_alert_message_enabled,
-            )?;
-        fields.optional("auto_close_alert_message", &self.auto_close_alert_message)?;
+            );
+        fields.optional("auto_close_alert_message", &self.auto_close_alert_message);
         fields
             .optional(
                 "auto_close_alert_message_time",
                 &self.auto_close_alert_message_time,
-            )?;
-        fields.optional("recording_storage_location", &self.recording_storage_location)?;
+            );
+        fields.optional("recording_storage_location", &self.recording_storage_location);
         fields
             .optional(
                 "service_level_threshold_in_seconds",
                 &self.service_level_threshold_in_seconds,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_short_abandoned_calls",
                 &self.service_level_exclude_short_abandoned_calls,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_long_abandoned_calls",
                 &self.service_level_exclude_long_abandoned_calls,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_abandoned_quit_engagements",
                 &self.service_level_exclude_abandoned_quit_engagements,
-            )?;
+            );
         fields
             .optional(
                 "service_level_target_in_percentage",
                 &self.service_level_target_in_percentage,
-            )?;
-        fields.optional("queue_created_time", &self.queue_created_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("queue_created_time", &self.queue_created_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -11080,10 +11079,10 @@ impl serde::Serialize for ContactCenterInboxMessageOpened {
             serializer,
             "ContactCenterInboxMessageOpened",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11141,10 +11140,10 @@ impl serde::Serialize for ContactCenterRecordingTranscriptCompleted {
             serializer,
             "ContactCenterRecordingTranscriptCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11197,9 +11196,9 @@ impl serde::Serialize for ContactCenterRecordingTranscriptCompletedPayload {
             serializer,
             "ContactCenterRecordingTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11457,30 +11456,30 @@ impl serde::Serialize for ContactCenterRecordingTranscriptCompletedPayloadObject
                 + usize::from(self.owner_name.is_some())
                 + usize::from(self.owner_type.is_some())
                 + usize::from(self.consumers.is_some()),
-        )?;
-        fields.field("recording_id", &self.recording_id)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("recording_start_time", &self.recording_start_time)?;
-        fields.optional("recording_start_time_ms", &self.recording_start_time_ms)?;
-        fields.optional("recording_end_time", &self.recording_end_time)?;
-        fields.optional("recording_end_time_ms", &self.recording_end_time_ms)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("recording_duration", &self.recording_duration)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("owner_id", &self.owner_id)?;
-        fields.optional("owner_name", &self.owner_name)?;
-        fields.optional("owner_type", &self.owner_type)?;
-        fields.field("transcript_url", &self.transcript_url)?;
-        fields.field("users", &self.users)?;
-        fields.optional("consumers", &self.consumers)?;
+        );
+        fields.field("recording_id", &self.recording_id);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("recording_start_time", &self.recording_start_time);
+        fields.optional("recording_start_time_ms", &self.recording_start_time_ms);
+        fields.optional("recording_end_time", &self.recording_end_time);
+        fields.optional("recording_end_time_ms", &self.recording_end_time_ms);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("recording_duration", &self.recording_duration);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("owner_id", &self.owner_id);
+        fields.optional("owner_name", &self.owner_name);
+        fields.optional("owner_type", &self.owner_type);
+        fields.field("transcript_url", &self.transcript_url);
+        fields.field("users", &self.users);
+        fields.optional("consumers", &self.consumers);
         fields.end()
     }
 }
@@ -11685,9 +11684,9 @@ impl serde::Serialize for ContactCenterPayloadObjectUsersItem {
             serializer,
             "ContactCenterPayloadObjectUsersItem",
             1 + usize::from(self.user_display_name.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
         fields.end()
     }
 }
@@ -11754,10 +11753,10 @@ impl serde::Serialize for ContactCenterPayloadObjectConsumersItem {
             usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.consumer_display_name.is_some()),
-        )?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
+        );
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
         fields.end()
     }
 }
@@ -11815,10 +11814,10 @@ impl serde::Serialize for ContactCenterBusinessHoursCreated {
             serializer,
             "ContactCenterBusinessHoursCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11871,9 +11870,9 @@ impl serde::Serialize for ContactCenterBusinessHoursCreatedPayload {
             serializer,
             "ContactCenterBusinessHoursCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12002,16 +12001,16 @@ impl serde::Serialize for ContactCenterBusinessHoursCreatedPayloadObject {
             "ContactCenterBusinessHoursCreatedPayloadObject",
             7 + usize::from(self.date_time.is_some())
                 + usize::from(self.business_hour_description.is_some()),
-        )?;
-        fields.field("business_hour_id", &self.business_hour_id)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("business_hour_name", &self.business_hour_name)?;
-        fields.optional("business_hour_description", &self.business_hour_description)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("account_default", &self.account_default)?;
-        fields.field("hours", &self.hours)?;
+        );
+        fields.field("business_hour_id", &self.business_hour_id);
+        fields.field("modified_by", &self.modified_by);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("business_hour_name", &self.business_hour_name);
+        fields.optional("business_hour_description", &self.business_hour_description);
+        fields.field("timezone", &self.timezone);
+        fields.field("account_default", &self.account_default);
+        fields.field("hours", &self.hours);
         fields.end()
     }
 }
@@ -12066,9 +12065,9 @@ impl serde::Serialize for ContactCenterBusinessHoursHours {
             "ContactCenterBusinessHoursHours",
             usize::from(self.hour_type.is_some())
                 + usize::from(self.custom_hours.is_some()),
-        )?;
-        fields.optional("hour_type", &self.hour_type)?;
-        fields.optional("custom_hours", &self.custom_hours)?;
+        );
+        fields.optional("hour_type", &self.hour_type);
+        fields.optional("custom_hours", &self.custom_hours);
         fields.end()
     }
 }
@@ -12203,10 +12202,10 @@ impl serde::Serialize for ContactCenterBusinessHoursHoursCustomHoursItem {
             usize::from(self.day_of_week.is_some())
                 + usize::from(self.custom_hour_type.is_some())
                 + usize::from(self.custom_hour_ranges.is_some()),
-        )?;
-        fields.optional("day_of_week", &self.day_of_week)?;
-        fields.optional("custom_hour_type", &self.custom_hour_type)?;
-        fields.optional("custom_hour_ranges", &self.custom_hour_ranges)?;
+        );
+        fields.optional("day_of_week", &self.day_of_week);
+        fields.optional("custom_hour_type", &self.custom_hour_type);
+        fields.optional("custom_hour_ranges", &self.custom_hour_ranges);
         fields.end()
     }
 }
@@ -12390,9 +12389,9 @@ for ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem {
             serializer,
             "ContactCenterBusinessHoursHoursCustomHoursItemCustomHourRangesItem",
             usize::from(self.start_time.is_some()) + usize::from(self.end_time.is_some()),
-        )?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("end_time", &self.end_time)?;
+        );
+        fields.optional("start_time", &self.start_time);
+        fields.optional("end_time", &self.end_time);
         fields.end()
     }
 }
@@ -12450,10 +12449,10 @@ impl serde::Serialize for ContactCenterRecordingPaused {
             serializer,
             "ContactCenterRecordingPaused",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12508,9 +12507,9 @@ impl serde::Serialize for ContactCenterRecordingPayload {
             serializer,
             "ContactCenterRecordingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12781,33 +12780,33 @@ impl serde::Serialize for ContactCenterRecordingPayloadObject {
                 + usize::from(self.owner_name.is_some())
                 + usize::from(self.owner_type.is_some())
                 + usize::from(self.consumers.is_some()),
-        )?;
-        fields.field("recording_id", &self.recording_id)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("recording_start_time", &self.recording_start_time)?;
-        fields.optional("recording_start_time_ms", &self.recording_start_time_ms)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("owner_id", &self.owner_id)?;
-        fields.optional("owner_name", &self.owner_name)?;
-        fields.optional("owner_type", &self.owner_type)?;
-        fields.field("users", &self.users)?;
-        fields.optional("consumers", &self.consumers)?;
+        );
+        fields.field("recording_id", &self.recording_id);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("recording_start_time", &self.recording_start_time);
+        fields.optional("recording_start_time_ms", &self.recording_start_time_ms);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("owner_id", &self.owner_id);
+        fields.optional("owner_name", &self.owner_name);
+        fields.optional("owner_type", &self.owner_type);
+        fields.field("users", &self.users);
+        fields.optional("consumers", &self.consumers);
         fields.end()
     }
 }
@@ -12865,10 +12864,10 @@ impl serde::Serialize for ContactCenterQueueSupervisorUnassigned {
             serializer,
             "ContactCenterQueueSupervisorUnassigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12926,10 +12925,10 @@ impl serde::Serialize for ContactCenterUserUpdated {
             serializer,
             "ContactCenterUserUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12982,9 +12981,9 @@ impl serde::Serialize for ContactCenterUserUpdatedPayload {
             serializer,
             "ContactCenterUserUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13053,11 +13052,11 @@ impl serde::Serialize for ContactCenterUserUpdatedPayloadObject {
             serializer,
             "ContactCenterUserUpdatedPayloadObject",
             3 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("updates", &self.updates)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("updates", &self.updates);
         fields.end()
     }
 }
@@ -13244,22 +13243,22 @@ impl serde::Serialize for ContactCenterUserUpdatedPayloadObjectUpdates {
                 + usize::from(self.user_intents.is_some())
                 + usize::from(self.user_package.is_some())
                 + usize::from(self.user_add_ons_plans.is_some()),
-        )?;
-        fields.optional("role_id", &self.role_id)?;
-        fields.optional("role_name", &self.role_name)?;
-        fields.optional("status_id", &self.status_id)?;
-        fields.optional("status_name", &self.status_name)?;
-        fields.optional("sub_status_id", &self.sub_status_id)?;
-        fields.optional("sub_status_name", &self.sub_status_name)?;
-        fields.optional("client_integration", &self.client_integration)?;
-        fields.optional("user_access", &self.user_access)?;
-        fields.optional("country_iso_code", &self.country_iso_code)?;
-        fields.optional("channel_settings", &self.channel_settings)?;
-        fields.optional("emergency_calling", &self.emergency_calling)?;
-        fields.optional("external_url", &self.external_url)?;
-        fields.optional("user_intents", &self.user_intents)?;
-        fields.optional("user_package", &self.user_package)?;
-        fields.optional("user_add_ons_plans", &self.user_add_ons_plans)?;
+        );
+        fields.optional("role_id", &self.role_id);
+        fields.optional("role_name", &self.role_name);
+        fields.optional("status_id", &self.status_id);
+        fields.optional("status_name", &self.status_name);
+        fields.optional("sub_status_id", &self.sub_status_id);
+        fields.optional("sub_status_name", &self.sub_status_name);
+        fields.optional("client_integration", &self.client_integration);
+        fields.optional("user_access", &self.user_access);
+        fields.optional("country_iso_code", &self.country_iso_code);
+        fields.optional("channel_settings", &self.channel_settings);
+        fields.optional("emergency_calling", &self.emergency_calling);
+        fields.optional("external_url", &self.external_url);
+        fields.optional("user_intents", &self.user_intents);
+        fields.optional("user_package", &self.user_package);
+        fields.optional("user_add_ons_plans", &self.user_add_ons_plans);
         fields.end()
     }
 }
@@ -13521,13 +13520,13 @@ impl serde::Serialize for ContactCenterUserChannelSettings {
                 + usize::from(self.concurrent_email_capacity.is_some())
                 + usize::from(self.messaging_occupied.is_some())
                 + usize::from(self.email_occupied.is_some()),
-        )?;
-        fields.optional("multi_channel_engagements", &self.multi_channel_engagements)?;
+        );
+        fields.optional("multi_channel_engagements", &self.multi_channel_engagements);
         fields
-            .optional("concurrent_message_capacity", &self.concurrent_message_capacity)?;
-        fields.optional("concurrent_email_capacity", &self.concurrent_email_capacity)?;
-        fields.optional("messaging_occupied", &self.messaging_occupied)?;
-        fields.optional("email_occupied", &self.email_occupied)?;
+            .optional("concurrent_message_capacity", &self.concurrent_message_capacity);
+        fields.optional("concurrent_email_capacity", &self.concurrent_email_capacity);
+        fields.optional("messaging_occupied", &self.messaging_occupied);
+        fields.optional("email_occupied", &self.email_occupied);
         fields.end()
     }
 }
@@ -13593,10 +13592,10 @@ impl serde::Serialize for ContactCenterUserChannelSettingsMultiChannelEngagement
             usize::from(self.enable.is_some())
                 + usize::from(self.max_agent_load.is_some())
                 + usize::from(self.email_max_agent_load.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("max_agent_load", &self.max_agent_load)?;
-        fields.optional("email_max_agent_load", &self.email_max_agent_load)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("max_agent_load", &self.max_agent_load);
+        fields.optional("email_max_agent_load", &self.email_max_agent_load);
         fields.end()
     }
 }
@@ -13652,9 +13651,9 @@ impl serde::Serialize for ContactCenterUserUpdatedPayloadObjectUpdatesExternalUr
             "ContactCenterUserUpdatedPayloadObjectUpdatesExternalUrl",
             usize::from(self.enable.is_some())
                 + usize::from(self.external_launch_url.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("external_launch_url", &self.external_launch_url)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("external_launch_url", &self.external_launch_url);
         fields.end()
     }
 }
@@ -13707,9 +13706,9 @@ impl serde::Serialize for ContactCenterUserUserIntentsItem {
             "ContactCenterUserUserIntentsItem",
             usize::from(self.intent_group_id.is_some())
                 + usize::from(self.intent_id.is_some()),
-        )?;
-        fields.optional("intent_group_id", &self.intent_group_id)?;
-        fields.optional("intent_id", &self.intent_id)?;
+        );
+        fields.optional("intent_group_id", &self.intent_group_id);
+        fields.optional("intent_id", &self.intent_id);
         fields.end()
     }
 }
@@ -13756,8 +13755,8 @@ impl serde::Serialize for ContactCenterUserUserPackage {
             serializer,
             "ContactCenterUserUserPackage",
             usize::from(self.package_name.is_some()),
-        )?;
-        fields.optional("package_name", &self.package_name)?;
+        );
+        fields.optional("package_name", &self.package_name);
         fields.end()
     }
 }
@@ -13858,8 +13857,8 @@ impl serde::Serialize for ContactCenterUserUserAddOnsPlansItem {
             serializer,
             "ContactCenterUserUserAddOnsPlansItem",
             usize::from(self.add_ons_plan_name.is_some()),
-        )?;
-        fields.optional("add_ons_plan_name", &self.add_ons_plan_name)?;
+        );
+        fields.optional("add_ons_plan_name", &self.add_ons_plan_name);
         fields.end()
     }
 }
@@ -13968,10 +13967,10 @@ impl serde::Serialize for ContactCenterEngagementUserMuted {
             serializer,
             "ContactCenterEngagementUserMuted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14026,9 +14025,9 @@ impl serde::Serialize for ContactCenterEngagementUserPayload {
             serializer,
             "ContactCenterEngagementUserPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -14225,25 +14224,25 @@ impl serde::Serialize for ContactCenterEngagementUserPayloadObject {
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -14301,10 +14300,10 @@ impl serde::Serialize for ContactCenterEngagementUserUnmuted {
             serializer,
             "ContactCenterEngagementUserUnmuted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14362,10 +14361,10 @@ impl serde::Serialize for ContactCenterUserPhoneNumbersAssigned {
             serializer,
             "ContactCenterUserPhoneNumbersAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14420,9 +14419,9 @@ impl serde::Serialize for ContactCenterUserPhoneNumbersPayload {
             serializer,
             "ContactCenterUserPhoneNumbersPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -14526,14 +14525,14 @@ impl serde::Serialize for ContactCenterUserPhoneNumbersPayloadObject {
             serializer,
             "ContactCenterUserPhoneNumbersPayloadObject",
             7,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("role_id", &self.role_id)?;
-        fields.field("role_name", &self.role_name)?;
-        fields.field("phone_numbers", &self.phone_numbers)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.field("role_id", &self.role_id);
+        fields.field("role_name", &self.role_name);
+        fields.field("phone_numbers", &self.phone_numbers);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -14594,9 +14593,9 @@ impl serde::Serialize for ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbers
             serializer,
             "ContactCenterUserPhoneNumbersPayloadObjectPhoneNumbersItem",
             2,
-        )?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.field("phone_number_id", &self.phone_number_id)?;
+        );
+        fields.field("phone_number", &self.phone_number);
+        fields.field("phone_number_id", &self.phone_number_id);
         fields.end()
     }
 }
@@ -14654,10 +14653,10 @@ impl serde::Serialize for ContactCenterEngagementWrapUpStarted {
             serializer,
             "ContactCenterEngagementWrapUpStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14712,9 +14711,9 @@ impl serde::Serialize for ContactCenterEngagementWrapUpPayload {
             serializer,
             "ContactCenterEngagementWrapUpPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -14933,26 +14932,26 @@ impl serde::Serialize for ContactCenterEngagementWrapUpPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
+        );
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
         fields.end()
     }
 }
@@ -15127,10 +15126,10 @@ impl serde::Serialize for ContactCenterClosureUpdated {
             serializer,
             "ContactCenterClosureUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15183,9 +15182,9 @@ impl serde::Serialize for ContactCenterClosureUpdatedPayload {
             serializer,
             "ContactCenterClosureUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15266,12 +15265,12 @@ impl serde::Serialize for ContactCenterClosureUpdatedPayloadObject {
             serializer,
             "ContactCenterClosureUpdatedPayloadObject",
             4 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("closure_set_id", &self.closure_set_id)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("updates", &self.updates)?;
+        );
+        fields.field("closure_set_id", &self.closure_set_id);
+        fields.field("modified_by", &self.modified_by);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("updates", &self.updates);
         fields.end()
     }
 }
@@ -15354,12 +15353,12 @@ impl serde::Serialize for ContactCenterClosureUpdatedPayloadObjectUpdates {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.account_default.is_some())
                 + usize::from(self.closures.is_some()),
-        )?;
-        fields.optional("closure_set_name", &self.closure_set_name)?;
-        fields.optional("closure_set_description", &self.closure_set_description)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("account_default", &self.account_default)?;
-        fields.optional("closures", &self.closures)?;
+        );
+        fields.optional("closure_set_name", &self.closure_set_name);
+        fields.optional("closure_set_description", &self.closure_set_description);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("account_default", &self.account_default);
+        fields.optional("closures", &self.closures);
         fields.end()
     }
 }
@@ -15526,17 +15525,17 @@ impl serde::Serialize for ContactCenterClosureUpdatedPayloadObjectUpdatesClosure
                 + usize::from(self.recurring_month.is_some())
                 + usize::from(self.recurring_week_interval.is_some())
                 + usize::from(self.recurring_days_of_week.is_some()),
-        )?;
-        fields.field("closure_id", &self.closure_id)?;
-        fields.optional("closure_name", &self.closure_name)?;
-        fields.optional("closure_hour_type", &self.closure_hour_type)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.optional("recurring_frequency", &self.recurring_frequency)?;
-        fields.optional("recurring_frequency_type", &self.recurring_frequency_type)?;
-        fields.optional("recurring_month", &self.recurring_month)?;
-        fields.optional("recurring_week_interval", &self.recurring_week_interval)?;
-        fields.optional("recurring_days_of_week", &self.recurring_days_of_week)?;
+        );
+        fields.field("closure_id", &self.closure_id);
+        fields.optional("closure_name", &self.closure_name);
+        fields.optional("closure_hour_type", &self.closure_hour_type);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("end_time", &self.end_time);
+        fields.optional("recurring_frequency", &self.recurring_frequency);
+        fields.optional("recurring_frequency_type", &self.recurring_frequency_type);
+        fields.optional("recurring_month", &self.recurring_month);
+        fields.optional("recurring_week_interval", &self.recurring_week_interval);
+        fields.optional("recurring_days_of_week", &self.recurring_days_of_week);
         fields.end()
     }
 }
@@ -15752,10 +15751,10 @@ impl serde::Serialize for ContactCenterEngagementMessagingTranscriptCompleted {
             serializer,
             "ContactCenterEngagementMessagingTranscriptCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15809,9 +15808,9 @@ impl serde::Serialize for ContactCenterEngagementMessagingTranscriptCompletedPay
             serializer,
             "ContactCenterEngagementMessagingTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15941,16 +15940,16 @@ for ContactCenterEngagementMessagingTranscriptCompletedPayloadObject {
                 + usize::from(self.flow_id.is_some())
                 + usize::from(self.flow_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.field("transcript_url", &self.transcript_url)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.field("transcript_url", &self.transcript_url);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -16071,10 +16070,10 @@ impl serde::Serialize for ContactCenterRecordingDeleted {
             serializer,
             "ContactCenterRecordingDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16129,9 +16128,9 @@ impl serde::Serialize for ContactCenterRecordingDeletedPayload {
             serializer,
             "ContactCenterRecordingDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16196,10 +16195,10 @@ impl serde::Serialize for ContactCenterRecordingDeletedPayloadObject {
             serializer,
             "ContactCenterRecordingDeletedPayloadObject",
             2 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("recording_id", &self.recording_id)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("recording_id", &self.recording_id);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -16257,10 +16256,10 @@ impl serde::Serialize for ContactCenterQueueAgentUnassigned {
             serializer,
             "ContactCenterQueueAgentUnassigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16318,10 +16317,10 @@ impl serde::Serialize for ContactCenterEngagementTransferCompleted {
             serializer,
             "ContactCenterEngagementTransferCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16376,9 +16375,9 @@ impl serde::Serialize for ContactCenterEngagementTransferPayload {
             serializer,
             "ContactCenterEngagementTransferPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16763,44 +16762,44 @@ impl serde::Serialize for ContactCenterEngagementTransferPayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.transfer_to_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("transfer_to_task_id", &self.transfer_to_task_id)?;
-        fields.optional("task_status", &self.task_status)?;
-        fields.optional("transfer_to_task_status", &self.transfer_to_task_status)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout)?;
-        fields.optional("transfer_level", &self.transfer_level)?;
-        fields.optional("transfer_type", &self.transfer_type)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("transfer_to_flow_id", &self.transfer_to_flow_id)?;
-        fields.optional("transfer_to_flow_name", &self.transfer_to_flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id)?;
-        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id)?;
-        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("transfer_to_user_id", &self.transfer_to_user_id)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("transfer_to_task_id", &self.transfer_to_task_id);
+        fields.optional("task_status", &self.task_status);
+        fields.optional("transfer_to_task_status", &self.transfer_to_task_status);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout);
+        fields.optional("transfer_level", &self.transfer_level);
+        fields.optional("transfer_type", &self.transfer_type);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("transfer_to_flow_id", &self.transfer_to_flow_id);
+        fields.optional("transfer_to_flow_name", &self.transfer_to_flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id);
+        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id);
+        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("transfer_to_user_id", &self.transfer_to_user_id);
         fields
             .optional(
                 "transfer_to_user_display_name",
                 &self.transfer_to_user_display_name,
-            )?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("transfer_to_number", &self.transfer_to_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("transfer_to_number", &self.transfer_to_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -16961,10 +16960,10 @@ impl serde::Serialize for ContactCenterTeamUpdated {
             serializer,
             "ContactCenterTeamUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17017,9 +17016,9 @@ impl serde::Serialize for ContactCenterTeamUpdatedPayload {
             serializer,
             "ContactCenterTeamUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17092,11 +17091,11 @@ impl serde::Serialize for ContactCenterTeamUpdatedPayloadObject {
             "ContactCenterTeamUpdatedPayloadObject",
             2 + usize::from(self.team_name.is_some())
                 + usize::from(self.team_description.is_some()),
-        )?;
-        fields.field("team_id", &self.team_id)?;
-        fields.optional("team_name", &self.team_name)?;
-        fields.optional("team_description", &self.team_description)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("team_id", &self.team_id);
+        fields.optional("team_name", &self.team_name);
+        fields.optional("team_description", &self.team_description);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -17154,10 +17153,10 @@ impl serde::Serialize for ContactCenterEngagementUserDtmfSent {
             serializer,
             "ContactCenterEngagementUserDtmfSent",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17210,9 +17209,9 @@ impl serde::Serialize for ContactCenterEngagementUserDtmfSentPayload {
             serializer,
             "ContactCenterEngagementUserDtmfSentPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17417,26 +17416,26 @@ impl serde::Serialize for ContactCenterEngagementUserDtmfSentPayloadObject {
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("dtmf_input", &self.dtmf_input)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("dtmf_input", &self.dtmf_input);
         fields.end()
     }
 }
@@ -17494,10 +17493,10 @@ impl serde::Serialize for ContactCenterQueueInboundSlaUpdated {
             serializer,
             "ContactCenterQueueInboundSlaUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17550,9 +17549,9 @@ impl serde::Serialize for ContactCenterQueueInboundSlaUpdatedPayload {
             serializer,
             "ContactCenterQueueInboundSlaUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17629,12 +17628,12 @@ impl serde::Serialize for ContactCenterQueueInboundSlaUpdatedPayloadObject {
             "ContactCenterQueueInboundSlaUpdatedPayloadObject",
             3 + usize::from(self.date_time.is_some())
                 + usize::from(self.queue_id.is_some()),
-        )?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.field("updates", &self.updates)?;
+        );
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.field("updates", &self.updates);
         fields.end()
     }
 }
@@ -17738,32 +17737,32 @@ impl serde::Serialize for ContactCenterQueueInboundSlaUpdatedPayloadObjectUpdate
                 + usize::from(
                     self.service_level_exclude_abandoned_quit_engagements.is_some(),
                 ) + usize::from(self.service_level_target_in_percentage.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "service_level_threshold_in_seconds",
                 &self.service_level_threshold_in_seconds,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_short_abandoned_calls",
                 &self.service_level_exclude_short_abandoned_calls,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_long_abandoned_calls",
                 &self.service_level_exclude_long_abandoned_calls,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_abandoned_quit_engagements",
                 &self.service_level_exclude_abandoned_quit_engagements,
-            )?;
+            );
         fields
             .optional(
                 "service_level_target_in_percentage",
                 &self.service_level_target_in_percentage,
-            )?;
+            );
         fields.end()
     }
 }
@@ -17821,10 +17820,10 @@ impl serde::Serialize for ContactCenterEngagementConsumerSentMessage {
             serializer,
             "ContactCenterEngagementConsumerSentMessage",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17877,9 +17876,9 @@ impl serde::Serialize for ContactCenterEngagementConsumerSentMessagePayload {
             serializer,
             "ContactCenterEngagementConsumerSentMessagePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -18071,23 +18070,23 @@ impl serde::Serialize for ContactCenterEngagementConsumerSentMessagePayloadObjec
                 + usize::from(self.flow_number.is_some())
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.field("message_text", &self.message_text)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.field("message_text", &self.message_text);
         fields.end()
     }
 }
@@ -18145,10 +18144,10 @@ impl serde::Serialize for ContactCenterEngagementConsumerNotified {
             serializer,
             "ContactCenterEngagementConsumerNotified",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18201,9 +18200,9 @@ impl serde::Serialize for ContactCenterEngagementConsumerNotifiedPayload {
             serializer,
             "ContactCenterEngagementConsumerNotifiedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -18435,28 +18434,28 @@ impl serde::Serialize for ContactCenterEngagementConsumerNotifiedPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_invite_number.is_some())
                 + usize::from(self.consumer_invite_email.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_invite_number", &self.consumer_invite_number)?;
-        fields.optional("consumer_invite_email", &self.consumer_invite_email)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_invite_number", &self.consumer_invite_number);
+        fields.optional("consumer_invite_email", &self.consumer_invite_email);
         fields.end()
     }
 }
@@ -18567,10 +18566,10 @@ impl serde::Serialize for ContactCenterRecordingStopped {
             serializer,
             "ContactCenterRecordingStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18628,10 +18627,10 @@ impl serde::Serialize for ContactCenterUserDeleted {
             serializer,
             "ContactCenterUserDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18684,9 +18683,9 @@ impl serde::Serialize for ContactCenterUserDeletedPayload {
             serializer,
             "ContactCenterUserDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -18747,10 +18746,10 @@ impl serde::Serialize for ContactCenterUserDeletedPayloadObject {
             serializer,
             "ContactCenterUserDeletedPayloadObject",
             2 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("users", &self.users)?;
+        );
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("users", &self.users);
         fields.end()
     }
 }
@@ -18794,8 +18793,8 @@ impl serde::Serialize for ContactCenterUserDeletedPayloadObjectUsersItem {
             serializer,
             "ContactCenterUserDeletedPayloadObjectUsersItem",
             1,
-        )?;
-        fields.field("user_id", &self.user_id)?;
+        );
+        fields.field("user_id", &self.user_id);
         fields.end()
     }
 }
@@ -18853,10 +18852,10 @@ impl serde::Serialize for ContactCenterTaskDeleted {
             serializer,
             "ContactCenterTaskDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18914,10 +18913,10 @@ impl serde::Serialize for ContactCenterEngagementWrapUpEnded {
             serializer,
             "ContactCenterEngagementWrapUpEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18975,10 +18974,10 @@ impl serde::Serialize for ContactCenterEngagementUserHold {
             serializer,
             "ContactCenterEngagementUserHold",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19033,9 +19032,9 @@ impl serde::Serialize for ContactCenterEngagementUserHoldPayload {
             serializer,
             "ContactCenterEngagementUserHoldPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -19244,26 +19243,26 @@ impl serde::Serialize for ContactCenterEngagementUserHoldPayloadObject {
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -19321,10 +19320,10 @@ impl serde::Serialize for ContactCenterEngagementTransferRejected {
             serializer,
             "ContactCenterEngagementTransferRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19379,9 +19378,9 @@ impl serde::Serialize for ContactCenterEngagementTransferRejectedPayload {
             serializer,
             "ContactCenterEngagementTransferRejectedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -19732,41 +19731,41 @@ impl serde::Serialize for ContactCenterEngagementTransferRejectedPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("transfer_to_task_id", &self.transfer_to_task_id)?;
-        fields.optional("task_status", &self.task_status)?;
-        fields.optional("transfer_to_task_status", &self.transfer_to_task_status)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout)?;
-        fields.optional("transfer_level", &self.transfer_level)?;
-        fields.optional("transfer_type", &self.transfer_type)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id)?;
-        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id)?;
-        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("transfer_to_user_id", &self.transfer_to_user_id)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("transfer_to_task_id", &self.transfer_to_task_id);
+        fields.optional("task_status", &self.task_status);
+        fields.optional("transfer_to_task_status", &self.transfer_to_task_status);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout);
+        fields.optional("transfer_level", &self.transfer_level);
+        fields.optional("transfer_type", &self.transfer_type);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id);
+        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id);
+        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("transfer_to_user_id", &self.transfer_to_user_id);
         fields
             .optional(
                 "transfer_to_user_display_name",
                 &self.transfer_to_user_display_name,
-            )?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -19924,10 +19923,10 @@ impl serde::Serialize for ContactCenterUserStatusChanged {
             serializer,
             "ContactCenterUserStatusChanged",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19980,9 +19979,9 @@ impl serde::Serialize for ContactCenterUserStatusChangedPayload {
             serializer,
             "ContactCenterUserStatusChangedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -20185,20 +20184,20 @@ impl serde::Serialize for ContactCenterUserStatusChangedPayloadObject {
                 + usize::from(self.current_sub_status_id.is_some())
                 + usize::from(self.current_sub_status_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.field("previous_status_id", &self.previous_status_id)?;
-        fields.field("previous_status_name", &self.previous_status_name)?;
-        fields.optional("previous_sub_status_id", &self.previous_sub_status_id)?;
-        fields.optional("previous_sub_status_name", &self.previous_sub_status_name)?;
-        fields.field("current_status_id", &self.current_status_id)?;
-        fields.field("current_status_name", &self.current_status_name)?;
-        fields.optional("current_sub_status_id", &self.current_sub_status_id)?;
-        fields.optional("current_sub_status_name", &self.current_sub_status_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.field("previous_status_id", &self.previous_status_id);
+        fields.field("previous_status_name", &self.previous_status_name);
+        fields.optional("previous_sub_status_id", &self.previous_sub_status_id);
+        fields.optional("previous_sub_status_name", &self.previous_sub_status_name);
+        fields.field("current_status_id", &self.current_status_id);
+        fields.field("current_status_name", &self.current_status_name);
+        fields.optional("current_sub_status_id", &self.current_sub_status_id);
+        fields.optional("current_sub_status_name", &self.current_sub_status_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -20256,10 +20255,10 @@ impl serde::Serialize for ContactCenterTaskUpdated {
             serializer,
             "ContactCenterTaskUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20317,10 +20316,10 @@ impl serde::Serialize for ContactCenterRecordingResumed {
             serializer,
             "ContactCenterRecordingResumed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20378,10 +20377,10 @@ impl serde::Serialize for ContactCenterEngagementDispositionAdded {
             serializer,
             "ContactCenterEngagementDispositionAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20434,9 +20433,9 @@ impl serde::Serialize for ContactCenterEngagementDispositionAddedPayload {
             serializer,
             "ContactCenterEngagementDispositionAddedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -20724,32 +20723,32 @@ impl serde::Serialize for ContactCenterEngagementDispositionAddedPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("disposition_id", &self.disposition_id)?;
-        fields.field("disposition_name", &self.disposition_name)?;
-        fields.optional("disposition_description", &self.disposition_description)?;
-        fields.field("status", &self.status)?;
-        fields.field("last_modified_time", &self.last_modified_time)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("disposition_id", &self.disposition_id);
+        fields.field("disposition_name", &self.disposition_name);
+        fields.optional("disposition_description", &self.disposition_description);
+        fields.field("status", &self.status);
+        fields.field("last_modified_time", &self.last_modified_time);
+        fields.field("modified_by", &self.modified_by);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -20854,10 +20853,10 @@ impl serde::Serialize for ContactCenterAssetCreated {
             serializer,
             "ContactCenterAssetCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20910,9 +20909,9 @@ impl serde::Serialize for ContactCenterAssetCreatedPayload {
             serializer,
             "ContactCenterAssetCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21050,17 +21049,17 @@ impl serde::Serialize for ContactCenterAssetCreatedPayloadObject {
                 + usize::from(self.asset_items.is_some())
                 + usize::from(self.category_id.is_some())
                 + usize::from(self.category_name.is_some()),
-        )?;
-        fields.field("asset_id", &self.asset_id)?;
-        fields.field("asset_name", &self.asset_name)?;
-        fields.optional("asset_description", &self.asset_description)?;
-        fields.field("asset_type", &self.asset_type)?;
-        fields.field("asset_language_code", &self.asset_language_code)?;
-        fields.optional("asset_items", &self.asset_items)?;
-        fields.optional("category_id", &self.category_id)?;
-        fields.optional("category_name", &self.category_name)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("asset_id", &self.asset_id);
+        fields.field("asset_name", &self.asset_name);
+        fields.optional("asset_description", &self.asset_description);
+        fields.field("asset_type", &self.asset_type);
+        fields.field("asset_language_code", &self.asset_language_code);
+        fields.optional("asset_items", &self.asset_items);
+        fields.optional("category_id", &self.category_id);
+        fields.optional("category_name", &self.category_name);
+        fields.field("modified_by", &self.modified_by);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -21464,14 +21463,14 @@ impl serde::Serialize for ContactCenterAssetItem {
                 + usize::from(self.asset_item_file_url.is_some())
                 + usize::from(self.asset_item_content.is_some())
                 + usize::from(self.asset_item_voice.is_some()),
-        )?;
-        fields.field("asset_item_id", &self.asset_item_id)?;
-        fields.optional("asset_item_name", &self.asset_item_name)?;
-        fields.field("asset_item_language", &self.asset_item_language)?;
-        fields.field("is_default", &self.is_default)?;
-        fields.optional("asset_item_file_url", &self.asset_item_file_url)?;
-        fields.optional("asset_item_content", &self.asset_item_content)?;
-        fields.optional("asset_item_voice", &self.asset_item_voice)?;
+        );
+        fields.field("asset_item_id", &self.asset_item_id);
+        fields.optional("asset_item_name", &self.asset_item_name);
+        fields.field("asset_item_language", &self.asset_item_language);
+        fields.field("is_default", &self.is_default);
+        fields.optional("asset_item_file_url", &self.asset_item_file_url);
+        fields.optional("asset_item_content", &self.asset_item_content);
+        fields.optional("asset_item_voice", &self.asset_item_voice);
         fields.end()
     }
 }
@@ -21529,10 +21528,10 @@ impl serde::Serialize for ContactCenterTeamMembersUnassigned {
             serializer,
             "ContactCenterTeamMembersUnassigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21587,9 +21586,9 @@ impl serde::Serialize for ContactCenterTeamMembersPayload {
             serializer,
             "ContactCenterTeamMembersPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21663,11 +21662,11 @@ impl serde::Serialize for ContactCenterTeamMembersPayloadObject {
             serializer,
             "ContactCenterTeamMembersPayloadObject",
             4,
-        )?;
-        fields.field("team_id", &self.team_id)?;
-        fields.field("user_ids", &self.user_ids)?;
-        fields.field("team_role", &self.team_role)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("team_id", &self.team_id);
+        fields.field("user_ids", &self.user_ids);
+        fields.field("team_role", &self.team_role);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -21771,10 +21770,10 @@ impl serde::Serialize for ContactCenterTeamDeleted {
             serializer,
             "ContactCenterTeamDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21829,9 +21828,9 @@ impl serde::Serialize for ContactCenterTeamPayload {
             serializer,
             "ContactCenterTeamPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21928,13 +21927,13 @@ impl serde::Serialize for ContactCenterTeamPayloadObject {
             3 + usize::from(self.team_description.is_some())
                 + usize::from(self.parent_team_id.is_some())
                 + usize::from(self.parent_team_name.is_some()),
-        )?;
-        fields.field("team_id", &self.team_id)?;
-        fields.field("team_name", &self.team_name)?;
-        fields.optional("team_description", &self.team_description)?;
-        fields.optional("parent_team_id", &self.parent_team_id)?;
-        fields.optional("parent_team_name", &self.parent_team_name)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("team_id", &self.team_id);
+        fields.field("team_name", &self.team_name);
+        fields.optional("team_description", &self.team_description);
+        fields.optional("parent_team_id", &self.parent_team_id);
+        fields.optional("parent_team_name", &self.parent_team_name);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -21992,10 +21991,10 @@ impl serde::Serialize for ContactCenterCxEngagementEndDataReady {
             serializer,
             "ContactCenterCxEngagementEndDataReady",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22048,9 +22047,9 @@ impl serde::Serialize for ContactCenterCxEngagementEndDataReadyPayload {
             serializer,
             "ContactCenterCxEngagementEndDataReadyPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22141,12 +22140,12 @@ impl serde::Serialize for ContactCenterCxEngagementEndDataReadyPayloadObject {
             serializer,
             "ContactCenterCxEngagementEndDataReadyPayloadObject",
             5,
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.field("start_time", &self.start_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -22261,10 +22260,10 @@ impl serde::Serialize for ContactCenterEngagementUpgradeExpired {
             serializer,
             "ContactCenterEngagementUpgradeExpired",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22319,9 +22318,9 @@ impl serde::Serialize for ContactCenterEngagementUpgradePayload {
             serializer,
             "ContactCenterEngagementUpgradePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22500,22 +22499,22 @@ impl serde::Serialize for ContactCenterEngagementUpgradePayloadObject {
                 + usize::from(self.queue_name.is_some())
                 + usize::from(self.consumers.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("upgrade_to_channel", &self.upgrade_to_channel)?;
-        fields.optional("upgrade_to_channel_source", &self.upgrade_to_channel_source)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.field("users", &self.users)?;
-        fields.optional("consumers", &self.consumers)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("upgrade_to_channel", &self.upgrade_to_channel);
+        fields.optional("upgrade_to_channel_source", &self.upgrade_to_channel_source);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.field("users", &self.users);
+        fields.optional("consumers", &self.consumers);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -22665,10 +22664,10 @@ impl serde::Serialize for ContactCenterEngagementConsumerEnded {
             serializer,
             "ContactCenterEngagementConsumerEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22721,9 +22720,9 @@ impl serde::Serialize for ContactCenterEngagementConsumerEndedPayload {
             serializer,
             "ContactCenterEngagementConsumerEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22914,25 +22913,25 @@ impl serde::Serialize for ContactCenterEngagementConsumerEndedPayloadObject {
                 + usize::from(self.flow_number.is_some())
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
         fields.end()
     }
 }
@@ -22990,10 +22989,10 @@ impl serde::Serialize for ContactCenterQueueDeleted {
             serializer,
             "ContactCenterQueueDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -23046,9 +23045,9 @@ impl serde::Serialize for ContactCenterQueueDeletedPayload {
             serializer,
             "ContactCenterQueueDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -23572,82 +23571,82 @@ impl serde::Serialize for ContactCenterQueueDeletedPayloadObject {
                 + usize::from(
                     self.service_level_exclude_abandoned_quit_engagements.is_some(),
                 ) + usize::from(self.service_level_target_in_percentage.is_some()),
-        )?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("queue_description", &self.queue_description)?;
-        fields.optional("dispositions_count", &self.dispositions_count)?;
-        fields.optional("disposition_sets_count", &self.disposition_sets_count)?;
-        fields.optional("channel_types", &self.channel_types)?;
-        fields.optional("max_wait_time", &self.max_wait_time)?;
-        fields.optional("wrap_up_time", &self.wrap_up_time)?;
-        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue)?;
-        fields.optional("short_abandon_enable", &self.short_abandon_enable)?;
-        fields.optional("short_abandon_threshold", &self.short_abandon_threshold)?;
-        fields.optional("distribution_type", &self.distribution_type)?;
+        );
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("queue_description", &self.queue_description);
+        fields.optional("dispositions_count", &self.dispositions_count);
+        fields.optional("disposition_sets_count", &self.disposition_sets_count);
+        fields.optional("channel_types", &self.channel_types);
+        fields.optional("max_wait_time", &self.max_wait_time);
+        fields.optional("wrap_up_time", &self.wrap_up_time);
+        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue);
+        fields.optional("short_abandon_enable", &self.short_abandon_enable);
+        fields.optional("short_abandon_threshold", &self.short_abandon_threshold);
+        fields.optional("distribution_type", &self.distribution_type);
         fields
             .optional(
                 "distribution_duration_in_seconds",
                 &self.distribution_duration_in_seconds,
-            )?;
-        fields.optional("connecting_media_id", &self.connecting_media_id)?;
-        fields.optional("connecting_media_name", &self.connecting_media_name)?;
-        fields.optional("transferring_media_id", &self.transferring_media_id)?;
-        fields.optional("transferring_media_name", &self.transferring_media_name)?;
-        fields.optional("holding_media_id", &self.holding_media_id)?;
-        fields.optional("holding_media_name", &self.holding_media_name)?;
-        fields.optional("waiting_room_name", &self.waiting_room_name)?;
-        fields.optional("waiting_room_id", &self.waiting_room_id)?;
-        fields.optional("message_accept", &self.message_accept)?;
-        fields.optional("wrap_up_expiration", &self.wrap_up_expiration)?;
+            );
+        fields.optional("connecting_media_id", &self.connecting_media_id);
+        fields.optional("connecting_media_name", &self.connecting_media_name);
+        fields.optional("transferring_media_id", &self.transferring_media_id);
+        fields.optional("transferring_media_name", &self.transferring_media_name);
+        fields.optional("holding_media_id", &self.holding_media_id);
+        fields.optional("holding_media_name", &self.holding_media_name);
+        fields.optional("waiting_room_name", &self.waiting_room_name);
+        fields.optional("waiting_room_id", &self.waiting_room_id);
+        fields.optional("message_accept", &self.message_accept);
+        fields.optional("wrap_up_expiration", &self.wrap_up_expiration);
         fields
-            .optional("overflow_to_goodbye_message", &self.overflow_to_goodbye_message)?;
-        fields.optional("overflow_to_queue_id", &self.overflow_to_queue_id)?;
-        fields.optional("overflow_to_cc_queue_id", &self.overflow_to_cc_queue_id)?;
-        fields.optional("overflow_to_flow_id", &self.overflow_to_flow_id)?;
-        fields.optional("overflow_to_inbox_id", &self.overflow_to_inbox_id)?;
-        fields.optional("auto_close_message_enabled", &self.auto_close_message_enabled)?;
-        fields.optional("auto_close_message", &self.auto_close_message)?;
-        fields.optional("auto_close_timeout", &self.auto_close_timeout)?;
+            .optional("overflow_to_goodbye_message", &self.overflow_to_goodbye_message);
+        fields.optional("overflow_to_queue_id", &self.overflow_to_queue_id);
+        fields.optional("overflow_to_cc_queue_id", &self.overflow_to_cc_queue_id);
+        fields.optional("overflow_to_flow_id", &self.overflow_to_flow_id);
+        fields.optional("overflow_to_inbox_id", &self.overflow_to_inbox_id);
+        fields.optional("auto_close_message_enabled", &self.auto_close_message_enabled);
+        fields.optional("auto_close_message", &self.auto_close_message);
+        fields.optional("auto_close_timeout", &self.auto_close_timeout);
         fields
             .optional(
                 "auto_close_alert_message_enabled",
                 &self.auto_close_alert_message_enabled,
-            )?;
-        fields.optional("auto_close_alert_message", &self.auto_close_alert_message)?;
+            );
+        fields.optional("auto_close_alert_message", &self.auto_close_alert_message);
         fields
             .optional(
                 "auto_close_alert_message_time",
                 &self.auto_close_alert_message_time,
-            )?;
-        fields.optional("recording_storage_location", &self.recording_storage_location)?;
+            );
+        fields.optional("recording_storage_location", &self.recording_storage_location);
         fields
             .optional(
                 "service_level_threshold_in_seconds",
                 &self.service_level_threshold_in_seconds,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_short_abandoned_calls",
                 &self.service_level_exclude_short_abandoned_calls,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_long_abandoned_calls",
                 &self.service_level_exclude_long_abandoned_calls,
-            )?;
+            );
         fields
             .optional(
                 "service_level_exclude_abandoned_quit_engagements",
                 &self.service_level_exclude_abandoned_quit_engagements,
-            )?;
+            );
         fields
             .optional(
                 "service_level_target_in_percentage",
                 &self.service_level_target_in_percentage,
-            )?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -23705,10 +23704,10 @@ impl serde::Serialize for ContactCenterBusinessHoursUpdated {
             serializer,
             "ContactCenterBusinessHoursUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -23761,9 +23760,9 @@ impl serde::Serialize for ContactCenterBusinessHoursUpdatedPayload {
             serializer,
             "ContactCenterBusinessHoursUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -23848,12 +23847,12 @@ impl serde::Serialize for ContactCenterBusinessHoursUpdatedPayloadObject {
             serializer,
             "ContactCenterBusinessHoursUpdatedPayloadObject",
             4 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("business_hour_id", &self.business_hour_id)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("updates", &self.updates)?;
+        );
+        fields.field("business_hour_id", &self.business_hour_id);
+        fields.field("modified_by", &self.modified_by);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("updates", &self.updates);
         fields.end()
     }
 }
@@ -23935,12 +23934,12 @@ impl serde::Serialize for ContactCenterBusinessHoursUpdatedPayloadObjectUpdates 
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.account_default.is_some())
                 + usize::from(self.hours.is_some()),
-        )?;
-        fields.optional("business_hour_name", &self.business_hour_name)?;
-        fields.optional("business_hour_description", &self.business_hour_description)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("account_default", &self.account_default)?;
-        fields.optional("hours", &self.hours)?;
+        );
+        fields.optional("business_hour_name", &self.business_hour_name);
+        fields.optional("business_hour_description", &self.business_hour_description);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("account_default", &self.account_default);
+        fields.optional("hours", &self.hours);
         fields.end()
     }
 }
@@ -23998,10 +23997,10 @@ impl serde::Serialize for ContactCenterQueueAgentAssigned {
             serializer,
             "ContactCenterQueueAgentAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -24059,10 +24058,10 @@ impl serde::Serialize for ContactCenterBusinessHoursDeleted {
             serializer,
             "ContactCenterBusinessHoursDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -24115,9 +24114,9 @@ impl serde::Serialize for ContactCenterBusinessHoursDeletedPayload {
             serializer,
             "ContactCenterBusinessHoursDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -24194,11 +24193,11 @@ impl serde::Serialize for ContactCenterBusinessHoursDeletedPayloadObject {
             serializer,
             "ContactCenterBusinessHoursDeletedPayloadObject",
             3 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("business_hour_id", &self.business_hour_id)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("business_hour_id", &self.business_hour_id);
+        fields.field("modified_by", &self.modified_by);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -24256,10 +24255,10 @@ impl serde::Serialize for ContactCenterTaskCompleted {
             serializer,
             "ContactCenterTaskCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -24317,10 +24316,10 @@ impl serde::Serialize for ContactCenterInboxMessageDeleted {
             serializer,
             "ContactCenterInboxMessageDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -24373,9 +24372,9 @@ impl serde::Serialize for ContactCenterInboxMessageDeletedPayload {
             serializer,
             "ContactCenterInboxMessageDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -24557,23 +24556,23 @@ impl serde::Serialize for ContactCenterInboxMessageDeletedPayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.field("inbox_id", &self.inbox_id)?;
-        fields.field("inbox_name", &self.inbox_name)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("delete_type", &self.delete_type)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.field("inbox_id", &self.inbox_id);
+        fields.field("inbox_name", &self.inbox_name);
+        fields.field("message_id", &self.message_id);
+        fields.field("delete_type", &self.delete_type);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -24678,10 +24677,10 @@ impl serde::Serialize for ContactCenterTaskReservationCreated {
             serializer,
             "ContactCenterTaskReservationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -24736,9 +24735,9 @@ impl serde::Serialize for ContactCenterTaskReservationCreatedPayload {
             serializer,
             "ContactCenterTaskReservationCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -24991,29 +24990,29 @@ impl serde::Serialize for ContactCenterTaskReservationCreatedPayloadObject {
                 + usize::from(self.task_timeout.is_some())
                 + usize::from(self.caller_number.is_some())
                 + usize::from(self.callee_number.is_some()),
-        )?;
-        fields.field("task_reservation_id", &self.task_reservation_id)?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.field("assigned_user_id", &self.assigned_user_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("created_time", &self.created_time)?;
-        fields.optional("created_time_ms", &self.created_time_ms)?;
-        fields.optional("last_modified_time", &self.last_modified_time)?;
-        fields.optional("last_modified_time_ms", &self.last_modified_time_ms)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("auto_assign", &self.auto_assign)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("caller_number", &self.caller_number)?;
-        fields.optional("callee_number", &self.callee_number)?;
+        );
+        fields.field("task_reservation_id", &self.task_reservation_id);
+        fields.field("task_id", &self.task_id);
+        fields.optional("flow_id", &self.flow_id);
+        fields.field("assigned_user_id", &self.assigned_user_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("created_time", &self.created_time);
+        fields.optional("created_time_ms", &self.created_time_ms);
+        fields.optional("last_modified_time", &self.last_modified_time);
+        fields.optional("last_modified_time_ms", &self.last_modified_time_ms);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("auto_assign", &self.auto_assign);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("caller_number", &self.caller_number);
+        fields.optional("callee_number", &self.callee_number);
         fields.end()
     }
 }
@@ -25071,10 +25070,10 @@ impl serde::Serialize for ContactCenterSmsStatus {
             serializer,
             "ContactCenterSmsStatus",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25127,9 +25126,9 @@ impl serde::Serialize for ContactCenterSmsStatusPayload {
             serializer,
             "ContactCenterSmsStatusPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -25223,13 +25222,13 @@ impl serde::Serialize for ContactCenterSmsStatusPayloadObject {
             3 + usize::from(self.contact_center_number.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.reason.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.optional("contact_center_number", &self.contact_center_number)?;
-        fields.field("status", &self.status)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("reason", &self.reason)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.optional("contact_center_number", &self.contact_center_number);
+        fields.field("status", &self.status);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("reason", &self.reason);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -25338,10 +25337,10 @@ impl serde::Serialize for ContactCenterClosureCreated {
             serializer,
             "ContactCenterClosureCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25394,9 +25393,9 @@ impl serde::Serialize for ContactCenterClosureCreatedPayload {
             serializer,
             "ContactCenterClosureCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -25521,16 +25520,16 @@ impl serde::Serialize for ContactCenterClosureCreatedPayloadObject {
             "ContactCenterClosureCreatedPayloadObject",
             7 + usize::from(self.date_time.is_some())
                 + usize::from(self.closure_set_description.is_some()),
-        )?;
-        fields.field("closure_set_id", &self.closure_set_id)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.field("closure_set_name", &self.closure_set_name)?;
-        fields.optional("closure_set_description", &self.closure_set_description)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("account_default", &self.account_default)?;
-        fields.field("closures", &self.closures)?;
+        );
+        fields.field("closure_set_id", &self.closure_set_id);
+        fields.field("modified_by", &self.modified_by);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.field("closure_set_name", &self.closure_set_name);
+        fields.optional("closure_set_description", &self.closure_set_description);
+        fields.field("timezone", &self.timezone);
+        fields.field("account_default", &self.account_default);
+        fields.field("closures", &self.closures);
         fields.end()
     }
 }
@@ -25699,17 +25698,17 @@ impl serde::Serialize for ContactCenterClosureCreatedPayloadObjectClosuresItem {
                 + usize::from(self.recurring_month.is_some())
                 + usize::from(self.recurring_week_interval.is_some())
                 + usize::from(self.recurring_days_of_week.is_some()),
-        )?;
-        fields.field("closure_id", &self.closure_id)?;
-        fields.field("closure_name", &self.closure_name)?;
-        fields.optional("closure_hour_type", &self.closure_hour_type)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.optional("recurring_frequency", &self.recurring_frequency)?;
-        fields.optional("recurring_frequency_type", &self.recurring_frequency_type)?;
-        fields.optional("recurring_month", &self.recurring_month)?;
-        fields.optional("recurring_week_interval", &self.recurring_week_interval)?;
-        fields.optional("recurring_days_of_week", &self.recurring_days_of_week)?;
+        );
+        fields.field("closure_id", &self.closure_id);
+        fields.field("closure_name", &self.closure_name);
+        fields.optional("closure_hour_type", &self.closure_hour_type);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("end_time", &self.end_time);
+        fields.optional("recurring_frequency", &self.recurring_frequency);
+        fields.optional("recurring_frequency_type", &self.recurring_frequency_type);
+        fields.optional("recurring_month", &self.recurring_month);
+        fields.optional("recurring_week_interval", &self.recurring_week_interval);
+        fields.optional("recurring_days_of_week", &self.recurring_days_of_week);
         fields.end()
     }
 }
@@ -25767,10 +25766,10 @@ impl serde::Serialize for ContactCenterTaskCanceled {
             serializer,
             "ContactCenterTaskCanceled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25828,10 +25827,10 @@ impl serde::Serialize for ContactCenterLegacyEngagementEndDataReady {
             serializer,
             "ContactCenterLegacyEngagementEndDataReady",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25884,9 +25883,9 @@ impl serde::Serialize for ContactCenterLegacyEngagementEndDataReadyPayload {
             serializer,
             "ContactCenterLegacyEngagementEndDataReadyPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -25977,12 +25976,12 @@ impl serde::Serialize for ContactCenterLegacyEngagementEndDataReadyPayloadObject
             serializer,
             "ContactCenterLegacyEngagementEndDataReadyPayloadObject",
             5,
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.field("start_time", &self.start_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -26093,10 +26092,10 @@ impl serde::Serialize for ContactCenterEngagementUpgradeCompleted {
             serializer,
             "ContactCenterEngagementUpgradeCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -26154,10 +26153,10 @@ impl serde::Serialize for ContactCenterRecordingStarted {
             serializer,
             "ContactCenterRecordingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -26210,9 +26209,9 @@ impl serde::Serialize for ContactCenterRecordingStartedPayload {
             serializer,
             "ContactCenterRecordingStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -26457,31 +26456,31 @@ impl serde::Serialize for ContactCenterRecordingStartedPayloadObject {
                 + usize::from(self.owner_name.is_some())
                 + usize::from(self.owner_type.is_some())
                 + usize::from(self.consumers.is_some()),
-        )?;
-        fields.field("recording_id", &self.recording_id)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("owner_id", &self.owner_id)?;
-        fields.optional("owner_name", &self.owner_name)?;
-        fields.optional("owner_type", &self.owner_type)?;
-        fields.field("users", &self.users)?;
-        fields.optional("consumers", &self.consumers)?;
+        );
+        fields.field("recording_id", &self.recording_id);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("owner_id", &self.owner_id);
+        fields.optional("owner_name", &self.owner_name);
+        fields.optional("owner_type", &self.owner_type);
+        fields.field("users", &self.users);
+        fields.optional("consumers", &self.consumers);
         fields.end()
     }
 }
@@ -26539,10 +26538,10 @@ impl serde::Serialize for ContactCenterClosureDeleted {
             serializer,
             "ContactCenterClosureDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -26595,9 +26594,9 @@ impl serde::Serialize for ContactCenterClosureDeletedPayload {
             serializer,
             "ContactCenterClosureDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -26670,11 +26669,11 @@ impl serde::Serialize for ContactCenterClosureDeletedPayloadObject {
             serializer,
             "ContactCenterClosureDeletedPayloadObject",
             3 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("closure_set_id", &self.closure_set_id)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("closure_set_id", &self.closure_set_id);
+        fields.field("modified_by", &self.modified_by);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -26732,10 +26731,10 @@ impl serde::Serialize for ContactCenterUserLogin {
             serializer,
             "ContactCenterUserLogin",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -26790,9 +26789,9 @@ impl serde::Serialize for ContactCenterUserPayload {
             serializer,
             "ContactCenterUserPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -26873,12 +26872,12 @@ impl serde::Serialize for ContactCenterUserPayloadObject {
             "ContactCenterUserPayloadObject",
             3 + usize::from(self.user_email.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -26936,10 +26935,10 @@ impl serde::Serialize for ContactCenterUserSkillsAssigned {
             serializer,
             "ContactCenterUserSkillsAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -26994,9 +26993,9 @@ impl serde::Serialize for ContactCenterUserSkillsPayload {
             serializer,
             "ContactCenterUserSkillsPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -27098,14 +27097,14 @@ impl serde::Serialize for ContactCenterUserSkillsPayloadObject {
             serializer,
             "ContactCenterUserSkillsPayloadObject",
             7,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("role_id", &self.role_id)?;
-        fields.field("role_name", &self.role_name)?;
-        fields.field("skills", &self.skills)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.field("role_id", &self.role_id);
+        fields.field("role_name", &self.role_name);
+        fields.field("skills", &self.skills);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -27151,8 +27150,8 @@ impl serde::Serialize for ContactCenterUserSkillsPayloadObjectSkillsItem {
             serializer,
             "ContactCenterUserSkillsPayloadObjectSkillsItem",
             1,
-        )?;
-        fields.field("skill_id", &self.skill_id)?;
+        );
+        fields.field("skill_id", &self.skill_id);
         fields.end()
     }
 }
@@ -27210,10 +27209,10 @@ impl serde::Serialize for ContactCenterEngagementUserSentFile {
             serializer,
             "ContactCenterEngagementUserSentFile",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27271,10 +27270,10 @@ impl serde::Serialize for ContactCenterEngagementConsumerAnswered {
             serializer,
             "ContactCenterEngagementConsumerAnswered",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27329,9 +27328,9 @@ impl serde::Serialize for ContactCenterEngagementPayload {
             serializer,
             "ContactCenterEngagementPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -27540,26 +27539,26 @@ impl serde::Serialize for ContactCenterEngagementPayloadObject {
                 + usize::from(self.flow_number.is_some())
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
         fields.end()
     }
 }
@@ -27617,10 +27616,10 @@ impl serde::Serialize for ContactCenterEngagementEnded {
             serializer,
             "ContactCenterEngagementEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27673,9 +27672,9 @@ impl serde::Serialize for ContactCenterEngagementEndedPayload {
             serializer,
             "ContactCenterEngagementEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -27791,15 +27790,15 @@ impl serde::Serialize for ContactCenterEngagementEndedPayloadObject {
                 + usize::from(self.flow_id.is_some())
                 + usize::from(self.flow_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -27934,10 +27933,10 @@ impl serde::Serialize for ContactCenterUserOptIn {
             serializer,
             "ContactCenterUserOptIn",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27995,10 +27994,10 @@ impl serde::Serialize for ContactCenterEngagementTransferTimeout {
             serializer,
             "ContactCenterEngagementTransferTimeout",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -28051,9 +28050,9 @@ impl serde::Serialize for ContactCenterEngagementTransferTimeoutPayload {
             serializer,
             "ContactCenterEngagementTransferTimeoutPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -28384,40 +28383,40 @@ impl serde::Serialize for ContactCenterEngagementTransferTimeoutPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("transfer_to_task_id", &self.transfer_to_task_id)?;
-        fields.optional("task_status", &self.task_status)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout)?;
-        fields.optional("transfer_level", &self.transfer_level)?;
-        fields.optional("transfer_type", &self.transfer_type)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id)?;
-        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id)?;
-        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("transfer_to_user_id", &self.transfer_to_user_id)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("transfer_to_task_id", &self.transfer_to_task_id);
+        fields.optional("task_status", &self.task_status);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout);
+        fields.optional("transfer_level", &self.transfer_level);
+        fields.optional("transfer_type", &self.transfer_type);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id);
+        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id);
+        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("transfer_to_user_id", &self.transfer_to_user_id);
         fields
             .optional(
                 "transfer_to_user_display_name",
                 &self.transfer_to_user_display_name,
-            )?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -28475,10 +28474,10 @@ impl serde::Serialize for ContactCenterRecordingCompleted {
             serializer,
             "ContactCenterRecordingCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -28531,9 +28530,9 @@ impl serde::Serialize for ContactCenterRecordingCompletedPayload {
             serializer,
             "ContactCenterRecordingCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -28822,34 +28821,34 @@ impl serde::Serialize for ContactCenterRecordingCompletedPayloadObject {
                 + usize::from(self.owner_name.is_some())
                 + usize::from(self.owner_type.is_some())
                 + usize::from(self.consumers.is_some()),
-        )?;
-        fields.field("recording_id", &self.recording_id)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("recording_start_time", &self.recording_start_time)?;
-        fields.optional("recording_start_time_ms", &self.recording_start_time_ms)?;
-        fields.optional("recording_end_time", &self.recording_end_time)?;
-        fields.optional("recording_end_time_ms", &self.recording_end_time_ms)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("recording_duration", &self.recording_duration)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("owner_id", &self.owner_id)?;
-        fields.optional("owner_name", &self.owner_name)?;
-        fields.optional("owner_type", &self.owner_type)?;
-        fields.field("users", &self.users)?;
-        fields.optional("consumers", &self.consumers)?;
+        );
+        fields.field("recording_id", &self.recording_id);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("recording_start_time", &self.recording_start_time);
+        fields.optional("recording_start_time_ms", &self.recording_start_time_ms);
+        fields.optional("recording_end_time", &self.recording_end_time);
+        fields.optional("recording_end_time_ms", &self.recording_end_time_ms);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("recording_duration", &self.recording_duration);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("owner_id", &self.owner_id);
+        fields.optional("owner_name", &self.owner_name);
+        fields.optional("owner_type", &self.owner_type);
+        fields.field("users", &self.users);
+        fields.optional("consumers", &self.consumers);
         fields.end()
     }
 }
@@ -28907,10 +28906,10 @@ impl serde::Serialize for ContactCenterEngagementTransferAccepted {
             serializer,
             "ContactCenterEngagementTransferAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -28968,10 +28967,10 @@ impl serde::Serialize for ContactCenterTeamMoved {
             serializer,
             "ContactCenterTeamMoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29024,9 +29023,9 @@ impl serde::Serialize for ContactCenterTeamMovedPayload {
             serializer,
             "ContactCenterTeamMovedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29153,15 +29152,15 @@ impl serde::Serialize for ContactCenterTeamMovedPayloadObject {
             5 + usize::from(self.team_description.is_some())
                 + usize::from(self.previous_parent_team_id.is_some())
                 + usize::from(self.previous_parent_team_name.is_some()),
-        )?;
-        fields.field("team_id", &self.team_id)?;
-        fields.field("team_name", &self.team_name)?;
-        fields.optional("team_description", &self.team_description)?;
-        fields.optional("previous_parent_team_id", &self.previous_parent_team_id)?;
-        fields.optional("previous_parent_team_name", &self.previous_parent_team_name)?;
-        fields.field("new_parent_team_id", &self.new_parent_team_id)?;
-        fields.field("new_parent_team_name", &self.new_parent_team_name)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("team_id", &self.team_id);
+        fields.field("team_name", &self.team_name);
+        fields.optional("team_description", &self.team_description);
+        fields.optional("previous_parent_team_id", &self.previous_parent_team_id);
+        fields.optional("previous_parent_team_name", &self.previous_parent_team_name);
+        fields.field("new_parent_team_id", &self.new_parent_team_id);
+        fields.field("new_parent_team_name", &self.new_parent_team_name);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -29219,10 +29218,10 @@ impl serde::Serialize for ContactCenterUserCreated {
             serializer,
             "ContactCenterUserCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29275,9 +29274,9 @@ impl serde::Serialize for ContactCenterUserCreatedPayload {
             serializer,
             "ContactCenterUserCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29479,24 +29478,24 @@ impl serde::Serialize for ContactCenterUserCreatedPayloadObject {
                 + usize::from(self.user_package.is_some())
                 + usize::from(self.user_add_ons_plans.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("role_id", &self.role_id)?;
-        fields.field("role_name", &self.role_name)?;
-        fields.optional("status_id", &self.status_id)?;
-        fields.optional("status_name", &self.status_name)?;
-        fields.optional("client_integration", &self.client_integration)?;
-        fields.optional("user_access", &self.user_access)?;
-        fields.optional("country_iso_code", &self.country_iso_code)?;
-        fields.optional("channel_settings", &self.channel_settings)?;
-        fields.optional("emergency_calling", &self.emergency_calling)?;
-        fields.optional("user_intents", &self.user_intents)?;
-        fields.optional("user_package", &self.user_package)?;
-        fields.optional("user_add_ons_plans", &self.user_add_ons_plans)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.field("role_id", &self.role_id);
+        fields.field("role_name", &self.role_name);
+        fields.optional("status_id", &self.status_id);
+        fields.optional("status_name", &self.status_name);
+        fields.optional("client_integration", &self.client_integration);
+        fields.optional("user_access", &self.user_access);
+        fields.optional("country_iso_code", &self.country_iso_code);
+        fields.optional("channel_settings", &self.channel_settings);
+        fields.optional("emergency_calling", &self.emergency_calling);
+        fields.optional("user_intents", &self.user_intents);
+        fields.optional("user_package", &self.user_package);
+        fields.optional("user_add_ons_plans", &self.user_add_ons_plans);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -29554,10 +29553,10 @@ impl serde::Serialize for ContactCenterInboxMessageAssigned {
             serializer,
             "ContactCenterInboxMessageAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29610,9 +29609,9 @@ impl serde::Serialize for ContactCenterInboxMessageAssignedPayload {
             serializer,
             "ContactCenterInboxMessageAssignedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29822,25 +29821,25 @@ impl serde::Serialize for ContactCenterInboxMessageAssignedPayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.previous_user_id.is_some())
                 + usize::from(self.previous_user_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("previous_user_id", &self.previous_user_id)?;
-        fields.optional("previous_user_display_name", &self.previous_user_display_name)?;
-        fields.field("inbox_id", &self.inbox_id)?;
-        fields.field("inbox_name", &self.inbox_name)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("assign_type", &self.assign_type)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("previous_user_id", &self.previous_user_id);
+        fields.optional("previous_user_display_name", &self.previous_user_display_name);
+        fields.field("inbox_id", &self.inbox_id);
+        fields.field("inbox_name", &self.inbox_name);
+        fields.field("message_id", &self.message_id);
+        fields.field("assign_type", &self.assign_type);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -29945,10 +29944,10 @@ impl serde::Serialize for ContactCenterTaskEnteredQueue {
             serializer,
             "ContactCenterTaskEnteredQueue",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30001,9 +30000,9 @@ impl serde::Serialize for ContactCenterTaskEnteredQueuePayload {
             serializer,
             "ContactCenterTaskEnteredQueuePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30358,41 +30357,41 @@ impl serde::Serialize for ContactCenterTaskEnteredQueuePayloadObject {
                 + usize::from(self.waiting_room_name.is_some())
                 + usize::from(self.waiting_room_id.is_some())
                 + usize::from(self.message_accept.is_some()),
-        )?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("channel_types", &self.channel_types)?;
-        fields.optional("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("queue_description", &self.queue_description)?;
-        fields.optional("dispositions_count", &self.dispositions_count)?;
-        fields.optional("disposition_sets_count", &self.disposition_sets_count)?;
-        fields.optional("max_wait_time", &self.max_wait_time)?;
-        fields.optional("wrap_up_time", &self.wrap_up_time)?;
-        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue)?;
-        fields.optional("short_abandon_enable", &self.short_abandon_enable)?;
-        fields.optional("short_abandon_threshold", &self.short_abandon_threshold)?;
-        fields.optional("distribution_type", &self.distribution_type)?;
+        );
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.field("task_id", &self.task_id);
+        fields.optional("channel_types", &self.channel_types);
+        fields.optional("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("queue_description", &self.queue_description);
+        fields.optional("dispositions_count", &self.dispositions_count);
+        fields.optional("disposition_sets_count", &self.disposition_sets_count);
+        fields.optional("max_wait_time", &self.max_wait_time);
+        fields.optional("wrap_up_time", &self.wrap_up_time);
+        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue);
+        fields.optional("short_abandon_enable", &self.short_abandon_enable);
+        fields.optional("short_abandon_threshold", &self.short_abandon_threshold);
+        fields.optional("distribution_type", &self.distribution_type);
         fields
             .optional(
                 "distribution_duration_in_seconds",
                 &self.distribution_duration_in_seconds,
-            )?;
-        fields.optional("connecting_media_id", &self.connecting_media_id)?;
-        fields.optional("connecting_media_name", &self.connecting_media_name)?;
-        fields.optional("transferring_media_id", &self.transferring_media_id)?;
-        fields.optional("transferring_media_name", &self.transferring_media_name)?;
-        fields.optional("holding_media_id", &self.holding_media_id)?;
-        fields.optional("holding_media_name", &self.holding_media_name)?;
-        fields.optional("waiting_room_name", &self.waiting_room_name)?;
-        fields.optional("waiting_room_id", &self.waiting_room_id)?;
-        fields.optional("message_accept", &self.message_accept)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("connecting_media_id", &self.connecting_media_id);
+        fields.optional("connecting_media_name", &self.connecting_media_name);
+        fields.optional("transferring_media_id", &self.transferring_media_id);
+        fields.optional("transferring_media_name", &self.transferring_media_name);
+        fields.optional("holding_media_id", &self.holding_media_id);
+        fields.optional("holding_media_name", &self.holding_media_name);
+        fields.optional("waiting_room_name", &self.waiting_room_name);
+        fields.optional("waiting_room_id", &self.waiting_room_id);
+        fields.optional("message_accept", &self.message_accept);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -30509,10 +30508,10 @@ impl serde::Serialize for ContactCenterAssetDeleted {
             serializer,
             "ContactCenterAssetDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30565,9 +30564,9 @@ impl serde::Serialize for ContactCenterAssetDeletedPayload {
             serializer,
             "ContactCenterAssetDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30658,13 +30657,13 @@ impl serde::Serialize for ContactCenterAssetDeletedPayloadObject {
             serializer,
             "ContactCenterAssetDeletedPayloadObject",
             5 + usize::from(self.archived_time.is_some()),
-        )?;
-        fields.field("asset_id", &self.asset_id)?;
-        fields.field("asset_name", &self.asset_name)?;
-        fields.field("archived", &self.archived)?;
-        fields.optional("archived_time", &self.archived_time)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("asset_id", &self.asset_id);
+        fields.field("asset_name", &self.asset_name);
+        fields.field("archived", &self.archived);
+        fields.optional("archived_time", &self.archived_time);
+        fields.field("modified_by", &self.modified_by);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -30722,10 +30721,10 @@ impl serde::Serialize for ContactCenterTeamCreated {
             serializer,
             "ContactCenterTeamCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30783,10 +30782,10 @@ impl serde::Serialize for ContactCenterEngagementStarted {
             serializer,
             "ContactCenterEngagementStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30839,9 +30838,9 @@ impl serde::Serialize for ContactCenterEngagementStartedPayload {
             serializer,
             "ContactCenterEngagementStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30991,18 +30990,18 @@ impl serde::Serialize for ContactCenterEngagementStartedPayloadObject {
                 + usize::from(self.date_time.is_some())
                 + usize::from(self.transfer_from.is_some())
                 + usize::from(self.transfer_from_id.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("transfer_from", &self.transfer_from)?;
-        fields.optional("transfer_from_id", &self.transfer_from_id)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("transfer_from", &self.transfer_from);
+        fields.optional("transfer_from_id", &self.transfer_from_id);
         fields.end()
     }
 }
@@ -31168,10 +31167,10 @@ impl serde::Serialize for ContactCenterEngagementTransferReserved {
             serializer,
             "ContactCenterEngagementTransferReserved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -31229,10 +31228,10 @@ impl serde::Serialize for ContactCenterEngagementUpgradeInitiated {
             serializer,
             "ContactCenterEngagementUpgradeInitiated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -31290,10 +31289,10 @@ impl serde::Serialize for ContactCenterAssetUpdated {
             serializer,
             "ContactCenterAssetUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -31346,9 +31345,9 @@ impl serde::Serialize for ContactCenterAssetUpdatedPayload {
             serializer,
             "ContactCenterAssetUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -31422,11 +31421,11 @@ impl serde::Serialize for ContactCenterAssetUpdatedPayloadObject {
             serializer,
             "ContactCenterAssetUpdatedPayloadObject",
             4,
-        )?;
-        fields.field("asset_id", &self.asset_id)?;
-        fields.field("updates", &self.updates)?;
-        fields.field("modified_by", &self.modified_by)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("asset_id", &self.asset_id);
+        fields.field("updates", &self.updates);
+        fields.field("modified_by", &self.modified_by);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -31537,14 +31536,14 @@ impl serde::Serialize for ContactCenterAssetUpdatedPayloadObjectUpdates {
                 + usize::from(self.asset_item_deleted.is_some())
                 + usize::from(self.category_id.is_some())
                 + usize::from(self.restore.is_some()),
-        )?;
-        fields.optional("asset_name", &self.asset_name)?;
-        fields.optional("asset_description", &self.asset_description)?;
-        fields.optional("asset_item_added", &self.asset_item_added)?;
-        fields.optional("asset_item_updated", &self.asset_item_updated)?;
-        fields.optional("asset_item_deleted", &self.asset_item_deleted)?;
-        fields.optional("category_id", &self.category_id)?;
-        fields.optional("restore", &self.restore)?;
+        );
+        fields.optional("asset_name", &self.asset_name);
+        fields.optional("asset_description", &self.asset_description);
+        fields.optional("asset_item_added", &self.asset_item_added);
+        fields.optional("asset_item_updated", &self.asset_item_updated);
+        fields.optional("asset_item_deleted", &self.asset_item_deleted);
+        fields.optional("category_id", &self.category_id);
+        fields.optional("restore", &self.restore);
         fields.end()
     }
 }
@@ -31744,14 +31743,14 @@ for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemUpdatedItem {
                 + usize::from(self.asset_item_file_url.is_some())
                 + usize::from(self.asset_item_content.is_some())
                 + usize::from(self.asset_item_voice.is_some()),
-        )?;
-        fields.field("asset_item_id", &self.asset_item_id)?;
-        fields.optional("asset_item_name", &self.asset_item_name)?;
-        fields.optional("asset_item_language", &self.asset_item_language)?;
-        fields.optional("is_default", &self.is_default)?;
-        fields.optional("asset_item_file_url", &self.asset_item_file_url)?;
-        fields.optional("asset_item_content", &self.asset_item_content)?;
-        fields.optional("asset_item_voice", &self.asset_item_voice)?;
+        );
+        fields.field("asset_item_id", &self.asset_item_id);
+        fields.optional("asset_item_name", &self.asset_item_name);
+        fields.optional("asset_item_language", &self.asset_item_language);
+        fields.optional("is_default", &self.is_default);
+        fields.optional("asset_item_file_url", &self.asset_item_file_url);
+        fields.optional("asset_item_content", &self.asset_item_content);
+        fields.optional("asset_item_voice", &self.asset_item_voice);
         fields.end()
     }
 }
@@ -31809,9 +31808,9 @@ for ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem {
             serializer,
             "ContactCenterAssetUpdatedPayloadObjectUpdatesAssetItemDeletedItem",
             1 + usize::from(self.asset_item_name.is_some()),
-        )?;
-        fields.field("asset_item_id", &self.asset_item_id)?;
-        fields.optional("asset_item_name", &self.asset_item_name)?;
+        );
+        fields.field("asset_item_id", &self.asset_item_id);
+        fields.optional("asset_item_name", &self.asset_item_name);
         fields.end()
     }
 }
@@ -31869,10 +31868,10 @@ impl serde::Serialize for ContactCenterEngagementUserSentMessage {
             serializer,
             "ContactCenterEngagementUserSentMessage",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -31925,9 +31924,9 @@ impl serde::Serialize for ContactCenterEngagementUserSentMessagePayload {
             serializer,
             "ContactCenterEngagementUserSentMessagePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -32119,23 +32118,23 @@ impl serde::Serialize for ContactCenterEngagementUserSentMessagePayloadObject {
                 + usize::from(self.flow_number.is_some())
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.field("message_text", &self.message_text)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.field("message_text", &self.message_text);
         fields.end()
     }
 }
@@ -32256,10 +32255,10 @@ impl serde::Serialize for ContactCenterTaskExitedQueue {
             serializer,
             "ContactCenterTaskExitedQueue",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -32312,9 +32311,9 @@ impl serde::Serialize for ContactCenterTaskExitedQueuePayload {
             serializer,
             "ContactCenterTaskExitedQueuePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -32671,41 +32670,41 @@ impl serde::Serialize for ContactCenterTaskExitedQueuePayloadObject {
                 + usize::from(self.waiting_room_name.is_some())
                 + usize::from(self.waiting_room_id.is_some())
                 + usize::from(self.message_accept.is_some()),
-        )?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("channel_types", &self.channel_types)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("queue_description", &self.queue_description)?;
-        fields.optional("dispositions_count", &self.dispositions_count)?;
-        fields.optional("disposition_sets_count", &self.disposition_sets_count)?;
-        fields.optional("max_wait_time", &self.max_wait_time)?;
-        fields.optional("wrap_up_time", &self.wrap_up_time)?;
-        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue)?;
-        fields.optional("short_abandon_enable", &self.short_abandon_enable)?;
-        fields.optional("short_abandon_threshold", &self.short_abandon_threshold)?;
-        fields.optional("distribution_type", &self.distribution_type)?;
+        );
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.field("task_id", &self.task_id);
+        fields.optional("channel_types", &self.channel_types);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("queue_description", &self.queue_description);
+        fields.optional("dispositions_count", &self.dispositions_count);
+        fields.optional("disposition_sets_count", &self.disposition_sets_count);
+        fields.optional("max_wait_time", &self.max_wait_time);
+        fields.optional("wrap_up_time", &self.wrap_up_time);
+        fields.optional("max_engagement_in_queue", &self.max_engagement_in_queue);
+        fields.optional("short_abandon_enable", &self.short_abandon_enable);
+        fields.optional("short_abandon_threshold", &self.short_abandon_threshold);
+        fields.optional("distribution_type", &self.distribution_type);
         fields
             .optional(
                 "distribution_duration_in_seconds",
                 &self.distribution_duration_in_seconds,
-            )?;
-        fields.optional("connecting_media_id", &self.connecting_media_id)?;
-        fields.optional("connecting_media_name", &self.connecting_media_name)?;
-        fields.optional("transferring_media_id", &self.transferring_media_id)?;
-        fields.optional("transferring_media_name", &self.transferring_media_name)?;
-        fields.optional("holding_media_id", &self.holding_media_id)?;
-        fields.optional("holding_media_name", &self.holding_media_name)?;
-        fields.optional("waiting_room_name", &self.waiting_room_name)?;
-        fields.optional("waiting_room_id", &self.waiting_room_id)?;
-        fields.optional("message_accept", &self.message_accept)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("connecting_media_id", &self.connecting_media_id);
+        fields.optional("connecting_media_name", &self.connecting_media_name);
+        fields.optional("transferring_media_id", &self.transferring_media_id);
+        fields.optional("transferring_media_name", &self.transferring_media_name);
+        fields.optional("holding_media_id", &self.holding_media_id);
+        fields.optional("holding_media_name", &self.holding_media_name);
+        fields.optional("waiting_room_name", &self.waiting_room_name);
+        fields.optional("waiting_room_id", &self.waiting_room_id);
+        fields.optional("message_accept", &self.message_accept);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -32763,10 +32762,10 @@ impl serde::Serialize for ContactCenterUserSkillsUnassigned {
             serializer,
             "ContactCenterUserSkillsUnassigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -32824,10 +32823,10 @@ impl serde::Serialize for ContactCenterTaskReservationRejected {
             serializer,
             "ContactCenterTaskReservationRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -32885,10 +32884,10 @@ impl serde::Serialize for ContactCenterInboxMessageReceived {
             serializer,
             "ContactCenterInboxMessageReceived",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -32941,9 +32940,9 @@ impl serde::Serialize for ContactCenterInboxMessageReceivedPayload {
             serializer,
             "ContactCenterInboxMessageReceivedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -33095,20 +33094,20 @@ impl serde::Serialize for ContactCenterInboxMessageReceivedPayloadObject {
                 + usize::from(self.flow_name.is_some())
                 + usize::from(self.flow_number.is_some())
                 + usize::from(self.consumer_number.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.field("inbox_id", &self.inbox_id)?;
-        fields.field("inbox_name", &self.inbox_name)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.field("inbox_id", &self.inbox_id);
+        fields.field("inbox_name", &self.inbox_name);
+        fields.field("message_id", &self.message_id);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -33166,10 +33165,10 @@ impl serde::Serialize for ContactCenterEngagementTransferCanceled {
             serializer,
             "ContactCenterEngagementTransferCanceled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33227,10 +33226,10 @@ impl serde::Serialize for ContactCenterRecordingPermanentlyDeleted {
             serializer,
             "ContactCenterRecordingPermanentlyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33288,10 +33287,10 @@ impl serde::Serialize for ContactCenterQueueOperatingHoursUpdated {
             serializer,
             "ContactCenterQueueOperatingHoursUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33344,9 +33343,9 @@ impl serde::Serialize for ContactCenterQueueOperatingHoursUpdatedPayload {
             serializer,
             "ContactCenterQueueOperatingHoursUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -33424,12 +33423,12 @@ impl serde::Serialize for ContactCenterQueueOperatingHoursUpdatedPayloadObject {
             "ContactCenterQueueOperatingHoursUpdatedPayloadObject",
             3 + usize::from(self.date_time.is_some())
                 + usize::from(self.queue_id.is_some()),
-        )?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.field("updates", &self.updates)?;
+        );
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("queue_id", &self.queue_id);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.field("updates", &self.updates);
         fields.end()
     }
 }
@@ -33536,18 +33535,18 @@ impl serde::Serialize for ContactCenterQueueOperatingHoursUpdatedPayloadObjectUp
                 + usize::from(self.closure_set_id.is_some())
                 + usize::from(self.closure_set_name.is_some())
                 + usize::from(self.account_default_closure_set.is_some()),
-        )?;
-        fields.optional("business_hour_id", &self.business_hour_id)?;
-        fields.optional("business_hour_name", &self.business_hour_name)?;
+        );
+        fields.optional("business_hour_id", &self.business_hour_id);
+        fields.optional("business_hour_name", &self.business_hour_name);
         fields
             .optional(
                 "account_default_business_hour",
                 &self.account_default_business_hour,
-            )?;
-        fields.optional("closure_set_id", &self.closure_set_id)?;
-        fields.optional("closure_set_name", &self.closure_set_name)?;
+            );
+        fields.optional("closure_set_id", &self.closure_set_id);
+        fields.optional("closure_set_name", &self.closure_set_name);
         fields
-            .optional("account_default_closure_set", &self.account_default_closure_set)?;
+            .optional("account_default_closure_set", &self.account_default_closure_set);
         fields.end()
     }
 }
@@ -33605,10 +33604,10 @@ impl serde::Serialize for ContactCenterEngagementTransferInitiated {
             serializer,
             "ContactCenterEngagementTransferInitiated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33661,9 +33660,9 @@ impl serde::Serialize for ContactCenterEngagementTransferInitiatedPayload {
             serializer,
             "ContactCenterEngagementTransferInitiatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -34075,46 +34074,46 @@ impl serde::Serialize for ContactCenterEngagementTransferInitiatedPayloadObject 
                 + usize::from(self.transfer_to_inbox_name.is_some())
                 + usize::from(self.transfer_to_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("transfer_to_task_id", &self.transfer_to_task_id)?;
-        fields.optional("task_status", &self.task_status)?;
-        fields.optional("transfer_to_task_status", &self.transfer_to_task_status)?;
-        fields.optional("task_timeout", &self.task_timeout)?;
-        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout)?;
-        fields.optional("transfer_level", &self.transfer_level)?;
-        fields.optional("transfer_type", &self.transfer_type)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_name", &self.channel_name)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.optional("transfer_to_flow_id", &self.transfer_to_flow_id)?;
-        fields.optional("transfer_to_flow_name", &self.transfer_to_flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id)?;
-        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id)?;
-        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.optional("transfer_to_user_id", &self.transfer_to_user_id)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("transfer_to_task_id", &self.transfer_to_task_id);
+        fields.optional("task_status", &self.task_status);
+        fields.optional("transfer_to_task_status", &self.transfer_to_task_status);
+        fields.optional("task_timeout", &self.task_timeout);
+        fields.optional("transfer_to_task_timeout", &self.transfer_to_task_timeout);
+        fields.optional("transfer_level", &self.transfer_level);
+        fields.optional("transfer_type", &self.transfer_type);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_name", &self.channel_name);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.optional("transfer_to_flow_id", &self.transfer_to_flow_id);
+        fields.optional("transfer_to_flow_name", &self.transfer_to_flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("transfer_to_queue_id", &self.transfer_to_queue_id);
+        fields.optional("transfer_to_cc_queue_id", &self.transfer_to_cc_queue_id);
+        fields.optional("transfer_to_queue_name", &self.transfer_to_queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.optional("transfer_to_user_id", &self.transfer_to_user_id);
         fields
             .optional(
                 "transfer_to_user_display_name",
                 &self.transfer_to_user_display_name,
-            )?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("transfer_to_inbox_id", &self.transfer_to_inbox_id)?;
-        fields.optional("transfer_to_inbox_name", &self.transfer_to_inbox_name)?;
-        fields.optional("transfer_to_number", &self.transfer_to_number)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+            );
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("transfer_to_inbox_id", &self.transfer_to_inbox_id);
+        fields.optional("transfer_to_inbox_name", &self.transfer_to_inbox_name);
+        fields.optional("transfer_to_number", &self.transfer_to_number);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -34235,10 +34234,10 @@ impl serde::Serialize for ContactCenterEngagementTakeoverStarted {
             serializer,
             "ContactCenterEngagementTakeoverStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -34291,9 +34290,9 @@ impl serde::Serialize for ContactCenterEngagementTakeoverStartedPayload {
             serializer,
             "ContactCenterEngagementTakeoverStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -34521,27 +34520,27 @@ impl serde::Serialize for ContactCenterEngagementTakeoverStartedPayloadObject {
                 + usize::from(self.consumer_number.is_some())
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_display_name", &self.user_display_name)?;
-        fields.field("takeover_user_id", &self.takeover_user_id)?;
-        fields.field("takeover_user_display_name", &self.takeover_user_display_name)?;
-        fields.optional("contact_center_number", &self.contact_center_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("channel_type", &self.channel_type);
+        fields.field("channel", &self.channel);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_display_name", &self.user_display_name);
+        fields.field("takeover_user_id", &self.takeover_user_id);
+        fields.field("takeover_user_display_name", &self.takeover_user_display_name);
+        fields.optional("contact_center_number", &self.contact_center_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -34599,10 +34598,10 @@ impl serde::Serialize for ContactCenterVoicemailTranscriptCompleted {
             serializer,
             "ContactCenterVoicemailTranscriptCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -34655,9 +34654,9 @@ impl serde::Serialize for ContactCenterVoicemailTranscriptCompletedPayload {
             serializer,
             "ContactCenterVoicemailTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -34837,24 +34836,24 @@ impl serde::Serialize for ContactCenterVoicemailTranscriptCompletedPayloadObject
                 + usize::from(self.consumer_id.is_some())
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.status.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("inbox_id", &self.inbox_id)?;
-        fields.field("inbox_name", &self.inbox_name)?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("transcript_url", &self.transcript_url)?;
-        fields.optional("message_duration", &self.message_duration)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("status", &self.status)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.field("inbox_id", &self.inbox_id);
+        fields.field("inbox_name", &self.inbox_name);
+        fields.field("engagement_id", &self.engagement_id);
+        fields.optional("date_time", &self.date_time);
+        fields.field("date_time_ms", &self.date_time_ms);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("transcript_url", &self.transcript_url);
+        fields.optional("message_duration", &self.message_duration);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("status", &self.status);
         fields.end()
     }
 }
@@ -34957,10 +34956,10 @@ impl serde::Serialize for ContactCenterTaskReservationAccepted {
             serializer,
             "ContactCenterTaskReservationAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35018,10 +35017,10 @@ impl serde::Serialize for ContactCenterEngagementEmailTranscriptCompleted {
             serializer,
             "ContactCenterEngagementEmailTranscriptCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35075,9 +35074,9 @@ impl serde::Serialize for ContactCenterEngagementEmailTranscriptCompletedPayload
             serializer,
             "ContactCenterEngagementEmailTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -35191,15 +35190,15 @@ impl serde::Serialize for ContactCenterEngagementEmailTranscriptCompletedPayload
                 + usize::from(self.flow_name.is_some())
                 + usize::from(self.transcript_url.is_some())
                 + usize::from(self.date_time_ms.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("engagement_direction", &self.engagement_direction)?;
-        fields.field("channel", &self.channel)?;
-        fields.field("channel_source", &self.channel_source)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("transcript_url", &self.transcript_url)?;
-        fields.optional("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("engagement_direction", &self.engagement_direction);
+        fields.field("channel", &self.channel);
+        fields.field("channel_source", &self.channel_source);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("transcript_url", &self.transcript_url);
+        fields.optional("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -35343,10 +35342,10 @@ impl serde::Serialize for ContactCenterUserPhoneNumbersUnassigned {
             serializer,
             "ContactCenterUserPhoneNumbersUnassigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35404,10 +35403,10 @@ impl serde::Serialize for ContactCenterEngagementUserUnhold {
             serializer,
             "ContactCenterEngagementUserUnhold",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35465,10 +35464,10 @@ impl serde::Serialize for ContactCenterUserLogout {
             serializer,
             "ContactCenterUserLogout",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35526,10 +35525,10 @@ impl serde::Serialize for ContactCenterTaskReservationCompleted {
             serializer,
             "ContactCenterTaskReservationCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35587,10 +35586,10 @@ impl serde::Serialize for ContactCenterQueueScheduledCallbackCreated {
             serializer,
             "ContactCenterQueueScheduledCallbackCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35643,9 +35642,9 @@ impl serde::Serialize for ContactCenterQueueScheduledCallbackCreatedPayload {
             serializer,
             "ContactCenterQueueScheduledCallbackCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -35734,12 +35733,12 @@ impl serde::Serialize for ContactCenterQueueScheduledCallbackCreatedPayloadObjec
             serializer,
             "ContactCenterQueueScheduledCallbackCreatedPayloadObject",
             5,
-        )?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("cc_queue_id", &self.cc_queue_id)?;
-        fields.field("queue_name", &self.queue_name)?;
-        fields.field("queue_channel", &self.queue_channel)?;
-        fields.field("attendees", &self.attendees)?;
+        );
+        fields.field("start_time", &self.start_time);
+        fields.field("cc_queue_id", &self.cc_queue_id);
+        fields.field("queue_name", &self.queue_name);
+        fields.field("queue_channel", &self.queue_channel);
+        fields.field("attendees", &self.attendees);
         fields.end()
     }
 }
@@ -35826,12 +35825,12 @@ for ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem {
             serializer,
             "ContactCenterQueueScheduledCallbackCreatedPayloadObjectAttendeesItem",
             5,
-        )?;
-        fields.field("attendee_id", &self.attendee_id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.field("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("phone_number", &self.phone_number)?;
+        );
+        fields.field("attendee_id", &self.attendee_id);
+        fields.field("first_name", &self.first_name);
+        fields.field("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.field("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -35889,10 +35888,10 @@ impl serde::Serialize for ContactCenterEngagementSurveyStatus {
             serializer,
             "ContactCenterEngagementSurveyStatus",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35945,9 +35944,9 @@ impl serde::Serialize for ContactCenterEngagementSurveyStatusPayload {
             serializer,
             "ContactCenterEngagementSurveyStatusPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -36173,26 +36172,26 @@ impl serde::Serialize for ContactCenterEngagementSurveyStatusPayloadObject {
                 + usize::from(self.consumer_display_name.is_some())
                 + usize::from(self.consumer_email.is_some())
                 + usize::from(self.user_display_name.is_some()),
-        )?;
-        fields.field("engagement_id", &self.engagement_id)?;
-        fields.field("channel", &self.channel)?;
-        fields.optional("channel_source", &self.channel_source)?;
-        fields.optional("cc_queue_id", &self.cc_queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("flow_id", &self.flow_id)?;
-        fields.optional("flow_name", &self.flow_name)?;
-        fields.optional("flow_number", &self.flow_number)?;
-        fields.field("survey_status", &self.survey_status)?;
-        fields.field("survey_id", &self.survey_id)?;
-        fields.optional("survey_question_id", &self.survey_question_id)?;
-        fields.field("survey_trigger_from", &self.survey_trigger_from)?;
-        fields.optional("consumer_id", &self.consumer_id)?;
-        fields.optional("consumer_number", &self.consumer_number)?;
-        fields.optional("consumer_display_name", &self.consumer_display_name)?;
-        fields.optional("consumer_email", &self.consumer_email)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_display_name", &self.user_display_name)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("engagement_id", &self.engagement_id);
+        fields.field("channel", &self.channel);
+        fields.optional("channel_source", &self.channel_source);
+        fields.optional("cc_queue_id", &self.cc_queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("flow_id", &self.flow_id);
+        fields.optional("flow_name", &self.flow_name);
+        fields.optional("flow_number", &self.flow_number);
+        fields.field("survey_status", &self.survey_status);
+        fields.field("survey_id", &self.survey_id);
+        fields.optional("survey_question_id", &self.survey_question_id);
+        fields.field("survey_trigger_from", &self.survey_trigger_from);
+        fields.optional("consumer_id", &self.consumer_id);
+        fields.optional("consumer_number", &self.consumer_number);
+        fields.optional("consumer_display_name", &self.consumer_display_name);
+        fields.optional("consumer_email", &self.consumer_email);
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_display_name", &self.user_display_name);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -36355,10 +36354,10 @@ impl serde::Serialize for ContactCenterTaskReservationTimeout {
             serializer,
             "ContactCenterTaskReservationTimeout",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36416,10 +36415,10 @@ impl serde::Serialize for ContactCenterEngagementUserEnded {
             serializer,
             "ContactCenterEngagementUserEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36477,10 +36476,10 @@ impl serde::Serialize for ContactCenterEngagementUserAnswered {
             serializer,
             "ContactCenterEngagementUserAnswered",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36538,10 +36537,10 @@ impl serde::Serialize for ContactCenterTeamMembersAssigned {
             serializer,
             "ContactCenterTeamMembersAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36599,10 +36598,10 @@ impl serde::Serialize for ContactCenterEngagementTransferQueued {
             serializer,
             "ContactCenterEngagementTransferQueued",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36660,10 +36659,10 @@ impl serde::Serialize for ContactCenterMessageStatus {
             serializer,
             "ContactCenterMessageStatus",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36716,9 +36715,9 @@ impl serde::Serialize for ContactCenterMessageStatusPayload {
             serializer,
             "ContactCenterMessageStatusPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -36798,12 +36797,12 @@ impl serde::Serialize for ContactCenterMessageStatusPayloadObject {
             "ContactCenterMessageStatusPayloadObject",
             2 + usize::from(self.from.is_some()) + usize::from(self.to.is_some())
                 + usize::from(self.whatsapp_message.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.optional("from", &self.from)?;
-        fields.optional("to", &self.to)?;
-        fields.optional("whatsapp_message", &self.whatsapp_message)?;
-        fields.field("date_time_ms", &self.date_time_ms)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.optional("from", &self.from);
+        fields.optional("to", &self.to);
+        fields.optional("whatsapp_message", &self.whatsapp_message);
+        fields.field("date_time_ms", &self.date_time_ms);
         fields.end()
     }
 }
@@ -36863,10 +36862,10 @@ impl serde::Serialize for ContactCenterMessageStatusPayloadObjectWhatsappMessage
             "ContactCenterMessageStatusPayloadObjectWhatsappMessage",
             1 + usize::from(self.reason.is_some())
                 + usize::from(self.error_detail.is_some()),
-        )?;
-        fields.field("status", &self.status)?;
-        fields.optional("reason", &self.reason)?;
-        fields.optional("error_detail", &self.error_detail)?;
+        );
+        fields.field("status", &self.status);
+        fields.optional("reason", &self.reason);
+        fields.optional("error_detail", &self.error_detail);
         fields.end()
     }
 }

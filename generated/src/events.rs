@@ -1373,10 +1373,10 @@ impl serde::Serialize for ZoomEventsSessionDeleted {
             serializer,
             "ZoomEventsSessionDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1431,9 +1431,9 @@ impl serde::Serialize for ZoomEventsSessionPayload {
             serializer,
             "ZoomEventsSessionPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1550,16 +1550,16 @@ impl serde::Serialize for ZoomEventsSessionPayloadObject {
             serializer,
             "ZoomEventsSessionPayloadObject",
             8 + usize::from(self.attendance_type.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("name", &self.name)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("attendance_type", &self.attendance_type)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("timezone", &self.timezone)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("session_id", &self.session_id);
+        fields.field("name", &self.name);
+        fields.field("type", &self.type_);
+        fields.optional("attendance_type", &self.attendance_type);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("timezone", &self.timezone);
         fields.end()
     }
 }
@@ -1715,10 +1715,10 @@ impl serde::Serialize for ZoomEventsTicketUpdated {
             serializer,
             "ZoomEventsTicketUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1771,9 +1771,9 @@ impl serde::Serialize for ZoomEventsTicketUpdatedPayload {
             serializer,
             "ZoomEventsTicketUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1903,15 +1903,15 @@ impl serde::Serialize for ZoomEventsTicketUpdatedPayloadObject {
                 + usize::from(self.external_ticket_id.is_some())
                 + usize::from(self.ticket_role_type.is_some())
                 + usize::from(self.authentication_method.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("ticket_id", &self.ticket_id)?;
-        fields.optional("ticket_type_id", &self.ticket_type_id)?;
-        fields.optional("external_ticket_id", &self.external_ticket_id)?;
-        fields.field("email", &self.email)?;
-        fields.optional("ticket_role_type", &self.ticket_role_type)?;
-        fields.optional("authentication_method", &self.authentication_method)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("ticket_id", &self.ticket_id);
+        fields.optional("ticket_type_id", &self.ticket_type_id);
+        fields.optional("external_ticket_id", &self.external_ticket_id);
+        fields.field("email", &self.email);
+        fields.optional("ticket_role_type", &self.ticket_role_type);
+        fields.optional("authentication_method", &self.authentication_method);
         fields.end()
     }
 }
@@ -2141,10 +2141,10 @@ impl serde::Serialize for ZoomEventsEventPublished {
             serializer,
             "ZoomEventsEventPublished",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2199,9 +2199,9 @@ impl serde::Serialize for ZoomEventsEventPayload {
             serializer,
             "ZoomEventsEventPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2334,18 +2334,18 @@ impl serde::Serialize for ZoomEventsEventPayloadObject {
                 + usize::from(self.description.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.attendance_type.is_some()),
-        )?;
-        fields.optional("hub_id", &self.hub_id)?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.field("event_type", &self.event_type)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("attendance_type", &self.attendance_type)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("timezone", &self.timezone)?;
+        );
+        fields.optional("hub_id", &self.hub_id);
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.field("event_type", &self.event_type);
+        fields.optional("status", &self.status);
+        fields.optional("attendance_type", &self.attendance_type);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("timezone", &self.timezone);
         fields.end()
     }
 }
@@ -2509,10 +2509,10 @@ impl serde::Serialize for ZoomEventsTicketTypeUpdated {
             serializer,
             "ZoomEventsTicketTypeUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2567,9 +2567,9 @@ impl serde::Serialize for ZoomEventsTicketTypePayload {
             serializer,
             "ZoomEventsTicketTypePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2676,15 +2676,15 @@ impl serde::Serialize for ZoomEventsTicketTypePayloadObject {
             "ZoomEventsTicketTypePayloadObject",
             6 + usize::from(self.description.is_some())
                 + usize::from(self.attendance_type.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("ticket_type_id", &self.ticket_type_id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.optional("attendance_type", &self.attendance_type)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("ticket_type_id", &self.ticket_type_id);
+        fields.field("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.optional("attendance_type", &self.attendance_type);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
         fields.end()
     }
 }
@@ -2742,10 +2742,10 @@ impl serde::Serialize for ZoomEventsExhibitorCreated {
             serializer,
             "ZoomEventsExhibitorCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2800,9 +2800,9 @@ impl serde::Serialize for ZoomEventsExhibitorPayload {
             serializer,
             "ZoomEventsExhibitorPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2919,16 +2919,16 @@ impl serde::Serialize for ZoomEventsExhibitorPayloadObject {
             "ZoomEventsExhibitorPayloadObject",
             7 + usize::from(self.description.is_some())
                 + usize::from(self.tier_id.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("exhibitor_id", &self.exhibitor_id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.field("is_sponsor", &self.is_sponsor)?;
-        fields.optional("tier_id", &self.tier_id)?;
-        fields.field("contact_name", &self.contact_name)?;
-        fields.field("contact_email", &self.contact_email)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("exhibitor_id", &self.exhibitor_id);
+        fields.field("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.field("is_sponsor", &self.is_sponsor);
+        fields.optional("tier_id", &self.tier_id);
+        fields.field("contact_name", &self.contact_name);
+        fields.field("contact_email", &self.contact_email);
         fields.end()
     }
 }
@@ -2986,10 +2986,10 @@ impl serde::Serialize for ZoomEventsExhibitorUpdated {
             serializer,
             "ZoomEventsExhibitorUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3047,10 +3047,10 @@ impl serde::Serialize for ZoomEventsEventCancelled {
             serializer,
             "ZoomEventsEventCancelled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3108,10 +3108,10 @@ impl serde::Serialize for ZoomEventsEventDuplicated {
             serializer,
             "ZoomEventsEventDuplicated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3164,9 +3164,9 @@ impl serde::Serialize for ZoomEventsEventDuplicatedPayload {
             serializer,
             "ZoomEventsEventDuplicatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3305,19 +3305,19 @@ impl serde::Serialize for ZoomEventsEventDuplicatedPayloadObject {
                 + usize::from(self.description.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.attendance_type.is_some()),
-        )?;
-        fields.optional("hub_id", &self.hub_id)?;
-        fields.field("event_id", &self.event_id)?;
-        fields.optional("source_event_id", &self.source_event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.field("event_type", &self.event_type)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("attendance_type", &self.attendance_type)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("timezone", &self.timezone)?;
+        );
+        fields.optional("hub_id", &self.hub_id);
+        fields.field("event_id", &self.event_id);
+        fields.optional("source_event_id", &self.source_event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.field("event_type", &self.event_type);
+        fields.optional("status", &self.status);
+        fields.optional("attendance_type", &self.attendance_type);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("timezone", &self.timezone);
         fields.end()
     }
 }
@@ -3375,10 +3375,10 @@ impl serde::Serialize for ZoomEventsSessionEnded {
             serializer,
             "ZoomEventsSessionEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3431,9 +3431,9 @@ impl serde::Serialize for ZoomEventsSessionEndedPayload {
             serializer,
             "ZoomEventsSessionEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3541,15 +3541,15 @@ impl serde::Serialize for ZoomEventsSessionEndedPayloadObject {
             serializer,
             "ZoomEventsSessionEndedPayloadObject",
             8,
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("name", &self.name)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("timezone", &self.timezone)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("session_id", &self.session_id);
+        fields.field("name", &self.name);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("timezone", &self.timezone);
         fields.end()
     }
 }
@@ -3607,10 +3607,10 @@ impl serde::Serialize for ZoomEventsVodRegistrationCreated {
             serializer,
             "ZoomEventsVodRegistrationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3663,9 +3663,9 @@ impl serde::Serialize for ZoomEventsVodRegistrationCreatedPayload {
             serializer,
             "ZoomEventsVodRegistrationCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3878,29 +3878,29 @@ impl serde::Serialize for ZoomEventsVodRegistrationCreatedPayloadObject {
                 + usize::from(self.organization_size.is_some())
                 + usize::from(self.comments.is_some())
                 + usize::from(self.custom_questions.is_some()),
-        )?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("hub_id", &self.hub_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("registration_id", &self.registration_id)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registration_date", &self.registration_date)?;
-        fields.optional("authentication_method", &self.authentication_method)?;
-        fields.optional("join_link", &self.join_link)?;
-        fields.optional("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.optional("address", &self.address)?;
-        fields.optional("city", &self.city)?;
-        fields.optional("state", &self.state)?;
-        fields.optional("zip", &self.zip)?;
-        fields.optional("country", &self.country)?;
-        fields.optional("phone", &self.phone)?;
-        fields.optional("industry", &self.industry)?;
-        fields.optional("job_title", &self.job_title)?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("organization_size", &self.organization_size)?;
-        fields.optional("comments", &self.comments)?;
-        fields.optional("custom_questions", &self.custom_questions)?;
+        );
+        fields.field("channel_id", &self.channel_id);
+        fields.field("hub_id", &self.hub_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("registration_id", &self.registration_id);
+        fields.field("email", &self.email);
+        fields.optional("registration_date", &self.registration_date);
+        fields.optional("authentication_method", &self.authentication_method);
+        fields.optional("join_link", &self.join_link);
+        fields.optional("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.optional("address", &self.address);
+        fields.optional("city", &self.city);
+        fields.optional("state", &self.state);
+        fields.optional("zip", &self.zip);
+        fields.optional("country", &self.country);
+        fields.optional("phone", &self.phone);
+        fields.optional("industry", &self.industry);
+        fields.optional("job_title", &self.job_title);
+        fields.optional("organization", &self.organization);
+        fields.optional("organization_size", &self.organization_size);
+        fields.optional("comments", &self.comments);
+        fields.optional("custom_questions", &self.custom_questions);
         fields.end()
     }
 }
@@ -4002,9 +4002,9 @@ for ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem {
             serializer,
             "ZoomEventsVodRegistrationCreatedPayloadObjectCustomQuestionsItem",
             usize::from(self.title.is_some()) + usize::from(self.answer.is_some()),
-        )?;
-        fields.optional("title", &self.title)?;
-        fields.optional("answer", &self.answer)?;
+        );
+        fields.optional("title", &self.title);
+        fields.optional("answer", &self.answer);
         fields.end()
     }
 }
@@ -4062,10 +4062,10 @@ impl serde::Serialize for ZoomEventsSpeakerUpdated {
             serializer,
             "ZoomEventsSpeakerUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4120,9 +4120,9 @@ impl serde::Serialize for ZoomEventsSpeakerPayload {
             serializer,
             "ZoomEventsSpeakerPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4201,12 +4201,12 @@ impl serde::Serialize for ZoomEventsSpeakerPayloadObject {
             serializer,
             "ZoomEventsSpeakerPayloadObject",
             4 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("speaker_id", &self.speaker_id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("email", &self.email)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("speaker_id", &self.speaker_id);
+        fields.field("name", &self.name);
+        fields.optional("email", &self.email);
         fields.end()
     }
 }
@@ -4264,10 +4264,10 @@ impl serde::Serialize for ZoomEventsTicketDeleted {
             serializer,
             "ZoomEventsTicketDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4320,9 +4320,9 @@ impl serde::Serialize for ZoomEventsTicketDeletedPayload {
             serializer,
             "ZoomEventsTicketDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4453,15 +4453,15 @@ impl serde::Serialize for ZoomEventsTicketDeletedPayloadObject {
                 + usize::from(self.external_ticket_id.is_some())
                 + usize::from(self.ticket_role_type.is_some())
                 + usize::from(self.authentication_method.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("ticket_id", &self.ticket_id)?;
-        fields.optional("ticket_type_id", &self.ticket_type_id)?;
-        fields.optional("external_ticket_id", &self.external_ticket_id)?;
-        fields.field("email", &self.email)?;
-        fields.optional("ticket_role_type", &self.ticket_role_type)?;
-        fields.optional("authentication_method", &self.authentication_method)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("ticket_id", &self.ticket_id);
+        fields.optional("ticket_type_id", &self.ticket_type_id);
+        fields.optional("external_ticket_id", &self.external_ticket_id);
+        fields.field("email", &self.email);
+        fields.optional("ticket_role_type", &self.ticket_role_type);
+        fields.optional("authentication_method", &self.authentication_method);
         fields.end()
     }
 }
@@ -4642,10 +4642,10 @@ impl serde::Serialize for ZoomEventsSpeakerDeleted {
             serializer,
             "ZoomEventsSpeakerDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4703,10 +4703,10 @@ impl serde::Serialize for ZoomEventsTicketTypeDeleted {
             serializer,
             "ZoomEventsTicketTypeDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4764,10 +4764,10 @@ impl serde::Serialize for ZoomEventsSessionUpdated {
             serializer,
             "ZoomEventsSessionUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4825,10 +4825,10 @@ impl serde::Serialize for ZoomEventsSessionCreated {
             serializer,
             "ZoomEventsSessionCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4886,10 +4886,10 @@ impl serde::Serialize for ZoomEventsTicketTypeCreated {
             serializer,
             "ZoomEventsTicketTypeCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4947,10 +4947,10 @@ impl serde::Serialize for ZoomEventsEventUpdated {
             serializer,
             "ZoomEventsEventUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5008,10 +5008,10 @@ impl serde::Serialize for ZoomEventsSpeakerCreated {
             serializer,
             "ZoomEventsSpeakerCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5069,10 +5069,10 @@ impl serde::Serialize for ZoomEventsTicketCreated {
             serializer,
             "ZoomEventsTicketCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5125,9 +5125,9 @@ impl serde::Serialize for ZoomEventsTicketCreatedPayload {
             serializer,
             "ZoomEventsTicketCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5258,15 +5258,15 @@ impl serde::Serialize for ZoomEventsTicketCreatedPayloadObject {
                 + usize::from(self.external_ticket_id.is_some())
                 + usize::from(self.ticket_role_type.is_some())
                 + usize::from(self.authentication_method.is_some()),
-        )?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("ticket_id", &self.ticket_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("ticket_type_id", &self.ticket_type_id)?;
-        fields.optional("external_ticket_id", &self.external_ticket_id)?;
-        fields.field("email", &self.email)?;
-        fields.optional("ticket_role_type", &self.ticket_role_type)?;
-        fields.optional("authentication_method", &self.authentication_method)?;
+        );
+        fields.field("event_id", &self.event_id);
+        fields.field("ticket_id", &self.ticket_id);
+        fields.field("host_id", &self.host_id);
+        fields.optional("ticket_type_id", &self.ticket_type_id);
+        fields.optional("external_ticket_id", &self.external_ticket_id);
+        fields.field("email", &self.email);
+        fields.optional("ticket_role_type", &self.ticket_role_type);
+        fields.optional("authentication_method", &self.authentication_method);
         fields.end()
     }
 }
@@ -5324,10 +5324,10 @@ impl serde::Serialize for ZoomEventsExhibitorDeleted {
             serializer,
             "ZoomEventsExhibitorDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }

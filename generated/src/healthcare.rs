@@ -270,11 +270,11 @@ impl __runtime::Object for ClinicalNotesNoteCreated {
 
 impl serde::Serialize for ClinicalNotesNoteCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -331,10 +331,10 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayload {
 
 impl serde::Serialize for ClinicalNotesNoteCreatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -493,19 +493,19 @@ impl __runtime::Object for ClinicalNotesNoteCreatedPayloadObject {
 
 impl serde::Serialize for ClinicalNotesNoteCreatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_number", &self.meeting_number)?;
-        fields.field("meeting_topic", &self.meeting_topic)?;
-        fields.field("meeting_host_id", &self.meeting_host_id)?;
-        fields.field("note_id", &self.note_id)?;
-        fields.field("note_owner_user_id", &self.note_owner_user_id)?;
-        fields.field("note_start_time", &self.note_start_time)?;
-        fields.field("note_end_time", &self.note_end_time)?;
-        fields.field("note_created_time", &self.note_created_time)?;
-        fields.field("note_title", &self.note_title)?;
-        fields.field("ehr_context_available", &self.ehr_context_available)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_number", &self.meeting_number);
+        fields.field("meeting_topic", &self.meeting_topic);
+        fields.field("meeting_host_id", &self.meeting_host_id);
+        fields.field("note_id", &self.note_id);
+        fields.field("note_owner_user_id", &self.note_owner_user_id);
+        fields.field("note_start_time", &self.note_start_time);
+        fields.field("note_end_time", &self.note_end_time);
+        fields.field("note_created_time", &self.note_created_time);
+        fields.field("note_title", &self.note_title);
+        fields.field("ehr_context_available", &self.ehr_context_available);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }

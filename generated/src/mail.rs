@@ -261,10 +261,10 @@ impl __runtime::Object for MailHistoryEvent {
 
 impl serde::Serialize for MailHistoryEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MailHistoryEvent", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MailHistoryEvent", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -328,10 +328,10 @@ impl serde::Serialize for MailHistoryEventPayload {
             serializer,
             "MailHistoryEventPayload",
             3,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -384,9 +384,9 @@ impl serde::Serialize for MailHistoryEventPayloadObject {
             serializer,
             "MailHistoryEventPayloadObject",
             2,
-        )?;
-        fields.field("email", &self.email)?;
-        fields.field("history_id", &self.history_id)?;
+        );
+        fields.field("email", &self.email);
+        fields.field("history_id", &self.history_id);
         fields.end()
     }
 }

@@ -292,9 +292,9 @@ impl serde::Serialize for AppDeauthorized {
             serializer,
             "AppDeauthorized",
             usize::from(self.event.is_some()) + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -374,13 +374,13 @@ impl serde::Serialize for AppDeauthorizedPayload {
                 + usize::from(self.deauthorization_time.is_some())
                 + usize::from(self.signature.is_some())
                 + usize::from(self.event_ts.is_some()),
-        )?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("client_id", &self.client_id)?;
-        fields.optional("deauthorization_time", &self.deauthorization_time)?;
-        fields.optional("signature", &self.signature)?;
-        fields.optional("event_ts", &self.event_ts)?;
+        );
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_id", &self.account_id);
+        fields.optional("client_id", &self.client_id);
+        fields.optional("deauthorization_time", &self.deauthorization_time);
+        fields.optional("signature", &self.signature);
+        fields.optional("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -434,10 +434,10 @@ impl serde::Serialize for AppAuthorizationRequestCreated {
             "AppAuthorizationRequestCreated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -577,19 +577,19 @@ impl serde::Serialize for AppAuthorizationRequestCreatedPayload {
                 + usize::from(self.requester_department.is_some())
                 + usize::from(self.requester_user_groups.is_some())
                 + usize::from(self.request_reason.is_some()),
-        )?;
-        fields.optional("app_name", &self.app_name)?;
-        fields.optional("app_type", &self.app_type)?;
-        fields.optional("app_status", &self.app_status)?;
-        fields.optional("app_description", &self.app_description)?;
-        fields.optional("app_link", &self.app_link)?;
-        fields.optional("app_permissions", &self.app_permissions)?;
-        fields.optional("install_requirements", &self.install_requirements)?;
-        fields.optional("app_scopes", &self.app_scopes)?;
-        fields.optional("requester_name", &self.requester_name)?;
-        fields.optional("requester_department", &self.requester_department)?;
-        fields.optional("requester_user_groups", &self.requester_user_groups)?;
-        fields.optional("request_reason", &self.request_reason)?;
+        );
+        fields.optional("app_name", &self.app_name);
+        fields.optional("app_type", &self.app_type);
+        fields.optional("app_status", &self.app_status);
+        fields.optional("app_description", &self.app_description);
+        fields.optional("app_link", &self.app_link);
+        fields.optional("app_permissions", &self.app_permissions);
+        fields.optional("install_requirements", &self.install_requirements);
+        fields.optional("app_scopes", &self.app_scopes);
+        fields.optional("requester_name", &self.requester_name);
+        fields.optional("requester_department", &self.requester_department);
+        fields.optional("requester_user_groups", &self.requester_user_groups);
+        fields.optional("request_reason", &self.request_reason);
         fields.end()
     }
 }
@@ -720,11 +720,11 @@ impl serde::Serialize for AppAuthorizationRequestCreatedPayloadAppLink {
                 + usize::from(self.developer_privacy_policy.is_some())
                 + usize::from(self.developer_support.is_some())
                 + usize::from(self.developer_terms_of_use.is_some()),
-        )?;
-        fields.optional("developer_documentation", &self.developer_documentation)?;
-        fields.optional("developer_privacy_policy", &self.developer_privacy_policy)?;
-        fields.optional("developer_support", &self.developer_support)?;
-        fields.optional("developer_terms_of_use", &self.developer_terms_of_use)?;
+        );
+        fields.optional("developer_documentation", &self.developer_documentation);
+        fields.optional("developer_privacy_policy", &self.developer_privacy_policy);
+        fields.optional("developer_support", &self.developer_support);
+        fields.optional("developer_terms_of_use", &self.developer_terms_of_use);
         fields.end()
     }
 }

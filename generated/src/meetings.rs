@@ -5949,10 +5949,10 @@ impl serde::Serialize for MeetingParticipantJbhWaiting {
             serializer,
             "MeetingParticipantJbhWaiting",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6005,9 +6005,9 @@ impl serde::Serialize for MeetingParticipantJbhWaitingPayload {
             serializer,
             "MeetingParticipantJbhWaitingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6123,16 +6123,16 @@ impl serde::Serialize for MeetingParticipantJbhWaitingPayloadObject {
             "MeetingParticipantJbhWaitingPayloadObject",
             7 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -6266,10 +6266,10 @@ impl serde::Serialize for MeetingParticipantJbhWaitingPayloadObjectParticipant {
             serializer,
             "MeetingParticipantJbhWaitingPayloadObjectParticipant",
             1 + usize::from(self.id.is_some()) + usize::from(self.customer_key.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.optional("customer_key", &self.customer_key)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("user_name", &self.user_name);
+        fields.optional("customer_key", &self.customer_key);
         fields.end()
     }
 }
@@ -6332,11 +6332,11 @@ impl __runtime::Object for MeetingSummaryRecovered {
 
 impl serde::Serialize for MeetingSummaryRecovered {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -6413,12 +6413,12 @@ impl __runtime::Object for MeetingSummaryPayload {
 
 impl serde::Serialize for MeetingSummaryPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -6607,20 +6607,20 @@ impl __runtime::Object for MeetingSummaryPayloadObject {
 
 impl serde::Serialize for MeetingSummaryPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("meeting_host_id", &self.meeting_host_id)?;
-        fields.field("meeting_host_email", &self.meeting_host_email)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_topic", &self.meeting_topic)?;
-        fields.field("meeting_start_time", &self.meeting_start_time)?;
-        fields.field("meeting_end_time", &self.meeting_end_time)?;
-        fields.field("summary_start_time", &self.summary_start_time)?;
-        fields.field("summary_end_time", &self.summary_end_time)?;
-        fields.field("summary_created_time", &self.summary_created_time)?;
-        fields.field("summary_last_modified_time", &self.summary_last_modified_time)?;
-        fields.field("summary_title", &self.summary_title)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("meeting_host_id", &self.meeting_host_id);
+        fields.field("meeting_host_email", &self.meeting_host_email);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_topic", &self.meeting_topic);
+        fields.field("meeting_start_time", &self.meeting_start_time);
+        fields.field("meeting_end_time", &self.meeting_end_time);
+        fields.field("summary_start_time", &self.summary_start_time);
+        fields.field("summary_end_time", &self.summary_end_time);
+        fields.field("summary_created_time", &self.summary_created_time);
+        fields.field("summary_last_modified_time", &self.summary_last_modified_time);
+        fields.field("summary_title", &self.summary_title);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -6678,10 +6678,10 @@ impl serde::Serialize for MeetingParticipantLeftBreakoutRoom {
             serializer,
             "MeetingParticipantLeftBreakoutRoom",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6734,9 +6734,9 @@ impl serde::Serialize for MeetingParticipantLeftBreakoutRoomPayload {
             serializer,
             "MeetingParticipantLeftBreakoutRoomPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6868,17 +6868,17 @@ impl serde::Serialize for MeetingParticipantLeftBreakoutRoomPayloadObject {
             serializer,
             "MeetingParticipantLeftBreakoutRoomPayloadObject",
             9 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -7038,20 +7038,20 @@ impl serde::Serialize for MeetingParticipantLeftBreakoutRoomPayloadObjectPartici
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("parent_user_id", &self.parent_user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.field("leave_time", &self.leave_time)?;
-        fields.optional("leave_reason", &self.leave_reason)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("date_time", &self.date_time)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("parent_user_id", &self.parent_user_id);
+        fields.field("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.field("leave_time", &self.leave_time);
+        fields.optional("leave_reason", &self.leave_reason);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -7114,11 +7114,11 @@ impl __runtime::Object for MeetingDeviceTested {
 
 impl serde::Serialize for MeetingDeviceTested {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7175,10 +7175,10 @@ impl __runtime::Object for MeetingDeviceTestedPayload {
 
 impl serde::Serialize for MeetingDeviceTestedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7243,11 +7243,11 @@ impl __runtime::Object for MeetingDeviceTestedPayloadObject {
 
 impl serde::Serialize for MeetingDeviceTestedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("test_result", &self.test_result)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("test_result", &self.test_result);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7350,14 +7350,14 @@ impl __runtime::Object for MeetingDeviceTestedPayloadObjectTestResult {
 
 impl serde::Serialize for MeetingDeviceTestedPayloadObjectTestResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("camera_status", &self.camera_status)?;
-        fields.field("speaker_status", &self.speaker_status)?;
-        fields.field("microphone_status", &self.microphone_status)?;
-        fields.optional("os", &self.os)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("camera_status", &self.camera_status);
+        fields.field("speaker_status", &self.speaker_status);
+        fields.field("microphone_status", &self.microphone_status);
+        fields.optional("os", &self.os);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7474,11 +7474,11 @@ impl __runtime::Object for MeetingSummaryShared {
 
 impl serde::Serialize for MeetingSummaryShared {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7553,12 +7553,12 @@ impl __runtime::Object for MeetingSummarySharedPayload {
 
 impl serde::Serialize for MeetingSummarySharedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7759,21 +7759,21 @@ impl __runtime::Object for MeetingSummarySharedPayloadObject {
 
 impl serde::Serialize for MeetingSummarySharedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("meeting_host_id", &self.meeting_host_id)?;
-        fields.field("meeting_host_email", &self.meeting_host_email)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_topic", &self.meeting_topic)?;
-        fields.field("meeting_start_time", &self.meeting_start_time)?;
-        fields.field("meeting_end_time", &self.meeting_end_time)?;
-        fields.field("summary_start_time", &self.summary_start_time)?;
-        fields.field("summary_end_time", &self.summary_end_time)?;
-        fields.field("summary_created_time", &self.summary_created_time)?;
-        fields.field("summary_last_modified_time", &self.summary_last_modified_time)?;
-        fields.field("summary_title", &self.summary_title)?;
-        fields.field("share_with_users", &self.share_with_users)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("meeting_host_id", &self.meeting_host_id);
+        fields.field("meeting_host_email", &self.meeting_host_email);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_topic", &self.meeting_topic);
+        fields.field("meeting_start_time", &self.meeting_start_time);
+        fields.field("meeting_end_time", &self.meeting_end_time);
+        fields.field("summary_start_time", &self.summary_start_time);
+        fields.field("summary_end_time", &self.summary_end_time);
+        fields.field("summary_created_time", &self.summary_created_time);
+        fields.field("summary_last_modified_time", &self.summary_last_modified_time);
+        fields.field("summary_title", &self.summary_title);
+        fields.field("share_with_users", &self.share_with_users);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7823,9 +7823,9 @@ impl __runtime::Object for MeetingSummarySharedPayloadObjectShareWithUsersItem {
 
 impl serde::Serialize for MeetingSummarySharedPayloadObjectShareWithUsersItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("user_email", &self.user_email);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -7883,10 +7883,10 @@ impl serde::Serialize for WebinarChatMessageFileDownloaded {
             serializer,
             "WebinarChatMessageFileDownloaded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7957,11 +7957,11 @@ impl serde::Serialize for ChatMessageFileDownloadedPayload {
             "ChatMessageFileDownloadedPayload",
             2 + usize::from(self.account_id.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8041,11 +8041,11 @@ impl serde::Serialize for ChatMessageFileDownloadedPayloadObject {
             serializer,
             "ChatMessageFileDownloadedPayloadObject",
             4,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_account_id", &self.host_account_id)?;
-        fields.field("chat_message_file", &self.chat_message_file)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_account_id", &self.host_account_id);
+        fields.field("chat_message_file", &self.chat_message_file);
         fields.end()
     }
 }
@@ -8125,12 +8125,12 @@ impl serde::Serialize for ChatMessageFileDownloadedPayloadObjectChatMessageFile 
             serializer,
             "ChatMessageFileDownloadedPayloadObjectChatMessageFile",
             4 + usize::from(self.file_owner_id.is_some()),
-        )?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.optional("file_owner_id", &self.file_owner_id)?;
+        );
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_type", &self.file_type);
+        fields.optional("file_owner_id", &self.file_owner_id);
         fields.end()
     }
 }
@@ -8193,11 +8193,11 @@ impl __runtime::Object for WebinarDeleted {
 
 impl serde::Serialize for WebinarDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -8276,13 +8276,13 @@ impl __runtime::Object for WebinarDeletedPayload {
 
 impl serde::Serialize for WebinarDeletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -8433,17 +8433,17 @@ impl __runtime::Object for WebinarDeletedPayloadObject {
 
 impl serde::Serialize for WebinarDeletedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -8557,10 +8557,10 @@ impl __runtime::Object for PayloadObjectOccurrencesItem {
 
 impl serde::Serialize for PayloadObjectOccurrencesItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("occurrence_id", &self.occurrence_id)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("occurrence_id", &self.occurrence_id);
+        fields.field("start_time", &self.start_time);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -8618,10 +8618,10 @@ impl serde::Serialize for RecordingRegistrationApproved {
             serializer,
             "RecordingRegistrationApproved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8695,11 +8695,11 @@ impl serde::Serialize for RecordingRegistrationApprovedPayload {
             serializer,
             "RecordingRegistrationApprovedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8837,17 +8837,17 @@ impl serde::Serialize for RecordingRegistrationPayloadObject {
             "RecordingRegistrationPayloadObject",
             8 + usize::from(self.timezone.is_some())
                 + usize::from(self.occurrences.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("registrant", &self.registrant)?;
-        fields.optional("occurrences", &self.occurrences)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("registrant", &self.registrant);
+        fields.optional("occurrences", &self.occurrences);
         fields.end()
     }
 }
@@ -9013,11 +9013,11 @@ impl serde::Serialize for RecordingRegistrationPayloadObjectRegistrant {
             serializer,
             "RecordingRegistrationPayloadObjectRegistrant",
             3 + usize::from(self.id.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("email", &self.email)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.field("last_name", &self.last_name)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("email", &self.email);
+        fields.field("first_name", &self.first_name);
+        fields.field("last_name", &self.last_name);
         fields.end()
     }
 }
@@ -9080,11 +9080,11 @@ impl __runtime::Object for MeetingRiskAlert {
 
 impl serde::Serialize for MeetingRiskAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9141,10 +9141,10 @@ impl __runtime::Object for MeetingRiskAlertPayload {
 
 impl serde::Serialize for MeetingRiskAlertPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9259,17 +9259,17 @@ impl __runtime::Object for MeetingRiskAlertPayloadObject {
 
 impl serde::Serialize for MeetingRiskAlertPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("host_email", &self.host_email)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("armn_details", &self.armn_details)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("host_email", &self.host_email);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("armn_details", &self.armn_details);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9377,20 +9377,20 @@ impl __runtime::Object for MeetingRiskAlertPayloadObjectArmnDetails {
 
 impl serde::Serialize for MeetingRiskAlertPayloadObjectArmnDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("post_platform", &self.post_platform)?;
-        fields.optional("social_link", &self.social_link)?;
-        fields.optional("post_time", &self.post_time)?;
-        fields.optional("post_user", &self.post_user)?;
-        fields.optional("meeting_url", &self.meeting_url)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("post_platform", &self.post_platform);
+        fields.optional("social_link", &self.social_link);
+        fields.optional("post_time", &self.post_time);
+        fields.optional("post_user", &self.post_user);
+        fields.optional("meeting_url", &self.meeting_url);
         fields
-            .optional("recommended_enable_settings", &self.recommended_enable_settings)?;
+            .optional("recommended_enable_settings", &self.recommended_enable_settings);
         fields
             .optional(
                 "recommended_disable_settings",
                 &self.recommended_disable_settings,
-            )?;
-        fields.rest(&self.additional_properties)?;
+            );
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9573,11 +9573,11 @@ impl __runtime::Object for MeetingAicTranscriptCompleted {
 
 impl serde::Serialize for MeetingAicTranscriptCompleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9634,10 +9634,10 @@ impl __runtime::Object for MeetingAicTranscriptCompletedPayload {
 
 impl serde::Serialize for MeetingAicTranscriptCompletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9746,15 +9746,15 @@ impl __runtime::Object for MeetingAicTranscriptCompletedPayloadObject {
 
 impl serde::Serialize for MeetingAicTranscriptCompletedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_topic", &self.meeting_topic)?;
-        fields.field("meeting_start_time", &self.meeting_start_time)?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("attach_type", &self.attach_type)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("host_id", &self.host_id);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_topic", &self.meeting_topic);
+        fields.field("meeting_start_time", &self.meeting_start_time);
+        fields.field("file_id", &self.file_id);
+        fields.field("attach_type", &self.attach_type);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -9812,10 +9812,10 @@ impl serde::Serialize for WebinarParticipantFeedback {
             serializer,
             "WebinarParticipantFeedback",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9870,9 +9870,9 @@ impl serde::Serialize for ParticipantFeedbackPayload {
             serializer,
             "ParticipantFeedbackPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9934,10 +9934,10 @@ impl serde::Serialize for ParticipantFeedbackPayloadObject {
             serializer,
             "ParticipantFeedbackPayloadObject",
             3,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -10021,11 +10021,11 @@ impl serde::Serialize for ParticipantFeedbackPayloadObjectParticipant {
             serializer,
             "ParticipantFeedbackPayloadObjectParticipant",
             4,
-        )?;
-        fields.field("participant_uuid", &self.participant_uuid)?;
-        fields.field("participant_user_id", &self.participant_user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("feedback", &self.feedback)?;
+        );
+        fields.field("participant_uuid", &self.participant_uuid);
+        fields.field("participant_user_id", &self.participant_user_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("feedback", &self.feedback);
         fields.end()
     }
 }
@@ -10093,10 +10093,10 @@ impl serde::Serialize for ParticipantFeedbackPayloadObjectParticipantFeedback {
             "ParticipantFeedbackPayloadObjectParticipantFeedback",
             1 + usize::from(self.feedback_details.is_some())
                 + usize::from(self.comments.is_some()),
-        )?;
-        fields.field("satisfied", &self.satisfied)?;
-        fields.optional("feedback_details", &self.feedback_details)?;
-        fields.optional("comments", &self.comments)?;
+        );
+        fields.field("satisfied", &self.satisfied);
+        fields.optional("feedback_details", &self.feedback_details);
+        fields.optional("comments", &self.comments);
         fields.end()
     }
 }
@@ -10162,9 +10162,9 @@ for ParticipantFeedbackPayloadObjectParticipantFeedbackFeedbackDetailsItem {
             serializer,
             "ParticipantFeedbackPayloadObjectParticipantFeedbackFeedbackDetailsItem",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
         fields.end()
     }
 }
@@ -10222,10 +10222,10 @@ impl serde::Serialize for MeetingParticipantJoinedWaitingRoom {
             serializer,
             "MeetingParticipantJoinedWaitingRoom",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10280,9 +10280,9 @@ impl serde::Serialize for MeetingParticipantWaitingRoomPayload {
             serializer,
             "MeetingParticipantWaitingRoomPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10402,16 +10402,16 @@ impl serde::Serialize for MeetingParticipantWaitingRoomPayloadObject {
             serializer,
             "MeetingParticipantWaitingRoomPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -10544,17 +10544,17 @@ impl serde::Serialize for MeetingParticipantWaitingRoomPayloadObjectParticipant 
                 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.registrant_id.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("email", &self.email)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.field("date_time", &self.date_time);
+        fields.field("email", &self.email);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("registrant_id", &self.registrant_id);
         fields.end()
     }
 }
@@ -10612,10 +10612,10 @@ impl serde::Serialize for MeetingAiCompanionAssetsDeleted {
             serializer,
             "MeetingAiCompanionAssetsDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10668,9 +10668,9 @@ impl serde::Serialize for MeetingAiCompanionAssetsDeletedPayload {
             serializer,
             "MeetingAiCompanionAssetsDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10746,11 +10746,11 @@ impl serde::Serialize for MeetingAiCompanionAssetsDeletedPayloadObject {
             serializer,
             "MeetingAiCompanionAssetsDeletedPayloadObject",
             4,
-        )?;
-        fields.field("meeting_number", &self.meeting_number)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("ai_companion", &self.ai_companion)?;
+        );
+        fields.field("meeting_number", &self.meeting_number);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("ai_companion", &self.ai_companion);
         fields.end()
     }
 }
@@ -10799,8 +10799,8 @@ impl serde::Serialize for MeetingAiCompanionAssetsDeletedPayloadObjectAiCompanio
             serializer,
             "MeetingAiCompanionAssetsDeletedPayloadObjectAiCompanion",
             1,
-        )?;
-        fields.field("deleted_assets", &self.deleted_assets)?;
+        );
+        fields.field("deleted_assets", &self.deleted_assets);
         fields.end()
     }
 }
@@ -10906,11 +10906,11 @@ impl __runtime::Object for WebinarConvertedToMeeting {
 
 impl serde::Serialize for WebinarConvertedToMeeting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -10982,12 +10982,12 @@ impl __runtime::Object for WebinarConvertedToMeetingPayload {
 
 impl serde::Serialize for WebinarConvertedToMeetingPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -11084,16 +11084,16 @@ impl __runtime::Object for WebinarConvertedToMeetingPayloadObject {
 
 impl serde::Serialize for WebinarConvertedToMeetingPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -11203,10 +11203,10 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutRinging {
             serializer,
             "MeetingParticipantPhoneCalloutRinging",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11261,9 +11261,9 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutPayload {
             serializer,
             "MeetingParticipantPhoneCalloutPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11337,11 +11337,11 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutPayloadObject {
             serializer,
             "MeetingParticipantPhoneCalloutPayloadObject",
             4,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -11399,9 +11399,9 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutPayloadObjectParticipant
             serializer,
             "MeetingParticipantPhoneCalloutPayloadObjectParticipant",
             2,
-        )?;
-        fields.field("invitee_name", &self.invitee_name)?;
-        fields.field("phone_number", &self.phone_number)?;
+        );
+        fields.field("invitee_name", &self.invitee_name);
+        fields.field("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -11459,10 +11459,10 @@ impl serde::Serialize for MeetingParticipantJbhJoined {
             serializer,
             "MeetingParticipantJbhJoined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11515,9 +11515,9 @@ impl serde::Serialize for MeetingParticipantJbhJoinedPayload {
             serializer,
             "MeetingParticipantJbhJoinedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11633,16 +11633,16 @@ impl serde::Serialize for MeetingParticipantJbhJoinedPayloadObject {
             "MeetingParticipantJbhJoinedPayloadObject",
             7 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -11709,11 +11709,11 @@ impl serde::Serialize for MeetingParticipantJbhJoinedPayloadObjectParticipant {
             usize::from(self.id.is_some()) + usize::from(self.user_name.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.registrant_id.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("registrant_id", &self.registrant_id);
         fields.end()
     }
 }
@@ -11771,10 +11771,10 @@ impl serde::Serialize for MeetingInvitationAccepted {
             serializer,
             "MeetingInvitationAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11850,11 +11850,11 @@ impl serde::Serialize for MeetingInvitationPayload {
             serializer,
             "MeetingInvitationPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11936,12 +11936,12 @@ impl serde::Serialize for MeetingInvitationPayloadObject {
             serializer,
             "MeetingInvitationPayloadObject",
             5,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -12000,9 +12000,9 @@ impl serde::Serialize for MeetingInvitationPayloadObjectParticipant {
             serializer,
             "MeetingInvitationPayloadObjectParticipant",
             2,
-        )?;
-        fields.field("participant_user_id", &self.participant_user_id)?;
-        fields.field("email", &self.email)?;
+        );
+        fields.field("participant_user_id", &self.participant_user_id);
+        fields.field("email", &self.email);
         fields.end()
     }
 }
@@ -12087,11 +12087,11 @@ impl serde::Serialize for RecordingArchiveFilesCompleted {
             serializer,
             "RecordingArchiveFilesCompleted",
             4,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12141,9 +12141,9 @@ impl serde::Serialize for RecordingArchiveFilesCompletedPayload {
             serializer,
             "RecordingArchiveFilesCompletedPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -12349,26 +12349,26 @@ impl serde::Serialize for RecordingArchiveFilesCompletedPayloadObject {
                 + usize::from(self.archive_files.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.group_id.is_some()),
-        )?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("duration_in_second", &self.duration_in_second)?;
-        fields.optional("total_size", &self.total_size)?;
-        fields.optional("recording_count", &self.recording_count)?;
-        fields.optional("meeting_type", &self.meeting_type)?;
-        fields.optional("account_name", &self.account_name)?;
-        fields.optional("complete_time", &self.complete_time)?;
-        fields.optional("is_breakout_room", &self.is_breakout_room)?;
-        fields.optional("parent_meeting_id", &self.parent_meeting_id)?;
-        fields.optional("archive_files", &self.archive_files)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("group_id", &self.group_id)?;
+        );
+        fields.optional("uuid", &self.uuid);
+        fields.optional("id", &self.id);
+        fields.optional("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.optional("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("duration", &self.duration);
+        fields.optional("duration_in_second", &self.duration_in_second);
+        fields.optional("total_size", &self.total_size);
+        fields.optional("recording_count", &self.recording_count);
+        fields.optional("meeting_type", &self.meeting_type);
+        fields.optional("account_name", &self.account_name);
+        fields.optional("complete_time", &self.complete_time);
+        fields.optional("is_breakout_room", &self.is_breakout_room);
+        fields.optional("parent_meeting_id", &self.parent_meeting_id);
+        fields.optional("archive_files", &self.archive_files);
+        fields.optional("status", &self.status);
+        fields.optional("group_id", &self.group_id);
         fields.end()
     }
 }
@@ -12789,22 +12789,22 @@ impl serde::Serialize for RecordingArchiveFilesCompletedPayloadObjectArchiveFile
                 + usize::from(self.encryption_fingerprint.is_some())
                 + usize::from(self.number_of_messages.is_some())
                 + usize::from(self.storage_location.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("download_url", &self.download_url)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("individual", &self.individual)?;
-        fields.optional("participant_email", &self.participant_email)?;
-        fields.optional("participant_join_time", &self.participant_join_time)?;
-        fields.optional("participant_leave_time", &self.participant_leave_time)?;
-        fields.optional("encryption_fingerprint", &self.encryption_fingerprint)?;
-        fields.optional("number_of_messages", &self.number_of_messages)?;
-        fields.optional("storage_location", &self.storage_location)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("download_url", &self.download_url);
+        fields.optional("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("individual", &self.individual);
+        fields.optional("participant_email", &self.participant_email);
+        fields.optional("participant_join_time", &self.participant_join_time);
+        fields.optional("participant_leave_time", &self.participant_leave_time);
+        fields.optional("encryption_fingerprint", &self.encryption_fingerprint);
+        fields.optional("number_of_messages", &self.number_of_messages);
+        fields.optional("storage_location", &self.storage_location);
         fields.end()
     }
 }
@@ -13168,10 +13168,10 @@ impl __runtime::Object for MeetingAlert {
 
 impl serde::Serialize for MeetingAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MeetingAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13220,13 +13220,9 @@ impl __runtime::Object for MeetingAlertPayload {
 
 impl serde::Serialize for MeetingAlertPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "MeetingAlertPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingAlertPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13351,17 +13347,17 @@ impl serde::Serialize for MeetingAlertPayloadObject {
             7 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.join_time.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("issues", &self.issues)?;
-        fields.optional("join_time", &self.join_time)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("issues", &self.issues);
+        fields.optional("join_time", &self.join_time);
         fields.end()
     }
 }
@@ -13477,10 +13473,10 @@ impl serde::Serialize for MeetingChatMessageFileSent {
             serializer,
             "MeetingChatMessageFileSent",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13533,9 +13529,9 @@ impl serde::Serialize for MeetingChatMessageFileSentPayload {
             serializer,
             "MeetingChatMessageFileSentPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13618,11 +13614,11 @@ impl serde::Serialize for MeetingChatMessageFileSentPayloadObject {
             serializer,
             "MeetingChatMessageFileSentPayloadObject",
             3 + usize::from(self.breakout_room_uuid.is_some()),
-        )?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.optional("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("chat_message_file", &self.chat_message_file)?;
+        );
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.optional("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("chat_message_file", &self.chat_message_file);
         fields.end()
     }
 }
@@ -13835,24 +13831,24 @@ impl serde::Serialize for MeetingChatMessageFileSentPayloadObjectChatMessageFile
                 + usize::from(self.recipient_session_id.is_some())
                 + usize::from(self.recipient_name.is_some())
                 + usize::from(self.recipient_email.is_some()),
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("sender_session_id", &self.sender_session_id)?;
-        fields.field("sender_name", &self.sender_name)?;
-        fields.optional("sender_email", &self.sender_email)?;
-        fields.field("sender_type", &self.sender_type)?;
-        fields.field("sender_context", &self.sender_context)?;
-        fields.optional("recipient_session_id", &self.recipient_session_id)?;
-        fields.optional("recipient_name", &self.recipient_name)?;
-        fields.optional("recipient_email", &self.recipient_email)?;
-        fields.field("recipient_type", &self.recipient_type)?;
-        fields.field("recipient_context", &self.recipient_context)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("download_url", &self.download_url)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("sender_session_id", &self.sender_session_id);
+        fields.field("sender_name", &self.sender_name);
+        fields.optional("sender_email", &self.sender_email);
+        fields.field("sender_type", &self.sender_type);
+        fields.field("sender_context", &self.sender_context);
+        fields.optional("recipient_session_id", &self.recipient_session_id);
+        fields.optional("recipient_name", &self.recipient_name);
+        fields.optional("recipient_email", &self.recipient_email);
+        fields.field("recipient_type", &self.recipient_type);
+        fields.field("recipient_context", &self.recipient_context);
+        fields.field("message_id", &self.message_id);
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_type", &self.file_type);
+        fields.field("download_url", &self.download_url);
         fields.end()
     }
 }
@@ -14072,11 +14068,11 @@ impl __runtime::Object for MeetingDeleted {
 
 impl serde::Serialize for MeetingDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -14155,13 +14151,13 @@ impl __runtime::Object for MeetingDeletedPayload {
 
 impl serde::Serialize for MeetingDeletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -14268,17 +14264,17 @@ impl __runtime::Object for MeetingDeletedPayloadObject {
 
 impl serde::Serialize for MeetingDeletedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -14336,10 +14332,10 @@ impl serde::Serialize for MeetingParticipantJoined {
             serializer,
             "MeetingParticipantJoined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14392,9 +14388,9 @@ impl serde::Serialize for MeetingParticipantJoinedPayload {
             serializer,
             "MeetingParticipantJoinedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -14505,16 +14501,16 @@ impl serde::Serialize for MeetingParticipantJoinedPayloadObject {
             5 + usize::from(self.id.is_some()) + usize::from(self.topic.is_some())
                 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -14651,18 +14647,18 @@ impl serde::Serialize for MeetingParticipantJoinedPayloadObjectParticipant {
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("join_time", &self.join_time)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("date_time", &self.date_time)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("join_time", &self.join_time);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -14716,10 +14712,10 @@ impl serde::Serialize for UserTspDeleted {
             "UserTspDeleted",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -14785,11 +14781,11 @@ impl serde::Serialize for UserTspPayload {
             usize::from(self.account_id.is_some()) + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -14847,10 +14843,10 @@ impl serde::Serialize for UserTspPayloadObject {
             "UserTspPayloadObject",
             usize::from(self.id.is_some()) + usize::from(self.email.is_some())
                 + usize::from(self.tsp_credentials.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("email", &self.email)?;
-        fields.optional("tsp_credentials", &self.tsp_credentials)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("email", &self.email);
+        fields.optional("tsp_credentials", &self.tsp_credentials);
         fields.end()
     }
 }
@@ -14929,12 +14925,12 @@ impl serde::Serialize for UserTspPayloadObjectTspCredentials {
                 + usize::from(self.tsp_bridge.is_some())
                 + usize::from(self.dial_in_numbers.is_some())
                 + usize::from(self.id.is_some()),
-        )?;
-        fields.optional("conference_code", &self.conference_code)?;
-        fields.optional("leader_pin", &self.leader_pin)?;
-        fields.optional("tsp_bridge", &self.tsp_bridge)?;
-        fields.optional("dial_in_numbers", &self.dial_in_numbers)?;
-        fields.optional("id", &self.id)?;
+        );
+        fields.optional("conference_code", &self.conference_code);
+        fields.optional("leader_pin", &self.leader_pin);
+        fields.optional("tsp_bridge", &self.tsp_bridge);
+        fields.optional("dial_in_numbers", &self.dial_in_numbers);
+        fields.optional("id", &self.id);
         fields.end()
     }
 }
@@ -15006,11 +15002,11 @@ impl serde::Serialize for UserTspPayloadObjectTspCredentialsDialInNumbersItem {
             usize::from(self.code.is_some()) + usize::from(self.number.is_some())
                 + usize::from(self.type_.is_some())
                 + usize::from(self.country_label.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("number", &self.number)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("country_label", &self.country_label)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("number", &self.number);
+        fields.optional("type", &self.type_);
+        fields.optional("country_label", &self.country_label);
         fields.end()
     }
 }
@@ -15172,10 +15168,10 @@ impl serde::Serialize for MeetingAiCompanionStarted {
             serializer,
             "MeetingAiCompanionStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15230,9 +15226,9 @@ impl serde::Serialize for MeetingAiCompanionPayload {
             serializer,
             "MeetingAiCompanionPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15310,11 +15306,11 @@ impl serde::Serialize for MeetingAiCompanionPayloadObject {
             serializer,
             "MeetingAiCompanionPayloadObject",
             4,
-        )?;
-        fields.field("meeting_number", &self.meeting_number)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("ai_companion", &self.ai_companion)?;
+        );
+        fields.field("meeting_number", &self.meeting_number);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("ai_companion", &self.ai_companion);
         fields.end()
     }
 }
@@ -15364,9 +15360,9 @@ impl serde::Serialize for MeetingAiCompanionPayloadObjectAiCompanion {
             serializer,
             "MeetingAiCompanionPayloadObjectAiCompanion",
             usize::from(self.questions.is_some()) + usize::from(self.summary.is_some()),
-        )?;
-        fields.optional("questions", &self.questions)?;
-        fields.optional("summary", &self.summary)?;
+        );
+        fields.optional("questions", &self.questions);
+        fields.optional("summary", &self.summary);
         fields.end()
     }
 }
@@ -15424,10 +15420,10 @@ impl serde::Serialize for MeetingInvitationDispatched {
             serializer,
             "MeetingInvitationDispatched",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15481,10 +15477,10 @@ impl __runtime::Object for WebinarEnded {
 
 impl serde::Serialize for WebinarEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WebinarEnded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15533,13 +15529,9 @@ impl __runtime::Object for WebinarEndedPayload {
 
 impl serde::Serialize for WebinarEndedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "WebinarEndedPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarEndedPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15663,17 +15655,17 @@ impl serde::Serialize for WebinarEndedPayloadObject {
             "WebinarEndedPayloadObject",
             8 + usize::from(self.end_time.is_some())
                 + usize::from(self.practice_session.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.optional("practice_session", &self.practice_session)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.optional("end_time", &self.end_time);
+        fields.field("duration", &self.duration);
+        fields.optional("practice_session", &self.practice_session);
         fields.end()
     }
 }
@@ -15733,11 +15725,11 @@ impl __runtime::Object for MeetingConvertedToWebinar {
 
 impl serde::Serialize for MeetingConvertedToWebinar {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -15809,12 +15801,12 @@ impl __runtime::Object for MeetingConvertedToWebinarPayload {
 
 impl serde::Serialize for MeetingConvertedToWebinarPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -15911,16 +15903,16 @@ impl __runtime::Object for MeetingConvertedToWebinarPayloadObject {
 
 impl serde::Serialize for MeetingConvertedToWebinarPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -15974,10 +15966,10 @@ impl __runtime::Object for WebinarRecovered {
 
 impl serde::Serialize for WebinarRecovered {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WebinarRecovered", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarRecovered", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16060,12 +16052,12 @@ impl serde::Serialize for WebinarPayload {
             serializer,
             "WebinarPayload",
             4 + usize::from(self.operation.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16181,16 +16173,16 @@ impl serde::Serialize for WebinarPayloadObject {
             serializer,
             "WebinarPayloadObject",
             8 + usize::from(self.occurrences.is_some()),
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
         fields.end()
     }
 }
@@ -16247,9 +16239,9 @@ impl serde::Serialize for WebinarPayloadObjectOccurrencesItem {
             serializer,
             "WebinarPayloadObjectOccurrencesItem",
             2,
-        )?;
-        fields.field("occurrence_id", &self.occurrence_id)?;
-        fields.field("start_time", &self.start_time)?;
+        );
+        fields.field("occurrence_id", &self.occurrence_id);
+        fields.field("start_time", &self.start_time);
         fields.end()
     }
 }
@@ -16307,10 +16299,10 @@ impl serde::Serialize for WebinarParticipantRoleChanged {
             serializer,
             "WebinarParticipantRoleChanged",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16363,9 +16355,9 @@ impl serde::Serialize for WebinarParticipantRoleChangedPayload {
             serializer,
             "WebinarParticipantRoleChangedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16482,16 +16474,16 @@ impl serde::Serialize for WebinarParticipantRoleChangedPayloadObject {
             serializer,
             "WebinarParticipantRoleChangedPayloadObject",
             9,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -16627,17 +16619,17 @@ impl serde::Serialize for WebinarParticipantRoleChangedPayloadObjectParticipant 
                 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.participant_uuid.is_some())
                 + usize::from(self.customer_key.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("old_role", &self.old_role)?;
-        fields.field("new_role", &self.new_role)?;
-        fields.optional("customer_key", &self.customer_key)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.field("date_time", &self.date_time);
+        fields.field("old_role", &self.old_role);
+        fields.field("new_role", &self.new_role);
+        fields.optional("customer_key", &self.customer_key);
         fields.end()
     }
 }
@@ -16749,10 +16741,10 @@ impl serde::Serialize for MeetingParticipantJbhWaitingLeft {
             serializer,
             "MeetingParticipantJbhWaitingLeft",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16805,9 +16797,9 @@ impl serde::Serialize for MeetingParticipantJbhWaitingLeftPayload {
             serializer,
             "MeetingParticipantJbhWaitingLeftPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16925,16 +16917,16 @@ impl serde::Serialize for MeetingParticipantJbhWaitingLeftPayloadObject {
             serializer,
             "MeetingParticipantJbhWaitingLeftPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -17003,11 +16995,11 @@ impl serde::Serialize for MeetingParticipantJbhWaitingLeftPayloadObjectParticipa
             "MeetingParticipantJbhWaitingLeftPayloadObjectParticipant",
             1 + usize::from(self.id.is_some()) + usize::from(self.customer_key.is_some())
                 + usize::from(self.registrant_id.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("user_name", &self.user_name);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("registrant_id", &self.registrant_id);
         fields.end()
     }
 }
@@ -17061,10 +17053,10 @@ impl serde::Serialize for UserTspCreated {
             "UserTspCreated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -17122,10 +17114,10 @@ impl serde::Serialize for MeetingBreakoutRoomSharingEnded {
             serializer,
             "MeetingBreakoutRoomSharingEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17180,9 +17172,9 @@ impl serde::Serialize for MeetingBreakoutRoomSharingPayload {
             serializer,
             "MeetingBreakoutRoomSharingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17316,17 +17308,17 @@ impl serde::Serialize for MeetingBreakoutRoomSharingPayloadObject {
             serializer,
             "MeetingBreakoutRoomSharingPayloadObject",
             9 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -17405,12 +17397,12 @@ impl serde::Serialize for MeetingBreakoutRoomSharingPayloadObjectParticipant {
             "MeetingBreakoutRoomSharingPayloadObjectParticipant",
             2 + usize::from(self.parent_user_id.is_some())
                 + usize::from(self.user_name.is_some()) + usize::from(self.id.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("parent_user_id", &self.parent_user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.field("sharing_details", &self.sharing_details)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("parent_user_id", &self.parent_user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.field("sharing_details", &self.sharing_details);
         fields.end()
     }
 }
@@ -17503,12 +17495,12 @@ impl serde::Serialize for PayloadObjectParticipantSharingDetails {
             serializer,
             "PayloadObjectParticipantSharingDetails",
             5,
-        )?;
-        fields.field("content", &self.content)?;
-        fields.field("link_source", &self.link_source)?;
-        fields.field("file_link", &self.file_link)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("source", &self.source)?;
+        );
+        fields.field("content", &self.content);
+        fields.field("link_source", &self.link_source);
+        fields.field("file_link", &self.file_link);
+        fields.field("date_time", &self.date_time);
+        fields.field("source", &self.source);
         fields.end()
     }
 }
@@ -17740,11 +17732,11 @@ impl __runtime::Object for MeetingUpdated {
 
 impl serde::Serialize for MeetingUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -17846,15 +17838,15 @@ impl __runtime::Object for MeetingUpdatedPayload {
 
 impl serde::Serialize for MeetingUpdatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("scope", &self.scope)?;
-        fields.field("object", &self.object)?;
-        fields.field("time_stamp", &self.time_stamp)?;
-        fields.field("old_object", &self.old_object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("scope", &self.scope);
+        fields.field("object", &self.object);
+        fields.field("time_stamp", &self.time_stamp);
+        fields.field("old_object", &self.old_object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -18046,24 +18038,24 @@ impl __runtime::Object for MeetingUpdatedPayloadObject {
 
 impl serde::Serialize for MeetingUpdatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.optional("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("join_url", &self.join_url)?;
-        fields.optional("password", &self.password)?;
-        fields.optional("agenda", &self.agenda)?;
-        fields.optional("registration_url", &self.registration_url)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.optional("settings", &self.settings)?;
-        fields.optional("recurrence", &self.recurrence)?;
-        fields.optional("tracking_fields", &self.tracking_fields)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.optional("uuid", &self.uuid);
+        fields.optional("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.optional("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("join_url", &self.join_url);
+        fields.optional("password", &self.password);
+        fields.optional("agenda", &self.agenda);
+        fields.optional("registration_url", &self.registration_url);
+        fields.optional("occurrences", &self.occurrences);
+        fields.optional("settings", &self.settings);
+        fields.optional("recurrence", &self.recurrence);
+        fields.optional("tracking_fields", &self.tracking_fields);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -18214,12 +18206,12 @@ impl __runtime::Object for MeetingUpdatedPayloadObjectOccurrencesItem {
 
 impl serde::Serialize for MeetingUpdatedPayloadObjectOccurrencesItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("occurrence_id", &self.occurrence_id)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("status", &self.status)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("occurrence_id", &self.occurrence_id);
+        fields.field("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("status", &self.status);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -18630,50 +18622,50 @@ impl __runtime::Object for MeetingUpdatedPayloadObjectSettings {
 
 impl serde::Serialize for MeetingUpdatedPayloadObjectSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("participant_video", &self.participant_video)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("jbh_time", &self.jbh_time)?;
-        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
-        fields.optional("audio", &self.audio)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("use_pmi", &self.use_pmi)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("watermark", &self.watermark)?;
-        fields.optional("enforce_login", &self.enforce_login)?;
-        fields.optional("enforce_login_domains", &self.enforce_login_domains)?;
-        fields.optional("approval_type", &self.approval_type)?;
-        fields.optional("registration_type", &self.registration_type)?;
-        fields.optional("alternative_hosts", &self.alternative_hosts)?;
-        fields.optional("meeting_authentication", &self.meeting_authentication)?;
-        fields.optional("authentication_option", &self.authentication_option)?;
-        fields.optional("authentication_name", &self.authentication_name)?;
-        fields.optional("authentication_domains", &self.authentication_domains)?;
-        fields.optional("meeting_invitees", &self.meeting_invitees)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("host_video", &self.host_video);
+        fields.optional("participant_video", &self.participant_video);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("jbh_time", &self.jbh_time);
+        fields.optional("mute_upon_entry", &self.mute_upon_entry);
+        fields.optional("audio", &self.audio);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("use_pmi", &self.use_pmi);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("watermark", &self.watermark);
+        fields.optional("enforce_login", &self.enforce_login);
+        fields.optional("enforce_login_domains", &self.enforce_login_domains);
+        fields.optional("approval_type", &self.approval_type);
+        fields.optional("registration_type", &self.registration_type);
+        fields.optional("alternative_hosts", &self.alternative_hosts);
+        fields.optional("meeting_authentication", &self.meeting_authentication);
+        fields.optional("authentication_option", &self.authentication_option);
+        fields.optional("authentication_name", &self.authentication_name);
+        fields.optional("authentication_domains", &self.authentication_domains);
+        fields.optional("meeting_invitees", &self.meeting_invitees);
+        fields.optional("language_interpretation", &self.language_interpretation);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
-        fields.optional("continuous_meeting_chat", &self.continuous_meeting_chat)?;
-        fields.optional("auto_start_meeting_summary", &self.auto_start_meeting_summary)?;
-        fields.optional("who_will_receive_summary", &self.who_will_receive_summary)?;
+            );
+        fields.optional("continuous_meeting_chat", &self.continuous_meeting_chat);
+        fields.optional("auto_start_meeting_summary", &self.auto_start_meeting_summary);
+        fields.optional("who_will_receive_summary", &self.who_will_receive_summary);
         fields
             .optional(
                 "auto_start_ai_companion_questions",
                 &self.auto_start_ai_companion_questions,
-            )?;
-        fields.optional("who_can_ask_questions", &self.who_can_ask_questions)?;
-        fields.optional("summary_template_id", &self.summary_template_id)?;
+            );
+        fields.optional("who_can_ask_questions", &self.who_can_ask_questions);
+        fields.optional("summary_template_id", &self.summary_template_id);
         fields
             .optional(
                 "allow_host_control_participant_mute_state",
                 &self.allow_host_control_participant_mute_state,
-            )?;
-        fields.optional("email_in_attendee_report", &self.email_in_attendee_report)?;
-        fields.rest(&self.additional_properties)?;
+            );
+        fields.optional("email_in_attendee_report", &self.email_in_attendee_report);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -18930,8 +18922,8 @@ impl serde::Serialize for MeetingPayloadObjectSettingsMeetingInviteesItem {
             serializer,
             "MeetingPayloadObjectSettingsMeetingInviteesItem",
             usize::from(self.email.is_some()),
-        )?;
-        fields.optional("email", &self.email)?;
+        );
+        fields.optional("email", &self.email);
         fields.end()
     }
 }
@@ -18989,9 +18981,9 @@ impl serde::Serialize for MeetingUpdatedPayloadObjectSettingsLanguageInterpretat
             serializer,
             "MeetingUpdatedPayloadObjectSettingsLanguageInterpretation",
             1 + usize::from(self.interpreters.is_some()),
-        )?;
-        fields.field("enable", &self.enable)?;
-        fields.optional("interpreters", &self.interpreters)?;
+        );
+        fields.field("enable", &self.enable);
+        fields.optional("interpreters", &self.interpreters);
         fields.end()
     }
 }
@@ -19066,10 +19058,10 @@ for MeetingUpdatedPayloadObjectSettingsLanguageInterpretationInterpretersItem {
             "MeetingUpdatedPayloadObjectSettingsLanguageInterpretationInterpretersItem",
             usize::from(self.email.is_some()) + usize::from(self.languages.is_some())
                 + usize::from(self.interpreter_languages.is_some()),
-        )?;
-        fields.optional("email", &self.email)?;
-        fields.optional("languages", &self.languages)?;
-        fields.optional("interpreter_languages", &self.interpreter_languages)?;
+        );
+        fields.optional("email", &self.email);
+        fields.optional("languages", &self.languages);
+        fields.optional("interpreter_languages", &self.interpreter_languages);
         fields.end()
     }
 }
@@ -19128,9 +19120,9 @@ impl serde::Serialize for MeetingUpdatedPayloadObjectSettingsSignLanguageInterpr
             serializer,
             "MeetingUpdatedPayloadObjectSettingsSignLanguageInterpretation",
             1 + usize::from(self.interpreters.is_some()),
-        )?;
-        fields.field("enable", &self.enable)?;
-        fields.optional("interpreters", &self.interpreters)?;
+        );
+        fields.field("enable", &self.enable);
+        fields.optional("interpreters", &self.interpreters);
         fields.end()
     }
 }
@@ -19187,9 +19179,9 @@ for UpdatedPayloadObjectSettingsSignLanguageInterpretationInterpretersItem {
             serializer,
             "UpdatedPayloadObjectSettingsSignLanguageInterpretationInterpretersItem",
             usize::from(self.email.is_some()) + usize::from(self.sign_language.is_some()),
-        )?;
-        fields.optional("email", &self.email)?;
-        fields.optional("sign_language", &self.sign_language)?;
+        );
+        fields.optional("email", &self.email);
+        fields.optional("sign_language", &self.sign_language);
         fields.end()
     }
 }
@@ -19267,19 +19259,19 @@ impl serde::Serialize for MeetingUpdatedPayloadObjectSettingsContinuousMeetingCh
                 + usize::from(self.auto_add_invited_external_users.is_some())
                 + usize::from(self.auto_add_meeting_participants.is_some())
                 + usize::from(self.channel_id.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "auto_add_invited_external_users",
                 &self.auto_add_invited_external_users,
-            )?;
+            );
         fields
             .optional(
                 "auto_add_meeting_participants",
                 &self.auto_add_meeting_participants,
-            )?;
-        fields.optional("channel_id", &self.channel_id)?;
+            );
+        fields.optional("channel_id", &self.channel_id);
         fields.end()
     }
 }
@@ -19518,16 +19510,16 @@ impl __runtime::Object for MeetingUpdatedPayloadObjectRecurrence {
 
 impl serde::Serialize for MeetingUpdatedPayloadObjectRecurrence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("repeat_interval", &self.repeat_interval)?;
-        fields.optional("weekly_days", &self.weekly_days)?;
-        fields.optional("monthly_day", &self.monthly_day)?;
-        fields.optional("monthly_week_day", &self.monthly_week_day)?;
-        fields.optional("end_times", &self.end_times)?;
-        fields.optional("end_date_time", &self.end_date_time)?;
-        fields.optional("monthly_week", &self.monthly_week)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("type", &self.type_);
+        fields.optional("repeat_interval", &self.repeat_interval);
+        fields.optional("weekly_days", &self.weekly_days);
+        fields.optional("monthly_day", &self.monthly_day);
+        fields.optional("monthly_week_day", &self.monthly_week_day);
+        fields.optional("end_times", &self.end_times);
+        fields.optional("end_date_time", &self.end_date_time);
+        fields.optional("monthly_week", &self.monthly_week);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -19783,10 +19775,10 @@ impl __runtime::Object for MeetingUpdatedPayloadObjectTrackingFieldsItem {
 
 impl serde::Serialize for MeetingUpdatedPayloadObjectTrackingFieldsItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("field", &self.field)?;
-        fields.optional("value", &self.value)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("field", &self.field);
+        fields.optional("value", &self.value);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -19844,10 +19836,10 @@ impl serde::Serialize for MeetingAiCompanionStopped {
             serializer,
             "MeetingAiCompanionStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19910,11 +19902,11 @@ impl __runtime::Object for MeetingRegistrationDenied {
 
 impl serde::Serialize for MeetingRegistrationDenied {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -19989,12 +19981,12 @@ impl __runtime::Object for MeetingRegistrationDeniedPayload {
 
 impl serde::Serialize for MeetingRegistrationDeniedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -20125,18 +20117,18 @@ impl __runtime::Object for MeetingRegistrationPayloadObject {
 
 impl serde::Serialize for MeetingRegistrationPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("registrant", &self.registrant)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("registrant", &self.registrant);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -20208,12 +20200,12 @@ impl __runtime::Object for MeetingRegistrationPayloadObjectRegistrant {
 
 impl serde::Serialize for MeetingRegistrationPayloadObjectRegistrant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -20271,10 +20263,10 @@ impl serde::Serialize for WebinarRegistrationDenied {
             serializer,
             "WebinarRegistrationDenied",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20343,11 +20335,11 @@ impl serde::Serialize for WebinarRegistrationDeniedPayload {
             "WebinarRegistrationDeniedPayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -20473,17 +20465,17 @@ impl serde::Serialize for WebinarRegistrationPayloadObject {
             serializer,
             "WebinarRegistrationPayloadObject",
             9 + usize::from(self.occurrences.is_some()),
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("registrant", &self.registrant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("registrant", &self.registrant);
         fields.end()
     }
 }
@@ -20564,12 +20556,12 @@ impl serde::Serialize for WebinarRegistrationPayloadObjectRegistrant {
             "WebinarRegistrationPayloadObjectRegistrant",
             3 + usize::from(self.last_name.is_some())
                 + usize::from(self.tracking_source.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.optional("tracking_source", &self.tracking_source)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.optional("tracking_source", &self.tracking_source);
         fields.end()
     }
 }
@@ -20638,10 +20630,10 @@ impl serde::Serialize for WebinarRegistrationPayloadObjectRegistrantTrackingSour
             serializer,
             "WebinarRegistrationPayloadObjectRegistrantTrackingSource",
             3,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("source_name", &self.source_name)?;
-        fields.field("tracking_url", &self.tracking_url)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("source_name", &self.source_name);
+        fields.field("tracking_url", &self.tracking_url);
         fields.end()
     }
 }
@@ -20704,11 +20696,11 @@ impl __runtime::Object for MeetingRegistrationApproved {
 
 impl serde::Serialize for MeetingRegistrationApproved {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -20783,12 +20775,12 @@ impl __runtime::Object for MeetingRegistrationApprovedPayload {
 
 impl serde::Serialize for MeetingRegistrationApprovedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -20917,18 +20909,18 @@ impl __runtime::Object for MeetingRegistrationApprovedPayloadObject {
 
 impl serde::Serialize for MeetingRegistrationApprovedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("registrant", &self.registrant)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("registrant", &self.registrant);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -21018,14 +21010,14 @@ impl __runtime::Object for MeetingRegistrationApprovedPayloadObjectRegistrant {
 
 impl serde::Serialize for MeetingRegistrationApprovedPayloadObjectRegistrant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("join_url", &self.join_url)?;
-        fields.optional("participant_pin_code", &self.participant_pin_code)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.field("join_url", &self.join_url);
+        fields.optional("participant_pin_code", &self.participant_pin_code);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -21083,10 +21075,10 @@ impl serde::Serialize for WebinarParticipantLeft {
             serializer,
             "WebinarParticipantLeft",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21139,9 +21131,9 @@ impl serde::Serialize for WebinarParticipantLeftPayload {
             serializer,
             "WebinarParticipantLeftPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21258,16 +21250,16 @@ impl serde::Serialize for WebinarParticipantLeftPayloadObject {
             serializer,
             "WebinarParticipantLeftPayloadObject",
             9,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -21417,18 +21409,18 @@ impl serde::Serialize for WebinarParticipantLeftPayloadObjectParticipant {
                 + usize::from(self.participant_uuid.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.phone_number.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("leave_time", &self.leave_time)?;
-        fields.optional("leave_reason", &self.leave_reason)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("phone_number", &self.phone_number)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("leave_time", &self.leave_time);
+        fields.optional("leave_reason", &self.leave_reason);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -21486,10 +21478,10 @@ impl serde::Serialize for RecordingBatchDeleted {
             serializer,
             "RecordingBatchDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21562,11 +21554,11 @@ impl serde::Serialize for RecordingBatchPayload {
             serializer,
             "RecordingBatchPayload",
             3 + usize::from(self.object.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -21612,8 +21604,8 @@ impl serde::Serialize for RecordingBatchPayloadObject {
             serializer,
             "RecordingBatchPayloadObject",
             1,
-        )?;
-        fields.field("meetings", &self.meetings)?;
+        );
+        fields.field("meetings", &self.meetings);
         fields.end()
     }
 }
@@ -21672,9 +21664,9 @@ impl serde::Serialize for RecordingBatchPayloadObjectMeetingsItem {
             "RecordingBatchPayloadObjectMeetingsItem",
             usize::from(self.meeting_uuid.is_some())
                 + usize::from(self.recording_file_ids.is_some()),
-        )?;
-        fields.optional("meeting_uuid", &self.meeting_uuid)?;
-        fields.optional("recording_file_ids", &self.recording_file_ids)?;
+        );
+        fields.optional("meeting_uuid", &self.meeting_uuid);
+        fields.optional("recording_file_ids", &self.recording_file_ids);
         fields.end()
     }
 }
@@ -21728,10 +21720,10 @@ impl __runtime::Object for WebinarAlert {
 
 impl serde::Serialize for WebinarAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WebinarAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21780,13 +21772,9 @@ impl __runtime::Object for WebinarAlertPayload {
 
 impl serde::Serialize for WebinarAlertPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "WebinarAlertPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarAlertPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21906,16 +21894,16 @@ impl serde::Serialize for WebinarAlertPayloadObject {
             serializer,
             "WebinarAlertPayloadObject",
             9,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("issues", &self.issues)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("issues", &self.issues);
         fields.end()
     }
 }
@@ -21973,10 +21961,10 @@ impl serde::Serialize for WebinarChatMessageSent {
             serializer,
             "WebinarChatMessageSent",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22029,9 +22017,9 @@ impl serde::Serialize for WebinarChatMessageSentPayload {
             serializer,
             "WebinarChatMessageSentPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22106,11 +22094,11 @@ impl serde::Serialize for WebinarChatMessageSentPayloadObject {
             serializer,
             "WebinarChatMessageSentPayloadObject",
             3 + usize::from(self.breakout_room_uuid.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.optional("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("chat_message", &self.chat_message)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.optional("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("chat_message", &self.chat_message);
         fields.end()
     }
 }
@@ -22301,21 +22289,21 @@ impl serde::Serialize for WebinarChatMessageSentPayloadObjectChatMessage {
                 + usize::from(self.recipient_name.is_some())
                 + usize::from(self.recipient_email.is_some())
                 + usize::from(self.file_ids.is_some()),
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("sender_session_id", &self.sender_session_id)?;
-        fields.field("sender_name", &self.sender_name)?;
-        fields.optional("sender_email", &self.sender_email)?;
-        fields.field("sender_type", &self.sender_type)?;
-        fields.field("sender_context", &self.sender_context)?;
-        fields.optional("recipient_session_id", &self.recipient_session_id)?;
-        fields.optional("recipient_name", &self.recipient_name)?;
-        fields.optional("recipient_email", &self.recipient_email)?;
-        fields.field("recipient_type", &self.recipient_type)?;
-        fields.field("recipient_context", &self.recipient_context)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message_content", &self.message_content)?;
-        fields.optional("file_ids", &self.file_ids)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("sender_session_id", &self.sender_session_id);
+        fields.field("sender_name", &self.sender_name);
+        fields.optional("sender_email", &self.sender_email);
+        fields.field("sender_type", &self.sender_type);
+        fields.field("sender_context", &self.sender_context);
+        fields.optional("recipient_session_id", &self.recipient_session_id);
+        fields.optional("recipient_name", &self.recipient_name);
+        fields.optional("recipient_email", &self.recipient_email);
+        fields.field("recipient_type", &self.recipient_type);
+        fields.field("recipient_context", &self.recipient_context);
+        fields.field("message_id", &self.message_id);
+        fields.field("message_content", &self.message_content);
+        fields.optional("file_ids", &self.file_ids);
         fields.end()
     }
 }
@@ -22552,10 +22540,10 @@ impl serde::Serialize for WebinarChatMessageFileSent {
             serializer,
             "WebinarChatMessageFileSent",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22608,9 +22596,9 @@ impl serde::Serialize for WebinarChatMessageFileSentPayload {
             serializer,
             "WebinarChatMessageFileSentPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22693,11 +22681,11 @@ impl serde::Serialize for WebinarChatMessageFileSentPayloadObject {
             serializer,
             "WebinarChatMessageFileSentPayloadObject",
             3 + usize::from(self.breakout_room_uuid.is_some()),
-        )?;
-        fields.field("webinar_id", &self.webinar_id)?;
-        fields.field("webinar_uuid", &self.webinar_uuid)?;
-        fields.optional("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("chat_message_file", &self.chat_message_file)?;
+        );
+        fields.field("webinar_id", &self.webinar_id);
+        fields.field("webinar_uuid", &self.webinar_uuid);
+        fields.optional("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("chat_message_file", &self.chat_message_file);
         fields.end()
     }
 }
@@ -22911,24 +22899,24 @@ impl serde::Serialize for WebinarChatMessageFileSentPayloadObjectChatMessageFile
                 + usize::from(self.recipient_session_id.is_some())
                 + usize::from(self.recipient_name.is_some())
                 + usize::from(self.recipient_email.is_some()),
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("sender_session_id", &self.sender_session_id)?;
-        fields.field("sender_name", &self.sender_name)?;
-        fields.optional("sender_email", &self.sender_email)?;
-        fields.field("sender_type", &self.sender_type)?;
-        fields.field("sender_context", &self.sender_context)?;
-        fields.optional("recipient_session_id", &self.recipient_session_id)?;
-        fields.optional("recipient_name", &self.recipient_name)?;
-        fields.optional("recipient_email", &self.recipient_email)?;
-        fields.field("recipient_type", &self.recipient_type)?;
-        fields.field("recipient_context", &self.recipient_context)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("download_url", &self.download_url)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("sender_session_id", &self.sender_session_id);
+        fields.field("sender_name", &self.sender_name);
+        fields.optional("sender_email", &self.sender_email);
+        fields.field("sender_type", &self.sender_type);
+        fields.field("sender_context", &self.sender_context);
+        fields.optional("recipient_session_id", &self.recipient_session_id);
+        fields.optional("recipient_name", &self.recipient_name);
+        fields.optional("recipient_email", &self.recipient_email);
+        fields.field("recipient_type", &self.recipient_type);
+        fields.field("recipient_context", &self.recipient_context);
+        fields.field("message_id", &self.message_id);
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_type", &self.file_type);
+        fields.field("download_url", &self.download_url);
         fields.end()
     }
 }
@@ -23031,10 +23019,10 @@ impl __runtime::Object for MeetingEnded {
 
 impl serde::Serialize for MeetingEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MeetingEnded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -23109,12 +23097,12 @@ impl serde::Serialize for MeetingEndedPayload {
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.operation.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
         fields.end()
     }
 }
@@ -23230,16 +23218,16 @@ impl serde::Serialize for MeetingEndedPayloadObject {
             serializer,
             "MeetingEndedPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("end_time", &self.end_time)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("end_time", &self.end_time);
         fields.end()
     }
 }
@@ -23297,10 +23285,10 @@ impl serde::Serialize for MeetingParticipantJoinedBreakoutRoom {
             serializer,
             "MeetingParticipantJoinedBreakoutRoom",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -23353,9 +23341,9 @@ impl serde::Serialize for MeetingParticipantJoinedBreakoutRoomPayload {
             serializer,
             "MeetingParticipantJoinedBreakoutRoomPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -23487,17 +23475,17 @@ impl serde::Serialize for MeetingParticipantJoinedBreakoutRoomPayloadObject {
             serializer,
             "MeetingParticipantJoinedBreakoutRoomPayloadObject",
             9 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -23645,19 +23633,19 @@ impl serde::Serialize for MeetingParticipantJoinedBreakoutRoomPayloadObjectParti
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("parent_user_id", &self.parent_user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("join_time", &self.join_time)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("date_time", &self.date_time)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("parent_user_id", &self.parent_user_id);
+        fields.field("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("join_time", &self.join_time);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -23715,10 +23703,10 @@ impl serde::Serialize for MeetingParticipantLeftWaitingRoom {
             serializer,
             "MeetingParticipantLeftWaitingRoom",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -23772,10 +23760,10 @@ impl __runtime::Object for MeetingStarted {
 
 impl serde::Serialize for MeetingStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MeetingStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -23828,9 +23816,9 @@ impl serde::Serialize for MeetingStartedPayload {
             serializer,
             "MeetingStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -23938,15 +23926,15 @@ impl serde::Serialize for MeetingStartedPayloadObject {
             serializer,
             "MeetingStartedPayloadObject",
             7 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
         fields.end()
     }
 }
@@ -24009,11 +23997,11 @@ impl __runtime::Object for MeetingRegistrationCancelled {
 
 impl serde::Serialize for MeetingRegistrationCancelled {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -24085,12 +24073,12 @@ impl __runtime::Object for MeetingRegistrationCancelledPayload {
 
 impl serde::Serialize for MeetingRegistrationCancelledPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -24153,11 +24141,11 @@ impl __runtime::Object for MeetingSummaryCompleted {
 
 impl serde::Serialize for MeetingSummaryCompleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -24214,10 +24202,10 @@ impl __runtime::Object for MeetingSummaryCompletedPayload {
 
 impl serde::Serialize for MeetingSummaryCompletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -24449,25 +24437,25 @@ impl __runtime::Object for MeetingSummaryCompletedPayloadObject {
 
 impl serde::Serialize for MeetingSummaryCompletedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("meeting_host_id", &self.meeting_host_id)?;
-        fields.field("meeting_host_email", &self.meeting_host_email)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_topic", &self.meeting_topic)?;
-        fields.field("meeting_start_time", &self.meeting_start_time)?;
-        fields.field("meeting_end_time", &self.meeting_end_time)?;
-        fields.field("summary_start_time", &self.summary_start_time)?;
-        fields.field("summary_end_time", &self.summary_end_time)?;
-        fields.field("summary_created_time", &self.summary_created_time)?;
-        fields.field("summary_last_modified_time", &self.summary_last_modified_time)?;
-        fields.field("summary_title", &self.summary_title)?;
-        fields.optional("summary_overview", &self.summary_overview)?;
-        fields.field("summary_details", &self.summary_details)?;
-        fields.field("next_steps", &self.next_steps)?;
-        fields.optional("summary_content", &self.summary_content)?;
-        fields.optional("summary_doc_url", &self.summary_doc_url)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("meeting_host_id", &self.meeting_host_id);
+        fields.field("meeting_host_email", &self.meeting_host_email);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_topic", &self.meeting_topic);
+        fields.field("meeting_start_time", &self.meeting_start_time);
+        fields.field("meeting_end_time", &self.meeting_end_time);
+        fields.field("summary_start_time", &self.summary_start_time);
+        fields.field("summary_end_time", &self.summary_end_time);
+        fields.field("summary_created_time", &self.summary_created_time);
+        fields.field("summary_last_modified_time", &self.summary_last_modified_time);
+        fields.field("summary_title", &self.summary_title);
+        fields.optional("summary_overview", &self.summary_overview);
+        fields.field("summary_details", &self.summary_details);
+        fields.field("next_steps", &self.next_steps);
+        fields.optional("summary_content", &self.summary_content);
+        fields.optional("summary_doc_url", &self.summary_doc_url);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -24520,9 +24508,9 @@ impl serde::Serialize for MeetingSummaryPayloadObjectSummaryDetailsItem {
             serializer,
             "MeetingSummaryPayloadObjectSummaryDetailsItem",
             2,
-        )?;
-        fields.field("label", &self.label)?;
-        fields.field("summary", &self.summary)?;
+        );
+        fields.field("label", &self.label);
+        fields.field("summary", &self.summary);
         fields.end()
     }
 }
@@ -24580,10 +24568,10 @@ impl serde::Serialize for MeetingParticipantLeft {
             serializer,
             "MeetingParticipantLeft",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -24636,9 +24624,9 @@ impl serde::Serialize for MeetingParticipantLeftPayload {
             serializer,
             "MeetingParticipantLeftPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -24756,16 +24744,16 @@ impl serde::Serialize for MeetingParticipantLeftPayloadObject {
             serializer,
             "MeetingParticipantLeftPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -24923,19 +24911,19 @@ impl serde::Serialize for MeetingParticipantLeftPayloadObjectParticipant {
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.field("leave_time", &self.leave_time)?;
-        fields.optional("leave_reason", &self.leave_reason)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("date_time", &self.date_time)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.field("leave_time", &self.leave_time);
+        fields.optional("leave_reason", &self.leave_reason);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -24993,10 +24981,10 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutRejected {
             serializer,
             "MeetingParticipantPhoneCalloutRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25054,10 +25042,10 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutAccepted {
             serializer,
             "MeetingParticipantPhoneCalloutAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25115,10 +25103,10 @@ impl serde::Serialize for WebinarSharingStarted {
             serializer,
             "WebinarSharingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -25173,9 +25161,9 @@ impl serde::Serialize for WebinarSharingPayload {
             serializer,
             "WebinarSharingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -25291,16 +25279,16 @@ impl serde::Serialize for WebinarSharingPayloadObject {
             serializer,
             "WebinarSharingPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -25370,11 +25358,11 @@ impl serde::Serialize for PayloadObjectParticipant {
             serializer,
             "PayloadObjectParticipant",
             2 + usize::from(self.user_name.is_some()) + usize::from(self.id.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.field("sharing_details", &self.sharing_details)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.field("sharing_details", &self.sharing_details);
         fields.end()
     }
 }
@@ -25437,11 +25425,11 @@ impl __runtime::Object for MeetingRegistrationCreated {
 
 impl serde::Serialize for MeetingRegistrationCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -25498,10 +25486,10 @@ impl __runtime::Object for MeetingRegistrationCreatedPayload {
 
 impl serde::Serialize for MeetingRegistrationCreatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -25630,18 +25618,18 @@ impl __runtime::Object for MeetingRegistrationCreatedPayloadObject {
 
 impl serde::Serialize for MeetingRegistrationCreatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("registrant", &self.registrant)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("registrant", &self.registrant);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -25857,29 +25845,29 @@ impl __runtime::Object for MeetingRegistrationCreatedPayloadObjectRegistrant {
 
 impl serde::Serialize for MeetingRegistrationCreatedPayloadObjectRegistrant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.optional("address", &self.address)?;
-        fields.optional("city", &self.city)?;
-        fields.optional("country", &self.country)?;
-        fields.optional("zip", &self.zip)?;
-        fields.optional("state", &self.state)?;
-        fields.optional("phone", &self.phone)?;
-        fields.optional("industry", &self.industry)?;
-        fields.optional("org", &self.org)?;
-        fields.optional("job_title", &self.job_title)?;
-        fields.optional("purchasing_time_frame", &self.purchasing_time_frame)?;
-        fields.optional("role_in_purchase_process", &self.role_in_purchase_process)?;
-        fields.optional("no_of_employees", &self.no_of_employees)?;
-        fields.optional("comments", &self.comments)?;
-        fields.optional("custom_questions", &self.custom_questions)?;
-        fields.field("status", &self.status)?;
-        fields.field("join_url", &self.join_url)?;
-        fields.optional("participant_pin_code", &self.participant_pin_code)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.optional("address", &self.address);
+        fields.optional("city", &self.city);
+        fields.optional("country", &self.country);
+        fields.optional("zip", &self.zip);
+        fields.optional("state", &self.state);
+        fields.optional("phone", &self.phone);
+        fields.optional("industry", &self.industry);
+        fields.optional("org", &self.org);
+        fields.optional("job_title", &self.job_title);
+        fields.optional("purchasing_time_frame", &self.purchasing_time_frame);
+        fields.optional("role_in_purchase_process", &self.role_in_purchase_process);
+        fields.optional("no_of_employees", &self.no_of_employees);
+        fields.optional("comments", &self.comments);
+        fields.optional("custom_questions", &self.custom_questions);
+        fields.field("status", &self.status);
+        fields.field("join_url", &self.join_url);
+        fields.optional("participant_pin_code", &self.participant_pin_code);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -26160,10 +26148,10 @@ for MeetingRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem {
 impl serde::Serialize
 for MeetingRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("title", &self.title)?;
-        fields.field("value", &self.value)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("title", &self.title);
+        fields.field("value", &self.value);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -26293,11 +26281,11 @@ impl serde::Serialize for RecordingRecovered {
             serializer,
             "RecordingRecovered",
             3 + usize::from(self.download_token.is_some()),
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.optional("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.optional("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -26371,11 +26359,11 @@ impl serde::Serialize for RecordingRecoveredPayload {
             serializer,
             "RecordingRecoveredPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -26553,21 +26541,21 @@ impl serde::Serialize for RecordingRecoveredPayloadObject {
             11 + usize::from(self.account_id.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.participant_audio_files.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("share_url", &self.share_url)?;
-        fields.field("total_size", &self.total_size)?;
-        fields.field("recording_count", &self.recording_count)?;
-        fields.field("recording_files", &self.recording_files)?;
-        fields.optional("participant_audio_files", &self.participant_audio_files)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("account_id", &self.account_id);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("share_url", &self.share_url);
+        fields.field("total_size", &self.total_size);
+        fields.field("recording_count", &self.recording_count);
+        fields.field("recording_files", &self.recording_files);
+        fields.optional("participant_audio_files", &self.participant_audio_files);
         fields.end()
     }
 }
@@ -26748,19 +26736,19 @@ impl serde::Serialize for RecordingPayloadObjectRecordingFilesItem {
             9 + usize::from(self.file_extension.is_some())
                 + usize::from(self.file_name.is_some())
                 + usize::from(self.play_url.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.field("status", &self.status)?;
-        fields.field("recording_type", &self.recording_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.field("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.field("status", &self.status);
+        fields.field("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -27219,19 +27207,19 @@ impl serde::Serialize for RecordingPayloadObjectParticipantAudioFilesItem {
             9 + usize::from(self.play_url.is_some())
                 + usize::from(self.file_path.is_some())
                 + usize::from(self.recording_type.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_extension", &self.file_extension)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.field("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_extension", &self.file_extension);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.optional("file_path", &self.file_path);
+        fields.field("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -27285,14 +27273,10 @@ impl __runtime::Object for MeetingSharingEnded {
 
 impl serde::Serialize for MeetingSharingEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "MeetingSharingEnded",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingSharingEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27347,9 +27331,9 @@ impl serde::Serialize for MeetingSharingPayload {
             serializer,
             "MeetingSharingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -27469,16 +27453,16 @@ impl serde::Serialize for MeetingSharingPayloadObject {
             serializer,
             "MeetingSharingPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -27536,10 +27520,10 @@ impl serde::Serialize for RecordingCloudStorageUsageUpdated {
             serializer,
             "RecordingCloudStorageUsageUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27592,9 +27576,9 @@ impl serde::Serialize for RecordingCloudStorageUsageUpdatedPayload {
             serializer,
             "RecordingCloudStorageUsageUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -27701,14 +27685,14 @@ impl serde::Serialize for RecordingCloudStorageUsageUpdatedPayloadObject {
             serializer,
             "RecordingCloudStorageUsageUpdatedPayloadObject",
             6 + usize::from(self.max_exceed_date.is_some()),
-        )?;
-        fields.field("free_storage", &self.free_storage)?;
-        fields.field("plan_storage", &self.plan_storage)?;
-        fields.field("plan_type", &self.plan_type)?;
-        fields.field("storage_used", &self.storage_used)?;
-        fields.field("storage_used_percentage", &self.storage_used_percentage)?;
-        fields.field("storage_exceed", &self.storage_exceed)?;
-        fields.optional("max_exceed_date", &self.max_exceed_date)?;
+        );
+        fields.field("free_storage", &self.free_storage);
+        fields.field("plan_storage", &self.plan_storage);
+        fields.field("plan_type", &self.plan_type);
+        fields.field("storage_used", &self.storage_used);
+        fields.field("storage_used_percentage", &self.storage_used_percentage);
+        fields.field("storage_exceed", &self.storage_exceed);
+        fields.optional("max_exceed_date", &self.max_exceed_date);
         fields.end()
     }
 }
@@ -27790,11 +27774,11 @@ impl serde::Serialize for RecordingTranscriptCompleted {
             serializer,
             "RecordingTranscriptCompleted",
             3 + usize::from(self.download_token.is_some()),
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.optional("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.optional("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -27847,9 +27831,9 @@ impl serde::Serialize for RecordingTranscriptCompletedPayload {
             serializer,
             "RecordingTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -28033,22 +28017,22 @@ impl serde::Serialize for RecordingTranscriptCompletedPayloadObject {
             "RecordingTranscriptCompletedPayloadObject",
             13 + usize::from(self.timezone.is_some())
                 + usize::from(self.password.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("host_email", &self.host_email)?;
-        fields.field("duration", &self.duration)?;
-        fields.optional("password", &self.password)?;
-        fields.field("share_url", &self.share_url)?;
-        fields.field("total_size", &self.total_size)?;
-        fields.field("recording_count", &self.recording_count)?;
-        fields.field("recording_files", &self.recording_files)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("account_id", &self.account_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("host_email", &self.host_email);
+        fields.field("duration", &self.duration);
+        fields.optional("password", &self.password);
+        fields.field("share_url", &self.share_url);
+        fields.field("total_size", &self.total_size);
+        fields.field("recording_count", &self.recording_count);
+        fields.field("recording_files", &self.recording_files);
         fields.end()
     }
 }
@@ -28230,20 +28214,20 @@ impl serde::Serialize for RecordingTranscriptCompletedPayloadObjectRecordingFile
                 + usize::from(self.file_name.is_some())
                 + usize::from(self.play_url.is_some())
                 + usize::from(self.file_path.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.field("status", &self.status)?;
-        fields.field("recording_type", &self.recording_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.field("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.optional("file_path", &self.file_path);
+        fields.field("status", &self.status);
+        fields.field("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -28423,10 +28407,10 @@ impl __runtime::Object for RecordingStopped {
 
 impl serde::Serialize for RecordingStopped {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingStopped", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingStopped", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -28479,9 +28463,9 @@ impl serde::Serialize for RecordingStoppedPayload {
             serializer,
             "RecordingStoppedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -28609,16 +28593,16 @@ impl serde::Serialize for RecordingStoppedPayloadObject {
             serializer,
             "RecordingStoppedPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("recording_file", &self.recording_file)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("recording_file", &self.recording_file);
         fields.end()
     }
 }
@@ -28678,9 +28662,9 @@ impl serde::Serialize for RecordingPayloadObjectRecordingFile {
             serializer,
             "RecordingPayloadObjectRecordingFile",
             2,
-        )?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
+        );
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
         fields.end()
     }
 }
@@ -28738,10 +28722,10 @@ impl serde::Serialize for RecordingBatchTrashed {
             serializer,
             "RecordingBatchTrashed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -28822,12 +28806,12 @@ impl serde::Serialize for RecordingBatchTrashedPayload {
             serializer,
             "RecordingBatchTrashedPayload",
             4 + usize::from(self.object.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operation", &self.operation)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operation", &self.operation);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -28919,8 +28903,8 @@ impl serde::Serialize for RecordingBatchTrashedPayloadObject {
             serializer,
             "RecordingBatchTrashedPayloadObject",
             1,
-        )?;
-        fields.field("meeting_uuids", &self.meeting_uuids)?;
+        );
+        fields.field("meeting_uuids", &self.meeting_uuids);
         fields.end()
     }
 }
@@ -28974,10 +28958,10 @@ impl __runtime::Object for WebinarStarted {
 
 impl serde::Serialize for WebinarStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WebinarStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29030,9 +29014,9 @@ impl serde::Serialize for WebinarStartedPayload {
             serializer,
             "WebinarStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29139,15 +29123,15 @@ impl serde::Serialize for WebinarStartedPayloadObject {
             serializer,
             "WebinarStartedPayloadObject",
             8,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
         fields.end()
     }
 }
@@ -29205,10 +29189,10 @@ impl serde::Serialize for MeetingChatMessageFileDownloaded {
             serializer,
             "MeetingChatMessageFileDownloaded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29262,14 +29246,10 @@ impl __runtime::Object for WebinarSharingEnded {
 
 impl serde::Serialize for WebinarSharingEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "WebinarSharingEnded",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarSharingEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29332,11 +29312,11 @@ impl __runtime::Object for MeetingSummaryTrashed {
 
 impl serde::Serialize for MeetingSummaryTrashed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -29394,10 +29374,10 @@ impl serde::Serialize for MeetingSharingStarted {
             serializer,
             "MeetingSharingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29455,10 +29435,10 @@ impl serde::Serialize for WebinarRegistrationCreated {
             serializer,
             "WebinarRegistrationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29511,9 +29491,9 @@ impl serde::Serialize for WebinarRegistrationCreatedPayload {
             serializer,
             "WebinarRegistrationCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29637,17 +29617,17 @@ impl serde::Serialize for WebinarRegistrationCreatedPayloadObject {
             serializer,
             "WebinarRegistrationCreatedPayloadObject",
             9 + usize::from(self.occurrences.is_some()),
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("registrant", &self.registrant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("registrant", &self.registrant);
         fields.end()
     }
 }
@@ -29868,28 +29848,28 @@ impl serde::Serialize for WebinarRegistrationCreatedPayloadObjectRegistrant {
                 + usize::from(self.comments.is_some())
                 + usize::from(self.custom_questions.is_some())
                 + usize::from(self.tracking_source.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.optional("address", &self.address)?;
-        fields.optional("city", &self.city)?;
-        fields.optional("country", &self.country)?;
-        fields.optional("zip", &self.zip)?;
-        fields.optional("state", &self.state)?;
-        fields.optional("phone", &self.phone)?;
-        fields.optional("industry", &self.industry)?;
-        fields.optional("org", &self.org)?;
-        fields.optional("job_title", &self.job_title)?;
-        fields.optional("purchasing_time_frame", &self.purchasing_time_frame)?;
-        fields.optional("role_in_purchase_process", &self.role_in_purchase_process)?;
-        fields.optional("no_of_employees", &self.no_of_employees)?;
-        fields.optional("comments", &self.comments)?;
-        fields.optional("custom_questions", &self.custom_questions)?;
-        fields.field("status", &self.status)?;
-        fields.field("join_url", &self.join_url)?;
-        fields.optional("tracking_source", &self.tracking_source)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.optional("address", &self.address);
+        fields.optional("city", &self.city);
+        fields.optional("country", &self.country);
+        fields.optional("zip", &self.zip);
+        fields.optional("state", &self.state);
+        fields.optional("phone", &self.phone);
+        fields.optional("industry", &self.industry);
+        fields.optional("org", &self.org);
+        fields.optional("job_title", &self.job_title);
+        fields.optional("purchasing_time_frame", &self.purchasing_time_frame);
+        fields.optional("role_in_purchase_process", &self.role_in_purchase_process);
+        fields.optional("no_of_employees", &self.no_of_employees);
+        fields.optional("comments", &self.comments);
+        fields.optional("custom_questions", &self.custom_questions);
+        fields.field("status", &self.status);
+        fields.field("join_url", &self.join_url);
+        fields.optional("tracking_source", &self.tracking_source);
         fields.end()
     }
 }
@@ -29943,9 +29923,9 @@ for WebinarRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem {
             serializer,
             "WebinarRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem",
             2,
-        )?;
-        fields.field("title", &self.title)?;
-        fields.field("value", &self.value)?;
+        );
+        fields.field("title", &self.title);
+        fields.field("value", &self.value);
         fields.end()
     }
 }
@@ -30003,10 +29983,10 @@ impl serde::Serialize for MeetingChatMessageSent {
             serializer,
             "MeetingChatMessageSent",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30059,9 +30039,9 @@ impl serde::Serialize for MeetingChatMessageSentPayload {
             serializer,
             "MeetingChatMessageSentPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30136,11 +30116,11 @@ impl serde::Serialize for MeetingChatMessageSentPayloadObject {
             serializer,
             "MeetingChatMessageSentPayloadObject",
             3 + usize::from(self.breakout_room_uuid.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.optional("breakout_room_uuid", &self.breakout_room_uuid)?;
-        fields.field("chat_message", &self.chat_message)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.optional("breakout_room_uuid", &self.breakout_room_uuid);
+        fields.field("chat_message", &self.chat_message);
         fields.end()
     }
 }
@@ -30328,21 +30308,21 @@ impl serde::Serialize for MeetingChatMessageSentPayloadObjectChatMessage {
                 + usize::from(self.recipient_name.is_some())
                 + usize::from(self.recipient_email.is_some())
                 + usize::from(self.file_ids.is_some()),
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("sender_session_id", &self.sender_session_id)?;
-        fields.field("sender_name", &self.sender_name)?;
-        fields.optional("sender_email", &self.sender_email)?;
-        fields.field("sender_type", &self.sender_type)?;
-        fields.field("sender_context", &self.sender_context)?;
-        fields.optional("recipient_session_id", &self.recipient_session_id)?;
-        fields.optional("recipient_name", &self.recipient_name)?;
-        fields.optional("recipient_email", &self.recipient_email)?;
-        fields.field("recipient_type", &self.recipient_type)?;
-        fields.field("recipient_context", &self.recipient_context)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message_content", &self.message_content)?;
-        fields.optional("file_ids", &self.file_ids)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("sender_session_id", &self.sender_session_id);
+        fields.field("sender_name", &self.sender_name);
+        fields.optional("sender_email", &self.sender_email);
+        fields.field("sender_type", &self.sender_type);
+        fields.field("sender_context", &self.sender_context);
+        fields.optional("recipient_session_id", &self.recipient_session_id);
+        fields.optional("recipient_name", &self.recipient_name);
+        fields.optional("recipient_email", &self.recipient_email);
+        fields.field("recipient_type", &self.recipient_type);
+        fields.field("recipient_context", &self.recipient_context);
+        fields.field("message_id", &self.message_id);
+        fields.field("message_content", &self.message_content);
+        fields.optional("file_ids", &self.file_ids);
         fields.end()
     }
 }
@@ -30454,10 +30434,10 @@ impl serde::Serialize for MeetingInvitationRejected {
             serializer,
             "MeetingInvitationRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30515,10 +30495,10 @@ impl serde::Serialize for MeetingParticipantRoleChanged {
             serializer,
             "MeetingParticipantRoleChanged",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30571,9 +30551,9 @@ impl serde::Serialize for MeetingParticipantRoleChangedPayload {
             serializer,
             "MeetingParticipantRoleChangedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30684,16 +30664,16 @@ impl serde::Serialize for MeetingParticipantRoleChangedPayloadObject {
             5 + usize::from(self.id.is_some()) + usize::from(self.topic.is_some())
                 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -30821,16 +30801,16 @@ impl serde::Serialize for MeetingParticipantRoleChangedPayloadObjectParticipant 
             6 + usize::from(self.registrant_id.is_some())
                 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.participant_uuid.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("old_role", &self.old_role)?;
-        fields.field("new_role", &self.new_role)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.field("date_time", &self.date_time);
+        fields.field("old_role", &self.old_role);
+        fields.field("new_role", &self.new_role);
         fields.end()
     }
 }
@@ -30893,11 +30873,11 @@ impl __runtime::Object for MeetingPermanentlyDeleted {
 
 impl serde::Serialize for MeetingPermanentlyDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -30981,13 +30961,13 @@ impl __runtime::Object for MeetingPayload {
 
 impl serde::Serialize for MeetingPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -31108,17 +31088,17 @@ impl __runtime::Object for MeetingPayloadObject {
 
 impl serde::Serialize for MeetingPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -31176,10 +31156,10 @@ impl serde::Serialize for RecordingRegistrationCreated {
             serializer,
             "RecordingRegistrationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -31232,9 +31212,9 @@ impl serde::Serialize for RecordingRegistrationCreatedPayload {
             serializer,
             "RecordingRegistrationCreatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -31370,17 +31350,17 @@ impl serde::Serialize for RecordingRegistrationCreatedPayloadObject {
             "RecordingRegistrationCreatedPayloadObject",
             8 + usize::from(self.timezone.is_some())
                 + usize::from(self.occurrences.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("registrant", &self.registrant)?;
-        fields.optional("occurrences", &self.occurrences)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("registrant", &self.registrant);
+        fields.optional("occurrences", &self.occurrences);
         fields.end()
     }
 }
@@ -31612,26 +31592,26 @@ impl serde::Serialize for RecordingRegistrationCreatedPayloadObjectRegistrant {
             "RecordingRegistrationCreatedPayloadObjectRegistrant",
             17 + usize::from(self.id.is_some())
                 + usize::from(self.custom_questions.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("email", &self.email)?;
-        fields.field("status", &self.status)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.field("last_name", &self.last_name)?;
-        fields.field("address", &self.address)?;
-        fields.field("city", &self.city)?;
-        fields.field("country", &self.country)?;
-        fields.field("zip", &self.zip)?;
-        fields.field("state", &self.state)?;
-        fields.field("phone", &self.phone)?;
-        fields.field("industry", &self.industry)?;
-        fields.field("org", &self.org)?;
-        fields.field("job_title", &self.job_title)?;
-        fields.field("purchasing_time_frame", &self.purchasing_time_frame)?;
-        fields.field("role_in_purchase_process", &self.role_in_purchase_process)?;
-        fields.field("no_of_employees", &self.no_of_employees)?;
-        fields.field("comments", &self.comments)?;
-        fields.optional("custom_questions", &self.custom_questions)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("email", &self.email);
+        fields.field("status", &self.status);
+        fields.field("first_name", &self.first_name);
+        fields.field("last_name", &self.last_name);
+        fields.field("address", &self.address);
+        fields.field("city", &self.city);
+        fields.field("country", &self.country);
+        fields.field("zip", &self.zip);
+        fields.field("state", &self.state);
+        fields.field("phone", &self.phone);
+        fields.field("industry", &self.industry);
+        fields.field("org", &self.org);
+        fields.field("job_title", &self.job_title);
+        fields.field("purchasing_time_frame", &self.purchasing_time_frame);
+        fields.field("role_in_purchase_process", &self.role_in_purchase_process);
+        fields.field("no_of_employees", &self.no_of_employees);
+        fields.field("comments", &self.comments);
+        fields.optional("custom_questions", &self.custom_questions);
         fields.end()
     }
 }
@@ -31739,9 +31719,9 @@ for RecordingRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem {
             serializer,
             "RecordingRegistrationCreatedPayloadObjectRegistrantCustomQuestionsItem",
             usize::from(self.title.is_some()) + usize::from(self.value.is_some()),
-        )?;
-        fields.optional("title", &self.title)?;
-        fields.optional("value", &self.value)?;
+        );
+        fields.optional("title", &self.title);
+        fields.optional("value", &self.value);
         fields.end()
     }
 }
@@ -31804,11 +31784,11 @@ impl __runtime::Object for MeetingCreated {
 
 impl serde::Serialize for MeetingCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -31890,13 +31870,13 @@ impl __runtime::Object for MeetingCreatedPayload {
 
 impl serde::Serialize for MeetingCreatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -32050,23 +32030,23 @@ impl __runtime::Object for MeetingCreatedPayloadObject {
 
 impl serde::Serialize for MeetingCreatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("join_url", &self.join_url)?;
-        fields.optional("password", &self.password)?;
-        fields.optional("pmi", &self.pmi)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("settings", &self.settings)?;
-        fields.optional("recurrence", &self.recurrence)?;
-        fields.optional("tracking_fields", &self.tracking_fields)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.field("join_url", &self.join_url);
+        fields.optional("password", &self.password);
+        fields.optional("pmi", &self.pmi);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("settings", &self.settings);
+        fields.optional("recurrence", &self.recurrence);
+        fields.optional("tracking_fields", &self.tracking_fields);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -32161,13 +32141,13 @@ impl __runtime::Object for MeetingCreatedPayloadObjectSettings {
 
 impl serde::Serialize for MeetingCreatedPayloadObjectSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("use_pmi", &self.use_pmi)?;
-        fields.field("alternative_hosts", &self.alternative_hosts)?;
-        fields.optional("meeting_invitees", &self.meeting_invitees)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("jbh_time", &self.jbh_time)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("use_pmi", &self.use_pmi);
+        fields.field("alternative_hosts", &self.alternative_hosts);
+        fields.optional("meeting_invitees", &self.meeting_invitees);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("jbh_time", &self.jbh_time);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -32346,16 +32326,16 @@ impl __runtime::Object for PayloadObjectRecurrence {
 
 impl serde::Serialize for PayloadObjectRecurrence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("repeat_interval", &self.repeat_interval)?;
-        fields.optional("weekly_days", &self.weekly_days)?;
-        fields.optional("monthly_day", &self.monthly_day)?;
-        fields.optional("monthly_week_day", &self.monthly_week_day)?;
-        fields.optional("end_times", &self.end_times)?;
-        fields.optional("end_date_time", &self.end_date_time)?;
-        fields.optional("monthly_week", &self.monthly_week)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("type", &self.type_);
+        fields.optional("repeat_interval", &self.repeat_interval);
+        fields.optional("weekly_days", &self.weekly_days);
+        fields.optional("monthly_day", &self.monthly_day);
+        fields.optional("monthly_week_day", &self.monthly_week_day);
+        fields.optional("end_times", &self.end_times);
+        fields.optional("end_date_time", &self.end_date_time);
+        fields.optional("monthly_week", &self.monthly_week);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -32409,11 +32389,11 @@ impl __runtime::Object for MeetingCreatedPayloadObjectTrackingFieldsItem {
 
 impl serde::Serialize for MeetingCreatedPayloadObjectTrackingFieldsItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("field", &self.field)?;
-        fields.optional("value", &self.value)?;
-        fields.optional("visible", &self.visible)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("field", &self.field);
+        fields.optional("value", &self.value);
+        fields.optional("visible", &self.visible);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -32471,10 +32451,10 @@ impl serde::Serialize for MeetingLiveStreamingStarted {
             serializer,
             "MeetingLiveStreamingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -32550,11 +32530,11 @@ impl serde::Serialize for MeetingLiveStreamingPayload {
             serializer,
             "MeetingLiveStreamingPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -32674,16 +32654,16 @@ impl serde::Serialize for MeetingLiveStreamingPayloadObject {
             serializer,
             "MeetingLiveStreamingPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("live_streaming", &self.live_streaming)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("live_streaming", &self.live_streaming);
         fields.end()
     }
 }
@@ -32758,14 +32738,14 @@ impl serde::Serialize for MeetingLiveStreamingPayloadObjectLiveStreaming {
             serializer,
             "MeetingLiveStreamingPayloadObjectLiveStreaming",
             2 + usize::from(self.custom_live_streaming_settings.is_some()),
-        )?;
-        fields.field("service", &self.service)?;
+        );
+        fields.field("service", &self.service);
         fields
             .optional(
                 "custom_live_streaming_settings",
                 &self.custom_live_streaming_settings,
-            )?;
-        fields.field("date_time", &self.date_time)?;
+            );
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -32907,11 +32887,11 @@ for MeetingLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
             serializer,
             "MeetingLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings",
             3 + usize::from(self.resolution.is_some()),
-        )?;
-        fields.field("stream_url", &self.stream_url)?;
-        fields.field("stream_key", &self.stream_key)?;
-        fields.field("page_url", &self.page_url)?;
-        fields.optional("resolution", &self.resolution)?;
+        );
+        fields.field("stream_url", &self.stream_url);
+        fields.field("stream_key", &self.stream_key);
+        fields.field("page_url", &self.page_url);
+        fields.optional("resolution", &self.resolution);
         fields.end()
     }
 }
@@ -32969,10 +32949,10 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutAccepted {
             serializer,
             "MeetingParticipantRoomSystemCalloutAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33027,9 +33007,9 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutPayload {
             serializer,
             "MeetingParticipantRoomSystemCalloutPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -33123,13 +33103,13 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutPayloadObject {
             serializer,
             "MeetingParticipantRoomSystemCalloutPayloadObject",
             6,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("inviter_name", &self.inviter_name)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("inviter_name", &self.inviter_name);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -33183,9 +33163,9 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutPayloadObjectPartic
             serializer,
             "MeetingParticipantRoomSystemCalloutPayloadObjectParticipant",
             2,
-        )?;
-        fields.field("call_type", &self.call_type)?;
-        fields.field("device_ip", &self.device_ip)?;
+        );
+        fields.field("call_type", &self.call_type);
+        fields.field("device_ip", &self.device_ip);
         fields.end()
     }
 }
@@ -33243,10 +33223,10 @@ impl serde::Serialize for WebinarRegistrationApproved {
             serializer,
             "WebinarRegistrationApproved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33320,11 +33300,11 @@ impl serde::Serialize for WebinarRegistrationApprovedPayload {
             serializer,
             "WebinarRegistrationApprovedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -33448,17 +33428,17 @@ impl serde::Serialize for WebinarRegistrationApprovedPayloadObject {
             serializer,
             "WebinarRegistrationApprovedPayloadObject",
             9 + usize::from(self.occurrences.is_some()),
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("registrant", &self.registrant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("registrant", &self.registrant);
         fields.end()
     }
 }
@@ -33546,13 +33526,13 @@ impl serde::Serialize for WebinarRegistrationApprovedPayloadObjectRegistrant {
             "WebinarRegistrationApprovedPayloadObjectRegistrant",
             4 + usize::from(self.last_name.is_some())
                 + usize::from(self.tracking_source.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("join_url", &self.join_url)?;
-        fields.optional("tracking_source", &self.tracking_source)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.field("join_url", &self.join_url);
+        fields.optional("tracking_source", &self.tracking_source);
         fields.end()
     }
 }
@@ -33610,10 +33590,10 @@ impl serde::Serialize for MeetingBreakoutRoomSharingStarted {
             serializer,
             "MeetingBreakoutRoomSharingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33671,10 +33651,10 @@ impl serde::Serialize for MeetingParticipantBind {
             serializer,
             "MeetingParticipantBind",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -33727,9 +33707,9 @@ impl serde::Serialize for MeetingParticipantBindPayload {
             serializer,
             "MeetingParticipantBindPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -33838,16 +33818,16 @@ impl serde::Serialize for MeetingParticipantBindPayloadObject {
                 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.duration.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -33995,19 +33975,19 @@ impl serde::Serialize for MeetingParticipantBindPayloadObjectParticipant {
                 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.registrant_id.is_some())
                 + usize::from(self.join_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("bind_user_id", &self.bind_user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("bind_participant_uuid", &self.bind_participant_uuid)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.optional("email", &self.email)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("join_time", &self.join_time)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("bind_user_id", &self.bind_user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("bind_participant_uuid", &self.bind_participant_uuid);
+        fields.optional("date_time", &self.date_time);
+        fields.optional("email", &self.email);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("join_time", &self.join_time);
         fields.end()
     }
 }
@@ -34065,10 +34045,10 @@ impl serde::Serialize for MeetingParticipantFeedback {
             serializer,
             "MeetingParticipantFeedback",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -34122,10 +34102,10 @@ impl __runtime::Object for RecordingDeleted {
 
 impl serde::Serialize for RecordingDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -34199,11 +34179,11 @@ impl serde::Serialize for RecordingDeletedPayload {
             serializer,
             "RecordingDeletedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -34383,21 +34363,21 @@ impl serde::Serialize for RecordingDeletedPayloadObject {
             "RecordingDeletedPayloadObject",
             12 + usize::from(self.timezone.is_some())
                 + usize::from(self.participant_audio_files.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("share_url", &self.share_url)?;
-        fields.field("total_size", &self.total_size)?;
-        fields.field("recording_count", &self.recording_count)?;
-        fields.field("recording_files", &self.recording_files)?;
-        fields.optional("participant_audio_files", &self.participant_audio_files)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("account_id", &self.account_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("share_url", &self.share_url);
+        fields.field("total_size", &self.total_size);
+        fields.field("recording_count", &self.recording_count);
+        fields.field("recording_files", &self.recording_files);
+        fields.optional("participant_audio_files", &self.participant_audio_files);
         fields.end()
     }
 }
@@ -34549,19 +34529,19 @@ impl serde::Serialize for RecordingDeletedPayloadObjectParticipantAudioFilesItem
                 + usize::from(self.play_url.is_some())
                 + usize::from(self.file_path.is_some())
                 + usize::from(self.recording_type.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.field("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.optional("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.optional("file_path", &self.file_path);
+        fields.field("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -34615,10 +34595,10 @@ impl __runtime::Object for RecordingPaused {
 
 impl serde::Serialize for RecordingPaused {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingPaused", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingPaused", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -34671,9 +34651,9 @@ impl serde::Serialize for RecordingPausedPayload {
             serializer,
             "RecordingPausedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -34801,16 +34781,16 @@ impl serde::Serialize for RecordingPausedPayloadObject {
             serializer,
             "RecordingPausedPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("recording_file", &self.recording_file)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("recording_file", &self.recording_file);
         fields.end()
     }
 }
@@ -34868,9 +34848,9 @@ impl serde::Serialize for RecordingPausedPayloadObjectRecordingFile {
             serializer,
             "RecordingPausedPayloadObjectRecordingFile",
             2,
-        )?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
+        );
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
         fields.end()
     }
 }
@@ -34928,10 +34908,10 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutRinging {
             serializer,
             "MeetingParticipantRoomSystemCalloutRinging",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -34985,10 +34965,10 @@ impl __runtime::Object for RecordingStarted {
 
 impl serde::Serialize for RecordingStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35039,9 +35019,9 @@ impl __runtime::Object for RecordingPayload {
 
 impl serde::Serialize for RecordingPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -35171,16 +35151,16 @@ impl serde::Serialize for RecordingPayloadObject {
             serializer,
             "RecordingPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("recording_file", &self.recording_file)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("recording_file", &self.recording_file);
         fields.end()
     }
 }
@@ -35234,10 +35214,10 @@ impl serde::Serialize for UserTspUpdated {
             "UserTspUpdated",
             usize::from(self.event.is_some()) + usize::from(self.event_ts.is_some())
                 + usize::from(self.payload.is_some()),
-        )?;
-        fields.optional("event", &self.event)?;
-        fields.optional("event_ts", &self.event_ts)?;
-        fields.optional("payload", &self.payload)?;
+        );
+        fields.optional("event", &self.event);
+        fields.optional("event_ts", &self.event_ts);
+        fields.optional("payload", &self.payload);
         fields.end()
     }
 }
@@ -35309,12 +35289,12 @@ impl serde::Serialize for UserTspUpdatedPayload {
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.object.is_some())
                 + usize::from(self.old_object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("object", &self.object)?;
-        fields.optional("old_object", &self.old_object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("object", &self.object);
+        fields.optional("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -35370,10 +35350,10 @@ impl serde::Serialize for UserTspUpdatedPayloadObject {
             "UserTspUpdatedPayloadObject",
             usize::from(self.id.is_some()) + usize::from(self.email.is_some())
                 + usize::from(self.tsp_credentials.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("email", &self.email)?;
-        fields.optional("tsp_credentials", &self.tsp_credentials)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("email", &self.email);
+        fields.optional("tsp_credentials", &self.tsp_credentials);
         fields.end()
     }
 }
@@ -35444,11 +35424,11 @@ impl serde::Serialize for UserTspUpdatedPayloadObjectTspCredentials {
                 + usize::from(self.leader_pin.is_some())
                 + usize::from(self.tsp_bridge.is_some())
                 + usize::from(self.dial_in_numbers.is_some()),
-        )?;
-        fields.optional("conference_code", &self.conference_code)?;
-        fields.optional("leader_pin", &self.leader_pin)?;
-        fields.optional("tsp_bridge", &self.tsp_bridge)?;
-        fields.optional("dial_in_numbers", &self.dial_in_numbers)?;
+        );
+        fields.optional("conference_code", &self.conference_code);
+        fields.optional("leader_pin", &self.leader_pin);
+        fields.optional("tsp_bridge", &self.tsp_bridge);
+        fields.optional("dial_in_numbers", &self.dial_in_numbers);
         fields.end()
     }
 }
@@ -35506,10 +35486,10 @@ impl serde::Serialize for MeetingInvitationTimeout {
             serializer,
             "MeetingInvitationTimeout",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35567,10 +35547,10 @@ impl serde::Serialize for MeetingParticipantAdmitted {
             serializer,
             "MeetingParticipantAdmitted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35645,12 +35625,12 @@ impl serde::Serialize for MeetingParticipantAdmittedPayload {
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.operation.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
         fields.end()
     }
 }
@@ -35768,16 +35748,16 @@ impl serde::Serialize for MeetingParticipantAdmittedPayloadObject {
             serializer,
             "MeetingParticipantAdmittedPayloadObject",
             8 + usize::from(self.timezone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -35904,17 +35884,17 @@ impl serde::Serialize for MeetingParticipantAdmittedPayloadObjectParticipant {
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.registrant_id.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("email", &self.email)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("phone_number", &self.phone_number);
+        fields.field("date_time", &self.date_time);
+        fields.field("email", &self.email);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("registrant_id", &self.registrant_id);
         fields.end()
     }
 }
@@ -35972,10 +35952,10 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutFailed {
             serializer,
             "MeetingParticipantRoomSystemCalloutFailed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36028,9 +36008,9 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutFailedPayload {
             serializer,
             "MeetingParticipantRoomSystemCalloutFailedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -36148,14 +36128,14 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutFailedPayloadObject
             serializer,
             "MeetingParticipantRoomSystemCalloutFailedPayloadObject",
             7,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("inviter_name", &self.inviter_name)?;
-        fields.field("reason_type", &self.reason_type)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("inviter_name", &self.inviter_name);
+        fields.field("reason_type", &self.reason_type);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -36314,10 +36294,10 @@ impl __runtime::Object for RecordingResumed {
 
 impl serde::Serialize for RecordingResumed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingResumed", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingResumed", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36375,10 +36355,10 @@ impl serde::Serialize for MeetingParticipantPhoneCalloutMissed {
             serializer,
             "MeetingParticipantPhoneCalloutMissed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36441,11 +36421,11 @@ impl __runtime::Object for MeetingSummaryUpdated {
 
 impl serde::Serialize for MeetingSummaryUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -36520,12 +36500,12 @@ impl __runtime::Object for MeetingSummaryUpdatedPayload {
 
 impl serde::Serialize for MeetingSummaryUpdatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -36798,36 +36778,33 @@ impl __runtime::Object for MeetingSummaryUpdatedPayloadObject {
 
 impl serde::Serialize for MeetingSummaryUpdatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("meeting_host_id", &self.meeting_host_id)?;
-        fields.field("meeting_host_email", &self.meeting_host_email)?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("meeting_topic", &self.meeting_topic)?;
-        fields.field("meeting_start_time", &self.meeting_start_time)?;
-        fields.field("meeting_end_time", &self.meeting_end_time)?;
-        fields.field("summary_start_time", &self.summary_start_time)?;
-        fields.field("summary_end_time", &self.summary_end_time)?;
-        fields.field("summary_created_time", &self.summary_created_time)?;
-        fields.field("summary_last_modified_time", &self.summary_last_modified_time)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("meeting_host_id", &self.meeting_host_id);
+        fields.field("meeting_host_email", &self.meeting_host_email);
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("meeting_topic", &self.meeting_topic);
+        fields.field("meeting_start_time", &self.meeting_start_time);
+        fields.field("meeting_end_time", &self.meeting_end_time);
+        fields.field("summary_start_time", &self.summary_start_time);
+        fields.field("summary_end_time", &self.summary_end_time);
+        fields.field("summary_created_time", &self.summary_created_time);
+        fields.field("summary_last_modified_time", &self.summary_last_modified_time);
         fields
-            .field(
-                "summary_last_modified_user_id",
-                &self.summary_last_modified_user_id,
-            )?;
+            .field("summary_last_modified_user_id", &self.summary_last_modified_user_id);
         fields
             .field(
                 "summary_last_modified_user_email",
                 &self.summary_last_modified_user_email,
-            )?;
-        fields.field("summary_title", &self.summary_title)?;
-        fields.optional("summary_overview", &self.summary_overview)?;
-        fields.field("summary_details", &self.summary_details)?;
-        fields.field("next_steps", &self.next_steps)?;
-        fields.field("edited_summary", &self.edited_summary)?;
-        fields.optional("summary_content", &self.summary_content)?;
-        fields.optional("summary_doc_url", &self.summary_doc_url)?;
-        fields.rest(&self.additional_properties)?;
+            );
+        fields.field("summary_title", &self.summary_title);
+        fields.optional("summary_overview", &self.summary_overview);
+        fields.field("summary_details", &self.summary_details);
+        fields.field("next_steps", &self.next_steps);
+        fields.field("edited_summary", &self.edited_summary);
+        fields.optional("summary_content", &self.summary_content);
+        fields.optional("summary_doc_url", &self.summary_doc_url);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -36892,10 +36869,10 @@ impl serde::Serialize for MeetingSummaryUpdatedPayloadObjectEditedSummary {
             usize::from(self.summary_overview.is_some())
                 + usize::from(self.summary_details.is_some())
                 + usize::from(self.next_steps.is_some()),
-        )?;
-        fields.optional("summary_overview", &self.summary_overview)?;
-        fields.optional("summary_details", &self.summary_details)?;
-        fields.optional("next_steps", &self.next_steps)?;
+        );
+        fields.optional("summary_overview", &self.summary_overview);
+        fields.optional("summary_details", &self.summary_details);
+        fields.optional("next_steps", &self.next_steps);
         fields.end()
     }
 }
@@ -36953,10 +36930,10 @@ impl serde::Serialize for WebinarParticipantJoined {
             serializer,
             "WebinarParticipantJoined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -37009,9 +36986,9 @@ impl serde::Serialize for WebinarParticipantJoinedPayload {
             serializer,
             "WebinarParticipantJoinedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -37128,16 +37105,16 @@ impl serde::Serialize for WebinarParticipantJoinedPayloadObject {
             serializer,
             "WebinarParticipantJoinedPayloadObject",
             9,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -37272,17 +37249,17 @@ impl serde::Serialize for WebinarParticipantJoinedPayloadObjectParticipant {
                 + usize::from(self.participant_uuid.is_some())
                 + usize::from(self.customer_key.is_some())
                 + usize::from(self.phone_number.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("id", &self.id)?;
-        fields.field("join_time", &self.join_time)?;
-        fields.field("email", &self.email)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("customer_key", &self.customer_key)?;
-        fields.optional("phone_number", &self.phone_number)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("id", &self.id);
+        fields.field("join_time", &self.join_time);
+        fields.field("email", &self.email);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("customer_key", &self.customer_key);
+        fields.optional("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -37336,10 +37313,10 @@ impl __runtime::Object for RecordingRenamed {
 
 impl serde::Serialize for RecordingRenamed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingRenamed", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingRenamed", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -37438,14 +37415,14 @@ impl serde::Serialize for RecordingRenamedPayload {
             "RecordingRenamedPayload",
             5 + usize::from(self.old_object.is_some())
                 + usize::from(self.recording_file.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("time_stamp", &self.time_stamp)?;
-        fields.field("object", &self.object)?;
-        fields.optional("old_object", &self.old_object)?;
-        fields.optional("recording_file", &self.recording_file)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("time_stamp", &self.time_stamp);
+        fields.field("object", &self.object);
+        fields.optional("old_object", &self.old_object);
+        fields.optional("recording_file", &self.recording_file);
         fields.end()
     }
 }
@@ -37542,12 +37519,12 @@ impl serde::Serialize for RecordingRenamedPayloadObject {
             serializer,
             "RecordingRenamedPayloadObject",
             5,
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("host_id", &self.host_id)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("host_id", &self.host_id);
         fields.end()
     }
 }
@@ -37605,10 +37582,10 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutMissed {
             serializer,
             "MeetingParticipantRoomSystemCalloutMissed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -37671,11 +37648,11 @@ impl __runtime::Object for WebinarCreated {
 
 impl serde::Serialize for WebinarCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -37757,13 +37734,13 @@ impl __runtime::Object for WebinarCreatedPayload {
 
 impl serde::Serialize for WebinarCreatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -37916,22 +37893,22 @@ impl __runtime::Object for WebinarCreatedPayloadObject {
 
 impl serde::Serialize for WebinarCreatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("id", &self.id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("join_url", &self.join_url)?;
-        fields.optional("password", &self.password)?;
-        fields.field("creation_source", &self.creation_source)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.field("settings", &self.settings)?;
-        fields.optional("recurrence", &self.recurrence)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("uuid", &self.uuid);
+        fields.field("id", &self.id);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.field("duration", &self.duration);
+        fields.field("timezone", &self.timezone);
+        fields.field("join_url", &self.join_url);
+        fields.optional("password", &self.password);
+        fields.field("creation_source", &self.creation_source);
+        fields.optional("occurrences", &self.occurrences);
+        fields.field("settings", &self.settings);
+        fields.optional("recurrence", &self.recurrence);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -38043,10 +38020,10 @@ impl __runtime::Object for WebinarCreatedPayloadObjectSettings {
 
 impl serde::Serialize for WebinarCreatedPayloadObjectSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("use_pmi", &self.use_pmi)?;
-        fields.field("alternative_hosts", &self.alternative_hosts)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("use_pmi", &self.use_pmi);
+        fields.field("alternative_hosts", &self.alternative_hosts);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -38104,10 +38081,10 @@ impl serde::Serialize for RecordingRegistrationDenied {
             serializer,
             "RecordingRegistrationDenied",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38176,11 +38153,11 @@ impl serde::Serialize for RecordingRegistrationDeniedPayload {
             "RecordingRegistrationDeniedPayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -38238,10 +38215,10 @@ impl serde::Serialize for MeetingLiveStreamingStopped {
             serializer,
             "MeetingLiveStreamingStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38299,10 +38276,10 @@ impl serde::Serialize for WebinarRegistrationCancelled {
             serializer,
             "WebinarRegistrationCancelled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38373,11 +38350,11 @@ impl serde::Serialize for WebinarRegistrationCancelledPayload {
             serializer,
             "WebinarRegistrationCancelledPayload",
             3 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -38440,11 +38417,11 @@ impl __runtime::Object for MeetingRecovered {
 
 impl serde::Serialize for MeetingRecovered {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -38502,10 +38479,10 @@ impl serde::Serialize for WebinarPermanentlyDeleted {
             serializer,
             "WebinarPermanentlyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38579,11 +38556,11 @@ impl __runtime::Object for RecordingCompleted {
 
 impl serde::Serialize for RecordingCompleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "RecordingCompleted", 4)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "RecordingCompleted", 4);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38636,9 +38613,9 @@ impl serde::Serialize for RecordingCompletedPayload {
             serializer,
             "RecordingCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -38876,27 +38853,27 @@ impl serde::Serialize for RecordingCompletedPayloadObject {
                 + usize::from(self.auto_delete.is_some())
                 + usize::from(self.auto_delete_date.is_some())
                 + usize::from(self.participant_audio_files.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("password", &self.password)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("host_email", &self.host_email)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("share_url", &self.share_url)?;
-        fields.field("total_size", &self.total_size)?;
-        fields.field("recording_count", &self.recording_count)?;
-        fields.optional("on_prem", &self.on_prem)?;
-        fields.optional("recording_play_passcode", &self.recording_play_passcode)?;
-        fields.optional("auto_delete", &self.auto_delete)?;
-        fields.optional("auto_delete_date", &self.auto_delete_date)?;
-        fields.field("recording_files", &self.recording_files)?;
-        fields.optional("participant_audio_files", &self.participant_audio_files)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("account_id", &self.account_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.field("password", &self.password);
+        fields.optional("timezone", &self.timezone);
+        fields.field("host_email", &self.host_email);
+        fields.field("duration", &self.duration);
+        fields.field("share_url", &self.share_url);
+        fields.field("total_size", &self.total_size);
+        fields.field("recording_count", &self.recording_count);
+        fields.optional("on_prem", &self.on_prem);
+        fields.optional("recording_play_passcode", &self.recording_play_passcode);
+        fields.optional("auto_delete", &self.auto_delete);
+        fields.optional("auto_delete_date", &self.auto_delete_date);
+        fields.field("recording_files", &self.recording_files);
+        fields.optional("participant_audio_files", &self.participant_audio_files);
         fields.end()
     }
 }
@@ -39072,20 +39049,20 @@ impl serde::Serialize for RecordingCompletedPayloadObjectRecordingFilesItem {
             10 + usize::from(self.file_name.is_some())
                 + usize::from(self.play_url.is_some())
                 + usize::from(self.file_path.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_extension", &self.file_extension)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.field("status", &self.status)?;
-        fields.field("recording_type", &self.recording_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_extension", &self.file_extension);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.optional("file_path", &self.file_path);
+        fields.field("status", &self.status);
+        fields.field("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -39372,18 +39349,18 @@ impl serde::Serialize for RecordingCompletedPayloadObjectParticipantAudioFilesIt
             "RecordingCompletedPayloadObjectParticipantAudioFilesItem",
             9 + usize::from(self.play_url.is_some())
                 + usize::from(self.file_path.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_extension", &self.file_extension)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.field("status", &self.status)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_extension", &self.file_extension);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.optional("file_path", &self.file_path);
+        fields.field("status", &self.status);
         fields.end()
     }
 }
@@ -39441,10 +39418,10 @@ impl serde::Serialize for MeetingParticipantPutInWaitingRoom {
             serializer,
             "MeetingParticipantPutInWaitingRoom",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -39526,11 +39503,11 @@ impl serde::Serialize for RecordingTrashed {
             serializer,
             "RecordingTrashed",
             3 + usize::from(self.download_token.is_some()),
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.optional("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.optional("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -39599,11 +39576,11 @@ impl serde::Serialize for RecordingTrashedPayload {
             "RecordingTrashedPayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -39795,23 +39772,23 @@ impl serde::Serialize for RecordingTrashedPayloadObject {
                 + usize::from(self.participant_audio_files.is_some())
                 + usize::from(self.host_email.is_some())
                 + usize::from(self.password.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("share_url", &self.share_url)?;
-        fields.field("total_size", &self.total_size)?;
-        fields.field("recording_count", &self.recording_count)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("recording_files", &self.recording_files)?;
-        fields.optional("participant_audio_files", &self.participant_audio_files)?;
-        fields.optional("host_email", &self.host_email)?;
-        fields.optional("password", &self.password)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.field("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.field("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.field("duration", &self.duration);
+        fields.field("share_url", &self.share_url);
+        fields.field("total_size", &self.total_size);
+        fields.field("recording_count", &self.recording_count);
+        fields.field("account_id", &self.account_id);
+        fields.optional("recording_files", &self.recording_files);
+        fields.optional("participant_audio_files", &self.participant_audio_files);
+        fields.optional("host_email", &self.host_email);
+        fields.optional("password", &self.password);
         fields.end()
     }
 }
@@ -39991,19 +39968,19 @@ impl serde::Serialize for RecordingTrashedPayloadObjectRecordingFilesItem {
             "RecordingTrashedPayloadObjectRecordingFilesItem",
             10 + usize::from(self.file_name.is_some())
                 + usize::from(self.play_url.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("meeting_id", &self.meeting_id)?;
-        fields.field("recording_start", &self.recording_start)?;
-        fields.field("recording_end", &self.recording_end)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("file_extension", &self.file_extension)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.optional("play_url", &self.play_url)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.field("status", &self.status)?;
-        fields.field("recording_type", &self.recording_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("meeting_id", &self.meeting_id);
+        fields.field("recording_start", &self.recording_start);
+        fields.field("recording_end", &self.recording_end);
+        fields.field("file_type", &self.file_type);
+        fields.field("file_extension", &self.file_extension);
+        fields.optional("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.optional("play_url", &self.play_url);
+        fields.field("download_url", &self.download_url);
+        fields.field("status", &self.status);
+        fields.field("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -40216,11 +40193,11 @@ impl __runtime::Object for MeetingSummaryDeleted {
 
 impl serde::Serialize for MeetingSummaryDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -40278,10 +40255,10 @@ impl serde::Serialize for WebinarParticipantBind {
             serializer,
             "WebinarParticipantBind",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -40334,9 +40311,9 @@ impl serde::Serialize for WebinarParticipantBindPayload {
             serializer,
             "WebinarParticipantBindPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -40445,16 +40422,16 @@ impl serde::Serialize for WebinarParticipantBindPayloadObject {
                 + usize::from(self.start_time.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.duration.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("duration", &self.duration)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("uuid", &self.uuid);
+        fields.field("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.field("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("duration", &self.duration);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -40582,17 +40559,17 @@ impl serde::Serialize for WebinarParticipantBindPayloadObjectParticipant {
                 + usize::from(self.bind_participant_uuid.is_some())
                 + usize::from(self.registrant_id.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("bind_user_id", &self.bind_user_id)?;
-        fields.optional("user_name", &self.user_name)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant_uuid", &self.participant_uuid)?;
-        fields.optional("bind_participant_uuid", &self.bind_participant_uuid)?;
-        fields.field("join_time", &self.join_time)?;
-        fields.optional("registrant_id", &self.registrant_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("date_time", &self.date_time)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("bind_user_id", &self.bind_user_id);
+        fields.optional("user_name", &self.user_name);
+        fields.optional("id", &self.id);
+        fields.optional("participant_uuid", &self.participant_uuid);
+        fields.optional("bind_participant_uuid", &self.bind_participant_uuid);
+        fields.field("join_time", &self.join_time);
+        fields.optional("registrant_id", &self.registrant_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -40655,11 +40632,11 @@ impl __runtime::Object for WebinarUpdated {
 
 impl serde::Serialize for WebinarUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -40755,15 +40732,15 @@ impl __runtime::Object for WebinarUpdatedPayload {
 
 impl serde::Serialize for WebinarUpdatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("scope", &self.scope)?;
-        fields.field("object", &self.object)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.optional("old_object", &self.old_object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("scope", &self.scope);
+        fields.field("object", &self.object);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.optional("old_object", &self.old_object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -40890,22 +40867,22 @@ impl __runtime::Object for WebinarUpdatedPayloadObject {
 
 impl serde::Serialize for WebinarUpdatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.optional("host_id", &self.host_id)?;
-        fields.optional("topic", &self.topic)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("password", &self.password)?;
-        fields.optional("agenda", &self.agenda)?;
-        fields.optional("registration_url", &self.registration_url)?;
-        fields.optional("occurrences", &self.occurrences)?;
-        fields.optional("settings", &self.settings)?;
-        fields.optional("recurrence", &self.recurrence)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.optional("uuid", &self.uuid);
+        fields.optional("host_id", &self.host_id);
+        fields.optional("topic", &self.topic);
+        fields.optional("type", &self.type_);
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("password", &self.password);
+        fields.optional("agenda", &self.agenda);
+        fields.optional("registration_url", &self.registration_url);
+        fields.optional("occurrences", &self.occurrences);
+        fields.optional("settings", &self.settings);
+        fields.optional("recurrence", &self.recurrence);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -41116,32 +41093,32 @@ impl __runtime::Object for WebinarUpdatedPayloadObjectSettings {
 
 impl serde::Serialize for WebinarUpdatedPayloadObjectSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("panelists_video", &self.panelists_video)?;
-        fields.optional("practice_session", &self.practice_session)?;
-        fields.optional("approval_type", &self.approval_type)?;
-        fields.optional("registration_type", &self.registration_type)?;
-        fields.optional("audio", &self.audio)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("enforce_login", &self.enforce_login)?;
-        fields.optional("meeting_authentication", &self.meeting_authentication)?;
-        fields.optional("authentication_option", &self.authentication_option)?;
-        fields.optional("authentication_name", &self.authentication_name)?;
-        fields.optional("authentication_domains", &self.authentication_domains)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("host_video", &self.host_video);
+        fields.optional("panelists_video", &self.panelists_video);
+        fields.optional("practice_session", &self.practice_session);
+        fields.optional("approval_type", &self.approval_type);
+        fields.optional("registration_type", &self.registration_type);
+        fields.optional("audio", &self.audio);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("enforce_login", &self.enforce_login);
+        fields.optional("meeting_authentication", &self.meeting_authentication);
+        fields.optional("authentication_option", &self.authentication_option);
+        fields.optional("authentication_name", &self.authentication_name);
+        fields.optional("authentication_domains", &self.authentication_domains);
+        fields.optional("language_interpretation", &self.language_interpretation);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
+            );
         fields
             .optional(
                 "allow_host_control_participant_mute_state",
                 &self.allow_host_control_participant_mute_state,
-            )?;
-        fields.optional("email_in_attendee_report", &self.email_in_attendee_report)?;
-        fields.rest(&self.additional_properties)?;
+            );
+        fields.optional("email_in_attendee_report", &self.email_in_attendee_report);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -41196,9 +41173,9 @@ impl serde::Serialize for WebinarUpdatedPayloadObjectSettingsLanguageInterpretat
             serializer,
             "WebinarUpdatedPayloadObjectSettingsLanguageInterpretation",
             usize::from(self.enable.is_some()) + usize::from(self.interpreters.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("interpreters", &self.interpreters)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("interpreters", &self.interpreters);
         fields.end()
     }
 }
@@ -41264,9 +41241,9 @@ for WebinarUpdatedPayloadObjectSettingsLanguageInterpretationInterpretersItem {
             "WebinarUpdatedPayloadObjectSettingsLanguageInterpretationInterpretersItem",
             usize::from(self.email.is_some())
                 + usize::from(self.interpreter_languages.is_some()),
-        )?;
-        fields.optional("email", &self.email)?;
-        fields.optional("interpreter_languages", &self.interpreter_languages)?;
+        );
+        fields.optional("email", &self.email);
+        fields.optional("interpreter_languages", &self.interpreter_languages);
         fields.end()
     }
 }
@@ -41322,9 +41299,9 @@ impl serde::Serialize for WebinarUpdatedPayloadObjectSettingsSignLanguageInterpr
             serializer,
             "WebinarUpdatedPayloadObjectSettingsSignLanguageInterpretation",
             usize::from(self.enable.is_some()) + usize::from(self.interpreters.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("interpreters", &self.interpreters)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("interpreters", &self.interpreters);
         fields.end()
     }
 }
@@ -41382,10 +41359,10 @@ impl serde::Serialize for RecordingBatchRecovered {
             serializer,
             "RecordingBatchRecovered",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -41443,10 +41420,10 @@ impl serde::Serialize for MeetingParticipantRoomSystemCalloutRejected {
             serializer,
             "MeetingParticipantRoomSystemCalloutRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }

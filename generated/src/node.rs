@@ -2056,10 +2056,10 @@ impl __runtime::Object for NodeRcStat {
 
 impl serde::Serialize for NodeRcStat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStat", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStat", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2108,9 +2108,9 @@ impl __runtime::Object for NodeRcStatPayload {
 
 impl serde::Serialize for NodeRcStatPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStatPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStatPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2154,8 +2154,8 @@ impl serde::Serialize for NodeRcStatPayloadObject {
             serializer,
             "NodeRcStatPayloadObject",
             1,
-        )?;
-        fields.field("rc_stats", &self.rc_stats)?;
+        );
+        fields.field("rc_stats", &self.rc_stats);
         fields.end()
     }
 }
@@ -2264,14 +2264,14 @@ impl serde::Serialize for NodeRcStatPayloadObjectRcStatsItem {
                 + usize::from(self.current_transcoding_count.is_some())
                 + usize::from(self.transcoding_queue_depth.is_some())
                 + usize::from(self.timestamp.is_some()),
-        )?;
-        fields.field("rc_service_id", &self.rc_service_id)?;
-        fields.field("rc_service_name", &self.rc_service_name)?;
-        fields.field("recording_zone", &self.recording_zone)?;
-        fields.optional("current_recording_count", &self.current_recording_count)?;
-        fields.optional("current_transcoding_count", &self.current_transcoding_count)?;
-        fields.optional("transcoding_queue_depth", &self.transcoding_queue_depth)?;
-        fields.optional("timestamp", &self.timestamp)?;
+        );
+        fields.field("rc_service_id", &self.rc_service_id);
+        fields.field("rc_service_name", &self.rc_service_name);
+        fields.field("recording_zone", &self.recording_zone);
+        fields.optional("current_recording_count", &self.current_recording_count);
+        fields.optional("current_transcoding_count", &self.current_transcoding_count);
+        fields.optional("transcoding_queue_depth", &self.transcoding_queue_depth);
+        fields.optional("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -2325,10 +2325,10 @@ impl __runtime::Object for NodeServerCpuAlert {
 
 impl serde::Serialize for NodeServerCpuAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerCpuAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerCpuAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2381,9 +2381,9 @@ impl serde::Serialize for NodeServerCpuAlertPayload {
             serializer,
             "NodeServerCpuAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2477,14 +2477,14 @@ impl serde::Serialize for NodeServerCpuAlertPayloadObject {
             serializer,
             "NodeServerCpuAlertPayloadObject",
             7,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -2585,15 +2585,15 @@ impl serde::Serialize for NodePayloadObjectServer {
             serializer,
             "NodePayloadObjectServer",
             7 + usize::from(self.group.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("location", &self.location)?;
-        fields.optional("group", &self.group)?;
-        fields.field("os_image", &self.os_image)?;
-        fields.field("status", &self.status)?;
-        fields.field("module", &self.module)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("location", &self.location);
+        fields.optional("group", &self.group);
+        fields.field("os_image", &self.os_image);
+        fields.field("status", &self.status);
+        fields.field("module", &self.module);
         fields.end()
     }
 }
@@ -2953,10 +2953,10 @@ impl serde::Serialize for NodeServerRegistered {
             serializer,
             "NodeServerRegistered",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3009,9 +3009,9 @@ impl serde::Serialize for NodeServerRegisteredPayload {
             serializer,
             "NodeServerRegisteredPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3055,8 +3055,8 @@ impl serde::Serialize for NodeServerRegisteredPayloadObject {
             serializer,
             "NodeServerRegisteredPayloadObject",
             1,
-        )?;
-        fields.field("server", &self.server)?;
+        );
+        fields.field("server", &self.server);
         fields.end()
     }
 }
@@ -3142,13 +3142,13 @@ impl serde::Serialize for NodeServerRegisteredPayloadObjectServer {
             serializer,
             "NodeServerRegisteredPayloadObjectServer",
             6,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("os_image", &self.os_image)?;
-        fields.field("status", &self.status)?;
-        fields.field("module", &self.module)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("os_image", &self.os_image);
+        fields.field("status", &self.status);
+        fields.field("module", &self.module);
         fields.end()
     }
 }
@@ -3246,10 +3246,10 @@ impl serde::Serialize for NodeServerUpdateFailed {
             serializer,
             "NodeServerUpdateFailed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3320,11 +3320,11 @@ impl serde::Serialize for NodeServerUpdatePayload {
             "NodeServerUpdatePayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3370,8 +3370,8 @@ impl serde::Serialize for NodeServerPayloadObject {
             serializer,
             "NodeServerPayloadObject",
             1,
-        )?;
-        fields.field("server", &self.server)?;
+        );
+        fields.field("server", &self.server);
         fields.end()
     }
 }
@@ -3425,10 +3425,10 @@ impl __runtime::Object for NodeZoneAdded {
 
 impl serde::Serialize for NodeZoneAdded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeZoneAdded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZoneAdded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3500,11 +3500,11 @@ impl __runtime::Object for NodeZonePayload {
 
 impl serde::Serialize for NodeZonePayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeZonePayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZonePayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3564,10 +3564,10 @@ impl serde::Serialize for NodeZonePayloadObject {
             serializer,
             "NodeZonePayloadObject",
             3,
-        )?;
-        fields.field("zone", &self.zone)?;
-        fields.field("module", &self.module)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("zone", &self.zone);
+        fields.field("module", &self.module);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -3667,10 +3667,10 @@ impl __runtime::Object for NodeServiceStarted {
 
 impl serde::Serialize for NodeServiceStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3741,11 +3741,11 @@ impl serde::Serialize for NodeServicePayload {
             "NodeServicePayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3798,9 +3798,9 @@ impl serde::Serialize for NodeServicePayloadObject {
             serializer,
             "NodeServicePayloadObject",
             2,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
         fields.end()
     }
 }
@@ -3885,13 +3885,13 @@ impl serde::Serialize for NodeService {
             serializer,
             "NodeService",
             5 + usize::from(self.zone.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.field("version", &self.version)?;
-        fields.field("type", &self.type_)?;
-        fields.optional("zone", &self.zone)?;
-        fields.field("status", &self.status)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.field("version", &self.version);
+        fields.field("type", &self.type_);
+        fields.optional("zone", &self.zone);
+        fields.field("status", &self.status);
         fields.end()
     }
 }
@@ -4125,10 +4125,10 @@ impl __runtime::Object for NodeZhmStat {
 
 impl serde::Serialize for NodeZhmStat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStat", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStat", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4177,9 +4177,9 @@ impl __runtime::Object for NodeZhmStatPayload {
 
 impl serde::Serialize for NodeZhmStatPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStatPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStatPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4230,9 +4230,9 @@ impl serde::Serialize for NodeZhmStatPayloadObject {
             serializer,
             "NodeZhmStatPayloadObject",
             2,
-        )?;
-        fields.field("mmr_stats", &self.mmr_stats)?;
-        fields.field("zc_stats", &self.zc_stats)?;
+        );
+        fields.field("mmr_stats", &self.mmr_stats);
+        fields.field("zc_stats", &self.zc_stats);
         fields.end()
     }
 }
@@ -4382,21 +4382,21 @@ impl serde::Serialize for NodeZhmStatPayloadObjectMmrStatsItem {
                 + usize::from(self.private_mode_meeting_count.is_some())
                 + usize::from(self.total_meeting_count.is_some())
                 + usize::from(self.timestamp.is_some()),
-        )?;
-        fields.field("mmr_service_id", &self.mmr_service_id)?;
-        fields.field("mmr_service_name", &self.mmr_service_name)?;
-        fields.field("meeting_zone", &self.meeting_zone)?;
-        fields.optional("sfu_mode_participant_count", &self.sfu_mode_participant_count)?;
+        );
+        fields.field("mmr_service_id", &self.mmr_service_id);
+        fields.field("mmr_service_name", &self.mmr_service_name);
+        fields.field("meeting_zone", &self.meeting_zone);
+        fields.optional("sfu_mode_participant_count", &self.sfu_mode_participant_count);
         fields
             .optional(
                 "private_mode_participant_count",
                 &self.private_mode_participant_count,
-            )?;
-        fields.optional("total_participant_count", &self.total_participant_count)?;
-        fields.optional("sfu_mode_meeting_count", &self.sfu_mode_meeting_count)?;
-        fields.optional("private_mode_meeting_count", &self.private_mode_meeting_count)?;
-        fields.optional("total_meeting_count", &self.total_meeting_count)?;
-        fields.optional("timestamp", &self.timestamp)?;
+            );
+        fields.optional("total_participant_count", &self.total_participant_count);
+        fields.optional("sfu_mode_meeting_count", &self.sfu_mode_meeting_count);
+        fields.optional("private_mode_meeting_count", &self.private_mode_meeting_count);
+        fields.optional("total_meeting_count", &self.total_meeting_count);
+        fields.optional("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -4466,10 +4466,10 @@ impl serde::Serialize for NodeStatPayloadObjectZcStatsItem {
             serializer,
             "NodeStatPayloadObjectZcStatsItem",
             3,
-        )?;
-        fields.field("zc_service_id", &self.zc_service_id)?;
-        fields.field("zc_service_name", &self.zc_service_name)?;
-        fields.field("meeting_zone", &self.meeting_zone)?;
+        );
+        fields.field("zc_service_id", &self.zc_service_id);
+        fields.field("zc_service_name", &self.zc_service_name);
+        fields.field("meeting_zone", &self.meeting_zone);
         fields.end()
     }
 }
@@ -4523,14 +4523,10 @@ impl __runtime::Object for NodeServerConfirmed {
 
 impl serde::Serialize for NodeServerConfirmed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "NodeServerConfirmed",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerConfirmed", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4604,11 +4600,11 @@ impl serde::Serialize for NodeServerConfirmedPayload {
             serializer,
             "NodeServerConfirmedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4652,8 +4648,8 @@ impl serde::Serialize for NodeServerConfirmedPayloadObject {
             serializer,
             "NodeServerConfirmedPayloadObject",
             1,
-        )?;
-        fields.field("server", &self.server)?;
+        );
+        fields.field("server", &self.server);
         fields.end()
     }
 }
@@ -4747,14 +4743,14 @@ impl serde::Serialize for NodeServerConfirmedPayloadObjectServer {
             serializer,
             "NodeServerConfirmedPayloadObjectServer",
             7,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("location", &self.location)?;
-        fields.field("os_image", &self.os_image)?;
-        fields.field("status", &self.status)?;
-        fields.field("module", &self.module)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("location", &self.location);
+        fields.field("os_image", &self.os_image);
+        fields.field("status", &self.status);
+        fields.field("module", &self.module);
         fields.end()
     }
 }
@@ -4854,10 +4850,10 @@ impl serde::Serialize for NodeServiceMemoryAlert {
             serializer,
             "NodeServiceMemoryAlert",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4910,9 +4906,9 @@ impl serde::Serialize for NodeServiceMemoryAlertPayload {
             serializer,
             "NodeServiceMemoryAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5017,16 +5013,16 @@ impl serde::Serialize for NodeServiceMemoryAlertPayloadObject {
             "NodeServiceMemoryAlertPayloadObject",
             7 + usize::from(self.service.is_some())
                 + usize::from(self.container.is_some()),
-        )?;
-        fields.field("server", &self.server)?;
-        fields.optional("service", &self.service)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
-        fields.optional("container", &self.container)?;
+        );
+        fields.field("server", &self.server);
+        fields.optional("service", &self.service);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
+        fields.optional("container", &self.container);
         fields.end()
     }
 }
@@ -5174,10 +5170,10 @@ impl serde::Serialize for NodeServiceUpdateSuccess {
             serializer,
             "NodeServiceUpdateSuccess",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5248,11 +5244,11 @@ impl serde::Serialize for NodeServiceUpdatePayload {
             "NodeServiceUpdatePayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5318,10 +5314,10 @@ impl serde::Serialize for NodeServiceUpdatePayloadObject {
             serializer,
             "NodeServiceUpdatePayloadObject",
             3,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("target_version", &self.target_version)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("target_version", &self.target_version);
         fields.end()
     }
 }
@@ -5375,14 +5371,10 @@ impl __runtime::Object for NodeServiceCpuAlert {
 
 impl serde::Serialize for NodeServiceCpuAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "NodeServiceCpuAlert",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceCpuAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5435,9 +5427,9 @@ impl serde::Serialize for NodeServiceCpuAlertPayload {
             serializer,
             "NodeServiceCpuAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5536,15 +5528,15 @@ impl serde::Serialize for NodeServiceCpuAlertPayloadObject {
             serializer,
             "NodeServiceCpuAlertPayloadObject",
             7 + usize::from(self.service.is_some()),
-        )?;
-        fields.field("server", &self.server)?;
-        fields.optional("service", &self.service)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.optional("service", &self.service);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -5646,10 +5638,10 @@ impl __runtime::Object for NodeServerStat {
 
 impl serde::Serialize for NodeServerStat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerStat", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerStat", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5702,9 +5694,9 @@ impl serde::Serialize for NodeServerStatPayload {
             serializer,
             "NodeServerStatPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5748,8 +5740,8 @@ impl serde::Serialize for NodeServerStatPayloadObject {
             serializer,
             "NodeServerStatPayloadObject",
             1,
-        )?;
-        fields.field("stats", &self.stats)?;
+        );
+        fields.field("stats", &self.stats);
         fields.end()
     }
 }
@@ -5864,16 +5856,16 @@ impl serde::Serialize for NodeServerStatPayloadObjectStatsItem {
                 + usize::from(self.memory_used_ts.is_some())
                 + usize::from(self.disk_used_ts.is_some())
                 + usize::from(self.disk_total_ts.is_some()),
-        )?;
-        fields.field("server", &self.server)?;
-        fields.optional("cpu_used_percent", &self.cpu_used_percent)?;
-        fields.optional("memory_used", &self.memory_used)?;
-        fields.optional("disk_used", &self.disk_used)?;
-        fields.optional("disk_total", &self.disk_total)?;
-        fields.optional("cpu_used_percent_ts", &self.cpu_used_percent_ts)?;
-        fields.optional("memory_used_ts", &self.memory_used_ts)?;
-        fields.optional("disk_used_ts", &self.disk_used_ts)?;
-        fields.optional("disk_total_ts", &self.disk_total_ts)?;
+        );
+        fields.field("server", &self.server);
+        fields.optional("cpu_used_percent", &self.cpu_used_percent);
+        fields.optional("memory_used", &self.memory_used);
+        fields.optional("disk_used", &self.disk_used);
+        fields.optional("disk_total", &self.disk_total);
+        fields.optional("cpu_used_percent_ts", &self.cpu_used_percent_ts);
+        fields.optional("memory_used_ts", &self.memory_used_ts);
+        fields.optional("disk_used_ts", &self.disk_used_ts);
+        fields.optional("disk_total_ts", &self.disk_total_ts);
         fields.end()
     }
 }
@@ -5975,16 +5967,16 @@ impl serde::Serialize for NodeServerStatPayloadObjectStatsItemServer {
             "NodeServerStatPayloadObjectStatsItemServer",
             6 + usize::from(self.group.is_some()) + usize::from(self.os_image.is_some())
                 + usize::from(self.os_image_2.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("location", &self.location)?;
-        fields.optional("group", &self.group)?;
-        fields.optional("os_image", &self.os_image)?;
-        fields.field("status", &self.status)?;
-        fields.field("module", &self.module)?;
-        fields.optional("osImage", &self.os_image_2)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("location", &self.location);
+        fields.optional("group", &self.group);
+        fields.optional("os_image", &self.os_image);
+        fields.field("status", &self.status);
+        fields.field("module", &self.module);
+        fields.optional("osImage", &self.os_image_2);
         fields.end()
     }
 }
@@ -6038,10 +6030,10 @@ impl __runtime::Object for NodeServerDeleted {
 
 impl serde::Serialize for NodeServerDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6113,11 +6105,11 @@ impl __runtime::Object for NodeServerPayload {
 
 impl serde::Serialize for NodeServerPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerPayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerPayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6175,10 +6167,10 @@ impl serde::Serialize for NodeServiceUpdateFailed {
             serializer,
             "NodeServiceUpdateFailed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6247,11 +6239,11 @@ impl serde::Serialize for NodeServiceUpdateFailedPayload {
             "NodeServiceUpdateFailedPayload",
             2 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6323,11 +6315,11 @@ impl serde::Serialize for NodeServiceUpdateFailedPayloadObject {
             serializer,
             "NodeServiceUpdateFailedPayloadObject",
             4,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("target_version", &self.target_version)?;
-        fields.field("error", &self.error)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("target_version", &self.target_version);
+        fields.field("error", &self.error);
         fields.end()
     }
 }
@@ -6385,10 +6377,10 @@ impl serde::Serialize for NodeServerUpdateSuccess {
             serializer,
             "NodeServerUpdateSuccess",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6446,10 +6438,10 @@ impl serde::Serialize for NodeServerUpdateAvailable {
             serializer,
             "NodeServerUpdateAvailable",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6502,9 +6494,9 @@ impl serde::Serialize for NodeServerUpdateAvailablePayload {
             serializer,
             "NodeServerUpdateAvailablePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6555,9 +6547,9 @@ impl serde::Serialize for NodeServerUpdateAvailablePayloadObject {
             serializer,
             "NodeServerUpdateAvailablePayloadObject",
             2,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("severity", &self.severity)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("severity", &self.severity);
         fields.end()
     }
 }
@@ -6665,10 +6657,10 @@ impl __runtime::Object for NodeMcStat {
 
 impl serde::Serialize for NodeMcStat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStat", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStat", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6717,9 +6709,9 @@ impl __runtime::Object for NodeMcStatPayload {
 
 impl serde::Serialize for NodeMcStatPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStatPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStatPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6770,9 +6762,9 @@ impl serde::Serialize for NodeMcStatPayloadObject {
             serializer,
             "NodeMcStatPayloadObject",
             2,
-        )?;
-        fields.field("mmr_stats", &self.mmr_stats)?;
-        fields.field("zc_stats", &self.zc_stats)?;
+        );
+        fields.field("mmr_stats", &self.mmr_stats);
+        fields.field("zc_stats", &self.zc_stats);
         fields.end()
     }
 }
@@ -6873,13 +6865,13 @@ impl serde::Serialize for NodeMcStatPayloadObjectMmrStatsItem {
             3 + usize::from(self.total_participant_count.is_some())
                 + usize::from(self.total_meeting_count.is_some())
                 + usize::from(self.timestamp.is_some()),
-        )?;
-        fields.field("mmr_service_id", &self.mmr_service_id)?;
-        fields.field("mmr_service_name", &self.mmr_service_name)?;
-        fields.field("meeting_zone", &self.meeting_zone)?;
-        fields.optional("total_participant_count", &self.total_participant_count)?;
-        fields.optional("total_meeting_count", &self.total_meeting_count)?;
-        fields.optional("timestamp", &self.timestamp)?;
+        );
+        fields.field("mmr_service_id", &self.mmr_service_id);
+        fields.field("mmr_service_name", &self.mmr_service_name);
+        fields.field("meeting_zone", &self.meeting_zone);
+        fields.optional("total_participant_count", &self.total_participant_count);
+        fields.optional("total_meeting_count", &self.total_meeting_count);
+        fields.optional("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -6933,10 +6925,10 @@ impl __runtime::Object for NodeServerOnline {
 
 impl serde::Serialize for NodeServerOnline {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerOnline", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerOnline", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6989,9 +6981,9 @@ impl serde::Serialize for NodeServerOnlinePayload {
             serializer,
             "NodeServerOnlinePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7035,8 +7027,8 @@ impl serde::Serialize for NodeServerOnlinePayloadObject {
             serializer,
             "NodeServerOnlinePayloadObject",
             1,
-        )?;
-        fields.field("server", &self.server)?;
+        );
+        fields.field("server", &self.server);
         fields.end()
     }
 }
@@ -7135,15 +7127,15 @@ impl serde::Serialize for NodeServerOnlinePayloadObjectServer {
             serializer,
             "NodeServerOnlinePayloadObjectServer",
             7 + usize::from(self.group.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("location", &self.location)?;
-        fields.optional("group", &self.group)?;
-        fields.field("os_image", &self.os_image)?;
-        fields.field("status", &self.status)?;
-        fields.field("module", &self.module)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("location", &self.location);
+        fields.optional("group", &self.group);
+        fields.field("os_image", &self.os_image);
+        fields.field("status", &self.status);
+        fields.field("module", &self.module);
         fields.end()
     }
 }
@@ -7241,10 +7233,10 @@ impl serde::Serialize for NodeServerMemoryAlert {
             serializer,
             "NodeServerMemoryAlert",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7297,9 +7289,9 @@ impl serde::Serialize for NodeServerMemoryAlertPayload {
             serializer,
             "NodeServerMemoryAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7393,14 +7385,14 @@ impl serde::Serialize for NodeServerMemoryAlertPayloadObject {
             serializer,
             "NodeServerMemoryAlertPayloadObject",
             7,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -7494,10 +7486,10 @@ impl __runtime::Object for NodeServiceStopped {
 
 impl serde::Serialize for NodeServiceStopped {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStopped", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStopped", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7551,10 +7543,10 @@ impl __runtime::Object for NodeMcStatAlert {
 
 impl serde::Serialize for NodeMcStatAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStatAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcStatAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7607,9 +7599,9 @@ impl serde::Serialize for NodeMcStatAlertPayload {
             serializer,
             "NodeMcStatAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7711,15 +7703,15 @@ impl serde::Serialize for NodeMcStatAlertPayloadObject {
             serializer,
             "NodeMcStatAlertPayloadObject",
             8,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -7871,10 +7863,10 @@ impl serde::Serialize for NodeServiceUpdateAvailable {
             serializer,
             "NodeServiceUpdateAvailable",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7927,9 +7919,9 @@ impl serde::Serialize for NodeServiceUpdateAvailablePayload {
             serializer,
             "NodeServiceUpdateAvailablePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8033,14 +8025,14 @@ impl serde::Serialize for NodeServiceUpdateAvailablePayloadObject {
             serializer,
             "NodeServiceUpdateAvailablePayloadObject",
             7,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("available_version", &self.available_version)?;
-        fields.field("severity", &self.severity)?;
-        fields.field("deadline", &self.deadline)?;
-        fields.field("publish_time", &self.publish_time)?;
-        fields.field("release_note", &self.release_note)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("available_version", &self.available_version);
+        fields.field("severity", &self.severity);
+        fields.field("deadline", &self.deadline);
+        fields.field("publish_time", &self.publish_time);
+        fields.field("release_note", &self.release_note);
         fields.end()
     }
 }
@@ -8094,10 +8086,10 @@ impl __runtime::Object for NodeServerRebooted {
 
 impl serde::Serialize for NodeServerRebooted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerRebooted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerRebooted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8151,10 +8143,10 @@ impl __runtime::Object for NodeServerOffline {
 
 impl serde::Serialize for NodeServerOffline {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerOffline", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerOffline", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8207,9 +8199,9 @@ impl serde::Serialize for NodeServerOfflinePayload {
             serializer,
             "NodeServerOfflinePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8253,8 +8245,8 @@ impl serde::Serialize for NodeServerOfflinePayloadObject {
             serializer,
             "NodeServerOfflinePayloadObject",
             1,
-        )?;
-        fields.field("server", &self.server)?;
+        );
+        fields.field("server", &self.server);
         fields.end()
     }
 }
@@ -8353,15 +8345,15 @@ impl serde::Serialize for NodeServerOfflinePayloadObjectServer {
             serializer,
             "NodeServerOfflinePayloadObjectServer",
             7 + usize::from(self.group.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("location", &self.location)?;
-        fields.optional("group", &self.group)?;
-        fields.field("os_image", &self.os_image)?;
-        fields.field("status", &self.status)?;
-        fields.field("module", &self.module)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("location", &self.location);
+        fields.optional("group", &self.group);
+        fields.field("os_image", &self.os_image);
+        fields.field("status", &self.status);
+        fields.field("module", &self.module);
         fields.end()
     }
 }
@@ -8415,10 +8407,10 @@ impl __runtime::Object for NodeZhmStatAlert {
 
 impl serde::Serialize for NodeZhmStatAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStatAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZhmStatAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8471,9 +8463,9 @@ impl serde::Serialize for NodeZhmStatAlertPayload {
             serializer,
             "NodeZhmStatAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8575,15 +8567,15 @@ impl serde::Serialize for NodeZhmStatAlertPayloadObject {
             serializer,
             "NodeZhmStatAlertPayloadObject",
             8,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -8711,10 +8703,10 @@ impl __runtime::Object for NodeNfsAlert {
 
 impl serde::Serialize for NodeNfsAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeNfsAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeNfsAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8763,13 +8755,9 @@ impl __runtime::Object for NodeNfsAlertPayload {
 
 impl serde::Serialize for NodeNfsAlertPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "NodeNfsAlertPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeNfsAlertPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8871,15 +8859,15 @@ impl serde::Serialize for NodeNfsAlertPayloadObject {
             serializer,
             "NodeNfsAlertPayloadObject",
             8,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("nfs", &self.nfs)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("nfs", &self.nfs);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -8937,10 +8925,10 @@ impl serde::Serialize for NodeNfsAlertPayloadObjectNfs {
             serializer,
             "NodeNfsAlertPayloadObjectNfs",
             3,
-        )?;
-        fields.field("host", &self.host)?;
-        fields.field("path", &self.path)?;
-        fields.field("status", &self.status)?;
+        );
+        fields.field("host", &self.host);
+        fields.field("path", &self.path);
+        fields.field("status", &self.status);
         fields.end()
     }
 }
@@ -9182,10 +9170,10 @@ impl serde::Serialize for NodeZhmZoneStatAlert {
             serializer,
             "NodeZhmZoneStatAlert",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9238,9 +9226,9 @@ impl serde::Serialize for NodeZhmZoneStatAlertPayload {
             serializer,
             "NodeZhmZoneStatAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9334,14 +9322,14 @@ impl serde::Serialize for NodeZhmZoneStatAlertPayloadObject {
             serializer,
             "NodeZhmZoneStatAlertPayloadObject",
             7,
-        )?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
-        fields.field("zone", &self.zone)?;
+        );
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
+        fields.field("zone", &self.zone);
         fields.end()
     }
 }
@@ -9437,14 +9425,10 @@ impl __runtime::Object for NodeMcZoneStatAlert {
 
 impl serde::Serialize for NodeMcZoneStatAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "NodeMcZoneStatAlert",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeMcZoneStatAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9497,9 +9481,9 @@ impl serde::Serialize for NodeMcZoneStatAlertPayload {
             serializer,
             "NodeMcZoneStatAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9593,14 +9577,14 @@ impl serde::Serialize for NodeMcZoneStatAlertPayloadObject {
             serializer,
             "NodeMcZoneStatAlertPayloadObject",
             7,
-        )?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
-        fields.field("zone", &self.zone)?;
+        );
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
+        fields.field("zone", &self.zone);
         fields.end()
     }
 }
@@ -9702,10 +9686,10 @@ impl __runtime::Object for NodeServiceStat {
 
 impl serde::Serialize for NodeServiceStat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStat", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceStat", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9758,9 +9742,9 @@ impl serde::Serialize for NodeServiceStatPayload {
             serializer,
             "NodeServiceStatPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9804,8 +9788,8 @@ impl serde::Serialize for NodeServiceStatPayloadObject {
             serializer,
             "NodeServiceStatPayloadObject",
             1,
-        )?;
-        fields.field("stats", &self.stats)?;
+        );
+        fields.field("stats", &self.stats);
         fields.end()
     }
 }
@@ -9898,13 +9882,13 @@ impl serde::Serialize for NodeServiceStatPayloadObjectStatsItem {
                 + usize::from(self.memory_used.is_some())
                 + usize::from(self.cpu_used_percent_ts.is_some())
                 + usize::from(self.memory_used_ts.is_some()),
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.optional("cpu_used_percent", &self.cpu_used_percent)?;
-        fields.optional("memory_used", &self.memory_used)?;
-        fields.optional("cpu_used_percent_ts", &self.cpu_used_percent_ts)?;
-        fields.optional("memory_used_ts", &self.memory_used_ts)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.optional("cpu_used_percent", &self.cpu_used_percent);
+        fields.optional("memory_used", &self.memory_used);
+        fields.optional("cpu_used_percent_ts", &self.cpu_used_percent_ts);
+        fields.optional("memory_used_ts", &self.memory_used_ts);
         fields.end()
     }
 }
@@ -10003,15 +9987,15 @@ impl serde::Serialize for NodeServiceStatPayloadObjectStatsItemServer {
             serializer,
             "NodeServiceStatPayloadObjectStatsItemServer",
             7 + usize::from(self.group.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("udid", &self.udid)?;
-        fields.field("name", &self.name)?;
-        fields.field("location", &self.location)?;
-        fields.field("os_image", &self.os_image)?;
-        fields.field("module", &self.module)?;
-        fields.field("status", &self.status)?;
-        fields.optional("group", &self.group)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("udid", &self.udid);
+        fields.field("name", &self.name);
+        fields.field("location", &self.location);
+        fields.field("os_image", &self.os_image);
+        fields.field("module", &self.module);
+        fields.field("status", &self.status);
+        fields.optional("group", &self.group);
         fields.end()
     }
 }
@@ -10117,10 +10101,10 @@ impl __runtime::Object for NodeRcStatAlert {
 
 impl serde::Serialize for NodeRcStatAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStatAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeRcStatAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10173,9 +10157,9 @@ impl serde::Serialize for NodeRcStatAlertPayload {
             serializer,
             "NodeRcStatAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10277,15 +10261,15 @@ impl serde::Serialize for NodeRcStatAlertPayloadObject {
             serializer,
             "NodeRcStatAlertPayloadObject",
             8,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -10431,10 +10415,10 @@ impl __runtime::Object for NodeZoneDeleted {
 
 impl serde::Serialize for NodeZoneDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeZoneDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeZoneDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10488,10 +10472,10 @@ impl __runtime::Object for NodeServerShutdown {
 
 impl serde::Serialize for NodeServerShutdown {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServerShutdown", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerShutdown", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10545,10 +10529,10 @@ impl __runtime::Object for NodeServiceDeleted {
 
 impl serde::Serialize for NodeServiceDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServiceDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10622,11 +10606,11 @@ impl serde::Serialize for NodeServiceDeletedPayload {
             serializer,
             "NodeServiceDeletedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10684,10 +10668,10 @@ impl serde::Serialize for NodeServiceUpdateStarted {
             serializer,
             "NodeServiceUpdateStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10745,10 +10729,10 @@ impl serde::Serialize for NodeServerUpdateStarted {
             serializer,
             "NodeServerUpdateStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10806,10 +10790,10 @@ impl serde::Serialize for NodeServiceAbnormalStatus {
             serializer,
             "NodeServiceAbnormalStatus",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10862,9 +10846,9 @@ impl serde::Serialize for NodeServiceAbnormalStatusPayload {
             serializer,
             "NodeServiceAbnormalStatusPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10934,10 +10918,10 @@ impl serde::Serialize for NodeServiceAbnormalStatusPayloadObject {
             serializer,
             "NodeServiceAbnormalStatusPayloadObject",
             3,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("service", &self.service)?;
-        fields.field("abnormal_statuses", &self.abnormal_statuses)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("service", &self.service);
+        fields.field("abnormal_statuses", &self.abnormal_statuses);
         fields.end()
     }
 }
@@ -10996,10 +10980,10 @@ impl serde::Serialize for NodeServiceAbnormalStatusPayloadObjectAbnormalStatuses
             serializer,
             "NodeServiceAbnormalStatusPayloadObjectAbnormalStatusesItem",
             3,
-        )?;
-        fields.field("code", &self.code)?;
-        fields.field("message", &self.message)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("code", &self.code);
+        fields.field("message", &self.message);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -11103,14 +11087,10 @@ impl __runtime::Object for NodeServerDiskAlert {
 
 impl serde::Serialize for NodeServerDiskAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "NodeServerDiskAlert",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "NodeServerDiskAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11163,9 +11143,9 @@ impl serde::Serialize for NodeServerDiskAlertPayload {
             serializer,
             "NodeServerDiskAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11259,14 +11239,14 @@ impl serde::Serialize for NodeServerDiskAlertPayloadObject {
             serializer,
             "NodeServerDiskAlertPayloadObject",
             7,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }
@@ -11364,10 +11344,10 @@ impl serde::Serialize for NodeServerBandwidthAlert {
             serializer,
             "NodeServerBandwidthAlert",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11420,9 +11400,9 @@ impl serde::Serialize for NodeServerBandwidthAlertPayload {
             serializer,
             "NodeServerBandwidthAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11516,14 +11496,14 @@ impl serde::Serialize for NodeServerBandwidthAlertPayloadObject {
             serializer,
             "NodeServerBandwidthAlertPayloadObject",
             7,
-        )?;
-        fields.field("server", &self.server)?;
-        fields.field("metric", &self.metric)?;
-        fields.field("field", &self.field)?;
-        fields.field("value", &self.value)?;
-        fields.field("threshold", &self.threshold)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("level", &self.level)?;
+        );
+        fields.field("server", &self.server);
+        fields.field("metric", &self.metric);
+        fields.field("field", &self.field);
+        fields.field("value", &self.value);
+        fields.field("threshold", &self.threshold);
+        fields.field("operator", &self.operator);
+        fields.field("level", &self.level);
         fields.end()
     }
 }

@@ -288,10 +288,10 @@ impl serde::Serialize for NumberManagementPeeringNumberEmergencyAddressUpdated {
             serializer,
             "NumberManagementPeeringNumberEmergencyAddressUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -345,9 +345,9 @@ impl serde::Serialize for NumberManagementPeeringNumberEmergencyAddressUpdatedPa
             serializer,
             "NumberManagementPeeringNumberEmergencyAddressUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -421,10 +421,10 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject {
             serializer,
             "NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObject",
             2 + usize::from(self.emergency_address.is_some()),
-        )?;
-        fields.optional("emergency_address", &self.emergency_address)?;
-        fields.field("carrier_code", &self.carrier_code)?;
-        fields.field("phone_numbers", &self.phone_numbers)?;
+        );
+        fields.optional("emergency_address", &self.emergency_address);
+        fields.field("carrier_code", &self.carrier_code);
+        fields.field("phone_numbers", &self.phone_numbers);
         fields.end()
     }
 }
@@ -507,13 +507,13 @@ for NumberManagementPeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAd
                 + usize::from(self.address_line2.is_some())
                 + usize::from(self.city.is_some()) + usize::from(self.zip.is_some())
                 + usize::from(self.state_code.is_some()),
-        )?;
-        fields.optional("country", &self.country)?;
-        fields.field("address_line1", &self.address_line1)?;
-        fields.optional("address_line2", &self.address_line2)?;
-        fields.optional("city", &self.city)?;
-        fields.optional("zip", &self.zip)?;
-        fields.optional("state_code", &self.state_code)?;
+        );
+        fields.optional("country", &self.country);
+        fields.field("address_line1", &self.address_line1);
+        fields.optional("address_line2", &self.address_line2);
+        fields.optional("city", &self.city);
+        fields.optional("zip", &self.zip);
+        fields.optional("state_code", &self.state_code);
         fields.end()
     }
 }
@@ -571,10 +571,10 @@ impl serde::Serialize for NumberManagementPeeringNumberCnamUpdated {
             serializer,
             "NumberManagementPeeringNumberCnamUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -627,9 +627,9 @@ impl serde::Serialize for NumberManagementPeeringNumberCnamUpdatedPayload {
             serializer,
             "NumberManagementPeeringNumberCnamUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -693,10 +693,10 @@ impl serde::Serialize for NumberManagementPeeringNumberCnamUpdatedPayloadObject 
             serializer,
             "NumberManagementPeeringNumberCnamUpdatedPayloadObject",
             2 + usize::from(self.cnam.is_some()),
-        )?;
-        fields.optional("cnam", &self.cnam)?;
-        fields.field("carrier_code", &self.carrier_code)?;
-        fields.field("phone_numbers", &self.phone_numbers)?;
+        );
+        fields.optional("cnam", &self.cnam);
+        fields.field("carrier_code", &self.carrier_code);
+        fields.field("phone_numbers", &self.phone_numbers);
         fields.end()
     }
 }

@@ -3810,10 +3810,10 @@ impl serde::Serialize for PhoneRecordingDeleted {
             serializer,
             "PhoneRecordingDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3908,9 +3908,9 @@ impl serde::Serialize for PhoneRecordingDeletedPayload {
             serializer,
             "PhoneRecordingDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3958,8 +3958,8 @@ impl serde::Serialize for PhoneRecordingDeletedPayloadObject {
             serializer,
             "PhoneRecordingDeletedPayloadObject",
             1,
-        )?;
-        fields.field("recordings", &self.recordings)?;
+        );
+        fields.field("recordings", &self.recordings);
         fields.end()
     }
 }
@@ -4008,9 +4008,9 @@ impl __runtime::Object for PhoneItem {
 
 impl serde::Serialize for PhoneItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneItem", 2)?;
-        fields.field("id", &self.id)?;
-        fields.field("call_id", &self.call_id)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneItem", 2);
+        fields.field("id", &self.id);
+        fields.field("call_id", &self.call_id);
         fields.end()
     }
 }
@@ -4068,10 +4068,10 @@ impl serde::Serialize for PhoneCallerCallLogCompleted {
             serializer,
             "PhoneCallerCallLogCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4166,9 +4166,9 @@ impl serde::Serialize for PhoneCallerCallLogCompletedPayload {
             serializer,
             "PhoneCallerCallLogCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4219,9 +4219,9 @@ impl serde::Serialize for PhoneCallerCallLogCompletedPayloadObject {
             serializer,
             "PhoneCallerCallLogCompletedPayloadObject",
             2,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("call_logs", &self.call_logs)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("call_logs", &self.call_logs);
         fields.end()
     }
 }
@@ -4610,43 +4610,43 @@ impl serde::Serialize for PhoneCallerCallLogCompletedPayloadObjectCallLogsItem {
                 + usize::from(self.hold_time.is_some())
                 + usize::from(self.department.is_some())
                 + usize::from(self.cost_center.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.optional("caller_number_source", &self.caller_number_source)?;
-        fields.optional("caller_name", &self.caller_name)?;
-        fields.optional("caller_location", &self.caller_location)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("caller_country_code", &self.caller_country_code)?;
-        fields.optional("caller_country_iso_code", &self.caller_country_iso_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.optional("callee_number_source", &self.callee_number_source)?;
-        fields.optional("callee_name", &self.callee_name)?;
-        fields.optional("callee_location", &self.callee_location)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.optional("callee_country_code", &self.callee_country_code)?;
-        fields.optional("callee_country_iso_code", &self.callee_country_iso_code)?;
-        fields.optional("duration", &self.duration)?;
-        fields.field("result", &self.result)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("path", &self.path)?;
-        fields.optional("site", &self.site)?;
-        fields.optional("has_recording", &self.has_recording)?;
-        fields.optional("recording_id", &self.recording_id)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.field("has_voicemail", &self.has_voicemail)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("client_code", &self.client_code)?;
-        fields.field("call_type", &self.call_type)?;
-        fields.optional("call_end_time", &self.call_end_time)?;
-        fields.optional("direction", &self.direction)?;
-        fields.optional("forwarded_to", &self.forwarded_to)?;
-        fields.optional("forwarded_by", &self.forwarded_by)?;
-        fields.optional("hold_time", &self.hold_time)?;
-        fields.optional("department", &self.department)?;
-        fields.optional("cost_center", &self.cost_center)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.optional("caller_number_source", &self.caller_number_source);
+        fields.optional("caller_name", &self.caller_name);
+        fields.optional("caller_location", &self.caller_location);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("caller_country_code", &self.caller_country_code);
+        fields.optional("caller_country_iso_code", &self.caller_country_iso_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.optional("callee_number_source", &self.callee_number_source);
+        fields.optional("callee_name", &self.callee_name);
+        fields.optional("callee_location", &self.callee_location);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.optional("callee_country_code", &self.callee_country_code);
+        fields.optional("callee_country_iso_code", &self.callee_country_iso_code);
+        fields.optional("duration", &self.duration);
+        fields.field("result", &self.result);
+        fields.field("date_time", &self.date_time);
+        fields.field("path", &self.path);
+        fields.optional("site", &self.site);
+        fields.optional("has_recording", &self.has_recording);
+        fields.optional("recording_id", &self.recording_id);
+        fields.optional("recording_type", &self.recording_type);
+        fields.field("has_voicemail", &self.has_voicemail);
+        fields.field("call_id", &self.call_id);
+        fields.optional("client_code", &self.client_code);
+        fields.field("call_type", &self.call_type);
+        fields.optional("call_end_time", &self.call_end_time);
+        fields.optional("direction", &self.direction);
+        fields.optional("forwarded_to", &self.forwarded_to);
+        fields.optional("forwarded_by", &self.forwarded_by);
+        fields.optional("hold_time", &self.hold_time);
+        fields.optional("department", &self.department);
+        fields.optional("cost_center", &self.cost_center);
         fields.end()
     }
 }
@@ -4846,8 +4846,8 @@ impl serde::Serialize for PhoneItemSite {
             serializer,
             "PhoneItemSite",
             usize::from(self.id.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
+        );
+        fields.optional("id", &self.id);
         fields.end()
     }
 }
@@ -5046,13 +5046,13 @@ for PhoneCallerCallLogCompletedPayloadObjectCallLogsItemForwardedTo {
                 + usize::from(self.location.is_some()) + usize::from(self.name.is_some())
                 + usize::from(self.number_type.is_some())
                 + usize::from(self.phone_number.is_some()),
-        )?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("location", &self.location)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("number_type", &self.number_type)?;
-        fields.optional("phone_number", &self.phone_number)?;
+        );
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("location", &self.location);
+        fields.optional("name", &self.name);
+        fields.optional("number_type", &self.number_type);
+        fields.optional("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -5199,13 +5199,13 @@ for PhoneCallerCallLogCompletedPayloadObjectCallLogsItemForwardedBy {
                 + usize::from(self.location.is_some()) + usize::from(self.name.is_some())
                 + usize::from(self.number_type.is_some())
                 + usize::from(self.phone_number.is_some()),
-        )?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("location", &self.location)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("number_type", &self.number_type)?;
-        fields.optional("phone_number", &self.phone_number)?;
+        );
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("location", &self.location);
+        fields.optional("name", &self.name);
+        fields.optional("number_type", &self.number_type);
+        fields.optional("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -5317,10 +5317,10 @@ impl serde::Serialize for PhoneRecordingCompletedForAccessMember {
             serializer,
             "PhoneRecordingCompletedForAccessMember",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5419,9 +5419,9 @@ impl serde::Serialize for PhoneRecordingCompletedPayload {
             serializer,
             "PhoneRecordingCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5469,8 +5469,8 @@ impl serde::Serialize for PhoneRecordingCompletedPayloadObject {
             serializer,
             "PhoneRecordingCompletedPayloadObject",
             1,
-        )?;
-        fields.field("recordings", &self.recordings)?;
+        );
+        fields.field("recordings", &self.recordings);
         fields.end()
     }
 }
@@ -5753,33 +5753,33 @@ impl serde::Serialize for PhoneRecordingCompletedPayloadObjectRecordingsItem {
                 + usize::from(self.site.is_some()) + usize::from(self.owner.is_some())
                 + usize::from(self.outgoing_by.is_some())
                 + usize::from(self.accepted_by.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.optional("caller_name", &self.caller_name)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.field("callee_name", &self.callee_name)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.field("duration", &self.duration)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("call_id", &self.call_id)?;
-        fields.optional("call_log_id", &self.call_log_id)?;
-        fields.optional("call_history_id", &self.call_history_id)?;
-        fields.optional("call_element_id", &self.call_element_id)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("site", &self.site)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("direction", &self.direction)?;
-        fields.optional("outgoing_by", &self.outgoing_by)?;
-        fields.optional("accepted_by", &self.accepted_by)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.optional("caller_name", &self.caller_name);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.field("callee_name", &self.callee_name);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.field("duration", &self.duration);
+        fields.field("download_url", &self.download_url);
+        fields.field("date_time", &self.date_time);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("call_id", &self.call_id);
+        fields.optional("call_log_id", &self.call_log_id);
+        fields.optional("call_history_id", &self.call_history_id);
+        fields.optional("call_element_id", &self.call_element_id);
+        fields.optional("end_time", &self.end_time);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("site", &self.site);
+        fields.optional("owner", &self.owner);
+        fields.field("direction", &self.direction);
+        fields.optional("outgoing_by", &self.outgoing_by);
+        fields.optional("accepted_by", &self.accepted_by);
         fields.end()
     }
 }
@@ -5867,12 +5867,12 @@ impl serde::Serialize for PhoneRecordingCompletedPayloadObjectRecordingsItemOwne
             "PhoneRecordingCompletedPayloadObjectRecordingsItemOwner",
             3 + usize::from(self.extension_number.is_some())
                 + usize::from(self.has_access_permission.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("has_access_permission", &self.has_access_permission)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("has_access_permission", &self.has_access_permission);
         fields.end()
     }
 }
@@ -5929,9 +5929,9 @@ impl serde::Serialize for PhoneRecordingBy {
             "PhoneRecordingBy",
             usize::from(self.name.is_some())
                 + usize::from(self.extension_number.is_some()),
-        )?;
-        fields.optional("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
+        );
+        fields.optional("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
         fields.end()
     }
 }
@@ -5989,10 +5989,10 @@ impl serde::Serialize for PhoneRecordingResumed {
             serializer,
             "PhoneRecordingResumed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("payload", &self.payload)?;
-        fields.field("event_ts", &self.event_ts)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("payload", &self.payload);
+        fields.field("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -6045,9 +6045,9 @@ impl serde::Serialize for PhoneRecordingResumedPayload {
             serializer,
             "PhoneRecordingResumedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6186,19 +6186,19 @@ impl __runtime::Object for PhoneRecordingResumedPayloadObject {
 
 impl serde::Serialize for PhoneRecordingResumedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("direction", &self.direction)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("recording_type", &self.recording_type)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("owner", &self.owner)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("user_id", &self.user_id);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("direction", &self.direction);
+        fields.field("date_time", &self.date_time);
+        fields.field("recording_type", &self.recording_type);
+        fields.field("call_id", &self.call_id);
+        fields.field("owner", &self.owner);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -6321,12 +6321,12 @@ impl __runtime::Object for PhoneRecordingResumedPayloadObjectOwner {
 
 impl serde::Serialize for PhoneRecordingResumedPayloadObjectOwner {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("type", &self.type_)?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.field("extension_number", &self.extension_number)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("type", &self.type_);
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.field("extension_number", &self.extension_number);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -6430,10 +6430,10 @@ impl __runtime::Object for PhoneFaxLogDeleted {
 
 impl serde::Serialize for PhoneFaxLogDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxLogDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxLogDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6528,9 +6528,9 @@ impl serde::Serialize for PhoneFaxLogDeletedPayload {
             serializer,
             "PhoneFaxLogDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6576,8 +6576,8 @@ impl serde::Serialize for PhoneFaxLogDeletedPayloadObject {
             serializer,
             "PhoneFaxLogDeletedPayloadObject",
             1,
-        )?;
-        fields.field("fax_logs", &self.fax_logs)?;
+        );
+        fields.field("fax_logs", &self.fax_logs);
         fields.end()
     }
 }
@@ -6625,8 +6625,8 @@ impl serde::Serialize for PhoneFaxLogDeletedPayloadObjectFaxLogsItem {
             serializer,
             "PhoneFaxLogDeletedPayloadObjectFaxLogsItem",
             1,
-        )?;
-        fields.field("fax_log_id", &self.fax_log_id)?;
+        );
+        fields.field("fax_log_id", &self.fax_log_id);
         fields.end()
     }
 }
@@ -6684,10 +6684,10 @@ impl serde::Serialize for PhoneFaxLogPermanentlyDeleted {
             serializer,
             "PhoneFaxLogPermanentlyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6787,10 +6787,10 @@ impl serde::Serialize for PhoneTransferRecipientUpdated {
             serializer,
             "PhoneTransferRecipientUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6843,9 +6843,9 @@ impl serde::Serialize for PhoneTransferRecipientUpdatedPayload {
             serializer,
             "PhoneTransferRecipientUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6920,12 +6920,12 @@ impl serde::Serialize for PhoneTransferRecipientUpdatedPayloadObject {
             "PhoneTransferRecipientUpdatedPayloadObject",
             3 + usize::from(self.failure_reason.is_some())
                 + usize::from(self.owner.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("recipient", &self.recipient)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("call_id", &self.call_id);
+        fields.optional("owner", &self.owner);
+        fields.field("recipient", &self.recipient);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -6990,11 +6990,11 @@ impl serde::Serialize for PhoneTransferRecipientUpdatedPayloadObjectOwner {
             "PhoneTransferRecipientUpdatedPayloadObjectOwner",
             usize::from(self.extension_number.is_some()) + usize::from(self.id.is_some())
                 + usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -7139,10 +7139,10 @@ impl serde::Serialize for PhoneTransferRecipientUpdatedPayloadObjectRecipient {
             usize::from(self.extension_number.is_some())
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.name.is_some()),
-        )?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("name", &self.name)?;
+        );
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("name", &self.name);
         fields.end()
     }
 }
@@ -7200,10 +7200,10 @@ impl serde::Serialize for PhoneRecordingTranscriptCompleted {
             serializer,
             "PhoneRecordingTranscriptCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7300,9 +7300,9 @@ impl serde::Serialize for PhoneRecordingTranscriptCompletedPayload {
             serializer,
             "PhoneRecordingTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7348,8 +7348,8 @@ impl serde::Serialize for PhoneRecordingTranscriptCompletedPayloadObject {
             serializer,
             "PhoneRecordingTranscriptCompletedPayloadObject",
             1,
-        )?;
-        fields.field("recordings", &self.recordings)?;
+        );
+        fields.field("recordings", &self.recordings);
         fields.end()
     }
 }
@@ -7592,29 +7592,29 @@ impl serde::Serialize for PhoneRecordingTranscriptCompletedPayloadObjectRecordin
                 + usize::from(self.site.is_some()) + usize::from(self.owner.is_some())
                 + usize::from(self.outgoing_by.is_some())
                 + usize::from(self.accepted_by.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.optional("caller_name", &self.caller_name)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.field("callee_name", &self.callee_name)?;
-        fields.optional("duration", &self.duration)?;
-        fields.field("transcript_download_url", &self.transcript_download_url)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("call_id", &self.call_id)?;
-        fields.optional("call_log_id", &self.call_log_id)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("site", &self.site)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("direction", &self.direction)?;
-        fields.optional("outgoing_by", &self.outgoing_by)?;
-        fields.optional("accepted_by", &self.accepted_by)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.optional("caller_name", &self.caller_name);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.field("callee_name", &self.callee_name);
+        fields.optional("duration", &self.duration);
+        fields.field("transcript_download_url", &self.transcript_download_url);
+        fields.field("date_time", &self.date_time);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("call_id", &self.call_id);
+        fields.optional("call_log_id", &self.call_log_id);
+        fields.optional("end_time", &self.end_time);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("site", &self.site);
+        fields.optional("owner", &self.owner);
+        fields.field("direction", &self.direction);
+        fields.optional("outgoing_by", &self.outgoing_by);
+        fields.optional("accepted_by", &self.accepted_by);
         fields.end()
     }
 }
@@ -7663,8 +7663,8 @@ for PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemSite {
             serializer,
             "PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemSite",
             1,
-        )?;
-        fields.field("id", &self.id)?;
+        );
+        fields.field("id", &self.id);
         fields.end()
     }
 }
@@ -7740,11 +7740,11 @@ for PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemOwner {
             serializer,
             "PhoneRecordingTranscriptCompletedPayloadObjectRecordingsItemOwner",
             3 + usize::from(self.extension_number.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
         fields.end()
     }
 }
@@ -7802,10 +7802,10 @@ impl serde::Serialize for PhoneCallLogPermanentlyDeleted {
             serializer,
             "PhoneCallLogPermanentlyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7902,9 +7902,9 @@ impl serde::Serialize for PhoneCallLogDeletedPayload {
             serializer,
             "PhoneCallLogDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7957,9 +7957,9 @@ impl serde::Serialize for PhoneCallLogDeletedPayloadObject {
             serializer,
             "PhoneCallLogDeletedPayloadObject",
             2,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("call_logs", &self.call_logs)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("call_logs", &self.call_logs);
         fields.end()
     }
 }
@@ -8017,10 +8017,10 @@ impl serde::Serialize for PhoneTransferCallToVoicemailInitiated {
             serializer,
             "PhoneTransferCallToVoicemailInitiated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8117,9 +8117,9 @@ impl serde::Serialize for PhoneTransferCallToVoicemailInitiatedPayload {
             serializer,
             "PhoneTransferCallToVoicemailInitiatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8213,13 +8213,13 @@ impl serde::Serialize for PhoneTransferCallToVoicemailInitiatedPayloadObject {
             3 + usize::from(self.failure_reason.is_some())
                 + usize::from(self.transfer_account_code.is_some())
                 + usize::from(self.owner.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("transfer_account_code", &self.transfer_account_code)?;
-        fields.field("transfer_phone_number", &self.transfer_phone_number)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("call_id", &self.call_id);
+        fields.optional("transfer_account_code", &self.transfer_account_code);
+        fields.field("transfer_phone_number", &self.transfer_phone_number);
+        fields.optional("owner", &self.owner);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -8291,11 +8291,11 @@ impl serde::Serialize for PhonePayloadObjectOwner {
             "PhonePayloadObjectOwner",
             usize::from(self.extension_number.is_some()) + usize::from(self.id.is_some())
                 + usize::from(self.name.is_some()) + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -8412,10 +8412,10 @@ impl __runtime::Object for PhoneCalleeMissed {
 
 impl serde::Serialize for PhoneCalleeMissed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeMissed", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeMissed", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8468,9 +8468,9 @@ impl serde::Serialize for PhoneCalleeMissedPayload {
             serializer,
             "PhoneCalleeMissedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8591,16 +8591,16 @@ impl serde::Serialize for PhoneCalleeMissedPayloadObject {
                 + usize::from(self.redirect_forwarded_by.is_some())
                 + usize::from(self.handup_result.is_some())
                 + usize::from(self.channel_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.field("call_end_time", &self.call_end_time)?;
-        fields.optional("forwarded_by", &self.forwarded_by)?;
-        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by)?;
-        fields.optional("handup_result", &self.handup_result)?;
-        fields.optional("channel_id", &self.channel_id)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.field("call_end_time", &self.call_end_time);
+        fields.optional("forwarded_by", &self.forwarded_by);
+        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by);
+        fields.optional("handup_result", &self.handup_result);
+        fields.optional("channel_id", &self.channel_id);
         fields.end()
     }
 }
@@ -8725,17 +8725,17 @@ impl serde::Serialize for PhoneCalleePayloadObjectCallee {
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some())
                 + usize::from(self.device_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("device_type", &self.device_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("device_type", &self.device_type);
         fields.end()
     }
 }
@@ -8986,15 +8986,15 @@ impl serde::Serialize for PhoneCalleePayloadObjectCaller {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -9059,10 +9059,10 @@ impl serde::Serialize for PhoneCalleePayloadObjectForwardedBy {
             usize::from(self.name.is_some())
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.extension_type.is_some()),
-        )?;
-        fields.optional("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("extension_type", &self.extension_type)?;
+        );
+        fields.optional("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("extension_type", &self.extension_type);
         fields.end()
     }
 }
@@ -9116,10 +9116,10 @@ impl __runtime::Object for PhoneCallerRinging {
 
 impl serde::Serialize for PhoneCallerRinging {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerRinging", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerRinging", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9172,9 +9172,9 @@ impl serde::Serialize for PhoneCallerRingingPayload {
             serializer,
             "PhoneCallerRingingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9263,13 +9263,13 @@ impl serde::Serialize for PhoneCallerRingingPayloadObject {
             "PhoneCallerRingingPayloadObject",
             4 + usize::from(self.channel_id.is_some())
                 + usize::from(self.sip_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("sip_id", &self.sip_id)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("caller", &self.caller);
+        fields.field("callee", &self.callee);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("sip_id", &self.sip_id);
         fields.end()
     }
 }
@@ -9403,19 +9403,19 @@ impl serde::Serialize for PhoneCallerRingingPayloadObjectCaller {
                 + usize::from(self.device_name.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("name", &self.name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_type", &self.device_type)?;
-        fields.optional("device_name", &self.device_name)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("name", &self.name);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_type", &self.device_type);
+        fields.optional("device_name", &self.device_name);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -9514,14 +9514,14 @@ impl serde::Serialize for PhoneCallerRingingPayloadObjectCallee {
                 + usize::from(self.account_code.is_some())
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("name", &self.name);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -9579,10 +9579,10 @@ impl serde::Serialize for PhoneVoicemailReceived {
             serializer,
             "PhoneVoicemailReceived",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9675,9 +9675,9 @@ impl serde::Serialize for PhoneVoicemailReceivedPayload {
             serializer,
             "PhoneVoicemailReceivedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9944,29 +9944,29 @@ impl serde::Serialize for PhoneVoicemailReceivedPayloadObject {
                 + usize::from(self.call_history_id.is_some())
                 + usize::from(self.call_element_id.is_some())
                 + usize::from(self.call_id.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.field("duration", &self.duration)?;
-        fields.optional("caller_user_id", &self.caller_user_id)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.field("caller_name", &self.caller_name)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("callee_user_id", &self.callee_user_id)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.field("callee_name", &self.callee_name)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.field("callee_extension_type", &self.callee_extension_type)?;
-        fields.field("callee_id", &self.callee_id)?;
-        fields.optional("call_log_id", &self.call_log_id)?;
-        fields.optional("call_history_id", &self.call_history_id)?;
-        fields.optional("call_element_id", &self.call_element_id)?;
-        fields.optional("call_id", &self.call_id)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("date_time", &self.date_time);
+        fields.field("download_url", &self.download_url);
+        fields.field("duration", &self.duration);
+        fields.optional("caller_user_id", &self.caller_user_id);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.field("caller_name", &self.caller_name);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("callee_user_id", &self.callee_user_id);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.field("callee_name", &self.callee_name);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.field("callee_extension_type", &self.callee_extension_type);
+        fields.field("callee_id", &self.callee_id);
+        fields.optional("call_log_id", &self.call_log_id);
+        fields.optional("call_history_id", &self.call_history_id);
+        fields.optional("call_element_id", &self.call_element_id);
+        fields.optional("call_id", &self.call_id);
         fields.end()
     }
 }
@@ -10020,10 +10020,10 @@ impl __runtime::Object for PhoneSmsSent {
 
 impl serde::Serialize for PhoneSmsSent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsSent", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsSent", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10112,13 +10112,9 @@ impl __runtime::Object for PhoneSmsSentPayload {
 
 impl serde::Serialize for PhoneSmsSentPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneSmsSentPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsSentPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10260,22 +10256,22 @@ impl serde::Serialize for PhoneSmsSentPayloadObject {
             "PhoneSmsSentPayloadObject",
             9 + usize::from(self.failure_reason.is_some())
                 + usize::from(self.phone_number_campaign_opt_statuses.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("sender", &self.sender)?;
-        fields.field("to_members", &self.to_members)?;
-        fields.field("owner", &self.owner)?;
-        fields.field("message", &self.message)?;
-        fields.field("attachments", &self.attachments)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message_type", &self.message_type)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("sender", &self.sender);
+        fields.field("to_members", &self.to_members);
+        fields.field("owner", &self.owner);
+        fields.field("message", &self.message);
+        fields.field("attachments", &self.attachments);
+        fields.field("session_id", &self.session_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("message_type", &self.message_type);
+        fields.field("date_time", &self.date_time);
         fields
             .optional(
                 "phone_number_campaign_opt_statuses",
                 &self.phone_number_campaign_opt_statuses,
-            )?;
+            );
         fields.end()
     }
 }
@@ -10344,12 +10340,12 @@ impl __runtime::Object for PhoneSmsSentPayloadObjectSender {
 
 impl serde::Serialize for PhoneSmsSentPayloadObjectSender {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("id", &self.id);
+        fields.optional("type", &self.type_);
+        fields.optional("display_name", &self.display_name);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -10461,12 +10457,12 @@ impl __runtime::Object for PhoneSmsSentPayloadObjectToMembersItem {
 
 impl serde::Serialize for PhoneSmsSentPayloadObjectToMembersItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("id", &self.id);
+        fields.optional("type", &self.type_);
+        fields.optional("display_name", &self.display_name);
+        fields.field("phone_number", &self.phone_number);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -10584,10 +10580,10 @@ impl serde::Serialize for PhoneSmsSentPayloadObjectOwner {
             "PhoneSmsSentPayloadObjectOwner",
             usize::from(self.type_.is_some()) + usize::from(self.id.is_some())
                 + usize::from(self.sms_sender_user_id.is_some()),
-        )?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("sms_sender_user_id", &self.sms_sender_user_id)?;
+        );
+        fields.optional("type", &self.type_);
+        fields.optional("id", &self.id);
+        fields.optional("sms_sender_user_id", &self.sms_sender_user_id);
         fields.end()
     }
 }
@@ -10670,13 +10666,13 @@ impl __runtime::Object for PhoneSmsPayloadObjectAttachmentsItem {
 
 impl serde::Serialize for PhoneSmsPayloadObjectAttachmentsItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("size", &self.size)?;
-        fields.field("name", &self.name)?;
-        fields.field("type", &self.type_)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("size", &self.size);
+        fields.field("name", &self.name);
+        fields.field("type", &self.type_);
+        fields.field("download_url", &self.download_url);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -10777,12 +10773,12 @@ impl serde::Serialize for PhoneSmsPayloadObjectPhoneNumberCampaignOptStatusesIte
             "PhoneSmsPayloadObjectPhoneNumberCampaignOptStatusesItem",
             3 + usize::from(self.opt_in_status.is_some())
                 + usize::from(self.opt_in_message.is_some()),
-        )?;
-        fields.field("consumer_phone_number", &self.consumer_phone_number)?;
-        fields.field("zoom_phone_user_number", &self.zoom_phone_user_number)?;
-        fields.field("opt_status", &self.opt_status)?;
-        fields.optional("opt_in_status", &self.opt_in_status)?;
-        fields.optional("opt_in_message", &self.opt_in_message)?;
+        );
+        fields.field("consumer_phone_number", &self.consumer_phone_number);
+        fields.field("zoom_phone_user_number", &self.zoom_phone_user_number);
+        fields.field("opt_status", &self.opt_status);
+        fields.optional("opt_in_status", &self.opt_in_status);
+        fields.optional("opt_in_message", &self.opt_in_message);
         fields.end()
     }
 }
@@ -10957,10 +10953,10 @@ impl serde::Serialize for PhoneVoicemailDeleted {
             serializer,
             "PhoneVoicemailDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11055,9 +11051,9 @@ impl serde::Serialize for PhoneVoicemailDeletedPayload {
             serializer,
             "PhoneVoicemailDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11107,8 +11103,8 @@ impl serde::Serialize for PhoneVoicemailDeletedPayloadObject {
             serializer,
             "PhoneVoicemailDeletedPayloadObject",
             1,
-        )?;
-        fields.field("voice_mails", &self.voice_mails)?;
+        );
+        fields.field("voice_mails", &self.voice_mails);
         fields.end()
     }
 }
@@ -11166,10 +11162,10 @@ impl serde::Serialize for PhoneVoicemailTranscriptCompleted {
             serializer,
             "PhoneVoicemailTranscriptCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11266,9 +11262,9 @@ impl serde::Serialize for PhoneVoicemailTranscriptCompletedPayload {
             serializer,
             "PhoneVoicemailTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11491,25 +11487,25 @@ impl serde::Serialize for PhoneVoicemailTranscriptCompletedPayloadObject {
                 + usize::from(self.call_history_id.is_some())
                 + usize::from(self.call_element_id.is_some())
                 + usize::from(self.call_id.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.field("caller_name", &self.caller_name)?;
-        fields.optional("callee_user_id", &self.callee_user_id)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.field("callee_name", &self.callee_name)?;
-        fields.optional("callee_extension_type", &self.callee_extension_type)?;
-        fields.optional("callee_id", &self.callee_id)?;
-        fields.optional("call_log_id", &self.call_log_id)?;
-        fields.optional("call_history_id", &self.call_history_id)?;
-        fields.optional("call_element_id", &self.call_element_id)?;
-        fields.optional("call_id", &self.call_id)?;
-        fields.field("transcription", &self.transcription)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("date_time", &self.date_time);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.field("caller_name", &self.caller_name);
+        fields.optional("callee_user_id", &self.callee_user_id);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.field("callee_name", &self.callee_name);
+        fields.optional("callee_extension_type", &self.callee_extension_type);
+        fields.optional("callee_id", &self.callee_id);
+        fields.optional("call_log_id", &self.call_log_id);
+        fields.optional("call_history_id", &self.call_history_id);
+        fields.optional("call_element_id", &self.call_element_id);
+        fields.optional("call_id", &self.call_id);
+        fields.field("transcription", &self.transcription);
         fields.end()
     }
 }
@@ -11579,9 +11575,9 @@ impl serde::Serialize for PhoneVoicemailTranscriptCompletedPayloadObjectTranscri
             serializer,
             "PhoneVoicemailTranscriptCompletedPayloadObjectTranscription",
             2,
-        )?;
-        fields.field("status", &self.status)?;
-        fields.field("content", &self.content)?;
+        );
+        fields.field("status", &self.status);
+        fields.field("content", &self.content);
         fields.end()
     }
 }
@@ -11767,10 +11763,10 @@ impl serde::Serialize for PhoneRecordingPermanentlyDeleted {
             serializer,
             "PhoneRecordingPermanentlyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11872,10 +11868,10 @@ impl serde::Serialize for PhonePeeringNumberEmergencyAddressUpdated {
             serializer,
             "PhonePeeringNumberEmergencyAddressUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11928,9 +11924,9 @@ impl serde::Serialize for PhonePeeringNumberEmergencyAddressUpdatedPayload {
             serializer,
             "PhonePeeringNumberEmergencyAddressUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12002,10 +11998,10 @@ impl serde::Serialize for PhonePeeringNumberEmergencyAddressUpdatedPayloadObject
             serializer,
             "PhonePeeringNumberEmergencyAddressUpdatedPayloadObject",
             2 + usize::from(self.emergency_address.is_some()),
-        )?;
-        fields.optional("emergency_address", &self.emergency_address)?;
-        fields.field("carrier_code", &self.carrier_code)?;
-        fields.field("phone_numbers", &self.phone_numbers)?;
+        );
+        fields.optional("emergency_address", &self.emergency_address);
+        fields.field("carrier_code", &self.carrier_code);
+        fields.field("phone_numbers", &self.phone_numbers);
         fields.end()
     }
 }
@@ -12088,13 +12084,13 @@ for PhonePeeringNumberEmergencyAddressUpdatedPayloadObjectEmergencyAddress {
                 + usize::from(self.address_line2.is_some())
                 + usize::from(self.city.is_some()) + usize::from(self.zip.is_some())
                 + usize::from(self.state_code.is_some()),
-        )?;
-        fields.optional("country", &self.country)?;
-        fields.field("address_line1", &self.address_line1)?;
-        fields.optional("address_line2", &self.address_line2)?;
-        fields.optional("city", &self.city)?;
-        fields.optional("zip", &self.zip)?;
-        fields.optional("state_code", &self.state_code)?;
+        );
+        fields.optional("country", &self.country);
+        fields.field("address_line1", &self.address_line1);
+        fields.optional("address_line2", &self.address_line2);
+        fields.optional("city", &self.city);
+        fields.optional("zip", &self.zip);
+        fields.optional("state_code", &self.state_code);
         fields.end()
     }
 }
@@ -12152,10 +12148,10 @@ impl serde::Serialize for PhoneSmsCampaignNumberOptOut {
             serializer,
             "PhoneSmsCampaignNumberOptOut",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12252,9 +12248,9 @@ impl serde::Serialize for PhoneSmsCampaignNumberOptPayload {
             serializer,
             "PhoneSmsCampaignNumberOptPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12321,13 +12317,13 @@ impl serde::Serialize for PhoneSmsCampaignNumberOptPayloadObject {
             serializer,
             "PhoneSmsCampaignNumberOptPayloadObject",
             2,
-        )?;
+        );
         fields
             .field(
                 "phone_number_campaign_opt_statuses",
                 &self.phone_number_campaign_opt_statuses,
-            )?;
-        fields.field("date_time", &self.date_time)?;
+            );
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -12398,9 +12394,9 @@ for PhoneSmsCampaignNumberOptPayloadObjectPhoneNumberCampaignOptStatusesItem {
             serializer,
             "PhoneSmsCampaignNumberOptPayloadObjectPhoneNumberCampaignOptStatusesItem",
             2,
-        )?;
-        fields.field("consumer_phone_number", &self.consumer_phone_number)?;
-        fields.field("zoom_phone_user_number", &self.zoom_phone_user_number)?;
+        );
+        fields.field("consumer_phone_number", &self.consumer_phone_number);
+        fields.field("zoom_phone_user_number", &self.zoom_phone_user_number);
         fields.end()
     }
 }
@@ -12454,10 +12450,10 @@ impl __runtime::Object for PhoneCallerEnded {
 
 impl serde::Serialize for PhoneCallerEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerEnded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12510,9 +12506,9 @@ impl serde::Serialize for PhoneCallerEndedPayload {
             serializer,
             "PhoneCallerEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12617,14 +12613,14 @@ impl serde::Serialize for PhoneCallerEndedPayloadObject {
             "PhoneCallerEndedPayloadObject",
             5 + usize::from(self.answer_start_time.is_some())
                 + usize::from(self.handup_result.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.optional("answer_start_time", &self.answer_start_time)?;
-        fields.field("call_end_time", &self.call_end_time)?;
-        fields.optional("handup_result", &self.handup_result)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.optional("answer_start_time", &self.answer_start_time);
+        fields.field("call_end_time", &self.call_end_time);
+        fields.optional("handup_result", &self.handup_result);
         fields.end()
     }
 }
@@ -12731,15 +12727,15 @@ impl serde::Serialize for PhoneCallerPayloadObjectCallee {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -12860,17 +12856,17 @@ impl serde::Serialize for PhoneCallerEndedPayloadObjectCaller {
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some())
                 + usize::from(self.device_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("device_type", &self.device_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("device_type", &self.device_type);
         fields.end()
     }
 }
@@ -12924,10 +12920,10 @@ impl __runtime::Object for PhoneCalleeEnded {
 
 impl serde::Serialize for PhoneCalleeEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeEnded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12980,9 +12976,9 @@ impl serde::Serialize for PhoneCalleeEndedPayload {
             serializer,
             "PhoneCalleeEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13121,18 +13117,18 @@ impl serde::Serialize for PhoneCalleeEndedPayloadObject {
                 + usize::from(self.channel_id.is_some())
                 + usize::from(self.handup_result.is_some())
                 + usize::from(self.sip_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.optional("answer_start_time", &self.answer_start_time)?;
-        fields.field("call_end_time", &self.call_end_time)?;
-        fields.optional("forwarded_by", &self.forwarded_by)?;
-        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("handup_result", &self.handup_result)?;
-        fields.optional("sip_id", &self.sip_id)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.optional("answer_start_time", &self.answer_start_time);
+        fields.field("call_end_time", &self.call_end_time);
+        fields.optional("forwarded_by", &self.forwarded_by);
+        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("handup_result", &self.handup_result);
+        fields.optional("sip_id", &self.sip_id);
         fields.end()
     }
 }
@@ -13258,18 +13254,18 @@ impl serde::Serialize for PhoneCalleeEndedPayloadObjectCallee {
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some())
                 + usize::from(self.device_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("name", &self.name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_name", &self.device_name)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("device_type", &self.device_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("name", &self.name);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_name", &self.device_name);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("device_type", &self.device_type);
         fields.end()
     }
 }
@@ -13364,14 +13360,14 @@ impl serde::Serialize for PhoneCalleeEndedPayloadObjectCaller {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -13444,11 +13440,11 @@ impl serde::Serialize for PhoneCalleePayloadObjectRedirectForwardedBy {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.extension_type.is_some()),
-        )?;
-        fields.optional("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("extension_type", &self.extension_type)?;
+        );
+        fields.optional("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("extension_type", &self.extension_type);
         fields.end()
     }
 }
@@ -13506,10 +13502,10 @@ impl serde::Serialize for PhoneCalleeCallHistoryCompleted {
             serializer,
             "PhoneCalleeCallHistoryCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13608,9 +13604,9 @@ impl serde::Serialize for PhoneCallHistoryCompletedPayload {
             serializer,
             "PhoneCallHistoryCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13663,9 +13659,9 @@ impl serde::Serialize for PhoneCallHistoryCompletedPayloadObject {
             serializer,
             "PhoneCallHistoryCompletedPayloadObject",
             2,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("call_logs", &self.call_logs)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("call_logs", &self.call_logs);
         fields.end()
     }
 }
@@ -14269,66 +14265,66 @@ impl serde::Serialize for PhoneCallHistoryCompletedPayloadObjectCallLogsItem {
                 + usize::from(self.talk_time.is_some())
                 + usize::from(self.hold_time.is_some())
                 + usize::from(self.wait_time.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("call_path_id", &self.call_path_id)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("group_id", &self.group_id)?;
-        fields.optional("connect_type", &self.connect_type)?;
-        fields.optional("call_type", &self.call_type)?;
-        fields.optional("direction", &self.direction)?;
-        fields.optional("hide_caller_id", &self.hide_caller_id)?;
-        fields.optional("end_to_end", &self.end_to_end)?;
-        fields.optional("caller_ext_id", &self.caller_ext_id)?;
-        fields.optional("caller_name", &self.caller_name)?;
-        fields.optional("caller_email", &self.caller_email)?;
-        fields.optional("caller_employee_id", &self.caller_employee_id)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.optional("caller_ext_number", &self.caller_ext_number)?;
-        fields.optional("caller_ext_type", &self.caller_ext_type)?;
-        fields.optional("caller_number_type", &self.caller_number_type)?;
-        fields.optional("caller_device_private_ip", &self.caller_device_private_ip)?;
-        fields.optional("caller_device_public_ip", &self.caller_device_public_ip)?;
-        fields.optional("caller_device_type", &self.caller_device_type)?;
-        fields.optional("caller_country_iso_code", &self.caller_country_iso_code)?;
-        fields.optional("caller_country_code", &self.caller_country_code)?;
-        fields.optional("caller_site_id", &self.caller_site_id)?;
-        fields.optional("caller_department", &self.caller_department)?;
-        fields.optional("caller_cost_center", &self.caller_cost_center)?;
-        fields.optional("callee_ext_id", &self.callee_ext_id)?;
-        fields.optional("callee_name", &self.callee_name)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.optional("callee_ext_number", &self.callee_ext_number)?;
-        fields.optional("callee_email", &self.callee_email)?;
-        fields.optional("callee_employee_id", &self.callee_employee_id)?;
-        fields.optional("callee_ext_type", &self.callee_ext_type)?;
-        fields.optional("callee_number_type", &self.callee_number_type)?;
-        fields.optional("callee_device_private_ip", &self.callee_device_private_ip)?;
-        fields.optional("callee_device_public_ip", &self.callee_device_public_ip)?;
-        fields.optional("callee_device_type", &self.callee_device_type)?;
-        fields.optional("callee_country_iso_code", &self.callee_country_iso_code)?;
-        fields.optional("callee_country_code", &self.callee_country_code)?;
-        fields.optional("callee_site_id", &self.callee_site_id)?;
-        fields.optional("callee_department", &self.callee_department)?;
-        fields.optional("callee_cost_center", &self.callee_cost_center)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("answer_time", &self.answer_time)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.optional("event", &self.event)?;
-        fields.field("result", &self.result)?;
-        fields.optional("result_reason", &self.result_reason)?;
-        fields.optional("operator_ext_number", &self.operator_ext_number)?;
-        fields.optional("operator_ext_id", &self.operator_ext_id)?;
-        fields.optional("operator_ext_type", &self.operator_ext_type)?;
-        fields.optional("operator_name", &self.operator_name)?;
-        fields.optional("recording_id", &self.recording_id)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("voicemail_id", &self.voicemail_id)?;
-        fields.optional("talk_time", &self.talk_time)?;
-        fields.optional("hold_time", &self.hold_time)?;
-        fields.optional("wait_time", &self.wait_time)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("call_path_id", &self.call_path_id);
+        fields.field("call_id", &self.call_id);
+        fields.optional("group_id", &self.group_id);
+        fields.optional("connect_type", &self.connect_type);
+        fields.optional("call_type", &self.call_type);
+        fields.optional("direction", &self.direction);
+        fields.optional("hide_caller_id", &self.hide_caller_id);
+        fields.optional("end_to_end", &self.end_to_end);
+        fields.optional("caller_ext_id", &self.caller_ext_id);
+        fields.optional("caller_name", &self.caller_name);
+        fields.optional("caller_email", &self.caller_email);
+        fields.optional("caller_employee_id", &self.caller_employee_id);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.optional("caller_ext_number", &self.caller_ext_number);
+        fields.optional("caller_ext_type", &self.caller_ext_type);
+        fields.optional("caller_number_type", &self.caller_number_type);
+        fields.optional("caller_device_private_ip", &self.caller_device_private_ip);
+        fields.optional("caller_device_public_ip", &self.caller_device_public_ip);
+        fields.optional("caller_device_type", &self.caller_device_type);
+        fields.optional("caller_country_iso_code", &self.caller_country_iso_code);
+        fields.optional("caller_country_code", &self.caller_country_code);
+        fields.optional("caller_site_id", &self.caller_site_id);
+        fields.optional("caller_department", &self.caller_department);
+        fields.optional("caller_cost_center", &self.caller_cost_center);
+        fields.optional("callee_ext_id", &self.callee_ext_id);
+        fields.optional("callee_name", &self.callee_name);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.optional("callee_ext_number", &self.callee_ext_number);
+        fields.optional("callee_email", &self.callee_email);
+        fields.optional("callee_employee_id", &self.callee_employee_id);
+        fields.optional("callee_ext_type", &self.callee_ext_type);
+        fields.optional("callee_number_type", &self.callee_number_type);
+        fields.optional("callee_device_private_ip", &self.callee_device_private_ip);
+        fields.optional("callee_device_public_ip", &self.callee_device_public_ip);
+        fields.optional("callee_device_type", &self.callee_device_type);
+        fields.optional("callee_country_iso_code", &self.callee_country_iso_code);
+        fields.optional("callee_country_code", &self.callee_country_code);
+        fields.optional("callee_site_id", &self.callee_site_id);
+        fields.optional("callee_department", &self.callee_department);
+        fields.optional("callee_cost_center", &self.callee_cost_center);
+        fields.field("start_time", &self.start_time);
+        fields.optional("answer_time", &self.answer_time);
+        fields.optional("end_time", &self.end_time);
+        fields.optional("event", &self.event);
+        fields.field("result", &self.result);
+        fields.optional("result_reason", &self.result_reason);
+        fields.optional("operator_ext_number", &self.operator_ext_number);
+        fields.optional("operator_ext_id", &self.operator_ext_id);
+        fields.optional("operator_ext_type", &self.operator_ext_type);
+        fields.optional("operator_name", &self.operator_name);
+        fields.optional("recording_id", &self.recording_id);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("voicemail_id", &self.voicemail_id);
+        fields.optional("talk_time", &self.talk_time);
+        fields.optional("hold_time", &self.hold_time);
+        fields.optional("wait_time", &self.wait_time);
         fields.end()
     }
 }
@@ -14986,10 +14982,10 @@ impl serde::Serialize for PhoneCallElementDeleted {
             serializer,
             "PhoneCallElementDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15082,9 +15078,9 @@ impl serde::Serialize for PhoneCallElementDeletedPayload {
             serializer,
             "PhoneCallElementDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15165,12 +15161,12 @@ impl serde::Serialize for PhoneCallElementDeletedPayloadObject {
                 + usize::from(self.execute_time.is_some())
                 + usize::from(self.delete_all.is_some())
                 + usize::from(self.call_element_ids.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("move_to_trash", &self.move_to_trash)?;
-        fields.optional("execute_time", &self.execute_time)?;
-        fields.optional("delete_all", &self.delete_all)?;
-        fields.optional("call_element_ids", &self.call_element_ids)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("move_to_trash", &self.move_to_trash);
+        fields.optional("execute_time", &self.execute_time);
+        fields.optional("delete_all", &self.delete_all);
+        fields.optional("call_element_ids", &self.call_element_ids);
         fields.end()
     }
 }
@@ -15228,10 +15224,10 @@ impl serde::Serialize for PhoneVoicemailPermanentlyDeleted {
             serializer,
             "PhoneVoicemailPermanentlyDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15333,10 +15329,10 @@ impl serde::Serialize for PhoneSmsCampaignNumberOptIn {
             serializer,
             "PhoneSmsCampaignNumberOptIn",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15432,10 +15428,10 @@ impl __runtime::Object for PhoneFaxReceived {
 
 impl serde::Serialize for PhoneFaxReceived {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxReceived", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxReceived", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15526,9 +15522,9 @@ impl __runtime::Object for PhoneFaxPayload {
 
 impl serde::Serialize for PhoneFaxPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15865,32 +15861,32 @@ impl serde::Serialize for PhoneFaxPayloadObject {
             "PhoneFaxPayloadObject",
             23 + usize::from(self.sender_location.is_some())
                 + usize::from(self.receiver_location.is_some()),
-        )?;
-        fields.field("fax_log_id", &self.fax_log_id)?;
-        fields.field("fax_id", &self.fax_id)?;
-        fields.field("site_id", &self.site_id)?;
-        fields.field("site_name", &self.site_name)?;
-        fields.field("extension_id", &self.extension_id)?;
-        fields.field("extension_type", &self.extension_type)?;
-        fields.field("direction", &self.direction)?;
-        fields.field("sender_extension_id", &self.sender_extension_id)?;
-        fields.field("sender_extension_type", &self.sender_extension_type)?;
-        fields.field("sender_extension_number", &self.sender_extension_number)?;
-        fields.field("sender_name", &self.sender_name)?;
-        fields.field("sender_number", &self.sender_number)?;
-        fields.field("sender_type", &self.sender_type)?;
-        fields.optional("sender_location", &self.sender_location)?;
-        fields.field("receiver_extension_id", &self.receiver_extension_id)?;
-        fields.field("receiver_extension_type", &self.receiver_extension_type)?;
-        fields.field("receiver_extension_number", &self.receiver_extension_number)?;
-        fields.field("receiver_name", &self.receiver_name)?;
-        fields.field("receiver_number", &self.receiver_number)?;
-        fields.field("receiver_type", &self.receiver_type)?;
-        fields.optional("receiver_location", &self.receiver_location)?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_pages_count", &self.file_pages_count)?;
-        fields.field("status", &self.status)?;
-        fields.field("create_time", &self.create_time)?;
+        );
+        fields.field("fax_log_id", &self.fax_log_id);
+        fields.field("fax_id", &self.fax_id);
+        fields.field("site_id", &self.site_id);
+        fields.field("site_name", &self.site_name);
+        fields.field("extension_id", &self.extension_id);
+        fields.field("extension_type", &self.extension_type);
+        fields.field("direction", &self.direction);
+        fields.field("sender_extension_id", &self.sender_extension_id);
+        fields.field("sender_extension_type", &self.sender_extension_type);
+        fields.field("sender_extension_number", &self.sender_extension_number);
+        fields.field("sender_name", &self.sender_name);
+        fields.field("sender_number", &self.sender_number);
+        fields.field("sender_type", &self.sender_type);
+        fields.optional("sender_location", &self.sender_location);
+        fields.field("receiver_extension_id", &self.receiver_extension_id);
+        fields.field("receiver_extension_type", &self.receiver_extension_type);
+        fields.field("receiver_extension_number", &self.receiver_extension_number);
+        fields.field("receiver_name", &self.receiver_name);
+        fields.field("receiver_number", &self.receiver_number);
+        fields.field("receiver_type", &self.receiver_type);
+        fields.optional("receiver_location", &self.receiver_location);
+        fields.field("file_id", &self.file_id);
+        fields.field("file_pages_count", &self.file_pages_count);
+        fields.field("status", &self.status);
+        fields.field("create_time", &self.create_time);
         fields.end()
     }
 }
@@ -16137,10 +16133,10 @@ impl serde::Serialize for PhoneCalleeCallElementCompleted {
             serializer,
             "PhoneCalleeCallElementCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16239,9 +16235,9 @@ impl serde::Serialize for PhoneCallElementCompletedPayload {
             serializer,
             "PhoneCallElementCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16296,9 +16292,9 @@ impl serde::Serialize for PhoneCallElementCompletedPayloadObject {
             serializer,
             "PhoneCallElementCompletedPayloadObject",
             2,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("call_elements", &self.call_elements)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("call_elements", &self.call_elements);
         fields.end()
     }
 }
@@ -16884,64 +16880,64 @@ impl serde::Serialize for PhoneCallElementCompletedPayloadObjectCallElementsItem
                 + usize::from(self.talk_time.is_some())
                 + usize::from(self.hold_time.is_some())
                 + usize::from(self.wait_time.is_some()),
-        )?;
-        fields.field("call_element_id", &self.call_element_id)?;
-        fields.field("call_history_uuid", &self.call_history_uuid)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("group_id", &self.group_id)?;
-        fields.optional("connect_type", &self.connect_type)?;
-        fields.optional("call_type", &self.call_type)?;
-        fields.optional("direction", &self.direction)?;
-        fields.optional("hide_caller_id", &self.hide_caller_id)?;
-        fields.optional("end_to_end", &self.end_to_end)?;
-        fields.optional("caller_ext_id", &self.caller_ext_id)?;
-        fields.optional("caller_name", &self.caller_name)?;
-        fields.optional("caller_email", &self.caller_email)?;
-        fields.optional("caller_employee_id", &self.caller_employee_id)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("caller_ext_number", &self.caller_ext_number)?;
-        fields.optional("caller_ext_type", &self.caller_ext_type)?;
-        fields.optional("caller_number_type", &self.caller_number_type)?;
-        fields.optional("caller_device_private_ip", &self.caller_device_private_ip)?;
-        fields.optional("caller_device_public_ip", &self.caller_device_public_ip)?;
-        fields.optional("caller_device_type", &self.caller_device_type)?;
-        fields.optional("caller_country_iso_code", &self.caller_country_iso_code)?;
-        fields.optional("caller_country_code", &self.caller_country_code)?;
-        fields.optional("caller_site_id", &self.caller_site_id)?;
-        fields.optional("caller_department", &self.caller_department)?;
-        fields.optional("caller_cost_center", &self.caller_cost_center)?;
-        fields.optional("callee_ext_id", &self.callee_ext_id)?;
-        fields.optional("callee_name", &self.callee_name)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.optional("callee_ext_number", &self.callee_ext_number)?;
-        fields.optional("callee_email", &self.callee_email)?;
-        fields.optional("callee_employee_id", &self.callee_employee_id)?;
-        fields.optional("callee_ext_type", &self.callee_ext_type)?;
-        fields.optional("callee_number_type", &self.callee_number_type)?;
-        fields.optional("callee_device_private_ip", &self.callee_device_private_ip)?;
-        fields.optional("callee_device_public_ip", &self.callee_device_public_ip)?;
-        fields.optional("callee_device_type", &self.callee_device_type)?;
-        fields.optional("callee_country_iso_code", &self.callee_country_iso_code)?;
-        fields.optional("callee_country_code", &self.callee_country_code)?;
-        fields.optional("callee_site_id", &self.callee_site_id)?;
-        fields.optional("callee_department", &self.callee_department)?;
-        fields.optional("callee_cost_center", &self.callee_cost_center)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("answer_time", &self.answer_time)?;
-        fields.optional("end_time", &self.end_time)?;
-        fields.optional("event", &self.event)?;
-        fields.field("result", &self.result)?;
-        fields.optional("result_reason", &self.result_reason)?;
-        fields.optional("operator_ext_number", &self.operator_ext_number)?;
-        fields.optional("operator_ext_id", &self.operator_ext_id)?;
-        fields.optional("operator_ext_type", &self.operator_ext_type)?;
-        fields.optional("operator_name", &self.operator_name)?;
-        fields.optional("recording_id", &self.recording_id)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("voicemail_id", &self.voicemail_id)?;
-        fields.optional("talk_time", &self.talk_time)?;
-        fields.optional("hold_time", &self.hold_time)?;
-        fields.optional("wait_time", &self.wait_time)?;
+        );
+        fields.field("call_element_id", &self.call_element_id);
+        fields.field("call_history_uuid", &self.call_history_uuid);
+        fields.field("call_id", &self.call_id);
+        fields.optional("group_id", &self.group_id);
+        fields.optional("connect_type", &self.connect_type);
+        fields.optional("call_type", &self.call_type);
+        fields.optional("direction", &self.direction);
+        fields.optional("hide_caller_id", &self.hide_caller_id);
+        fields.optional("end_to_end", &self.end_to_end);
+        fields.optional("caller_ext_id", &self.caller_ext_id);
+        fields.optional("caller_name", &self.caller_name);
+        fields.optional("caller_email", &self.caller_email);
+        fields.optional("caller_employee_id", &self.caller_employee_id);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("caller_ext_number", &self.caller_ext_number);
+        fields.optional("caller_ext_type", &self.caller_ext_type);
+        fields.optional("caller_number_type", &self.caller_number_type);
+        fields.optional("caller_device_private_ip", &self.caller_device_private_ip);
+        fields.optional("caller_device_public_ip", &self.caller_device_public_ip);
+        fields.optional("caller_device_type", &self.caller_device_type);
+        fields.optional("caller_country_iso_code", &self.caller_country_iso_code);
+        fields.optional("caller_country_code", &self.caller_country_code);
+        fields.optional("caller_site_id", &self.caller_site_id);
+        fields.optional("caller_department", &self.caller_department);
+        fields.optional("caller_cost_center", &self.caller_cost_center);
+        fields.optional("callee_ext_id", &self.callee_ext_id);
+        fields.optional("callee_name", &self.callee_name);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.optional("callee_ext_number", &self.callee_ext_number);
+        fields.optional("callee_email", &self.callee_email);
+        fields.optional("callee_employee_id", &self.callee_employee_id);
+        fields.optional("callee_ext_type", &self.callee_ext_type);
+        fields.optional("callee_number_type", &self.callee_number_type);
+        fields.optional("callee_device_private_ip", &self.callee_device_private_ip);
+        fields.optional("callee_device_public_ip", &self.callee_device_public_ip);
+        fields.optional("callee_device_type", &self.callee_device_type);
+        fields.optional("callee_country_iso_code", &self.callee_country_iso_code);
+        fields.optional("callee_country_code", &self.callee_country_code);
+        fields.optional("callee_site_id", &self.callee_site_id);
+        fields.optional("callee_department", &self.callee_department);
+        fields.optional("callee_cost_center", &self.callee_cost_center);
+        fields.field("start_time", &self.start_time);
+        fields.optional("answer_time", &self.answer_time);
+        fields.optional("end_time", &self.end_time);
+        fields.optional("event", &self.event);
+        fields.field("result", &self.result);
+        fields.optional("result_reason", &self.result_reason);
+        fields.optional("operator_ext_number", &self.operator_ext_number);
+        fields.optional("operator_ext_id", &self.operator_ext_id);
+        fields.optional("operator_ext_type", &self.operator_ext_type);
+        fields.optional("operator_name", &self.operator_name);
+        fields.optional("recording_id", &self.recording_id);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("voicemail_id", &self.voicemail_id);
+        fields.optional("talk_time", &self.talk_time);
+        fields.optional("hold_time", &self.hold_time);
+        fields.optional("wait_time", &self.wait_time);
         fields.end()
     }
 }
@@ -16999,10 +16995,10 @@ impl serde::Serialize for PhoneWarmTransferCompleted {
             serializer,
             "PhoneWarmTransferCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17055,9 +17051,9 @@ impl serde::Serialize for PhoneWarmTransferCompletedPayload {
             serializer,
             "PhoneWarmTransferCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17148,13 +17144,13 @@ impl serde::Serialize for PhoneWarmTransferCompletedPayloadObject {
                 + usize::from(self.transfer_account_code.is_some())
                 + usize::from(self.transfer_phone_number.is_some())
                 + usize::from(self.owner.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("transfer_account_code", &self.transfer_account_code)?;
-        fields.optional("transfer_phone_number", &self.transfer_phone_number)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("call_id", &self.call_id);
+        fields.optional("transfer_account_code", &self.transfer_account_code);
+        fields.optional("transfer_phone_number", &self.transfer_phone_number);
+        fields.optional("owner", &self.owner);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -17208,10 +17204,10 @@ impl __runtime::Object for PhoneCalleeMute {
 
 impl serde::Serialize for PhoneCalleeMute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeMute", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeMute", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17264,9 +17260,9 @@ impl serde::Serialize for PhoneCalleeMutePayload {
             serializer,
             "PhoneCalleeMutePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17336,11 +17332,11 @@ impl serde::Serialize for PhoneCalleeMutePayloadObject {
             serializer,
             "PhoneCalleeMutePayloadObject",
             4,
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -17449,16 +17445,16 @@ impl serde::Serialize for PhoneCalleeMutePayloadObjectCallee {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -17588,10 +17584,10 @@ impl serde::Serialize for PhoneSmsEtiquetteWarn {
             serializer,
             "PhoneSmsEtiquetteWarn",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17686,9 +17682,9 @@ impl serde::Serialize for PhoneSmsEtiquettePayload {
             serializer,
             "PhoneSmsEtiquettePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17762,11 +17758,11 @@ impl serde::Serialize for PhoneSmsEtiquettePayloadObject {
             serializer,
             "PhoneSmsEtiquettePayloadObject",
             4,
-        )?;
-        fields.field("email", &self.email)?;
-        fields.field("message", &self.message)?;
-        fields.field("policy_name", &self.policy_name)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("email", &self.email);
+        fields.field("message", &self.message);
+        fields.field("policy_name", &self.policy_name);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -17824,10 +17820,10 @@ impl serde::Serialize for PhoneCallHistoryDeleted {
             serializer,
             "PhoneCallHistoryDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17920,9 +17916,9 @@ impl serde::Serialize for PhoneCallHistoryDeletedPayload {
             serializer,
             "PhoneCallHistoryDeletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -17999,12 +17995,12 @@ impl serde::Serialize for PhoneCallHistoryDeletedPayloadObject {
                 + usize::from(self.execute_time.is_some())
                 + usize::from(self.delete_all.is_some())
                 + usize::from(self.call_log_ids.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("move_to_trash", &self.move_to_trash)?;
-        fields.optional("execute_time", &self.execute_time)?;
-        fields.optional("delete_all", &self.delete_all)?;
-        fields.optional("call_log_ids", &self.call_log_ids)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("move_to_trash", &self.move_to_trash);
+        fields.optional("execute_time", &self.execute_time);
+        fields.optional("delete_all", &self.delete_all);
+        fields.optional("call_log_ids", &self.call_log_ids);
         fields.end()
     }
 }
@@ -18062,10 +18058,10 @@ impl serde::Serialize for PhoneSmsEtiquetteBlock {
             serializer,
             "PhoneSmsEtiquetteBlock",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18159,14 +18155,10 @@ impl __runtime::Object for PhoneCallLogDeleted {
 
 impl serde::Serialize for PhoneCallLogDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneCallLogDeleted",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallLogDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18260,10 +18252,10 @@ impl __runtime::Object for PhoneCallerHold {
 
 impl serde::Serialize for PhoneCallerHold {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerHold", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerHold", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18314,9 +18306,9 @@ impl __runtime::Object for PhoneCallerPayload {
 
 impl serde::Serialize for PhoneCallerPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -18388,11 +18380,11 @@ impl serde::Serialize for PhoneCallerPayloadObject {
             serializer,
             "PhoneCallerPayloadObject",
             4,
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -18501,16 +18493,16 @@ impl serde::Serialize for PhoneCallerPayloadObjectCaller {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -18568,10 +18560,10 @@ impl serde::Serialize for PhoneCallerConnected {
             serializer,
             "PhoneCallerConnected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18624,9 +18616,9 @@ impl serde::Serialize for PhoneCallerConnectedPayload {
             serializer,
             "PhoneCallerConnectedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -18723,13 +18715,13 @@ impl serde::Serialize for PhoneCallerConnectedPayloadObject {
             serializer,
             "PhoneCallerConnectedPayloadObject",
             5 + usize::from(self.channel_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.field("connected_start_time", &self.connected_start_time)?;
-        fields.optional("channel_id", &self.channel_id)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("caller", &self.caller);
+        fields.field("callee", &self.callee);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.field("connected_start_time", &self.connected_start_time);
+        fields.optional("channel_id", &self.channel_id);
         fields.end()
     }
 }
@@ -18857,18 +18849,18 @@ impl serde::Serialize for PhoneCallerConnectedPayloadObjectCaller {
                 + usize::from(self.device_type.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("name", &self.name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_type", &self.device_type)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("name", &self.name);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_type", &self.device_type);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -18926,10 +18918,10 @@ impl serde::Serialize for PhoneRecordingCompleted {
             serializer,
             "PhoneRecordingCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19027,10 +19019,10 @@ impl serde::Serialize for PhoneRecordingStarted {
             serializer,
             "PhoneRecordingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("payload", &self.payload)?;
-        fields.field("event_ts", &self.event_ts)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("payload", &self.payload);
+        fields.field("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -19085,9 +19077,9 @@ impl serde::Serialize for PhoneRecordingPayload {
             serializer,
             "PhoneRecordingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -19246,20 +19238,20 @@ impl serde::Serialize for PhoneRecordingPayloadObject {
             "PhoneRecordingPayloadObject",
             11 + usize::from(self.caller_account_code.is_some())
                 + usize::from(self.callee_account_code.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("direction", &self.direction)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("recording_type", &self.recording_type)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("sip_id", &self.sip_id)?;
-        fields.field("owner", &self.owner)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("user_id", &self.user_id);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("direction", &self.direction);
+        fields.field("date_time", &self.date_time);
+        fields.field("recording_type", &self.recording_type);
+        fields.field("call_id", &self.call_id);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("sip_id", &self.sip_id);
+        fields.field("owner", &self.owner);
         fields.end()
     }
 }
@@ -19334,11 +19326,11 @@ impl serde::Serialize for PhoneRecordingPayloadObjectOwner {
             serializer,
             "PhoneRecordingPayloadObjectOwner",
             3 + usize::from(self.extension_number.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
         fields.end()
     }
 }
@@ -19392,10 +19384,10 @@ impl __runtime::Object for PhoneSmsSentFailed {
 
 impl serde::Serialize for PhoneSmsSentFailed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsSentFailed", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsSentFailed", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19488,9 +19480,9 @@ impl serde::Serialize for PhoneSmsSentFailedPayload {
             serializer,
             "PhoneSmsSentFailedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -19632,22 +19624,22 @@ impl serde::Serialize for PhoneSmsSentFailedPayloadObject {
             "PhoneSmsSentFailedPayloadObject",
             9 + usize::from(self.failure_reason.is_some())
                 + usize::from(self.phone_number_campaign_opt_statuses.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("sender", &self.sender)?;
-        fields.field("to_members", &self.to_members)?;
-        fields.field("owner", &self.owner)?;
-        fields.field("message", &self.message)?;
-        fields.field("attachments", &self.attachments)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message_type", &self.message_type)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("sender", &self.sender);
+        fields.field("to_members", &self.to_members);
+        fields.field("owner", &self.owner);
+        fields.field("message", &self.message);
+        fields.field("attachments", &self.attachments);
+        fields.field("session_id", &self.session_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("message_type", &self.message_type);
+        fields.field("date_time", &self.date_time);
         fields
             .optional(
                 "phone_number_campaign_opt_statuses",
                 &self.phone_number_campaign_opt_statuses,
-            )?;
+            );
         fields.end()
     }
 }
@@ -19719,12 +19711,12 @@ impl __runtime::Object for PhoneSmsSentFailedPayloadObjectToMembersItem {
 
 impl serde::Serialize for PhoneSmsSentFailedPayloadObjectToMembersItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("is_message_owner", &self.is_message_owner)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("id", &self.id);
+        fields.optional("display_name", &self.display_name);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("is_message_owner", &self.is_message_owner);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -19782,10 +19774,10 @@ impl serde::Serialize for PhoneCalleeCallLogCompleted {
             serializer,
             "PhoneCalleeCallLogCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -19880,9 +19872,9 @@ impl serde::Serialize for PhoneCalleeCallLogCompletedPayload {
             serializer,
             "PhoneCalleeCallLogCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -19933,9 +19925,9 @@ impl serde::Serialize for PhoneCalleeCallLogCompletedPayloadObject {
             serializer,
             "PhoneCalleeCallLogCompletedPayloadObject",
             2,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("call_logs", &self.call_logs)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("call_logs", &self.call_logs);
         fields.end()
     }
 }
@@ -20368,47 +20360,47 @@ impl serde::Serialize for PhoneCalleeCallLogCompletedPayloadObjectCallLogsItem {
                 + usize::from(self.hold_time.is_some())
                 + usize::from(self.department.is_some())
                 + usize::from(self.cost_center.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("caller_user_id", &self.caller_user_id)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.optional("caller_number_source", &self.caller_number_source)?;
-        fields.optional("caller_name", &self.caller_name)?;
-        fields.optional("caller_location", &self.caller_location)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("caller_country_code", &self.caller_country_code)?;
-        fields.optional("caller_country_iso_code", &self.caller_country_iso_code)?;
-        fields.optional("callee_user_id", &self.callee_user_id)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.optional("callee_number_source", &self.callee_number_source)?;
-        fields.optional("callee_name", &self.callee_name)?;
-        fields.optional("callee_location", &self.callee_location)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.optional("callee_country_code", &self.callee_country_code)?;
-        fields.optional("callee_country_iso_code", &self.callee_country_iso_code)?;
-        fields.optional("duration", &self.duration)?;
-        fields.field("result", &self.result)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("path", &self.path)?;
-        fields.optional("site", &self.site)?;
-        fields.optional("has_recording", &self.has_recording)?;
-        fields.optional("recording_id", &self.recording_id)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.field("has_voicemail", &self.has_voicemail)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("client_code", &self.client_code)?;
-        fields.optional("call_type", &self.call_type)?;
-        fields.optional("call_end_time", &self.call_end_time)?;
-        fields.optional("direction", &self.direction)?;
-        fields.optional("answer_start_time", &self.answer_start_time)?;
-        fields.optional("waiting_time", &self.waiting_time)?;
-        fields.optional("forwarded_to", &self.forwarded_to)?;
-        fields.optional("forwarded_by", &self.forwarded_by)?;
-        fields.optional("hold_time", &self.hold_time)?;
-        fields.optional("department", &self.department)?;
-        fields.optional("cost_center", &self.cost_center)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("caller_user_id", &self.caller_user_id);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.optional("caller_number_source", &self.caller_number_source);
+        fields.optional("caller_name", &self.caller_name);
+        fields.optional("caller_location", &self.caller_location);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("caller_country_code", &self.caller_country_code);
+        fields.optional("caller_country_iso_code", &self.caller_country_iso_code);
+        fields.optional("callee_user_id", &self.callee_user_id);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.optional("callee_number_source", &self.callee_number_source);
+        fields.optional("callee_name", &self.callee_name);
+        fields.optional("callee_location", &self.callee_location);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.optional("callee_country_code", &self.callee_country_code);
+        fields.optional("callee_country_iso_code", &self.callee_country_iso_code);
+        fields.optional("duration", &self.duration);
+        fields.field("result", &self.result);
+        fields.field("date_time", &self.date_time);
+        fields.field("path", &self.path);
+        fields.optional("site", &self.site);
+        fields.optional("has_recording", &self.has_recording);
+        fields.optional("recording_id", &self.recording_id);
+        fields.optional("recording_type", &self.recording_type);
+        fields.field("has_voicemail", &self.has_voicemail);
+        fields.field("call_id", &self.call_id);
+        fields.optional("client_code", &self.client_code);
+        fields.optional("call_type", &self.call_type);
+        fields.optional("call_end_time", &self.call_end_time);
+        fields.optional("direction", &self.direction);
+        fields.optional("answer_start_time", &self.answer_start_time);
+        fields.optional("waiting_time", &self.waiting_time);
+        fields.optional("forwarded_to", &self.forwarded_to);
+        fields.optional("forwarded_by", &self.forwarded_by);
+        fields.optional("hold_time", &self.hold_time);
+        fields.optional("department", &self.department);
+        fields.optional("cost_center", &self.cost_center);
         fields.end()
     }
 }
@@ -20462,10 +20454,10 @@ impl __runtime::Object for PhoneCalleeRinging {
 
 impl serde::Serialize for PhoneCalleeRinging {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeRinging", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeRinging", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20518,9 +20510,9 @@ impl serde::Serialize for PhoneCalleeRingingPayload {
             serializer,
             "PhoneCalleeRingingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -20615,13 +20607,13 @@ impl serde::Serialize for PhoneCalleeRingingPayloadObject {
             "PhoneCalleeRingingPayloadObject",
             4 + usize::from(self.forwarded_by.is_some())
                 + usize::from(self.redirect_forwarded_by.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.optional("forwarded_by", &self.forwarded_by)?;
-        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.optional("forwarded_by", &self.forwarded_by);
+        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by);
         fields.end()
     }
 }
@@ -20675,10 +20667,10 @@ impl __runtime::Object for PhoneCallerUnhold {
 
 impl serde::Serialize for PhoneCallerUnhold {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerUnhold", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerUnhold", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20732,10 +20724,10 @@ impl __runtime::Object for PhoneCalleeHold {
 
 impl serde::Serialize for PhoneCalleeHold {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeHold", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeHold", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -20786,9 +20778,9 @@ impl __runtime::Object for PhoneCalleePayload {
 
 impl serde::Serialize for PhoneCalleePayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleePayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleePayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -20860,11 +20852,11 @@ impl serde::Serialize for PhoneCalleePayloadObject {
             serializer,
             "PhoneCalleePayloadObject",
             4,
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -20975,16 +20967,16 @@ impl serde::Serialize for PhoneCalleeHoldPayloadObjectCallee {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -21038,14 +21030,10 @@ impl __runtime::Object for PhoneCalleeAnswered {
 
 impl serde::Serialize for PhoneCalleeAnswered {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneCalleeAnswered",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeAnswered", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21098,9 +21086,9 @@ impl serde::Serialize for PhoneCalleeAnsweredPayload {
             serializer,
             "PhoneCalleeAnsweredPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21223,16 +21211,16 @@ impl serde::Serialize for PhoneCalleeAnsweredPayloadObject {
                 + usize::from(self.redirect_forwarded_by.is_some())
                 + usize::from(self.channel_id.is_some())
                 + usize::from(self.sip_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.field("answer_start_time", &self.answer_start_time)?;
-        fields.optional("forwarded_by", &self.forwarded_by)?;
-        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("sip_id", &self.sip_id)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.field("answer_start_time", &self.answer_start_time);
+        fields.optional("forwarded_by", &self.forwarded_by);
+        fields.optional("redirect_forwarded_by", &self.redirect_forwarded_by);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("sip_id", &self.sip_id);
         fields.end()
     }
 }
@@ -21360,18 +21348,18 @@ impl serde::Serialize for PhoneCalleeAnsweredPayloadObjectCallee {
                 + usize::from(self.device_name.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("name", &self.name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_type", &self.device_type)?;
-        fields.optional("device_name", &self.device_name)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("name", &self.name);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_type", &self.device_type);
+        fields.optional("device_name", &self.device_name);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -21460,13 +21448,13 @@ impl serde::Serialize for PhoneCalleeAnsweredPayloadObjectCaller {
                 + usize::from(self.phone_number.is_some())
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("name", &self.name);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -21524,10 +21512,10 @@ impl serde::Serialize for PhoneWarmTransferInitiated {
             serializer,
             "PhoneWarmTransferInitiated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21580,9 +21568,9 @@ impl serde::Serialize for PhoneWarmTransferInitiatedPayload {
             serializer,
             "PhoneWarmTransferInitiatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21687,14 +21675,14 @@ impl serde::Serialize for PhoneWarmTransferInitiatedPayloadObject {
                 + usize::from(self.owner.is_some())
                 + usize::from(self.transfer_account_code.is_some())
                 + usize::from(self.transfer_call_id.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("transfer_account_code", &self.transfer_account_code)?;
-        fields.field("transfer_phone_number", &self.transfer_phone_number)?;
-        fields.optional("transfer_call_id", &self.transfer_call_id)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.optional("owner", &self.owner);
+        fields.field("call_id", &self.call_id);
+        fields.optional("transfer_account_code", &self.transfer_account_code);
+        fields.field("transfer_phone_number", &self.transfer_phone_number);
+        fields.optional("transfer_call_id", &self.transfer_call_id);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -21748,10 +21736,10 @@ impl __runtime::Object for PhoneCallerUnmute {
 
 impl serde::Serialize for PhoneCallerUnmute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerUnmute", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerUnmute", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -21806,9 +21794,9 @@ impl serde::Serialize for PhoneCallerUnmutePayload {
             serializer,
             "PhoneCallerUnmutePayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -21880,11 +21868,11 @@ impl serde::Serialize for PhoneCallerUnmutePayloadObject {
             serializer,
             "PhoneCallerUnmutePayloadObject",
             4,
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -21989,15 +21977,15 @@ impl serde::Serialize for PhoneCallerUnmutePayloadObjectCallee {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -22108,16 +22096,16 @@ impl serde::Serialize for PhoneCallerUnmutePayloadObjectCaller {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -22175,10 +22163,10 @@ impl serde::Serialize for PhoneDeviceRegistration {
             serializer,
             "PhoneDeviceRegistration",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22231,9 +22219,9 @@ impl serde::Serialize for PhoneDeviceRegistrationPayload {
             serializer,
             "PhoneDeviceRegistrationPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22299,10 +22287,10 @@ impl serde::Serialize for PhoneDeviceRegistrationPayloadObject {
             serializer,
             "PhoneDeviceRegistrationPayloadObject",
             3,
-        )?;
-        fields.field("device_id", &self.device_id)?;
-        fields.field("device_name", &self.device_name)?;
-        fields.field("mac_address", &self.mac_address)?;
+        );
+        fields.field("device_id", &self.device_id);
+        fields.field("device_name", &self.device_name);
+        fields.field("mac_address", &self.mac_address);
         fields.end()
     }
 }
@@ -22360,10 +22348,10 @@ impl serde::Serialize for PhoneBlindTransferInitiated {
             serializer,
             "PhoneBlindTransferInitiated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22416,9 +22404,9 @@ impl serde::Serialize for PhoneBlindTransferInitiatedPayload {
             serializer,
             "PhoneBlindTransferInitiatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -22511,13 +22499,13 @@ impl serde::Serialize for PhoneBlindTransferInitiatedPayloadObject {
             3 + usize::from(self.failure_reason.is_some())
                 + usize::from(self.transfer_account_code.is_some())
                 + usize::from(self.owner.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("transfer_phone_number", &self.transfer_phone_number)?;
-        fields.optional("transfer_account_code", &self.transfer_account_code)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("call_id", &self.call_id);
+        fields.field("transfer_phone_number", &self.transfer_phone_number);
+        fields.optional("transfer_account_code", &self.transfer_account_code);
+        fields.optional("owner", &self.owner);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -22575,10 +22563,10 @@ impl serde::Serialize for PhoneCallerCallElementCompleted {
             serializer,
             "PhoneCallerCallElementCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22680,10 +22668,10 @@ impl serde::Serialize for PhoneAccountSettingsUpdated {
             serializer,
             "PhoneAccountSettingsUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -22791,10 +22779,10 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayload {
             serializer,
             "PhoneAccountSettingsUpdatedPayload",
             3,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.field("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.field("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -22845,9 +22833,9 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObject {
             serializer,
             "PhoneAccountSettingsUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("settings", &self.settings)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("settings", &self.settings);
         fields.end()
     }
 }
@@ -23757,146 +23745,146 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettings {
                 + usize::from(
                     self.show_custom_disclaimer_when_using_zoom_phone.is_some(),
                 ),
-        )?;
-        fields.optional("call_live_transcription", &self.call_live_transcription)?;
-        fields.optional("local_survivability_mode", &self.local_survivability_mode)?;
+        );
+        fields.optional("call_live_transcription", &self.call_live_transcription);
+        fields.optional("local_survivability_mode", &self.local_survivability_mode);
         fields
             .optional(
                 "external_calling_on_zoom_room_common_area",
                 &self.external_calling_on_zoom_room_common_area,
-            )?;
-        fields.optional("select_outbound_caller_id", &self.select_outbound_caller_id)?;
-        fields.optional("personal_audio_library", &self.personal_audio_library)?;
-        fields.optional("voicemail", &self.voicemail)?;
-        fields.optional("voicemail_transcription", &self.voicemail_transcription)?;
+            );
+        fields.optional("select_outbound_caller_id", &self.select_outbound_caller_id);
+        fields.optional("personal_audio_library", &self.personal_audio_library);
+        fields.optional("voicemail", &self.voicemail);
+        fields.optional("voicemail_transcription", &self.voicemail_transcription);
         fields
             .optional(
                 "voicemail_notification_by_email",
                 &self.voicemail_notification_by_email,
-            )?;
+            );
         fields
             .optional(
                 "shared_voicemail_notification_by_email",
                 &self.shared_voicemail_notification_by_email,
-            )?;
-        fields.optional("restricted_call_hours", &self.restricted_call_hours)?;
-        fields.optional("allowed_call_locations", &self.allowed_call_locations)?;
+            );
+        fields.optional("restricted_call_hours", &self.restricted_call_hours);
+        fields.optional("allowed_call_locations", &self.allowed_call_locations);
         fields
-            .optional("check_voicemails_over_phone", &self.check_voicemails_over_phone)?;
-        fields.optional("auto_call_recording", &self.auto_call_recording)?;
-        fields.optional("ad_hoc_call_recording", &self.ad_hoc_call_recording)?;
-        fields.optional("international_calling", &self.international_calling)?;
-        fields.optional("outbound_calling", &self.outbound_calling)?;
-        fields.optional("outbound_sms", &self.outbound_sms)?;
-        fields.optional("sms", &self.sms)?;
-        fields.optional("sms_etiquette_tool", &self.sms_etiquette_tool)?;
-        fields.optional("zoom_phone_on_mobile", &self.zoom_phone_on_mobile)?;
-        fields.optional("zoom_phone_on_pwa", &self.zoom_phone_on_pwa)?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+            .optional("check_voicemails_over_phone", &self.check_voicemails_over_phone);
+        fields.optional("auto_call_recording", &self.auto_call_recording);
+        fields.optional("ad_hoc_call_recording", &self.ad_hoc_call_recording);
+        fields.optional("international_calling", &self.international_calling);
+        fields.optional("outbound_calling", &self.outbound_calling);
+        fields.optional("outbound_sms", &self.outbound_sms);
+        fields.optional("sms", &self.sms);
+        fields.optional("sms_etiquette_tool", &self.sms_etiquette_tool);
+        fields.optional("zoom_phone_on_mobile", &self.zoom_phone_on_mobile);
+        fields.optional("zoom_phone_on_pwa", &self.zoom_phone_on_pwa);
+        fields.optional("e2e_encryption", &self.e2e_encryption);
         fields
             .optional(
                 "call_handling_forwarding_to_other_users",
                 &self.call_handling_forwarding_to_other_users,
-            )?;
-        fields.optional("call_overflow", &self.call_overflow)?;
-        fields.optional("call_transferring", &self.call_transferring)?;
-        fields.optional("elevate_to_meeting", &self.elevate_to_meeting)?;
-        fields.optional("call_park", &self.call_park)?;
-        fields.optional("hand_off_to_room", &self.hand_off_to_room)?;
-        fields.optional("mobile_switch_to_carrier", &self.mobile_switch_to_carrier)?;
-        fields.optional("delegation", &self.delegation)?;
-        fields.optional("audio_intercom", &self.audio_intercom)?;
+            );
+        fields.optional("call_overflow", &self.call_overflow);
+        fields.optional("call_transferring", &self.call_transferring);
+        fields.optional("elevate_to_meeting", &self.elevate_to_meeting);
+        fields.optional("call_park", &self.call_park);
+        fields.optional("hand_off_to_room", &self.hand_off_to_room);
+        fields.optional("mobile_switch_to_carrier", &self.mobile_switch_to_carrier);
+        fields.optional("delegation", &self.delegation);
+        fields.optional("audio_intercom", &self.audio_intercom);
         fields
             .optional(
                 "block_calls_without_caller_id",
                 &self.block_calls_without_caller_id,
-            )?;
-        fields.optional("block_external_calls", &self.block_external_calls)?;
-        fields.optional("call_queue_opt_out_reason", &self.call_queue_opt_out_reason)?;
+            );
+        fields.optional("block_external_calls", &self.block_external_calls);
+        fields.optional("call_queue_opt_out_reason", &self.call_queue_opt_out_reason);
         fields
             .optional(
                 "auto_delete_data_after_retention_duration",
                 &self.auto_delete_data_after_retention_duration,
-            )?;
+            );
         fields
             .optional(
                 "auto_call_from_third_party_apps",
                 &self.auto_call_from_third_party_apps,
-            )?;
-        fields.optional("override_default_port", &self.override_default_port)?;
-        fields.optional("peer_to_peer_media", &self.peer_to_peer_media)?;
-        fields.optional("advanced_encryption", &self.advanced_encryption)?;
+            );
+        fields.optional("override_default_port", &self.override_default_port);
+        fields.optional("peer_to_peer_media", &self.peer_to_peer_media);
+        fields.optional("advanced_encryption", &self.advanced_encryption);
         fields
             .optional(
                 "display_call_feedback_survey",
                 &self.display_call_feedback_survey,
-            )?;
-        fields.optional("zoom_phone_on_desktop", &self.zoom_phone_on_desktop)?;
-        fields.optional("allowed_device_locations", &self.allowed_device_locations)?;
-        fields.optional("allow_emergency_calls", &self.allow_emergency_calls)?;
-        fields.optional("online_fax", &self.online_fax)?;
-        fields.optional("private_call_park", &self.private_call_park)?;
-        fields.optional("sms_template", &self.sms_template)?;
-        fields.optional("call_screening", &self.call_screening)?;
-        fields.optional("sms_auto_reply", &self.sms_auto_reply)?;
+            );
+        fields.optional("zoom_phone_on_desktop", &self.zoom_phone_on_desktop);
+        fields.optional("allowed_device_locations", &self.allowed_device_locations);
+        fields.optional("allow_emergency_calls", &self.allow_emergency_calls);
+        fields.optional("online_fax", &self.online_fax);
+        fields.optional("private_call_park", &self.private_call_park);
+        fields.optional("sms_template", &self.sms_template);
+        fields.optional("call_screening", &self.call_screening);
+        fields.optional("sms_auto_reply", &self.sms_auto_reply);
         fields
             .optional(
                 "allow_end_user_edit_call_handling",
                 &self.allow_end_user_edit_call_handling,
-            )?;
-        fields.optional("connect_to_operator", &self.connect_to_operator)?;
-        fields.optional("no_hold_conference", &self.no_hold_conference)?;
-        fields.optional("conference_dtmf", &self.conference_dtmf)?;
+            );
+        fields.optional("connect_to_operator", &self.connect_to_operator);
+        fields.optional("no_hold_conference", &self.no_hold_conference);
+        fields.optional("conference_dtmf", &self.conference_dtmf);
         fields
             .optional(
                 "end_conference_call_when_originator_drops",
                 &self.end_conference_call_when_originator_drops,
-            )?;
-        fields.optional("chat_channel", &self.chat_channel)?;
+            );
+        fields.optional("chat_channel", &self.chat_channel);
         fields
             .optional(
                 "desk_phone_smart_key_positions_layout",
                 &self.desk_phone_smart_key_positions_layout,
-            )?;
-        fields.optional("auto_opt_out_in_call_queue", &self.auto_opt_out_in_call_queue)?;
+            );
+        fields.optional("auto_opt_out_in_call_queue", &self.auto_opt_out_in_call_queue);
         fields
             .optional(
                 "allow_mobile_home_phone_callout",
                 &self.allow_mobile_home_phone_callout,
-            )?;
+            );
         fields
             .optional(
                 "use_callkit_for_incoming_call_notifications_in_ios",
                 &self.use_callkit_for_incoming_call_notifications_in_ios,
-            )?;
+            );
         fields
             .optional(
                 "hide_phone_call_history_in_ios",
                 &self.hide_phone_call_history_in_ios,
-            )?;
+            );
         fields
             .optional(
                 "obfuscate_sensitive_data_during_call",
                 &self.obfuscate_sensitive_data_during_call,
-            )?;
+            );
         fields
             .optional(
                 "prevent_users_upload_audio_files",
                 &self.prevent_users_upload_audio_files,
-            )?;
-        fields.optional("voicemail_tasks", &self.voicemail_tasks)?;
+            );
+        fields.optional("voicemail_tasks", &self.voicemail_tasks);
         fields
             .optional(
                 "voicemail_intent_based_prioritization",
                 &self.voicemail_intent_based_prioritization,
-            )?;
-        fields.optional("team_sms_thread_summary", &self.team_sms_thread_summary)?;
-        fields.optional("customize_line_name", &self.customize_line_name)?;
+            );
+        fields.optional("team_sms_thread_summary", &self.team_sms_thread_summary);
+        fields.optional("customize_line_name", &self.customize_line_name);
         fields
             .optional(
                 "show_custom_disclaimer_when_using_zoom_phone",
                 &self.show_custom_disclaimer_when_using_zoom_phone,
-            )?;
+            );
         fields.end()
     }
 }
@@ -23967,11 +23955,11 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallLiveTranscription {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.transcription_start_prompt.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("transcription_start_prompt", &self.transcription_start_prompt)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("transcription_start_prompt", &self.transcription_start_prompt);
         fields.end()
     }
 }
@@ -24079,10 +24067,10 @@ for PhoneSettingsUpdatedPayloadObjectSettingsCallLiveTranscriptionTranscriptionS
             "PhoneSettingsUpdatedPayloadObjectSettingsCallLiveTranscriptionTranscriptionStartPrompt",
             usize::from(self.enable.is_some()) + usize::from(self.audio_id.is_some())
                 + usize::from(self.audio_name.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("audio_id", &self.audio_id)?;
-        fields.optional("audio_name", &self.audio_name)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("audio_id", &self.audio_id);
+        fields.optional("audio_name", &self.audio_name);
         fields.end()
     }
 }
@@ -24141,10 +24129,10 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode {
             "PhoneAccountSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode",
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields.end()
     }
 }
@@ -24214,15 +24202,15 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsSelectOutboundCallerId {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.allow_hide_outbound_caller_id.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "allow_hide_outbound_caller_id",
                 &self.allow_hide_outbound_caller_id,
-            )?;
+            );
         fields.end()
     }
 }
@@ -24307,20 +24295,20 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsPersonalAudioLibrary {
                 + usize::from(
                     self.allow_voicemail_and_message_greeting_customization.is_some(),
                 ),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "allow_music_on_hold_customization",
                 &self.allow_music_on_hold_customization,
-            )?;
+            );
         fields
             .optional(
                 "allow_voicemail_and_message_greeting_customization",
                 &self.allow_voicemail_and_message_greeting_customization,
-            )?;
+            );
         fields.end()
     }
 }
@@ -24419,15 +24407,15 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsVoicem
                 + usize::from(self.allow_delete.is_some())
                 + usize::from(self.allow_share.is_some())
                 + usize::from(self.allow_virtual_background.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("allow_videomail", &self.allow_videomail)?;
-        fields.optional("allow_download", &self.allow_download)?;
-        fields.optional("allow_delete", &self.allow_delete)?;
-        fields.optional("allow_share", &self.allow_share)?;
-        fields.optional("allow_virtual_background", &self.allow_virtual_background)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("allow_videomail", &self.allow_videomail);
+        fields.optional("allow_download", &self.allow_download);
+        fields.optional("allow_delete", &self.allow_delete);
+        fields.optional("allow_share", &self.allow_share);
+        fields.optional("allow_virtual_background", &self.allow_virtual_background);
         fields.end()
     }
 }
@@ -24521,17 +24509,17 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsVoicemailNotificationByEmail
                 + usize::from(self.include_voicemail_file.is_some())
                 + usize::from(self.include_voicemail_transcription.is_some())
                 + usize::from(self.forward_voicemail_to_email.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("include_voicemail_file", &self.include_voicemail_file)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("include_voicemail_file", &self.include_voicemail_file);
         fields
             .optional(
                 "include_voicemail_transcription",
                 &self.include_voicemail_transcription,
-            )?;
-        fields.optional("forward_voicemail_to_email", &self.forward_voicemail_to_email)?;
+            );
+        fields.optional("forward_voicemail_to_email", &self.forward_voicemail_to_email);
         fields.end()
     }
 }
@@ -24633,18 +24621,18 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsRestrictedCallHours {
                 + usize::from(self.restricted_hours_applied.is_some())
                 + usize::from(self.restricted_holiday_hours_applied.is_some())
                 + usize::from(self.allow_internal_calls.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("time_zone", &self.time_zone)?;
-        fields.optional("restricted_hours_applied", &self.restricted_hours_applied)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("time_zone", &self.time_zone);
+        fields.optional("restricted_hours_applied", &self.restricted_hours_applied);
         fields
             .optional(
                 "restricted_holiday_hours_applied",
                 &self.restricted_holiday_hours_applied,
-            )?;
-        fields.optional("allow_internal_calls", &self.allow_internal_calls)?;
+            );
+        fields.optional("allow_internal_calls", &self.allow_internal_calls);
         fields.end()
     }
 }
@@ -24697,9 +24685,9 @@ for PhoneSettingsUpdatedPayloadObjectSettingsRestrictedCallHoursTimeZone {
             serializer,
             "PhoneSettingsUpdatedPayloadObjectSettingsRestrictedCallHoursTimeZone",
             usize::from(self.id.is_some()) + usize::from(self.name.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("name", &self.name)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("name", &self.name);
         fields.end()
     }
 }
@@ -24780,12 +24768,12 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAllowedCallLocations {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.locations_applied.is_some())
                 + usize::from(self.allow_internal_calls.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("locations_applied", &self.locations_applied)?;
-        fields.optional("allow_internal_calls", &self.allow_internal_calls)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("locations_applied", &self.locations_applied);
+        fields.optional("allow_internal_calls", &self.allow_internal_calls);
         fields.end()
     }
 }
@@ -24943,27 +24931,27 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoCallRecording {
                 + usize::from(self.allow_stop_resume_recording.is_some())
                 + usize::from(self.disconnect_on_recording_failure.is_some())
                 + usize::from(self.play_recording_beep_tone.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("recording_calls", &self.recording_calls)?;
-        fields.optional("recording_transcription", &self.recording_transcription)?;
-        fields.optional("recording_start_prompt", &self.recording_start_prompt)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("recording_calls", &self.recording_calls);
+        fields.optional("recording_transcription", &self.recording_transcription);
+        fields.optional("recording_start_prompt", &self.recording_start_prompt);
         fields
             .optional(
                 "recording_start_prompt_audio_id",
                 &self.recording_start_prompt_audio_id,
-            )?;
-        fields.optional("recording_explicit_consent", &self.recording_explicit_consent)?;
+            );
+        fields.optional("recording_explicit_consent", &self.recording_explicit_consent);
         fields
-            .optional("allow_stop_resume_recording", &self.allow_stop_resume_recording)?;
+            .optional("allow_stop_resume_recording", &self.allow_stop_resume_recording);
         fields
             .optional(
                 "disconnect_on_recording_failure",
                 &self.disconnect_on_recording_failure,
-            )?;
-        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone)?;
+            );
+        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone);
         fields.end()
     }
 }
@@ -25106,11 +25094,11 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallRecordingPlayRecordingBe
                 + usize::from(self.play_beep_member.is_some())
                 + usize::from(self.play_beep_volume.is_some())
                 + usize::from(self.play_beep_time_interval.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("play_beep_member", &self.play_beep_member)?;
-        fields.optional("play_beep_volume", &self.play_beep_volume)?;
-        fields.optional("play_beep_time_interval", &self.play_beep_time_interval)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("play_beep_member", &self.play_beep_member);
+        fields.optional("play_beep_volume", &self.play_beep_volume);
+        fields.optional("play_beep_time_interval", &self.play_beep_time_interval);
         fields.end()
     }
 }
@@ -25415,16 +25403,16 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAdHocCallRecording {
                 + usize::from(self.recording_start_prompt.is_some())
                 + usize::from(self.recording_explicit_consent.is_some())
                 + usize::from(self.play_recording_beep_tone.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("recording_transcription", &self.recording_transcription)?;
-        fields.optional("allow_download", &self.allow_download)?;
-        fields.optional("allow_delete", &self.allow_delete)?;
-        fields.optional("recording_start_prompt", &self.recording_start_prompt)?;
-        fields.optional("recording_explicit_consent", &self.recording_explicit_consent)?;
-        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("recording_transcription", &self.recording_transcription);
+        fields.optional("allow_download", &self.allow_download);
+        fields.optional("allow_delete", &self.allow_delete);
+        fields.optional("recording_start_prompt", &self.recording_start_prompt);
+        fields.optional("recording_explicit_consent", &self.recording_explicit_consent);
+        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone);
         fields.end()
     }
 }
@@ -25491,11 +25479,11 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsSms {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.international_sms.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("international_sms", &self.international_sms)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("international_sms", &self.international_sms);
         fields.end()
     }
 }
@@ -25568,11 +25556,11 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsSmsEtiquetteTool {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.sms_etiquette_policy.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("sms_etiquette_policy", &self.sms_etiquette_policy)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("sms_etiquette_policy", &self.sms_etiquette_policy);
         fields.end()
     }
 }
@@ -25659,14 +25647,14 @@ for PhoneSettingsUpdatedPayloadObjectSettingsSmsEtiquetteToolSmsEtiquettePolicyI
                 + usize::from(self.description.is_some())
                 + usize::from(self.rule.is_some()) + usize::from(self.content.is_some())
                 + usize::from(self.action.is_some()) + usize::from(self.active.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.optional("rule", &self.rule)?;
-        fields.optional("content", &self.content)?;
-        fields.optional("action", &self.action)?;
-        fields.optional("active", &self.active)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.optional("rule", &self.rule);
+        fields.optional("content", &self.content);
+        fields.optional("action", &self.action);
+        fields.optional("active", &self.active);
         fields.end()
     }
 }
@@ -25767,13 +25755,13 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsZoomPhoneOnMobile {
                 + usize::from(self.allow_calling_sms_mms.is_some())
                 + usize::from(self.allow_calling_clients.is_some())
                 + usize::from(self.allow_sms_mms_clients.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("allow_calling_sms_mms", &self.allow_calling_sms_mms)?;
-        fields.optional("allow_calling_clients", &self.allow_calling_clients)?;
-        fields.optional("allow_sms_mms_clients", &self.allow_sms_mms_clients)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("allow_calling_sms_mms", &self.allow_calling_sms_mms);
+        fields.optional("allow_calling_clients", &self.allow_calling_clients);
+        fields.optional("allow_sms_mms_clients", &self.allow_sms_mms_clients);
         fields.end()
     }
 }
@@ -25908,11 +25896,11 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallHandlingForwardingToOthe
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.call_forwarding_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("call_forwarding_type", &self.call_forwarding_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("call_forwarding_type", &self.call_forwarding_type);
         fields.end()
     }
 }
@@ -26045,11 +26033,11 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallOv
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.call_overflow_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("call_overflow_type", &self.call_overflow_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("call_overflow_type", &self.call_overflow_type);
         fields.end()
     }
 }
@@ -26124,11 +26112,11 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallTransferring {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.call_transferring_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("call_transferring_type", &self.call_transferring_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("call_transferring_type", &self.call_transferring_type);
         fields.end()
     }
 }
@@ -26237,15 +26225,15 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallPa
                 + usize::from(self.forward_to.is_some())
                 + usize::from(self.sequence.is_some())
                 + usize::from(self.music_on_park.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("expiration_period", &self.expiration_period)?;
-        fields.optional("call_not_picked_up_action", &self.call_not_picked_up_action)?;
-        fields.optional("forward_to", &self.forward_to)?;
-        fields.optional("sequence", &self.sequence)?;
-        fields.optional("music_on_park", &self.music_on_park)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("expiration_period", &self.expiration_period);
+        fields.optional("call_not_picked_up_action", &self.call_not_picked_up_action);
+        fields.optional("forward_to", &self.forward_to);
+        fields.optional("sequence", &self.sequence);
+        fields.optional("music_on_park", &self.music_on_park);
         fields.end()
     }
 }
@@ -26451,12 +26439,12 @@ impl serde::Serialize for PhoneCallParkForwardTo {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.extension_type.is_some())
                 + usize::from(self.id.is_some()),
-        )?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("id", &self.id)?;
+        );
+        fields.optional("display_name", &self.display_name);
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("id", &self.id);
         fields.end()
     }
 }
@@ -26629,9 +26617,9 @@ impl serde::Serialize for PhoneCallParkMusicOnPark {
             serializer,
             "PhoneCallParkMusicOnPark",
             usize::from(self.audio_id.is_some()) + usize::from(self.audio_name.is_some()),
-        )?;
-        fields.optional("audio_id", &self.audio_id)?;
-        fields.optional("audio_name", &self.audio_name)?;
+        );
+        fields.optional("audio_id", &self.audio_id);
+        fields.optional("audio_name", &self.audio_name);
         fields.end()
     }
 }
@@ -26738,14 +26726,14 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsBlockExternalCalls {
                 + usize::from(self.block_closed_hours.is_some())
                 + usize::from(self.block_holiday_hours.is_some())
                 + usize::from(self.block_call_action.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("block_business_hours", &self.block_business_hours)?;
-        fields.optional("block_closed_hours", &self.block_closed_hours)?;
-        fields.optional("block_holiday_hours", &self.block_holiday_hours)?;
-        fields.optional("block_call_action", &self.block_call_action)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("block_business_hours", &self.block_business_hours);
+        fields.optional("block_closed_hours", &self.block_closed_hours);
+        fields.optional("block_holiday_hours", &self.block_holiday_hours);
+        fields.optional("block_call_action", &self.block_call_action);
         fields.end()
     }
 }
@@ -26867,15 +26855,15 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallQueueOptOutReason {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.call_queue_opt_out_reasons_list.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "call_queue_opt_out_reasons_list",
                 &self.call_queue_opt_out_reasons_list,
-            )?;
+            );
         fields.end()
     }
 }
@@ -26932,10 +26920,10 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallQueueOptOutReasonCallQue
             "PhoneAccountSettingsUpdatedPayloadObjectSettingsCallQueueOptOutReasonCallQueueOptOutReasonsListItem",
             usize::from(self.code.is_some()) + usize::from(self.system.is_some())
                 + usize::from(self.enable.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("system", &self.system)?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("system", &self.system);
+        fields.optional("enable", &self.enable);
         fields.end()
     }
 }
@@ -27027,17 +27015,17 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRetention
                 + usize::from(self.items.is_some())
                 + usize::from(self.delete_type.is_some())
                 + usize::from(self.permanently_delete_after_days.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("items", &self.items)?;
-        fields.optional("delete_type", &self.delete_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("items", &self.items);
+        fields.optional("delete_type", &self.delete_type);
         fields
             .optional(
                 "permanently_delete_after_days",
                 &self.permanently_delete_after_days,
-            )?;
+            );
         fields.end()
     }
 }
@@ -27100,10 +27088,10 @@ for PhoneSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRetentionDuratio
             "PhoneSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRetentionDurationItemsItem",
             usize::from(self.type_.is_some()) + usize::from(self.duration.is_some())
                 + usize::from(self.time_unit.is_some()),
-        )?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("time_unit", &self.time_unit)?;
+        );
+        fields.optional("type", &self.type_);
+        fields.optional("duration", &self.duration);
+        fields.optional("time_unit", &self.time_unit);
         fields.end()
     }
 }
@@ -27292,12 +27280,12 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsOverrideDefaultPort {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.min_port.is_some())
                 + usize::from(self.max_port.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("min_port", &self.min_port)?;
-        fields.optional("max_port", &self.max_port)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("min_port", &self.min_port);
+        fields.optional("max_port", &self.max_port);
         fields.end()
     }
 }
@@ -27367,15 +27355,15 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAdvancedEncryption {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.disable_incoming_unencrypted_voicemail.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "disable_incoming_unencrypted_voicemail",
                 &self.disable_incoming_unencrypted_voicemail,
-            )?;
+            );
         fields.end()
     }
 }
@@ -27466,13 +27454,13 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurvey {
                 + usize::from(self.feedback_type.is_some())
                 + usize::from(self.feedback_mos.is_some())
                 + usize::from(self.feedback_duration.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("feedback_type", &self.feedback_type)?;
-        fields.optional("feedback_mos", &self.feedback_mos)?;
-        fields.optional("feedback_duration", &self.feedback_duration)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("feedback_type", &self.feedback_type);
+        fields.optional("feedback_mos", &self.feedback_mos);
+        fields.optional("feedback_duration", &self.feedback_duration);
         fields.end()
     }
 }
@@ -27531,10 +27519,10 @@ for PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFeedbackMo
             "PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFeedbackMos",
             usize::from(self.enable.is_some()) + usize::from(self.min.is_some())
                 + usize::from(self.max.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("min", &self.min)?;
-        fields.optional("max", &self.max)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("min", &self.min);
+        fields.optional("max", &self.max);
         fields.end()
     }
 }
@@ -27593,10 +27581,10 @@ for PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFeedbackDu
             "PhoneSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurveyFeedbackDuration",
             usize::from(self.enable.is_some()) + usize::from(self.min.is_some())
                 + usize::from(self.max.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("min", &self.min)?;
-        fields.optional("max", &self.max)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("min", &self.min);
+        fields.optional("max", &self.max);
         fields.end()
     }
 }
@@ -27677,12 +27665,12 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsZoomPhoneOnDesktop {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.allow_calling_clients.is_some())
                 + usize::from(self.allow_sms_mms_clients.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("allow_calling_clients", &self.allow_calling_clients)?;
-        fields.optional("allow_sms_mms_clients", &self.allow_sms_mms_clients)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("allow_calling_clients", &self.allow_calling_clients);
+        fields.optional("allow_sms_mms_clients", &self.allow_sms_mms_clients);
         fields.end()
     }
 }
@@ -27811,11 +27799,11 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAllowedDeviceLocations {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.block_devices_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("block_devices_type", &self.block_devices_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("block_devices_type", &self.block_devices_type);
         fields.end()
     }
 }
@@ -27946,20 +27934,20 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAllowEmergencyCalls {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.allow_emergency_calls_from_clients.is_some())
                 + usize::from(self.allow_emergency_calls_from_deskphones.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "allow_emergency_calls_from_clients",
                 &self.allow_emergency_calls_from_clients,
-            )?;
+            );
         fields
             .optional(
                 "allow_emergency_calls_from_deskphones",
                 &self.allow_emergency_calls_from_deskphones,
-            )?;
+            );
         fields.end()
     }
 }
@@ -28039,16 +28027,16 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsOnline
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.enable_new_fax_email_notifications.is_some())
                 + usize::from(self.include_fax_as_attachment.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "enable_new_fax_email_notifications",
                 &self.enable_new_fax_email_notifications,
-            )?;
-        fields.optional("include_fax_as_attachment", &self.include_fax_as_attachment)?;
+            );
+        fields.optional("include_fax_as_attachment", &self.include_fax_as_attachment);
         fields.end()
     }
 }
@@ -28117,11 +28105,11 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsSmsTem
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.sms_template_list.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("sms_template_list", &self.sms_template_list)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("sms_template_list", &self.sms_template_list);
         fields.end()
     }
 }
@@ -28197,12 +28185,12 @@ for PhoneSettingsUpdatedPayloadObjectSettingsSmsTemplateSmsTemplateListItem {
                 + usize::from(self.description.is_some())
                 + usize::from(self.content.is_some())
                 + usize::from(self.active.is_some()),
-        )?;
-        fields.optional("sms_template_id", &self.sms_template_id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.optional("content", &self.content)?;
-        fields.optional("active", &self.active)?;
+        );
+        fields.optional("sms_template_id", &self.sms_template_id);
+        fields.optional("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.optional("content", &self.content);
+        fields.optional("active", &self.active);
         fields.end()
     }
 }
@@ -28271,15 +28259,15 @@ impl serde::Serialize for PhoneAccountSettingsUpdatedPayloadObjectSettingsCallSc
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.exclude_user_company_contacts.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "exclude_user_company_contacts",
                 &self.exclude_user_company_contacts,
-            )?;
+            );
         fields.end()
     }
 }
@@ -28349,15 +28337,15 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsAutoOptOutInCallQueue {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.prompt_before_opt_out_call_queue.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
         fields
             .optional(
                 "prompt_before_opt_out_call_queue",
                 &self.prompt_before_opt_out_call_queue,
-            )?;
+            );
         fields.end()
     }
 }
@@ -28438,12 +28426,12 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsCustomizeLineName {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.user_line_name.is_some())
                 + usize::from(self.common_area_line_name.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("user_line_name", &self.user_line_name)?;
-        fields.optional("common_area_line_name", &self.common_area_line_name)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("user_line_name", &self.user_line_name);
+        fields.optional("common_area_line_name", &self.common_area_line_name);
         fields.end()
     }
 }
@@ -28650,12 +28638,12 @@ for PhoneAccountSettingsUpdatedPayloadObjectSettingsShowCustomDisclaimerWhenUsin
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.display_frequency.is_some())
                 + usize::from(self.custom_disclaimer_list.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("display_frequency", &self.display_frequency)?;
-        fields.optional("custom_disclaimer_list", &self.custom_disclaimer_list)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("display_frequency", &self.display_frequency);
+        fields.optional("custom_disclaimer_list", &self.custom_disclaimer_list);
         fields.end()
     }
 }
@@ -28809,10 +28797,10 @@ for PhoneSettingsUpdatedPayloadObjectSettingsShowCustomDisclaimerWhenUsingZoomPh
             "PhoneSettingsUpdatedPayloadObjectSettingsShowCustomDisclaimerWhenUsingZoomPhoneCustomDisclaimerListItem",
             usize::from(self.language.is_some()) + usize::from(self.title.is_some())
                 + usize::from(self.body.is_some()),
-        )?;
-        fields.optional("language", &self.language)?;
-        fields.optional("title", &self.title)?;
-        fields.optional("body", &self.body)?;
+        );
+        fields.optional("language", &self.language);
+        fields.optional("title", &self.title);
+        fields.optional("body", &self.body);
         fields.end()
     }
 }
@@ -28870,10 +28858,10 @@ impl serde::Serialize for PhoneCalleeMeetingInviting {
             serializer,
             "PhoneCalleeMeetingInviting",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -28926,9 +28914,9 @@ impl serde::Serialize for PhoneCalleeMeetingInvitingPayload {
             serializer,
             "PhoneCalleeMeetingInvitingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29005,12 +28993,12 @@ impl serde::Serialize for PhoneCalleeMeetingInvitingPayloadObject {
             serializer,
             "PhoneCalleeMeetingInvitingPayloadObject",
             4 + usize::from(self.meeting_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.optional("meeting_id", &self.meeting_id);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -29113,15 +29101,15 @@ impl serde::Serialize for PhoneCalleeMeetingInvitingPayloadObjectCallee {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -29218,14 +29206,14 @@ impl serde::Serialize for PhoneCalleeMeetingInvitingPayloadObjectCaller {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -29279,10 +29267,10 @@ impl __runtime::Object for PhoneCalleeParked {
 
 impl serde::Serialize for PhoneCalleeParked {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeParked", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeParked", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29335,9 +29323,9 @@ impl serde::Serialize for PhoneCalleeParkedPayload {
             serializer,
             "PhoneCalleeParkedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29424,13 +29412,13 @@ impl serde::Serialize for PhoneCalleeParkedPayloadObject {
             "PhoneCalleeParkedPayloadObject",
             4 + usize::from(self.park_code.is_some())
                 + usize::from(self.park_failure_reason.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.optional("park_code", &self.park_code)?;
-        fields.optional("park_failure_reason", &self.park_failure_reason)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.optional("park_code", &self.park_code);
+        fields.optional("park_failure_reason", &self.park_failure_reason);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -29484,14 +29472,10 @@ impl __runtime::Object for PhoneEmergencyAlert {
 
 impl serde::Serialize for PhoneEmergencyAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneEmergencyAlert",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneEmergencyAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -29544,9 +29528,9 @@ impl serde::Serialize for PhoneEmergencyAlertPayload {
             serializer,
             "PhoneEmergencyAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -29659,15 +29643,15 @@ impl serde::Serialize for PhoneEmergencyAlertPayloadObject {
             serializer,
             "PhoneEmergencyAlertPayloadObject",
             7 + usize::from(self.emergency_address.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("location", &self.location)?;
-        fields.field("router", &self.router)?;
-        fields.field("deliver_to", &self.deliver_to)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.optional("emergency_address", &self.emergency_address)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("caller", &self.caller);
+        fields.field("callee", &self.callee);
+        fields.field("location", &self.location);
+        fields.field("router", &self.router);
+        fields.field("deliver_to", &self.deliver_to);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.optional("emergency_address", &self.emergency_address);
         fields.end()
     }
 }
@@ -29770,15 +29754,15 @@ impl serde::Serialize for PhoneEmergencyAlertPayloadObjectCaller {
                 + usize::from(self.display_name.is_some())
                 + usize::from(self.site_id.is_some())
                 + usize::from(self.site_name.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("extension_type", &self.extension_type)?;
-        fields.optional("site_id", &self.site_id)?;
-        fields.optional("site_name", &self.site_name)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("display_name", &self.display_name);
+        fields.field("extension_type", &self.extension_type);
+        fields.optional("site_id", &self.site_id);
+        fields.optional("site_name", &self.site_name);
         fields.end()
     }
 }
@@ -29872,8 +29856,8 @@ impl serde::Serialize for PhoneEmergencyAlertPayloadObjectCallee {
             serializer,
             "PhoneEmergencyAlertPayloadObjectCallee",
             usize::from(self.phone_number.is_some()),
-        )?;
-        fields.optional("phone_number", &self.phone_number)?;
+        );
+        fields.optional("phone_number", &self.phone_number);
         fields.end()
     }
 }
@@ -29927,10 +29911,10 @@ impl serde::Serialize for PhoneEmergencyAlertPayloadObjectLocation {
             "PhoneEmergencyAlertPayloadObjectLocation",
             usize::from(self.gps.is_some()) + usize::from(self.ip.is_some())
                 + usize::from(self.bssid.is_some()),
-        )?;
-        fields.optional("gps", &self.gps)?;
-        fields.optional("ip", &self.ip)?;
-        fields.optional("bssid", &self.bssid)?;
+        );
+        fields.optional("gps", &self.gps);
+        fields.optional("ip", &self.ip);
+        fields.optional("bssid", &self.bssid);
         fields.end()
     }
 }
@@ -30130,13 +30114,13 @@ impl serde::Serialize for PhoneEmergencyAlertPayloadObjectEmergencyAddress {
                 + usize::from(self.address_line2.is_some())
                 + usize::from(self.city.is_some()) + usize::from(self.zip.is_some())
                 + usize::from(self.state_code.is_some()),
-        )?;
-        fields.optional("country", &self.country)?;
-        fields.optional("address_line1", &self.address_line1)?;
-        fields.optional("address_line2", &self.address_line2)?;
-        fields.optional("city", &self.city)?;
-        fields.optional("zip", &self.zip)?;
-        fields.optional("state_code", &self.state_code)?;
+        );
+        fields.optional("country", &self.country);
+        fields.optional("address_line1", &self.address_line1);
+        fields.optional("address_line2", &self.address_line2);
+        fields.optional("city", &self.city);
+        fields.optional("zip", &self.zip);
+        fields.optional("state_code", &self.state_code);
         fields.end()
     }
 }
@@ -30194,10 +30178,10 @@ impl serde::Serialize for PhoneAiCallSummaryChanged {
             serializer,
             "PhoneAiCallSummaryChanged",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30250,9 +30234,9 @@ impl serde::Serialize for PhoneAiCallSummaryChangedPayload {
             serializer,
             "PhoneAiCallSummaryChangedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30354,15 +30338,15 @@ impl serde::Serialize for PhoneAiCallSummaryChangedPayloadObject {
                 + usize::from(self.call_log_ids.is_some())
                 + usize::from(self.created_time.is_some())
                 + usize::from(self.modified_time.is_some()),
-        )?;
-        fields.optional("edited", &self.edited)?;
-        fields.optional("deleted", &self.deleted)?;
-        fields.field("ai_call_summary_id", &self.ai_call_summary_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("call_log_ids", &self.call_log_ids)?;
-        fields.optional("created_time", &self.created_time)?;
-        fields.optional("modified_time", &self.modified_time)?;
+        );
+        fields.optional("edited", &self.edited);
+        fields.optional("deleted", &self.deleted);
+        fields.field("ai_call_summary_id", &self.ai_call_summary_id);
+        fields.field("user_id", &self.user_id);
+        fields.field("call_id", &self.call_id);
+        fields.optional("call_log_ids", &self.call_log_ids);
+        fields.optional("created_time", &self.created_time);
+        fields.optional("modified_time", &self.modified_time);
         fields.end()
     }
 }
@@ -30416,14 +30400,10 @@ impl __runtime::Object for PhoneCalleeRejected {
 
 impl serde::Serialize for PhoneCalleeRejected {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneCalleeRejected",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeRejected", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30476,9 +30456,9 @@ impl serde::Serialize for PhoneCalleeRejectedPayload {
             serializer,
             "PhoneCalleeRejectedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -30579,14 +30559,14 @@ impl serde::Serialize for PhoneCalleeRejectedPayloadObject {
             "PhoneCalleeRejectedPayloadObject",
             5 + usize::from(self.handup_result.is_some())
                 + usize::from(self.channel_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("ringing_start_time", &self.ringing_start_time)?;
-        fields.field("call_end_time", &self.call_end_time)?;
-        fields.optional("handup_result", &self.handup_result)?;
-        fields.optional("channel_id", &self.channel_id)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("ringing_start_time", &self.ringing_start_time);
+        fields.field("call_end_time", &self.call_end_time);
+        fields.optional("handup_result", &self.handup_result);
+        fields.optional("channel_id", &self.channel_id);
         fields.end()
     }
 }
@@ -30699,16 +30679,16 @@ impl serde::Serialize for PhoneCalleeRejectedPayloadObjectCaller {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some())
                 + usize::from(self.device_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("device_type", &self.device_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("device_type", &self.device_type);
         fields.end()
     }
 }
@@ -30766,10 +30746,10 @@ impl serde::Serialize for PhoneGroupSettingsUpdated {
             serializer,
             "PhoneGroupSettingsUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -30875,10 +30855,10 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayload {
             serializer,
             "PhoneGroupSettingsUpdatedPayload",
             3,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.field("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.field("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -30929,9 +30909,9 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObject {
             serializer,
             "PhoneGroupSettingsUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("group_id", &self.group_id)?;
-        fields.field("settings", &self.settings)?;
+        );
+        fields.field("group_id", &self.group_id);
+        fields.field("settings", &self.settings);
         fields.end()
     }
 }
@@ -31712,125 +31692,125 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettings {
                 + usize::from(
                     self.show_custom_disclaimer_when_using_zoom_phone.is_some(),
                 ),
-        )?;
-        fields.optional("call_live_transcription", &self.call_live_transcription)?;
-        fields.optional("local_survivability_mode", &self.local_survivability_mode)?;
-        fields.optional("select_outbound_caller_id", &self.select_outbound_caller_id)?;
-        fields.optional("personal_audio_library", &self.personal_audio_library)?;
-        fields.optional("voicemail", &self.voicemail)?;
-        fields.optional("voicemail_transcription", &self.voicemail_transcription)?;
+        );
+        fields.optional("call_live_transcription", &self.call_live_transcription);
+        fields.optional("local_survivability_mode", &self.local_survivability_mode);
+        fields.optional("select_outbound_caller_id", &self.select_outbound_caller_id);
+        fields.optional("personal_audio_library", &self.personal_audio_library);
+        fields.optional("voicemail", &self.voicemail);
+        fields.optional("voicemail_transcription", &self.voicemail_transcription);
         fields
             .optional(
                 "voicemail_notification_by_email",
                 &self.voicemail_notification_by_email,
-            )?;
+            );
         fields
             .optional(
                 "shared_voicemail_notification_by_email",
                 &self.shared_voicemail_notification_by_email,
-            )?;
-        fields.optional("restricted_call_hours", &self.restricted_call_hours)?;
-        fields.optional("allowed_call_locations", &self.allowed_call_locations)?;
+            );
+        fields.optional("restricted_call_hours", &self.restricted_call_hours);
+        fields.optional("allowed_call_locations", &self.allowed_call_locations);
         fields
-            .optional("check_voicemails_over_phone", &self.check_voicemails_over_phone)?;
-        fields.optional("auto_call_recording", &self.auto_call_recording)?;
-        fields.optional("ad_hoc_call_recording", &self.ad_hoc_call_recording)?;
-        fields.optional("zoom_phone_on_mobile", &self.zoom_phone_on_mobile)?;
-        fields.optional("zoom_phone_on_pwa", &self.zoom_phone_on_pwa)?;
-        fields.optional("sms_etiquette_tool", &self.sms_etiquette_tool)?;
-        fields.optional("outbound_calling", &self.outbound_calling)?;
-        fields.optional("outbound_sms", &self.outbound_sms)?;
-        fields.optional("international_calling", &self.international_calling)?;
-        fields.optional("sms", &self.sms)?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
+            .optional("check_voicemails_over_phone", &self.check_voicemails_over_phone);
+        fields.optional("auto_call_recording", &self.auto_call_recording);
+        fields.optional("ad_hoc_call_recording", &self.ad_hoc_call_recording);
+        fields.optional("zoom_phone_on_mobile", &self.zoom_phone_on_mobile);
+        fields.optional("zoom_phone_on_pwa", &self.zoom_phone_on_pwa);
+        fields.optional("sms_etiquette_tool", &self.sms_etiquette_tool);
+        fields.optional("outbound_calling", &self.outbound_calling);
+        fields.optional("outbound_sms", &self.outbound_sms);
+        fields.optional("international_calling", &self.international_calling);
+        fields.optional("sms", &self.sms);
+        fields.optional("e2e_encryption", &self.e2e_encryption);
         fields
             .optional(
                 "call_handling_forwarding_to_other_users",
                 &self.call_handling_forwarding_to_other_users,
-            )?;
-        fields.optional("call_overflow", &self.call_overflow)?;
-        fields.optional("call_transferring", &self.call_transferring)?;
-        fields.optional("elevate_to_meeting", &self.elevate_to_meeting)?;
-        fields.optional("call_park", &self.call_park)?;
-        fields.optional("hand_off_to_room", &self.hand_off_to_room)?;
-        fields.optional("mobile_switch_to_carrier", &self.mobile_switch_to_carrier)?;
-        fields.optional("delegation", &self.delegation)?;
-        fields.optional("audio_intercom", &self.audio_intercom)?;
+            );
+        fields.optional("call_overflow", &self.call_overflow);
+        fields.optional("call_transferring", &self.call_transferring);
+        fields.optional("elevate_to_meeting", &self.elevate_to_meeting);
+        fields.optional("call_park", &self.call_park);
+        fields.optional("hand_off_to_room", &self.hand_off_to_room);
+        fields.optional("mobile_switch_to_carrier", &self.mobile_switch_to_carrier);
+        fields.optional("delegation", &self.delegation);
+        fields.optional("audio_intercom", &self.audio_intercom);
         fields
             .optional(
                 "block_calls_without_caller_id",
                 &self.block_calls_without_caller_id,
-            )?;
-        fields.optional("block_external_calls", &self.block_external_calls)?;
+            );
+        fields.optional("block_external_calls", &self.block_external_calls);
         fields
             .optional(
                 "auto_delete_data_after_retention_duration",
                 &self.auto_delete_data_after_retention_duration,
-            )?;
-        fields.optional("peer_to_peer_media", &self.peer_to_peer_media)?;
-        fields.optional("advanced_encryption", &self.advanced_encryption)?;
+            );
+        fields.optional("peer_to_peer_media", &self.peer_to_peer_media);
+        fields.optional("advanced_encryption", &self.advanced_encryption);
         fields
             .optional(
                 "display_call_feedback_survey",
                 &self.display_call_feedback_survey,
-            )?;
-        fields.optional("zoom_phone_on_desktop", &self.zoom_phone_on_desktop)?;
-        fields.optional("allowed_device_locations", &self.allowed_device_locations)?;
-        fields.optional("allow_emergency_calls", &self.allow_emergency_calls)?;
-        fields.optional("online_fax", &self.online_fax)?;
-        fields.optional("sms_template", &self.sms_template)?;
-        fields.optional("call_screening", &self.call_screening)?;
-        fields.optional("sms_auto_reply", &self.sms_auto_reply)?;
+            );
+        fields.optional("zoom_phone_on_desktop", &self.zoom_phone_on_desktop);
+        fields.optional("allowed_device_locations", &self.allowed_device_locations);
+        fields.optional("allow_emergency_calls", &self.allow_emergency_calls);
+        fields.optional("online_fax", &self.online_fax);
+        fields.optional("sms_template", &self.sms_template);
+        fields.optional("call_screening", &self.call_screening);
+        fields.optional("sms_auto_reply", &self.sms_auto_reply);
         fields
             .optional(
                 "allow_end_user_edit_call_handling",
                 &self.allow_end_user_edit_call_handling,
-            )?;
-        fields.optional("connect_to_operator", &self.connect_to_operator)?;
-        fields.optional("no_hold_conference", &self.no_hold_conference)?;
-        fields.optional("conference_dtmf", &self.conference_dtmf)?;
+            );
+        fields.optional("connect_to_operator", &self.connect_to_operator);
+        fields.optional("no_hold_conference", &self.no_hold_conference);
+        fields.optional("conference_dtmf", &self.conference_dtmf);
         fields
             .optional(
                 "desk_phone_smart_key_positions_layout",
                 &self.desk_phone_smart_key_positions_layout,
-            )?;
-        fields.optional("auto_opt_out_in_call_queue", &self.auto_opt_out_in_call_queue)?;
+            );
+        fields.optional("auto_opt_out_in_call_queue", &self.auto_opt_out_in_call_queue);
         fields
             .optional(
                 "allow_mobile_home_phone_callout",
                 &self.allow_mobile_home_phone_callout,
-            )?;
+            );
         fields
             .optional(
                 "use_callkit_for_incoming_call_notifications_in_ios",
                 &self.use_callkit_for_incoming_call_notifications_in_ios,
-            )?;
+            );
         fields
             .optional(
                 "hide_phone_call_history_in_ios",
                 &self.hide_phone_call_history_in_ios,
-            )?;
+            );
         fields
             .optional(
                 "obfuscate_sensitive_data_during_call",
                 &self.obfuscate_sensitive_data_during_call,
-            )?;
+            );
         fields
             .optional(
                 "prevent_users_upload_audio_files",
                 &self.prevent_users_upload_audio_files,
-            )?;
-        fields.optional("voicemail_tasks", &self.voicemail_tasks)?;
+            );
+        fields.optional("voicemail_tasks", &self.voicemail_tasks);
         fields
             .optional(
                 "voicemail_intent_based_prioritization",
                 &self.voicemail_intent_based_prioritization,
-            )?;
+            );
         fields
             .optional(
                 "show_custom_disclaimer_when_using_zoom_phone",
                 &self.show_custom_disclaimer_when_using_zoom_phone,
-            )?;
+            );
         fields.end()
     }
 }
@@ -31907,12 +31887,12 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallLiveTranscription {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.transcription_start_prompt.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("transcription_start_prompt", &self.transcription_start_prompt)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("transcription_start_prompt", &self.transcription_start_prompt);
         fields.end()
     }
 }
@@ -32028,11 +32008,11 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsLocalSurvivabilityMode {
             usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields.end()
     }
 }
@@ -32108,16 +32088,16 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsSelectOutboundCallerId {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.allow_hide_outbound_caller_id.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "allow_hide_outbound_caller_id",
                 &self.allow_hide_outbound_caller_id,
-            )?;
+            );
         fields.end()
     }
 }
@@ -32208,21 +32188,21 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsPersonalAudioLibrary {
                 + usize::from(
                     self.allow_voicemail_and_message_greeting_customization.is_some(),
                 ),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "allow_music_on_hold_customization",
                 &self.allow_music_on_hold_customization,
-            )?;
+            );
         fields
             .optional(
                 "allow_voicemail_and_message_greeting_customization",
                 &self.allow_voicemail_and_message_greeting_customization,
-            )?;
+            );
         fields.end()
     }
 }
@@ -32327,16 +32307,16 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsVoicemai
                 + usize::from(self.allow_videomail.is_some())
                 + usize::from(self.allow_share.is_some())
                 + usize::from(self.allow_virtual_background.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("allow_delete", &self.allow_delete)?;
-        fields.optional("allow_download", &self.allow_download)?;
-        fields.optional("allow_videomail", &self.allow_videomail)?;
-        fields.optional("allow_share", &self.allow_share)?;
-        fields.optional("allow_virtual_background", &self.allow_virtual_background)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("allow_delete", &self.allow_delete);
+        fields.optional("allow_download", &self.allow_download);
+        fields.optional("allow_videomail", &self.allow_videomail);
+        fields.optional("allow_share", &self.allow_share);
+        fields.optional("allow_virtual_background", &self.allow_virtual_background);
         fields.end()
     }
 }
@@ -32436,18 +32416,18 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsVoicemailNotificationByEmail {
                 + usize::from(self.enable.is_some()) + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some()),
-        )?;
-        fields.optional("include_voicemail_file", &self.include_voicemail_file)?;
+        );
+        fields.optional("include_voicemail_file", &self.include_voicemail_file);
         fields
             .optional(
                 "include_voicemail_transcription",
                 &self.include_voicemail_transcription,
-            )?;
-        fields.optional("forward_voicemail_to_email", &self.forward_voicemail_to_email)?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+            );
+        fields.optional("forward_voicemail_to_email", &self.forward_voicemail_to_email);
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields.end()
     }
 }
@@ -32555,19 +32535,19 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsRestrictedCallHours {
                 + usize::from(self.restricted_hours_applied.is_some())
                 + usize::from(self.restricted_holiday_hours_applied.is_some())
                 + usize::from(self.allow_internal_calls.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("time_zone", &self.time_zone)?;
-        fields.optional("restricted_hours_applied", &self.restricted_hours_applied)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("time_zone", &self.time_zone);
+        fields.optional("restricted_hours_applied", &self.restricted_hours_applied);
         fields
             .optional(
                 "restricted_holiday_hours_applied",
                 &self.restricted_holiday_hours_applied,
-            )?;
-        fields.optional("allow_internal_calls", &self.allow_internal_calls)?;
+            );
+        fields.optional("allow_internal_calls", &self.allow_internal_calls);
         fields.end()
     }
 }
@@ -32654,13 +32634,13 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAllowedCallLocations {
                 + usize::from(self.modified.is_some())
                 + usize::from(self.locations_applied.is_some())
                 + usize::from(self.allow_internal_calls.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("locations_applied", &self.locations_applied)?;
-        fields.optional("allow_internal_calls", &self.allow_internal_calls)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("locations_applied", &self.locations_applied);
+        fields.optional("allow_internal_calls", &self.allow_internal_calls);
         fields.end()
     }
 }
@@ -32818,27 +32798,27 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoCallRecording {
                 + usize::from(self.allow_stop_resume_recording.is_some())
                 + usize::from(self.disconnect_on_recording_failure.is_some())
                 + usize::from(self.play_recording_beep_tone.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("recording_calls", &self.recording_calls)?;
-        fields.optional("recording_transcription", &self.recording_transcription)?;
-        fields.optional("recording_start_prompt", &self.recording_start_prompt)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("recording_calls", &self.recording_calls);
+        fields.optional("recording_transcription", &self.recording_transcription);
+        fields.optional("recording_start_prompt", &self.recording_start_prompt);
         fields
             .optional(
                 "recording_start_prompt_audio_id",
                 &self.recording_start_prompt_audio_id,
-            )?;
-        fields.optional("recording_explicit_consent", &self.recording_explicit_consent)?;
+            );
+        fields.optional("recording_explicit_consent", &self.recording_explicit_consent);
         fields
-            .optional("allow_stop_resume_recording", &self.allow_stop_resume_recording)?;
+            .optional("allow_stop_resume_recording", &self.allow_stop_resume_recording);
         fields
             .optional(
                 "disconnect_on_recording_failure",
                 &self.disconnect_on_recording_failure,
-            )?;
-        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone)?;
+            );
+        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone);
         fields.end()
     }
 }
@@ -32926,11 +32906,11 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallRecordingPlayRecordingBeep
                 + usize::from(self.play_beep_volume.is_some())
                 + usize::from(self.play_beep_time_interval.is_some())
                 + usize::from(self.play_beep_member.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("play_beep_volume", &self.play_beep_volume)?;
-        fields.optional("play_beep_time_interval", &self.play_beep_time_interval)?;
-        fields.optional("play_beep_member", &self.play_beep_member)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("play_beep_volume", &self.play_beep_volume);
+        fields.optional("play_beep_time_interval", &self.play_beep_time_interval);
+        fields.optional("play_beep_member", &self.play_beep_member);
         fields.end()
     }
 }
@@ -33109,17 +33089,17 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAdHocCallRecording {
                 + usize::from(self.recording_start_prompt.is_some())
                 + usize::from(self.recording_explicit_consent.is_some())
                 + usize::from(self.play_recording_beep_tone.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("recording_transcription", &self.recording_transcription)?;
-        fields.optional("allow_download", &self.allow_download)?;
-        fields.optional("allow_delete", &self.allow_delete)?;
-        fields.optional("recording_start_prompt", &self.recording_start_prompt)?;
-        fields.optional("recording_explicit_consent", &self.recording_explicit_consent)?;
-        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("recording_transcription", &self.recording_transcription);
+        fields.optional("allow_download", &self.allow_download);
+        fields.optional("allow_delete", &self.allow_delete);
+        fields.optional("recording_start_prompt", &self.recording_start_prompt);
+        fields.optional("recording_explicit_consent", &self.recording_explicit_consent);
+        fields.optional("play_recording_beep_tone", &self.play_recording_beep_tone);
         fields.end()
     }
 }
@@ -33244,12 +33224,12 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsZoomPhoneOnMobile {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.allow_calling_sms_mms.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("allow_calling_sms_mms", &self.allow_calling_sms_mms)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("allow_calling_sms_mms", &self.allow_calling_sms_mms);
         fields.end()
     }
 }
@@ -33316,10 +33296,10 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsSmsEtiquetteTool {
             "PhoneGroupSettingsUpdatedPayloadObjectSettingsSmsEtiquetteTool",
             usize::from(self.enable.is_some()) + usize::from(self.modified.is_some())
                 + usize::from(self.sms_etiquette_policy.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("sms_etiquette_policy", &self.sms_etiquette_policy)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("modified", &self.modified);
+        fields.optional("sms_etiquette_policy", &self.sms_etiquette_policy);
         fields.end()
     }
 }
@@ -33392,12 +33372,12 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsSms {
                 + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("international_sms", &self.international_sms)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("international_sms", &self.international_sms);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields.end()
     }
 }
@@ -33475,12 +33455,12 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallHandlingForwardingToOtherU
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.call_forwarding_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("call_forwarding_type", &self.call_forwarding_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("call_forwarding_type", &self.call_forwarding_type);
         fields.end()
     }
 }
@@ -33556,12 +33536,12 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallOver
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.call_overflow_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("call_overflow_type", &self.call_overflow_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("call_overflow_type", &self.call_overflow_type);
         fields.end()
     }
 }
@@ -33639,12 +33619,12 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallTransferring {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.call_transferring_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("call_transferring_type", &self.call_transferring_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("call_transferring_type", &self.call_transferring_type);
         fields.end()
     }
 }
@@ -33758,16 +33738,16 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallPark
                 + usize::from(self.locked.is_some())
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("expiration_period", &self.expiration_period)?;
-        fields.optional("call_not_picked_up_action", &self.call_not_picked_up_action)?;
-        fields.optional("forward_to", &self.forward_to)?;
-        fields.optional("sequence", &self.sequence)?;
-        fields.optional("music_on_park", &self.music_on_park)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("expiration_period", &self.expiration_period);
+        fields.optional("call_not_picked_up_action", &self.call_not_picked_up_action);
+        fields.optional("forward_to", &self.forward_to);
+        fields.optional("sequence", &self.sequence);
+        fields.optional("music_on_park", &self.music_on_park);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields.end()
     }
 }
@@ -33880,15 +33860,15 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsBlockExternalCalls {
                 + usize::from(self.block_closed_hours.is_some())
                 + usize::from(self.block_holiday_hours.is_some())
                 + usize::from(self.block_call_action.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("block_business_hours", &self.block_business_hours)?;
-        fields.optional("block_closed_hours", &self.block_closed_hours)?;
-        fields.optional("block_holiday_hours", &self.block_holiday_hours)?;
-        fields.optional("block_call_action", &self.block_call_action)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("block_business_hours", &self.block_business_hours);
+        fields.optional("block_closed_hours", &self.block_closed_hours);
+        fields.optional("block_holiday_hours", &self.block_holiday_hours);
+        fields.optional("block_call_action", &self.block_call_action);
         fields.end()
     }
 }
@@ -33988,18 +33968,18 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoDeleteDataAfterRetentionDu
                 + usize::from(self.items.is_some())
                 + usize::from(self.delete_type.is_some())
                 + usize::from(self.permanently_delete_after_days.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("items", &self.items)?;
-        fields.optional("delete_type", &self.delete_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("items", &self.items);
+        fields.optional("delete_type", &self.delete_type);
         fields
             .optional(
                 "permanently_delete_after_days",
                 &self.permanently_delete_after_days,
-            )?;
+            );
         fields.end()
     }
 }
@@ -34075,16 +34055,16 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAdvancedEncryption {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.disable_incoming_unencrypted_voicemail.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "disable_incoming_unencrypted_voicemail",
                 &self.disable_incoming_unencrypted_voicemail,
-            )?;
+            );
         fields.end()
     }
 }
@@ -34181,14 +34161,14 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsDisplayCallFeedbackSurvey {
                 + usize::from(self.feedback_type.is_some())
                 + usize::from(self.feedback_mos.is_some())
                 + usize::from(self.feedback_duration.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("feedback_type", &self.feedback_type)?;
-        fields.optional("feedback_mos", &self.feedback_mos)?;
-        fields.optional("feedback_duration", &self.feedback_duration)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("feedback_type", &self.feedback_type);
+        fields.optional("feedback_mos", &self.feedback_mos);
+        fields.optional("feedback_duration", &self.feedback_duration);
         fields.end()
     }
 }
@@ -34269,12 +34249,12 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsZoomPhoneOnDesktop {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.allow_calling_clients.is_some())
                 + usize::from(self.allow_sms_mms_clients.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("allow_calling_clients", &self.allow_calling_clients)?;
-        fields.optional("allow_sms_mms_clients", &self.allow_sms_mms_clients)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("allow_calling_clients", &self.allow_calling_clients);
+        fields.optional("allow_sms_mms_clients", &self.allow_sms_mms_clients);
         fields.end()
     }
 }
@@ -34353,12 +34333,12 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAllowedDeviceLocations {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.block_devices_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("block_devices_type", &self.block_devices_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("block_devices_type", &self.block_devices_type);
         fields.end()
     }
 }
@@ -34449,21 +34429,21 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAllowEmergencyCalls {
                 + usize::from(self.modified.is_some())
                 + usize::from(self.allow_emergency_calls_from_clients.is_some())
                 + usize::from(self.allow_emergency_calls_from_deskphones.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "allow_emergency_calls_from_clients",
                 &self.allow_emergency_calls_from_clients,
-            )?;
+            );
         fields
             .optional(
                 "allow_emergency_calls_from_deskphones",
                 &self.allow_emergency_calls_from_deskphones,
-            )?;
+            );
         fields.end()
     }
 }
@@ -34551,17 +34531,17 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsOnlineFa
                 + usize::from(self.modified.is_some())
                 + usize::from(self.enable_new_fax_email_notifications.is_some())
                 + usize::from(self.include_fax_as_attachment.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "enable_new_fax_email_notifications",
                 &self.enable_new_fax_email_notifications,
-            )?;
-        fields.optional("include_fax_as_attachment", &self.include_fax_as_attachment)?;
+            );
+        fields.optional("include_fax_as_attachment", &self.include_fax_as_attachment);
         fields.end()
     }
 }
@@ -34638,12 +34618,12 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsSmsTempl
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.sms_template_list.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("sms_template_list", &self.sms_template_list)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("sms_template_list", &self.sms_template_list);
         fields.end()
     }
 }
@@ -34719,16 +34699,16 @@ impl serde::Serialize for PhoneGroupSettingsUpdatedPayloadObjectSettingsCallScre
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.exclude_user_company_contacts.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "exclude_user_company_contacts",
                 &self.exclude_user_company_contacts,
-            )?;
+            );
         fields.end()
     }
 }
@@ -34806,16 +34786,16 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsAutoOptOutInCallQueue {
                 + usize::from(self.locked_by.is_some())
                 + usize::from(self.modified.is_some())
                 + usize::from(self.prompt_before_opt_out_call_queue.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
         fields
             .optional(
                 "prompt_before_opt_out_call_queue",
                 &self.prompt_before_opt_out_call_queue,
-            )?;
+            );
         fields.end()
     }
 }
@@ -34910,13 +34890,13 @@ for PhoneGroupSettingsUpdatedPayloadObjectSettingsShowCustomDisclaimerWhenUsingZ
                 + usize::from(self.modified.is_some())
                 + usize::from(self.display_frequency.is_some())
                 + usize::from(self.custom_disclaimer_list.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("locked", &self.locked)?;
-        fields.optional("locked_by", &self.locked_by)?;
-        fields.optional("modified", &self.modified)?;
-        fields.optional("display_frequency", &self.display_frequency)?;
-        fields.optional("custom_disclaimer_list", &self.custom_disclaimer_list)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("locked", &self.locked);
+        fields.optional("locked_by", &self.locked_by);
+        fields.optional("modified", &self.modified);
+        fields.optional("display_frequency", &self.display_frequency);
+        fields.optional("custom_disclaimer_list", &self.custom_disclaimer_list);
         fields.end()
     }
 }
@@ -34970,10 +34950,10 @@ impl __runtime::Object for PhoneCalleeUnmute {
 
 impl serde::Serialize for PhoneCalleeUnmute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeUnmute", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeUnmute", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35031,10 +35011,10 @@ impl serde::Serialize for PhoneRecordingStopped {
             serializer,
             "PhoneRecordingStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("payload", &self.payload)?;
-        fields.field("event_ts", &self.event_ts)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("payload", &self.payload);
+        fields.field("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -35092,10 +35072,10 @@ impl serde::Serialize for PhoneCallerMeetingInviting {
             serializer,
             "PhoneCallerMeetingInviting",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35148,9 +35128,9 @@ impl serde::Serialize for PhoneCallerMeetingInvitingPayload {
             serializer,
             "PhoneCallerMeetingInvitingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -35227,12 +35207,12 @@ impl serde::Serialize for PhoneCallerMeetingInvitingPayloadObject {
             serializer,
             "PhoneCallerMeetingInvitingPayloadObject",
             4 + usize::from(self.meeting_id.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.optional("meeting_id", &self.meeting_id);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -35327,14 +35307,14 @@ impl serde::Serialize for PhoneCallerMeetingInvitingPayloadObjectCallee {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -35435,15 +35415,15 @@ impl serde::Serialize for PhoneCallerMeetingInvitingPayloadObjectCaller {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -35501,10 +35481,10 @@ impl serde::Serialize for PhoneWarmTransferCancelled {
             serializer,
             "PhoneWarmTransferCancelled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35557,9 +35537,9 @@ impl serde::Serialize for PhoneWarmTransferCancelledPayload {
             serializer,
             "PhoneWarmTransferCancelledPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -35650,13 +35630,13 @@ impl serde::Serialize for PhoneWarmTransferCancelledPayloadObject {
                 + usize::from(self.transfer_phone_number.is_some())
                 + usize::from(self.transfer_account_code.is_some())
                 + usize::from(self.owner.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("transfer_phone_number", &self.transfer_phone_number)?;
-        fields.optional("transfer_account_code", &self.transfer_account_code)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
+        fields.field("call_id", &self.call_id);
+        fields.optional("transfer_phone_number", &self.transfer_phone_number);
+        fields.optional("transfer_account_code", &self.transfer_account_code);
+        fields.optional("owner", &self.owner);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -35714,10 +35694,10 @@ impl serde::Serialize for PhoneVoicemailReceivedForAccessMember {
             serializer,
             "PhoneVoicemailReceivedForAccessMember",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -35814,9 +35794,9 @@ impl serde::Serialize for PhoneVoicemailReceivedForAccessMemberPayload {
             serializer,
             "PhoneVoicemailReceivedForAccessMemberPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -36107,34 +36087,34 @@ impl serde::Serialize for PhoneVoicemailReceivedForAccessMemberPayloadObject {
                 + usize::from(self.call_id.is_some())
                 + usize::from(self.access_member_id.is_some())
                 + usize::from(self.access_member_extension_type.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("download_url", &self.download_url)?;
-        fields.field("duration", &self.duration)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.field("caller_number_type", &self.caller_number_type)?;
-        fields.field("caller_name", &self.caller_name)?;
-        fields.optional("caller_did_number", &self.caller_did_number)?;
-        fields.optional("callee_user_id", &self.callee_user_id)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("callee_number_type", &self.callee_number_type)?;
-        fields.field("callee_name", &self.callee_name)?;
-        fields.optional("callee_did_number", &self.callee_did_number)?;
-        fields.field("callee_extension_type", &self.callee_extension_type)?;
-        fields.field("callee_id", &self.callee_id)?;
-        fields.optional("call_log_id", &self.call_log_id)?;
-        fields.optional("call_history_id", &self.call_history_id)?;
-        fields.optional("call_element_id", &self.call_element_id)?;
-        fields.optional("call_id", &self.call_id)?;
-        fields.optional("access_member_id", &self.access_member_id)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("date_time", &self.date_time);
+        fields.field("download_url", &self.download_url);
+        fields.field("duration", &self.duration);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.field("caller_number_type", &self.caller_number_type);
+        fields.field("caller_name", &self.caller_name);
+        fields.optional("caller_did_number", &self.caller_did_number);
+        fields.optional("callee_user_id", &self.callee_user_id);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("callee_number_type", &self.callee_number_type);
+        fields.field("callee_name", &self.callee_name);
+        fields.optional("callee_did_number", &self.callee_did_number);
+        fields.field("callee_extension_type", &self.callee_extension_type);
+        fields.field("callee_id", &self.callee_id);
+        fields.optional("call_log_id", &self.call_log_id);
+        fields.optional("call_history_id", &self.call_history_id);
+        fields.optional("call_element_id", &self.call_element_id);
+        fields.optional("call_id", &self.call_id);
+        fields.optional("access_member_id", &self.access_member_id);
         fields
             .optional(
                 "access_member_extension_type",
                 &self.access_member_extension_type,
-            )?;
+            );
         fields.end()
     }
 }
@@ -36236,10 +36216,10 @@ impl __runtime::Object for PhoneCalleeUnhold {
 
 impl serde::Serialize for PhoneCalleeUnhold {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeUnhold", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCalleeUnhold", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36292,9 +36272,9 @@ impl serde::Serialize for PhoneCalleeUnholdPayload {
             serializer,
             "PhoneCalleeUnholdPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -36364,11 +36344,11 @@ impl serde::Serialize for PhoneCalleeUnholdPayloadObject {
             serializer,
             "PhoneCalleeUnholdPayloadObject",
             4,
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("callee", &self.callee)?;
-        fields.field("caller", &self.caller)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("callee", &self.callee);
+        fields.field("caller", &self.caller);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -36475,16 +36455,16 @@ impl serde::Serialize for PhoneCalleeUnholdPayloadObjectCallee {
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.device_id.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("device_id", &self.device_id)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("device_id", &self.device_id);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -36585,15 +36565,15 @@ impl serde::Serialize for PhoneCalleeUnholdPayloadObjectCaller {
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.timezone.is_some())
                 + usize::from(self.connection_type.is_some()),
-        )?;
-        fields.optional("extension_id", &self.extension_id)?;
-        fields.optional("extension_type", &self.extension_type)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("account_code", &self.account_code)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("connection_type", &self.connection_type)?;
+        );
+        fields.optional("extension_id", &self.extension_id);
+        fields.optional("extension_type", &self.extension_type);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("account_code", &self.account_code);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("connection_type", &self.connection_type);
         fields.end()
     }
 }
@@ -36651,10 +36631,10 @@ impl serde::Serialize for PhoneConferenceStarted {
             serializer,
             "PhoneConferenceStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36707,9 +36687,9 @@ impl serde::Serialize for PhoneConferenceStartedPayload {
             serializer,
             "PhoneConferenceStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -36801,17 +36781,17 @@ impl serde::Serialize for PhoneConferenceStartedPayloadObject {
                 + usize::from(self.enable_multiple_party_conference.is_some())
                 + usize::from(self.conference_id.is_some())
                 + usize::from(self.owner.is_some()),
-        )?;
-        fields.optional("failure_reason", &self.failure_reason)?;
+        );
+        fields.optional("failure_reason", &self.failure_reason);
         fields
             .optional(
                 "enable_multiple_party_conference",
                 &self.enable_multiple_party_conference,
-            )?;
-        fields.optional("conference_id", &self.conference_id)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.optional("owner", &self.owner)?;
-        fields.field("date_time", &self.date_time)?;
+            );
+        fields.optional("conference_id", &self.conference_id);
+        fields.field("call_id", &self.call_id);
+        fields.optional("owner", &self.owner);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -36865,10 +36845,10 @@ impl __runtime::Object for PhoneFaxSent {
 
 impl serde::Serialize for PhoneFaxSent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxSent", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneFaxSent", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -36966,10 +36946,10 @@ impl serde::Serialize for PhoneGenericDeviceProvision {
             serializer,
             "PhoneGenericDeviceProvision",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -37022,9 +37002,9 @@ impl serde::Serialize for PhoneGenericDeviceProvisionPayload {
             serializer,
             "PhoneGenericDeviceProvisionPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -37110,13 +37090,13 @@ impl serde::Serialize for PhoneGenericDeviceProvisionPayloadObject {
             serializer,
             "PhoneGenericDeviceProvisionPayloadObject",
             4 + usize::from(self.site.is_some()) + usize::from(self.provision.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("device_type", &self.device_type)?;
-        fields.field("mac_address", &self.mac_address)?;
-        fields.optional("site", &self.site)?;
-        fields.optional("provision", &self.provision)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("display_name", &self.display_name);
+        fields.field("device_type", &self.device_type);
+        fields.field("mac_address", &self.mac_address);
+        fields.optional("site", &self.site);
+        fields.optional("provision", &self.provision);
         fields.end()
     }
 }
@@ -37167,9 +37147,9 @@ impl serde::Serialize for PhoneGenericDeviceProvisionPayloadObjectSite {
             serializer,
             "PhoneGenericDeviceProvisionPayloadObjectSite",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
         fields.end()
     }
 }
@@ -37224,9 +37204,9 @@ impl serde::Serialize for PhoneGenericDeviceProvisionPayloadObjectProvision {
             serializer,
             "PhoneGenericDeviceProvisionPayloadObjectProvision",
             1 + usize::from(self.sip_accounts.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.optional("sip_accounts", &self.sip_accounts)?;
+        );
+        fields.field("type", &self.type_);
+        fields.optional("sip_accounts", &self.sip_accounts);
         fields.end()
     }
 }
@@ -37377,14 +37357,14 @@ for PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItem {
             4 + usize::from(self.sip_domain.is_some())
                 + usize::from(self.secondary_outbound_proxy.is_some())
                 + usize::from(self.shared_line.is_some()),
-        )?;
-        fields.optional("sip_domain", &self.sip_domain)?;
-        fields.field("outbound_proxy", &self.outbound_proxy)?;
-        fields.optional("secondary_outbound_proxy", &self.secondary_outbound_proxy)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("authorization_id", &self.authorization_id)?;
-        fields.field("password", &self.password)?;
-        fields.optional("shared_line", &self.shared_line)?;
+        );
+        fields.optional("sip_domain", &self.sip_domain);
+        fields.field("outbound_proxy", &self.outbound_proxy);
+        fields.optional("secondary_outbound_proxy", &self.secondary_outbound_proxy);
+        fields.field("user_name", &self.user_name);
+        fields.field("authorization_id", &self.authorization_id);
+        fields.field("password", &self.password);
+        fields.optional("shared_line", &self.shared_line);
         fields.end()
     }
 }
@@ -37456,10 +37436,10 @@ for PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLine {
             "PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLine",
             1 + usize::from(self.alias.is_some())
                 + usize::from(self.outbound_caller_id.is_some()),
-        )?;
-        fields.field("line_subscription", &self.line_subscription)?;
-        fields.optional("alias", &self.alias)?;
-        fields.optional("outbound_caller_id", &self.outbound_caller_id)?;
+        );
+        fields.field("line_subscription", &self.line_subscription);
+        fields.optional("alias", &self.alias);
+        fields.optional("outbound_caller_id", &self.outbound_caller_id);
         fields.end()
     }
 }
@@ -37527,10 +37507,10 @@ for PhoneGenericDeviceProvisionPayloadObjectProvisionSipAccountsItemSharedLineLi
             usize::from(self.phone_number.is_some())
                 + usize::from(self.extension_number.is_some())
                 + usize::from(self.display_name.is_some()),
-        )?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.optional("display_name", &self.display_name)?;
+        );
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("extension_number", &self.extension_number);
+        fields.optional("display_name", &self.display_name);
         fields.end()
     }
 }
@@ -37588,10 +37568,10 @@ impl serde::Serialize for PhoneRecordingPaused {
             serializer,
             "PhoneRecordingPaused",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("payload", &self.payload)?;
-        fields.field("event_ts", &self.event_ts)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("payload", &self.payload);
+        fields.field("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -37644,9 +37624,9 @@ impl serde::Serialize for PhoneRecordingPausedPayload {
             serializer,
             "PhoneRecordingPausedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -37785,19 +37765,19 @@ impl __runtime::Object for PhoneRecordingPausedPayloadObject {
 
 impl serde::Serialize for PhoneRecordingPausedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("id", &self.id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("caller_account_code", &self.caller_account_code)?;
-        fields.field("caller_number", &self.caller_number)?;
-        fields.optional("callee_account_code", &self.callee_account_code)?;
-        fields.field("callee_number", &self.callee_number)?;
-        fields.field("direction", &self.direction)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("recording_type", &self.recording_type)?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("owner", &self.owner)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("id", &self.id);
+        fields.field("user_id", &self.user_id);
+        fields.optional("caller_account_code", &self.caller_account_code);
+        fields.field("caller_number", &self.caller_number);
+        fields.optional("callee_account_code", &self.callee_account_code);
+        fields.field("callee_number", &self.callee_number);
+        fields.field("direction", &self.direction);
+        fields.field("date_time", &self.date_time);
+        fields.field("recording_type", &self.recording_type);
+        fields.field("call_id", &self.call_id);
+        fields.field("owner", &self.owner);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -37871,12 +37851,12 @@ impl __runtime::Object for PhoneRecordingPausedPayloadObjectOwner {
 
 impl serde::Serialize for PhoneRecordingPausedPayloadObjectOwner {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("type", &self.type_)?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("extension_number", &self.extension_number)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("type", &self.type_);
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("extension_number", &self.extension_number);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -37930,10 +37910,10 @@ impl __runtime::Object for PhoneSmsReceived {
 
 impl serde::Serialize for PhoneSmsReceived {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsReceived", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneSmsReceived", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38026,9 +38006,9 @@ impl serde::Serialize for PhoneSmsReceivedPayload {
             serializer,
             "PhoneSmsReceivedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -38162,21 +38142,21 @@ impl serde::Serialize for PhoneSmsReceivedPayloadObject {
             serializer,
             "PhoneSmsReceivedPayloadObject",
             9 + usize::from(self.phone_number_campaign_opt_statuses.is_some()),
-        )?;
-        fields.field("sender", &self.sender)?;
-        fields.field("to_members", &self.to_members)?;
-        fields.field("owner", &self.owner)?;
-        fields.field("message", &self.message)?;
-        fields.field("attachments", &self.attachments)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message_type", &self.message_type)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("sender", &self.sender);
+        fields.field("to_members", &self.to_members);
+        fields.field("owner", &self.owner);
+        fields.field("message", &self.message);
+        fields.field("attachments", &self.attachments);
+        fields.field("session_id", &self.session_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("message_type", &self.message_type);
+        fields.field("date_time", &self.date_time);
         fields
             .optional(
                 "phone_number_campaign_opt_statuses",
                 &self.phone_number_campaign_opt_statuses,
-            )?;
+            );
         fields.end()
     }
 }
@@ -38245,12 +38225,12 @@ impl __runtime::Object for PhoneSmsReceivedPayloadObjectSender {
 
 impl serde::Serialize for PhoneSmsReceivedPayloadObjectSender {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("id", &self.id);
+        fields.optional("type", &self.type_);
+        fields.optional("display_name", &self.display_name);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -38328,13 +38308,13 @@ impl __runtime::Object for PhoneSmsReceivedPayloadObjectToMembersItem {
 
 impl serde::Serialize for PhoneSmsReceivedPayloadObjectToMembersItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.optional("is_message_owner", &self.is_message_owner)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.optional("id", &self.id);
+        fields.optional("type", &self.type_);
+        fields.optional("display_name", &self.display_name);
+        fields.field("phone_number", &self.phone_number);
+        fields.optional("is_message_owner", &self.is_message_owner);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -38391,10 +38371,10 @@ impl serde::Serialize for PhoneSmsReceivedPayloadObjectOwner {
             "PhoneSmsReceivedPayloadObjectOwner",
             usize::from(self.type_.is_some()) + usize::from(self.id.is_some())
                 + usize::from(self.team_id.is_some()),
-        )?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("team_id", &self.team_id)?;
+        );
+        fields.optional("type", &self.type_);
+        fields.optional("id", &self.id);
+        fields.optional("team_id", &self.team_id);
         fields.end()
     }
 }
@@ -38452,10 +38432,10 @@ impl serde::Serialize for PhoneRecordingFailed {
             serializer,
             "PhoneRecordingFailed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("payload", &self.payload)?;
-        fields.field("event_ts", &self.event_ts)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("payload", &self.payload);
+        fields.field("event_ts", &self.event_ts);
         fields.end()
     }
 }
@@ -38513,10 +38493,10 @@ impl serde::Serialize for PhoneCallerCallHistoryCompleted {
             serializer,
             "PhoneCallerCallHistoryCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38618,10 +38598,10 @@ impl serde::Serialize for PhonePeeringNumberCnamUpdated {
             serializer,
             "PhonePeeringNumberCnamUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -38674,9 +38654,9 @@ impl serde::Serialize for PhonePeeringNumberCnamUpdatedPayload {
             serializer,
             "PhonePeeringNumberCnamUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -38739,10 +38719,10 @@ impl serde::Serialize for PhonePeeringNumberCnamUpdatedPayloadObject {
             serializer,
             "PhonePeeringNumberCnamUpdatedPayloadObject",
             2 + usize::from(self.cnam.is_some()),
-        )?;
-        fields.optional("cnam", &self.cnam)?;
-        fields.field("carrier_code", &self.carrier_code)?;
-        fields.field("phone_numbers", &self.phone_numbers)?;
+        );
+        fields.optional("cnam", &self.cnam);
+        fields.field("carrier_code", &self.carrier_code);
+        fields.field("phone_numbers", &self.phone_numbers);
         fields.end()
     }
 }
@@ -38796,10 +38776,10 @@ impl __runtime::Object for PhoneCallerMute {
 
 impl serde::Serialize for PhoneCallerMute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerMute", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallerMute", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }

@@ -902,10 +902,10 @@ impl serde::Serialize for WebinarParticipantData {
             serializer,
             "WebinarParticipantData",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -958,9 +958,9 @@ impl serde::Serialize for WebinarParticipantDataPayload {
             serializer,
             "WebinarParticipantDataPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1013,9 +1013,9 @@ impl serde::Serialize for WebinarParticipantDataPayloadObject {
             serializer,
             "WebinarParticipantDataPayloadObject",
             2,
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -1088,11 +1088,11 @@ impl serde::Serialize for WebinarParticipantDataPayloadObjectParticipant {
             "WebinarParticipantDataPayloadObjectParticipant",
             2 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("participant_id", &self.participant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.field("data", &self.data)?;
+        );
+        fields.field("participant_id", &self.participant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("email", &self.email);
+        fields.field("data", &self.data);
         fields.end()
     }
 }
@@ -1356,35 +1356,35 @@ impl serde::Serialize for WebinarParticipantDataPayloadObjectParticipantDataItem
                 + usize::from(self.as_internal_ip_port.is_some())
                 + usize::from(self.destination_ip_domain.is_some())
                 + usize::from(self.destination_ip_port.is_some()),
-        )?;
-        fields.optional("device", &self.device)?;
-        fields.optional("location", &self.location)?;
-        fields.optional("network_type", &self.network_type)?;
-        fields.optional("microphone", &self.microphone)?;
-        fields.optional("speaker", &self.speaker)?;
-        fields.optional("camera", &self.camera)?;
-        fields.optional("data_center", &self.data_center)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("pc_name", &self.pc_name)?;
-        fields.optional("domain", &self.domain)?;
-        fields.optional("mac_addr", &self.mac_addr)?;
-        fields.optional("harddisk_id", &self.harddisk_id)?;
-        fields.optional("version", &self.version)?;
-        fields.optional("signaling_ip_address", &self.signaling_ip_address)?;
+        );
+        fields.optional("device", &self.device);
+        fields.optional("location", &self.location);
+        fields.optional("network_type", &self.network_type);
+        fields.optional("microphone", &self.microphone);
+        fields.optional("speaker", &self.speaker);
+        fields.optional("camera", &self.camera);
+        fields.optional("data_center", &self.data_center);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("pc_name", &self.pc_name);
+        fields.optional("domain", &self.domain);
+        fields.optional("mac_addr", &self.mac_addr);
+        fields.optional("harddisk_id", &self.harddisk_id);
+        fields.optional("version", &self.version);
+        fields.optional("signaling_ip_address", &self.signaling_ip_address);
         fields
             .optional(
                 "signaling_internal_ip_address",
                 &self.signaling_internal_ip_address,
-            )?;
-        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
-        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address)?;
-        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port)?;
-        fields.optional("video_internal_ip_address", &self.video_internal_ip_address)?;
-        fields.optional("video_internal_ip_port", &self.video_internal_ip_port)?;
-        fields.optional("as_internal_ip_address", &self.as_internal_ip_address)?;
-        fields.optional("as_internal_ip_port", &self.as_internal_ip_port)?;
-        fields.optional("destination_ip_domain", &self.destination_ip_domain)?;
-        fields.optional("destination_ip_port", &self.destination_ip_port)?;
+            );
+        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port);
+        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address);
+        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port);
+        fields.optional("video_internal_ip_address", &self.video_internal_ip_address);
+        fields.optional("video_internal_ip_port", &self.video_internal_ip_port);
+        fields.optional("as_internal_ip_address", &self.as_internal_ip_address);
+        fields.optional("as_internal_ip_port", &self.as_internal_ip_port);
+        fields.optional("destination_ip_domain", &self.destination_ip_domain);
+        fields.optional("destination_ip_port", &self.destination_ip_port);
         fields.end()
     }
 }
@@ -1438,14 +1438,10 @@ impl __runtime::Object for PhoneCallQosSummary {
 
 impl serde::Serialize for PhoneCallQosSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneCallQosSummary",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallQosSummary", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1538,9 +1534,9 @@ impl serde::Serialize for PhoneCallQosSummaryPayload {
             serializer,
             "PhoneCallQosSummaryPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1614,11 +1610,11 @@ impl serde::Serialize for PhoneCallQosSummaryPayloadObject {
             serializer,
             "PhoneCallQosSummaryPayloadObject",
             4,
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("call_start_time", &self.call_start_time)?;
-        fields.field("call_end_time", &self.call_end_time)?;
-        fields.field("call_qos", &self.call_qos)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("call_start_time", &self.call_start_time);
+        fields.field("call_end_time", &self.call_end_time);
+        fields.field("call_qos", &self.call_qos);
         fields.end()
     }
 }
@@ -1687,11 +1683,11 @@ impl serde::Serialize for PhoneCallQosSummaryPayloadObjectCallQosItem {
             serializer,
             "PhoneCallQosSummaryPayloadObjectCallQosItem",
             3 + usize::from(self.user_email.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("user_id", &self.user_id);
+        fields.optional("user_email", &self.user_email);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }
@@ -1752,10 +1748,10 @@ impl serde::Serialize for PhoneCallQosSummaryPayloadObjectCallQosItemQosItem {
             serializer,
             "PhoneCallQosSummaryPayloadObjectCallQosItemQosItem",
             3,
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("type", &self.type_)?;
-        fields.field("details", &self.details)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("type", &self.type_);
+        fields.field("details", &self.details);
         fields.end()
     }
 }
@@ -1850,14 +1846,14 @@ impl serde::Serialize for PhoneCallQosDetails {
             serializer,
             "PhoneCallQosDetails",
             6 + usize::from(self.network.is_some()),
-        )?;
-        fields.field("bitrate", &self.bitrate)?;
-        fields.field("avg_loss", &self.avg_loss)?;
-        fields.field("max_loss", &self.max_loss)?;
-        fields.field("jitter", &self.jitter)?;
-        fields.field("network_delay", &self.network_delay)?;
-        fields.field("mos", &self.mos)?;
-        fields.optional("network", &self.network)?;
+        );
+        fields.field("bitrate", &self.bitrate);
+        fields.field("avg_loss", &self.avg_loss);
+        fields.field("max_loss", &self.max_loss);
+        fields.field("jitter", &self.jitter);
+        fields.field("network_delay", &self.network_delay);
+        fields.field("mos", &self.mos);
+        fields.optional("network", &self.network);
         fields.end()
     }
 }
@@ -1915,10 +1911,10 @@ impl serde::Serialize for MeetingParticipantQos {
             serializer,
             "MeetingParticipantQos",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1971,9 +1967,9 @@ impl serde::Serialize for MeetingParticipantQosPayload {
             serializer,
             "MeetingParticipantQosPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2026,9 +2022,9 @@ impl serde::Serialize for MeetingParticipantQosPayloadObject {
             serializer,
             "MeetingParticipantQosPayloadObject",
             2,
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -2099,11 +2095,11 @@ impl serde::Serialize for MeetingParticipantQosPayloadObjectParticipant {
             "MeetingParticipantQosPayloadObjectParticipant",
             2 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("email", &self.email);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }
@@ -2159,10 +2155,10 @@ impl __runtime::Object for QosItem {
 
 impl serde::Serialize for QosItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "QosItem", 3)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("type", &self.type_)?;
-        fields.field("details", &self.details)?;
+        let mut fields = __runtime::Fields::closed(serializer, "QosItem", 3);
+        fields.field("date_time", &self.date_time);
+        fields.field("type", &self.type_);
+        fields.field("details", &self.details);
         fields.end()
     }
 }
@@ -2517,40 +2513,40 @@ impl serde::Serialize for QosItemDetails {
                 + usize::from(self.min_rssi.is_some())
                 + usize::from(self.rssi_unit.is_some())
                 + usize::from(self.network_notification.is_some()),
-        )?;
-        fields.optional("bitrate", &self.bitrate)?;
-        fields.optional("latency", &self.latency)?;
-        fields.optional("jitter", &self.jitter)?;
-        fields.optional("avg_loss", &self.avg_loss)?;
-        fields.optional("max_loss", &self.max_loss)?;
-        fields.optional("resolution", &self.resolution)?;
-        fields.optional("frame_rate", &self.frame_rate)?;
-        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage)?;
-        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage)?;
-        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage)?;
-        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage)?;
+        );
+        fields.optional("bitrate", &self.bitrate);
+        fields.optional("latency", &self.latency);
+        fields.optional("jitter", &self.jitter);
+        fields.optional("avg_loss", &self.avg_loss);
+        fields.optional("max_loss", &self.max_loss);
+        fields.optional("resolution", &self.resolution);
+        fields.optional("frame_rate", &self.frame_rate);
+        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage);
+        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage);
+        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage);
+        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage);
         fields
             .optional(
                 "system_min_cpu_pressure_level",
                 &self.system_min_cpu_pressure_level,
-            )?;
+            );
         fields
             .optional(
                 "system_avg_cpu_pressure_level",
                 &self.system_avg_cpu_pressure_level,
-            )?;
+            );
         fields
             .optional(
                 "system_max_cpu_pressure_level",
                 &self.system_max_cpu_pressure_level,
-            )?;
-        fields.optional("quality", &self.quality)?;
-        fields.optional("quality_score", &self.quality_score)?;
-        fields.optional("max_rssi", &self.max_rssi)?;
-        fields.optional("avg_rssi", &self.avg_rssi)?;
-        fields.optional("min_rssi", &self.min_rssi)?;
-        fields.optional("rssi_unit", &self.rssi_unit)?;
-        fields.optional("network_notification", &self.network_notification)?;
+            );
+        fields.optional("quality", &self.quality);
+        fields.optional("quality_score", &self.quality_score);
+        fields.optional("max_rssi", &self.max_rssi);
+        fields.optional("avg_rssi", &self.avg_rssi);
+        fields.optional("min_rssi", &self.min_rssi);
+        fields.optional("rssi_unit", &self.rssi_unit);
+        fields.optional("network_notification", &self.network_notification);
         fields.end()
     }
 }
@@ -2762,10 +2758,10 @@ impl serde::Serialize for WebinarParticipantDataSummary {
             serializer,
             "WebinarParticipantDataSummary",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2860,9 +2856,9 @@ impl serde::Serialize for WebinarParticipantDataSummaryPayload {
             serializer,
             "WebinarParticipantDataSummaryPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2915,9 +2911,9 @@ impl serde::Serialize for WebinarParticipantDataSummaryPayloadObject {
             serializer,
             "WebinarParticipantDataSummaryPayloadObject",
             2,
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -2991,11 +2987,11 @@ impl serde::Serialize for WebinarParticipantDataSummaryPayloadObjectParticipant 
             "WebinarParticipantDataSummaryPayloadObjectParticipant",
             2 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("participant_id", &self.participant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.field("data", &self.data)?;
+        );
+        fields.field("participant_id", &self.participant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("email", &self.email);
+        fields.field("data", &self.data);
         fields.end()
     }
 }
@@ -3303,35 +3299,32 @@ impl serde::Serialize for WebinarParticipantDataSummaryPayloadObjectParticipantD
             serializer,
             "WebinarParticipantDataSummaryPayloadObjectParticipantDataItem",
             24,
-        )?;
-        fields.field("device", &self.device)?;
-        fields.field("location", &self.location)?;
-        fields.field("network_type", &self.network_type)?;
-        fields.field("microphone", &self.microphone)?;
-        fields.field("speaker", &self.speaker)?;
-        fields.field("camera", &self.camera)?;
-        fields.field("data_center", &self.data_center)?;
-        fields.field("connection_type", &self.connection_type)?;
-        fields.field("pc_name", &self.pc_name)?;
-        fields.field("domain", &self.domain)?;
-        fields.field("mac_addr", &self.mac_addr)?;
-        fields.field("harddisk_id", &self.harddisk_id)?;
-        fields.field("version", &self.version)?;
-        fields.field("signaling_ip_address", &self.signaling_ip_address)?;
+        );
+        fields.field("device", &self.device);
+        fields.field("location", &self.location);
+        fields.field("network_type", &self.network_type);
+        fields.field("microphone", &self.microphone);
+        fields.field("speaker", &self.speaker);
+        fields.field("camera", &self.camera);
+        fields.field("data_center", &self.data_center);
+        fields.field("connection_type", &self.connection_type);
+        fields.field("pc_name", &self.pc_name);
+        fields.field("domain", &self.domain);
+        fields.field("mac_addr", &self.mac_addr);
+        fields.field("harddisk_id", &self.harddisk_id);
+        fields.field("version", &self.version);
+        fields.field("signaling_ip_address", &self.signaling_ip_address);
         fields
-            .field(
-                "signaling_internal_ip_address",
-                &self.signaling_internal_ip_address,
-            )?;
-        fields.field("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
-        fields.field("audio_internal_ip_address", &self.audio_internal_ip_address)?;
-        fields.field("audio_internal_ip_port", &self.audio_internal_ip_port)?;
-        fields.field("video_internal_ip_address", &self.video_internal_ip_address)?;
-        fields.field("video_internal_ip_port", &self.video_internal_ip_port)?;
-        fields.field("as_internal_ip_address", &self.as_internal_ip_address)?;
-        fields.field("as_internal_ip_port", &self.as_internal_ip_port)?;
-        fields.field("destination_ip_domain", &self.destination_ip_domain)?;
-        fields.field("destination_ip_port", &self.destination_ip_port)?;
+            .field("signaling_internal_ip_address", &self.signaling_internal_ip_address);
+        fields.field("signaling_internal_ip_port", &self.signaling_internal_ip_port);
+        fields.field("audio_internal_ip_address", &self.audio_internal_ip_address);
+        fields.field("audio_internal_ip_port", &self.audio_internal_ip_port);
+        fields.field("video_internal_ip_address", &self.video_internal_ip_address);
+        fields.field("video_internal_ip_port", &self.video_internal_ip_port);
+        fields.field("as_internal_ip_address", &self.as_internal_ip_address);
+        fields.field("as_internal_ip_port", &self.as_internal_ip_port);
+        fields.field("destination_ip_domain", &self.destination_ip_domain);
+        fields.field("destination_ip_port", &self.destination_ip_port);
         fields.end()
     }
 }
@@ -3497,10 +3490,10 @@ impl serde::Serialize for WebinarParticipantQos {
             serializer,
             "WebinarParticipantQos",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3553,9 +3546,9 @@ impl serde::Serialize for WebinarParticipantQosPayload {
             serializer,
             "WebinarParticipantQosPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3608,9 +3601,9 @@ impl serde::Serialize for WebinarParticipantQosPayloadObject {
             serializer,
             "WebinarParticipantQosPayloadObject",
             2,
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -3681,11 +3674,11 @@ impl serde::Serialize for WebinarParticipantQosPayloadObjectParticipant {
             "WebinarParticipantQosPayloadObjectParticipant",
             2 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("email", &self.email);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }
@@ -3744,10 +3737,10 @@ impl serde::Serialize for WebinarParticipantQosPayloadObjectParticipantQosItem {
             serializer,
             "WebinarParticipantQosPayloadObjectParticipantQosItem",
             3,
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("type", &self.type_)?;
-        fields.field("details", &self.details)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("type", &self.type_);
+        fields.field("details", &self.details);
         fields.end()
     }
 }
@@ -3967,40 +3960,40 @@ impl serde::Serialize for WebinarParticipantQosPayloadObjectParticipantQosItemDe
                 + usize::from(self.min_rssi.is_some())
                 + usize::from(self.rssi_unit.is_some())
                 + usize::from(self.network_notification.is_some()),
-        )?;
-        fields.optional("bitrate", &self.bitrate)?;
-        fields.optional("latency", &self.latency)?;
-        fields.optional("jitter", &self.jitter)?;
-        fields.optional("avg_loss", &self.avg_loss)?;
-        fields.optional("max_loss", &self.max_loss)?;
-        fields.optional("resolution", &self.resolution)?;
-        fields.optional("frame_rate", &self.frame_rate)?;
-        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage)?;
-        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage)?;
-        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage)?;
-        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage)?;
+        );
+        fields.optional("bitrate", &self.bitrate);
+        fields.optional("latency", &self.latency);
+        fields.optional("jitter", &self.jitter);
+        fields.optional("avg_loss", &self.avg_loss);
+        fields.optional("max_loss", &self.max_loss);
+        fields.optional("resolution", &self.resolution);
+        fields.optional("frame_rate", &self.frame_rate);
+        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage);
+        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage);
+        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage);
+        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage);
         fields
             .optional(
                 "system_min_cpu_pressure_level",
                 &self.system_min_cpu_pressure_level,
-            )?;
+            );
         fields
             .optional(
                 "system_avg_cpu_pressure_level",
                 &self.system_avg_cpu_pressure_level,
-            )?;
+            );
         fields
             .optional(
                 "system_max_cpu_pressure_level",
                 &self.system_max_cpu_pressure_level,
-            )?;
-        fields.optional("quality", &self.quality)?;
-        fields.optional("quality_score", &self.quality_score)?;
-        fields.optional("max_rssi", &self.max_rssi)?;
-        fields.optional("avg_rssi", &self.avg_rssi)?;
-        fields.optional("min_rssi", &self.min_rssi)?;
-        fields.optional("rssi_unit", &self.rssi_unit)?;
-        fields.optional("network_notification", &self.network_notification)?;
+            );
+        fields.optional("quality", &self.quality);
+        fields.optional("quality_score", &self.quality_score);
+        fields.optional("max_rssi", &self.max_rssi);
+        fields.optional("avg_rssi", &self.avg_rssi);
+        fields.optional("min_rssi", &self.min_rssi);
+        fields.optional("rssi_unit", &self.rssi_unit);
+        fields.optional("network_notification", &self.network_notification);
         fields.end()
     }
 }
@@ -4058,10 +4051,10 @@ impl serde::Serialize for SessionUserQosSummary {
             serializer,
             "SessionUserQosSummary",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4114,9 +4107,9 @@ impl serde::Serialize for SessionUserQosSummaryPayload {
             serializer,
             "SessionUserQosSummaryPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4183,11 +4176,11 @@ impl serde::Serialize for SessionUserQosSummaryPayloadObject {
                 + usize::from(self.session_name.is_some())
                 + usize::from(self.session_key.is_some())
                 + usize::from(self.user.is_some()),
-        )?;
-        fields.optional("session_id", &self.session_id)?;
-        fields.optional("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.optional("user", &self.user)?;
+        );
+        fields.optional("session_id", &self.session_id);
+        fields.optional("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.optional("user", &self.user);
         fields.end()
     }
 }
@@ -4268,12 +4261,12 @@ impl serde::Serialize for SessionUserQosSummaryPayloadObjectUser {
             serializer,
             "SessionUserQosSummaryPayloadObjectUser",
             4 + usize::from(self.user_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.field("is_original_host", &self.is_original_host)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("user_key", &self.user_key);
+        fields.field("is_original_host", &self.is_original_host);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }
@@ -4326,9 +4319,9 @@ impl serde::Serialize for SessionUserQosSummaryPayloadObjectUserQosItem {
             serializer,
             "SessionUserQosSummaryPayloadObjectUserQosItem",
             2,
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("details", &self.details)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("details", &self.details);
         fields.end()
     }
 }
@@ -4745,48 +4738,48 @@ impl serde::Serialize for SessionUserQosSummaryPayloadObjectUserQosItemDetails {
                 + usize::from(self.avg_rssi.is_some())
                 + usize::from(self.min_rssi.is_some())
                 + usize::from(self.rssi_unit.is_some()),
-        )?;
-        fields.optional("min_bitrate", &self.min_bitrate)?;
-        fields.optional("avg_bitrate", &self.avg_bitrate)?;
-        fields.optional("max_bitrate", &self.max_bitrate)?;
-        fields.optional("min_latency", &self.min_latency)?;
-        fields.optional("avg_latency", &self.avg_latency)?;
-        fields.optional("max_latency", &self.max_latency)?;
-        fields.optional("min_jitter", &self.min_jitter)?;
-        fields.optional("avg_jitter", &self.avg_jitter)?;
-        fields.optional("max_jitter", &self.max_jitter)?;
-        fields.optional("min_loss", &self.min_loss)?;
-        fields.optional("avg_loss", &self.avg_loss)?;
-        fields.optional("max_loss", &self.max_loss)?;
-        fields.optional("resolution", &self.resolution)?;
-        fields.optional("min_frame_rate", &self.min_frame_rate)?;
-        fields.optional("avg_frame_rate", &self.avg_frame_rate)?;
-        fields.optional("max_frame_rate", &self.max_frame_rate)?;
-        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage)?;
-        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage)?;
-        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage)?;
-        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage)?;
+        );
+        fields.optional("min_bitrate", &self.min_bitrate);
+        fields.optional("avg_bitrate", &self.avg_bitrate);
+        fields.optional("max_bitrate", &self.max_bitrate);
+        fields.optional("min_latency", &self.min_latency);
+        fields.optional("avg_latency", &self.avg_latency);
+        fields.optional("max_latency", &self.max_latency);
+        fields.optional("min_jitter", &self.min_jitter);
+        fields.optional("avg_jitter", &self.avg_jitter);
+        fields.optional("max_jitter", &self.max_jitter);
+        fields.optional("min_loss", &self.min_loss);
+        fields.optional("avg_loss", &self.avg_loss);
+        fields.optional("max_loss", &self.max_loss);
+        fields.optional("resolution", &self.resolution);
+        fields.optional("min_frame_rate", &self.min_frame_rate);
+        fields.optional("avg_frame_rate", &self.avg_frame_rate);
+        fields.optional("max_frame_rate", &self.max_frame_rate);
+        fields.optional("zoom_min_cpu_usage", &self.zoom_min_cpu_usage);
+        fields.optional("zoom_avg_cpu_usage", &self.zoom_avg_cpu_usage);
+        fields.optional("zoom_max_cpu_usage", &self.zoom_max_cpu_usage);
+        fields.optional("system_max_cpu_usage", &self.system_max_cpu_usage);
         fields
             .optional(
                 "system_min_cpu_pressure_level",
                 &self.system_min_cpu_pressure_level,
-            )?;
+            );
         fields
             .optional(
                 "system_avg_cpu_pressure_level",
                 &self.system_avg_cpu_pressure_level,
-            )?;
+            );
         fields
             .optional(
                 "system_max_cpu_pressure_level",
                 &self.system_max_cpu_pressure_level,
-            )?;
-        fields.optional("quality", &self.quality)?;
-        fields.optional("quality_score", &self.quality_score)?;
-        fields.optional("max_rssi", &self.max_rssi)?;
-        fields.optional("avg_rssi", &self.avg_rssi)?;
-        fields.optional("min_rssi", &self.min_rssi)?;
-        fields.optional("rssi_unit", &self.rssi_unit)?;
+            );
+        fields.optional("quality", &self.quality);
+        fields.optional("quality_score", &self.quality_score);
+        fields.optional("max_rssi", &self.max_rssi);
+        fields.optional("avg_rssi", &self.avg_rssi);
+        fields.optional("min_rssi", &self.min_rssi);
+        fields.optional("rssi_unit", &self.rssi_unit);
         fields.end()
     }
 }
@@ -4844,10 +4837,10 @@ impl serde::Serialize for WebinarParticipantQosSummary {
             serializer,
             "WebinarParticipantQosSummary",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4944,9 +4937,9 @@ impl serde::Serialize for ParticipantQosSummaryPayload {
             serializer,
             "ParticipantQosSummaryPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5004,10 +4997,10 @@ impl serde::Serialize for ParticipantQosSummaryPayloadObject {
             "ParticipantQosSummaryPayloadObject",
             usize::from(self.uuid.is_some()) + usize::from(self.id.is_some())
                 + usize::from(self.participant.is_some()),
-        )?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("participant", &self.participant)?;
+        );
+        fields.optional("uuid", &self.uuid);
+        fields.optional("id", &self.id);
+        fields.optional("participant", &self.participant);
         fields.end()
     }
 }
@@ -5091,12 +5084,12 @@ impl serde::Serialize for ParticipantQosSummaryPayloadObjectParticipant {
             serializer,
             "ParticipantQosSummaryPayloadObjectParticipant",
             5,
-        )?;
-        fields.field("participant_id", &self.participant_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("id", &self.id)?;
-        fields.field("email", &self.email)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("participant_id", &self.participant_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("id", &self.id);
+        fields.field("email", &self.email);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }
@@ -5154,10 +5147,10 @@ impl serde::Serialize for MeetingParticipantData {
             serializer,
             "MeetingParticipantData",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5210,9 +5203,9 @@ impl serde::Serialize for MeetingParticipantDataPayload {
             serializer,
             "MeetingParticipantDataPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5265,9 +5258,9 @@ impl serde::Serialize for MeetingParticipantDataPayloadObject {
             serializer,
             "MeetingParticipantDataPayloadObject",
             2,
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -5340,11 +5333,11 @@ impl serde::Serialize for MeetingParticipantDataPayloadObjectParticipant {
             "MeetingParticipantDataPayloadObjectParticipant",
             2 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("participant_id", &self.participant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.field("data", &self.data)?;
+        );
+        fields.field("participant_id", &self.participant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("email", &self.email);
+        fields.field("data", &self.data);
         fields.end()
     }
 }
@@ -5620,36 +5613,36 @@ impl serde::Serialize for MeetingParticipantDataPayloadObjectParticipantDataItem
                 + usize::from(self.as_internal_ip_port.is_some())
                 + usize::from(self.destination_ip_domain.is_some())
                 + usize::from(self.destination_ip_port.is_some()),
-        )?;
-        fields.optional("device", &self.device)?;
-        fields.optional("location", &self.location)?;
-        fields.optional("Location", &self.location_2)?;
-        fields.optional("network_type", &self.network_type)?;
-        fields.optional("microphone", &self.microphone)?;
-        fields.optional("speaker", &self.speaker)?;
-        fields.optional("camera", &self.camera)?;
-        fields.optional("data_center", &self.data_center)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("pc_name", &self.pc_name)?;
-        fields.optional("domain", &self.domain)?;
-        fields.optional("mac_addr", &self.mac_addr)?;
-        fields.optional("harddisk_id", &self.harddisk_id)?;
-        fields.optional("version", &self.version)?;
-        fields.optional("signaling_ip_address", &self.signaling_ip_address)?;
+        );
+        fields.optional("device", &self.device);
+        fields.optional("location", &self.location);
+        fields.optional("Location", &self.location_2);
+        fields.optional("network_type", &self.network_type);
+        fields.optional("microphone", &self.microphone);
+        fields.optional("speaker", &self.speaker);
+        fields.optional("camera", &self.camera);
+        fields.optional("data_center", &self.data_center);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("pc_name", &self.pc_name);
+        fields.optional("domain", &self.domain);
+        fields.optional("mac_addr", &self.mac_addr);
+        fields.optional("harddisk_id", &self.harddisk_id);
+        fields.optional("version", &self.version);
+        fields.optional("signaling_ip_address", &self.signaling_ip_address);
         fields
             .optional(
                 "signaling_internal_ip_address",
                 &self.signaling_internal_ip_address,
-            )?;
-        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
-        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address)?;
-        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port)?;
-        fields.optional("video_internal_ip_address", &self.video_internal_ip_address)?;
-        fields.optional("video_internal_ip_port", &self.video_internal_ip_port)?;
-        fields.optional("as_internal_ip_address", &self.as_internal_ip_address)?;
-        fields.optional("as_internal_ip_port", &self.as_internal_ip_port)?;
-        fields.optional("destination_ip_domain", &self.destination_ip_domain)?;
-        fields.optional("destination_ip_port", &self.destination_ip_port)?;
+            );
+        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port);
+        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address);
+        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port);
+        fields.optional("video_internal_ip_address", &self.video_internal_ip_address);
+        fields.optional("video_internal_ip_port", &self.video_internal_ip_port);
+        fields.optional("as_internal_ip_address", &self.as_internal_ip_address);
+        fields.optional("as_internal_ip_port", &self.as_internal_ip_port);
+        fields.optional("destination_ip_domain", &self.destination_ip_domain);
+        fields.optional("destination_ip_port", &self.destination_ip_port);
         fields.end()
     }
 }
@@ -5835,10 +5828,10 @@ impl __runtime::Object for PhoneCallQos {
 
 impl serde::Serialize for PhoneCallQos {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallQos", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallQos", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5927,13 +5920,9 @@ impl __runtime::Object for PhoneCallQosPayload {
 
 impl serde::Serialize for PhoneCallQosPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "PhoneCallQosPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PhoneCallQosPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6004,11 +5993,11 @@ impl serde::Serialize for PhoneCallQosPayloadObject {
             serializer,
             "PhoneCallQosPayloadObject",
             3 + usize::from(self.call_end_time.is_some()),
-        )?;
-        fields.field("call_id", &self.call_id)?;
-        fields.field("call_start_time", &self.call_start_time)?;
-        fields.optional("call_end_time", &self.call_end_time)?;
-        fields.field("call_qos", &self.call_qos)?;
+        );
+        fields.field("call_id", &self.call_id);
+        fields.field("call_start_time", &self.call_start_time);
+        fields.optional("call_end_time", &self.call_end_time);
+        fields.field("call_qos", &self.call_qos);
         fields.end()
     }
 }
@@ -6077,11 +6066,11 @@ impl serde::Serialize for PhoneCallQosPayloadObjectCallQos {
             serializer,
             "PhoneCallQosPayloadObjectCallQos",
             3 + usize::from(self.user_email.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("id", &self.id)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("id", &self.id);
+        fields.optional("user_email", &self.user_email);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }
@@ -6135,10 +6124,10 @@ impl __runtime::Object for SessionUserData {
 
 impl serde::Serialize for SessionUserData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionUserData", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserData", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6191,9 +6180,9 @@ impl serde::Serialize for SessionUserDataPayload {
             serializer,
             "SessionUserDataPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6266,11 +6255,11 @@ impl serde::Serialize for SessionUserDataPayloadObject {
             serializer,
             "SessionUserDataPayloadObject",
             3 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("user", &self.user)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("user", &self.user);
         fields.end()
     }
 }
@@ -6348,12 +6337,12 @@ impl serde::Serialize for SessionUserDataPayloadObjectUser {
             serializer,
             "SessionUserDataPayloadObjectUser",
             3 + usize::from(self.name.is_some()) + usize::from(self.user_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.field("is_original_host", &self.is_original_host)?;
-        fields.field("data", &self.data)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("user_key", &self.user_key);
+        fields.field("is_original_host", &self.is_original_host);
+        fields.field("data", &self.data);
         fields.end()
     }
 }
@@ -6622,35 +6611,35 @@ impl serde::Serialize for SessionUserDataPayloadObjectUserDataItem {
                 + usize::from(self.as_internal_ip_port.is_some())
                 + usize::from(self.destination_ip_domain.is_some())
                 + usize::from(self.destination_ip_port.is_some()),
-        )?;
-        fields.optional("device", &self.device)?;
-        fields.optional("location", &self.location)?;
-        fields.optional("network_type", &self.network_type)?;
-        fields.optional("microphone", &self.microphone)?;
-        fields.optional("speaker", &self.speaker)?;
-        fields.optional("camera", &self.camera)?;
-        fields.optional("data_center", &self.data_center)?;
-        fields.optional("connection_type", &self.connection_type)?;
-        fields.optional("pc_name", &self.pc_name)?;
-        fields.optional("domain", &self.domain)?;
-        fields.optional("mac_addr", &self.mac_addr)?;
-        fields.optional("harddisk_id", &self.harddisk_id)?;
-        fields.optional("version", &self.version)?;
-        fields.optional("signaling_ip_address", &self.signaling_ip_address)?;
+        );
+        fields.optional("device", &self.device);
+        fields.optional("location", &self.location);
+        fields.optional("network_type", &self.network_type);
+        fields.optional("microphone", &self.microphone);
+        fields.optional("speaker", &self.speaker);
+        fields.optional("camera", &self.camera);
+        fields.optional("data_center", &self.data_center);
+        fields.optional("connection_type", &self.connection_type);
+        fields.optional("pc_name", &self.pc_name);
+        fields.optional("domain", &self.domain);
+        fields.optional("mac_addr", &self.mac_addr);
+        fields.optional("harddisk_id", &self.harddisk_id);
+        fields.optional("version", &self.version);
+        fields.optional("signaling_ip_address", &self.signaling_ip_address);
         fields
             .optional(
                 "signaling_internal_ip_address",
                 &self.signaling_internal_ip_address,
-            )?;
-        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
-        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address)?;
-        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port)?;
-        fields.optional("video_internal_ip_address", &self.video_internal_ip_address)?;
-        fields.optional("video_internal_ip_port", &self.video_internal_ip_port)?;
-        fields.optional("as_internal_ip_address", &self.as_internal_ip_address)?;
-        fields.optional("as_internal_ip_port", &self.as_internal_ip_port)?;
-        fields.optional("destination_ip_domain", &self.destination_ip_domain)?;
-        fields.optional("destination_ip_port", &self.destination_ip_port)?;
+            );
+        fields.optional("signaling_internal_ip_port", &self.signaling_internal_ip_port);
+        fields.optional("audio_internal_ip_address", &self.audio_internal_ip_address);
+        fields.optional("audio_internal_ip_port", &self.audio_internal_ip_port);
+        fields.optional("video_internal_ip_address", &self.video_internal_ip_address);
+        fields.optional("video_internal_ip_port", &self.video_internal_ip_port);
+        fields.optional("as_internal_ip_address", &self.as_internal_ip_address);
+        fields.optional("as_internal_ip_port", &self.as_internal_ip_port);
+        fields.optional("destination_ip_domain", &self.destination_ip_domain);
+        fields.optional("destination_ip_port", &self.destination_ip_port);
         fields.end()
     }
 }
@@ -6708,10 +6697,10 @@ impl serde::Serialize for MeetingParticipantDataSummary {
             serializer,
             "MeetingParticipantDataSummary",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6764,9 +6753,9 @@ impl serde::Serialize for MeetingParticipantDataSummaryPayload {
             serializer,
             "MeetingParticipantDataSummaryPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6827,10 +6816,10 @@ impl serde::Serialize for MeetingParticipantDataSummaryPayloadObject {
             serializer,
             "MeetingParticipantDataSummaryPayloadObject",
             2 + usize::from(self.id.is_some()),
-        )?;
-        fields.field("uuid", &self.uuid)?;
-        fields.optional("id", &self.id)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("uuid", &self.uuid);
+        fields.optional("id", &self.id);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -6904,11 +6893,11 @@ impl serde::Serialize for MeetingParticipantDataSummaryPayloadObjectParticipant 
             "MeetingParticipantDataSummaryPayloadObjectParticipant",
             2 + usize::from(self.participant_user_id.is_some())
                 + usize::from(self.email.is_some()),
-        )?;
-        fields.field("participant_id", &self.participant_id)?;
-        fields.optional("participant_user_id", &self.participant_user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.field("data", &self.data)?;
+        );
+        fields.field("participant_id", &self.participant_id);
+        fields.optional("participant_user_id", &self.participant_user_id);
+        fields.optional("email", &self.email);
+        fields.field("data", &self.data);
         fields.end()
     }
 }
@@ -7241,37 +7230,34 @@ impl serde::Serialize for DataItem {
             "DataItem",
             24 + usize::from(self.device_detail.is_some())
                 + usize::from(self.client.is_some()),
-        )?;
-        fields.field("device", &self.device)?;
-        fields.field("location", &self.location)?;
-        fields.field("network_type", &self.network_type)?;
-        fields.field("microphone", &self.microphone)?;
-        fields.field("speaker", &self.speaker)?;
-        fields.field("camera", &self.camera)?;
-        fields.field("data_center", &self.data_center)?;
-        fields.field("connection_type", &self.connection_type)?;
-        fields.field("pc_name", &self.pc_name)?;
-        fields.field("domain", &self.domain)?;
-        fields.field("mac_addr", &self.mac_addr)?;
-        fields.field("harddisk_id", &self.harddisk_id)?;
-        fields.field("version", &self.version)?;
-        fields.field("signaling_ip_address", &self.signaling_ip_address)?;
+        );
+        fields.field("device", &self.device);
+        fields.field("location", &self.location);
+        fields.field("network_type", &self.network_type);
+        fields.field("microphone", &self.microphone);
+        fields.field("speaker", &self.speaker);
+        fields.field("camera", &self.camera);
+        fields.field("data_center", &self.data_center);
+        fields.field("connection_type", &self.connection_type);
+        fields.field("pc_name", &self.pc_name);
+        fields.field("domain", &self.domain);
+        fields.field("mac_addr", &self.mac_addr);
+        fields.field("harddisk_id", &self.harddisk_id);
+        fields.field("version", &self.version);
+        fields.field("signaling_ip_address", &self.signaling_ip_address);
         fields
-            .field(
-                "signaling_internal_ip_address",
-                &self.signaling_internal_ip_address,
-            )?;
-        fields.field("signaling_internal_ip_port", &self.signaling_internal_ip_port)?;
-        fields.field("audio_internal_ip_address", &self.audio_internal_ip_address)?;
-        fields.field("audio_internal_ip_port", &self.audio_internal_ip_port)?;
-        fields.field("video_internal_ip_address", &self.video_internal_ip_address)?;
-        fields.field("video_internal_ip_port", &self.video_internal_ip_port)?;
-        fields.field("as_internal_ip_address", &self.as_internal_ip_address)?;
-        fields.field("as_internal_ip_port", &self.as_internal_ip_port)?;
-        fields.field("destination_ip_domain", &self.destination_ip_domain)?;
-        fields.field("destination_ip_port", &self.destination_ip_port)?;
-        fields.optional("device_detail", &self.device_detail)?;
-        fields.optional("client", &self.client)?;
+            .field("signaling_internal_ip_address", &self.signaling_internal_ip_address);
+        fields.field("signaling_internal_ip_port", &self.signaling_internal_ip_port);
+        fields.field("audio_internal_ip_address", &self.audio_internal_ip_address);
+        fields.field("audio_internal_ip_port", &self.audio_internal_ip_port);
+        fields.field("video_internal_ip_address", &self.video_internal_ip_address);
+        fields.field("video_internal_ip_port", &self.video_internal_ip_port);
+        fields.field("as_internal_ip_address", &self.as_internal_ip_address);
+        fields.field("as_internal_ip_port", &self.as_internal_ip_port);
+        fields.field("destination_ip_domain", &self.destination_ip_domain);
+        fields.field("destination_ip_port", &self.destination_ip_port);
+        fields.optional("device_detail", &self.device_detail);
+        fields.optional("client", &self.client);
         fields.end()
     }
 }
@@ -7329,10 +7315,10 @@ impl serde::Serialize for SessionUserDataSummary {
             serializer,
             "SessionUserDataSummary",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7385,9 +7371,9 @@ impl serde::Serialize for SessionUserDataSummaryPayload {
             serializer,
             "SessionUserDataSummaryPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7460,11 +7446,11 @@ impl serde::Serialize for SessionUserDataSummaryPayloadObject {
             serializer,
             "SessionUserDataSummaryPayloadObject",
             3 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("user", &self.user)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("user", &self.user);
         fields.end()
     }
 }
@@ -7542,12 +7528,12 @@ impl serde::Serialize for SessionUserDataSummaryPayloadObjectUser {
             serializer,
             "SessionUserDataSummaryPayloadObjectUser",
             3 + usize::from(self.name.is_some()) + usize::from(self.user_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.field("is_original_host", &self.is_original_host)?;
-        fields.field("data", &self.data)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("user_key", &self.user_key);
+        fields.field("is_original_host", &self.is_original_host);
+        fields.field("data", &self.data);
         fields.end()
     }
 }
@@ -7605,10 +7591,10 @@ impl serde::Serialize for MeetingParticipantQosSummary {
             serializer,
             "MeetingParticipantQosSummary",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7662,10 +7648,10 @@ impl __runtime::Object for SessionUserQos {
 
 impl serde::Serialize for SessionUserQos {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionUserQos", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserQos", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7718,9 +7704,9 @@ impl serde::Serialize for SessionUserQosPayload {
             serializer,
             "SessionUserQosPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7793,11 +7779,11 @@ impl serde::Serialize for SessionUserQosPayloadObject {
             serializer,
             "SessionUserQosPayloadObject",
             3 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("user", &self.user)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("user", &self.user);
         fields.end()
     }
 }
@@ -7878,12 +7864,12 @@ impl serde::Serialize for SessionUserQosPayloadObjectUser {
             serializer,
             "SessionUserQosPayloadObjectUser",
             4 + usize::from(self.user_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.field("is_original_host", &self.is_original_host)?;
-        fields.field("qos", &self.qos)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("user_key", &self.user_key);
+        fields.field("is_original_host", &self.is_original_host);
+        fields.field("qos", &self.qos);
         fields.end()
     }
 }

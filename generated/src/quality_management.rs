@@ -324,10 +324,10 @@ impl serde::Serialize for QualityManagementInteractionAnalysisCompleted {
             serializer,
             "QualityManagementInteractionAnalysisCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -381,9 +381,9 @@ impl serde::Serialize for QualityManagementInteractionAnalysisCompletedPayload {
             serializer,
             "QualityManagementInteractionAnalysisCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -541,20 +541,20 @@ impl serde::Serialize for QualityManagementInteractionAnalysisCompletedPayloadOb
                 + usize::from(self.hold_event_count.is_some())
                 + usize::from(self.primary_language.is_some())
                 + usize::from(self.summary.is_some()),
-        )?;
-        fields.optional("start_time", &self.start_time)?;
-        fields.optional("duration", &self.duration)?;
-        fields.optional("queue_id", &self.queue_id)?;
-        fields.optional("queue_name", &self.queue_name)?;
-        fields.optional("engagement_id", &self.engagement_id)?;
-        fields.optional("direction", &self.direction)?;
-        fields.optional("disposition", &self.disposition)?;
-        fields.optional("silence_event_count", &self.silence_event_count)?;
-        fields.optional("crosstalk_event_count", &self.crosstalk_event_count)?;
-        fields.optional("hold_event_count", &self.hold_event_count)?;
-        fields.optional("primary_language", &self.primary_language)?;
-        fields.field("interaction_info", &self.interaction_info)?;
-        fields.optional("summary", &self.summary)?;
+        );
+        fields.optional("start_time", &self.start_time);
+        fields.optional("duration", &self.duration);
+        fields.optional("queue_id", &self.queue_id);
+        fields.optional("queue_name", &self.queue_name);
+        fields.optional("engagement_id", &self.engagement_id);
+        fields.optional("direction", &self.direction);
+        fields.optional("disposition", &self.disposition);
+        fields.optional("silence_event_count", &self.silence_event_count);
+        fields.optional("crosstalk_event_count", &self.crosstalk_event_count);
+        fields.optional("hold_event_count", &self.hold_event_count);
+        fields.optional("primary_language", &self.primary_language);
+        fields.field("interaction_info", &self.interaction_info);
+        fields.optional("summary", &self.summary);
         fields.end()
     }
 }
@@ -649,14 +649,14 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectInteractionInfo {
                 + usize::from(self.consumer_name.is_some())
                 + usize::from(self.channel_type.is_some())
                 + usize::from(self.associated_ids.is_some()),
-        )?;
-        fields.optional("from", &self.from)?;
-        fields.optional("to", &self.to)?;
-        fields.field("interaction_id", &self.interaction_id)?;
-        fields.optional("agent_name", &self.agent_name)?;
-        fields.optional("consumer_name", &self.consumer_name)?;
-        fields.optional("channel_type", &self.channel_type)?;
-        fields.optional("associated_ids", &self.associated_ids)?;
+        );
+        fields.optional("from", &self.from);
+        fields.optional("to", &self.to);
+        fields.field("interaction_id", &self.interaction_id);
+        fields.optional("agent_name", &self.agent_name);
+        fields.optional("consumer_name", &self.consumer_name);
+        fields.optional("channel_type", &self.channel_type);
+        fields.optional("associated_ids", &self.associated_ids);
         fields.end()
     }
 }
@@ -786,10 +786,10 @@ for QualityManagementInteractionAnalysisCompletedPayloadObjectSummary {
             usize::from(self.evaluation_score.is_some())
                 + usize::from(self.sentiment_score.is_some())
                 + usize::from(self.engagement_score.is_some()),
-        )?;
-        fields.optional("evaluation_score", &self.evaluation_score)?;
-        fields.optional("sentiment_score", &self.sentiment_score)?;
-        fields.optional("engagement_score", &self.engagement_score)?;
+        );
+        fields.optional("evaluation_score", &self.evaluation_score);
+        fields.optional("sentiment_score", &self.sentiment_score);
+        fields.optional("engagement_score", &self.engagement_score);
         fields.end()
     }
 }
@@ -847,10 +847,10 @@ impl serde::Serialize for QualityManagementEvaluationCompleted {
             serializer,
             "QualityManagementEvaluationCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -903,9 +903,9 @@ impl serde::Serialize for QualityManagementEvaluationCompletedPayload {
             serializer,
             "QualityManagementEvaluationCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1060,19 +1060,19 @@ impl serde::Serialize for QualityManagementEvaluationCompletedPayloadObject {
                 + usize::from(self.evaluation_score.is_some())
                 + usize::from(self.evaluation_score_ratio.is_some())
                 + usize::from(self.evaluation_type.is_some()),
-        )?;
-        fields.optional("interaction_id", &self.interaction_id)?;
-        fields.optional("agent_user_id", &self.agent_user_id)?;
-        fields.optional("evaluator_user_id", &self.evaluator_user_id)?;
-        fields.field("evaluation_id", &self.evaluation_id)?;
-        fields.optional("agent_info", &self.agent_info)?;
-        fields.optional("evaluators_info", &self.evaluators_info)?;
-        fields.optional("scorecard_name", &self.scorecard_name)?;
-        fields.optional("scoring_format", &self.scoring_format)?;
-        fields.optional("total_possible_score", &self.total_possible_score)?;
-        fields.optional("evaluation_score", &self.evaluation_score)?;
-        fields.optional("evaluation_score_ratio", &self.evaluation_score_ratio)?;
-        fields.optional("evaluation_type", &self.evaluation_type)?;
+        );
+        fields.optional("interaction_id", &self.interaction_id);
+        fields.optional("agent_user_id", &self.agent_user_id);
+        fields.optional("evaluator_user_id", &self.evaluator_user_id);
+        fields.field("evaluation_id", &self.evaluation_id);
+        fields.optional("agent_info", &self.agent_info);
+        fields.optional("evaluators_info", &self.evaluators_info);
+        fields.optional("scorecard_name", &self.scorecard_name);
+        fields.optional("scoring_format", &self.scoring_format);
+        fields.optional("total_possible_score", &self.total_possible_score);
+        fields.optional("evaluation_score", &self.evaluation_score);
+        fields.optional("evaluation_score_ratio", &self.evaluation_score_ratio);
+        fields.optional("evaluation_type", &self.evaluation_type);
         fields.end()
     }
 }
@@ -1126,9 +1126,9 @@ impl serde::Serialize for QualityManagementEvaluationCompletedPayloadObjectAgent
             "QualityManagementEvaluationCompletedPayloadObjectAgentInfo",
             usize::from(self.agent_user_id.is_some())
                 + usize::from(self.display_name.is_some()),
-        )?;
-        fields.optional("agent_user_id", &self.agent_user_id)?;
-        fields.optional("display_name", &self.display_name)?;
+        );
+        fields.optional("agent_user_id", &self.agent_user_id);
+        fields.optional("display_name", &self.display_name);
         fields.end()
     }
 }
@@ -1188,9 +1188,9 @@ for QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem {
             "QualityManagementEvaluationCompletedPayloadObjectEvaluatorsInfoItem",
             usize::from(self.evaluator_user_id.is_some())
                 + usize::from(self.display_name.is_some()),
-        )?;
-        fields.optional("evaluator_user_id", &self.evaluator_user_id)?;
-        fields.optional("display_name", &self.display_name)?;
+        );
+        fields.optional("evaluator_user_id", &self.evaluator_user_id);
+        fields.optional("display_name", &self.display_name);
         fields.end()
     }
 }

@@ -567,10 +567,10 @@ impl serde::Serialize for RevenueAcceleratorConversationAnalysisCompleted {
             serializer,
             "RevenueAcceleratorConversationAnalysisCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -624,9 +624,9 @@ impl serde::Serialize for RevenueAcceleratorConversationAnalysisCompletedPayload
             serializer,
             "RevenueAcceleratorConversationAnalysisCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -695,11 +695,11 @@ impl serde::Serialize for RevenueAcceleratorConversationAnalysisCompletedPayload
             "RevenueAcceleratorConversationAnalysisCompletedPayloadObject",
             1 + usize::from(self.source.is_some()) + usize::from(self.host_id.is_some())
                 + usize::from(self.engagement_id.is_some()),
-        )?;
-        fields.field("conversation_id", &self.conversation_id)?;
-        fields.optional("source", &self.source)?;
-        fields.optional("host_id", &self.host_id)?;
-        fields.optional("engagement_id", &self.engagement_id)?;
+        );
+        fields.field("conversation_id", &self.conversation_id);
+        fields.optional("source", &self.source);
+        fields.optional("host_id", &self.host_id);
+        fields.optional("engagement_id", &self.engagement_id);
         fields.end()
     }
 }
@@ -819,10 +819,10 @@ impl serde::Serialize for RevenueAcceleratorPlaylistRemoveMoment {
             serializer,
             "RevenueAcceleratorPlaylistRemoveMoment",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -893,11 +893,11 @@ impl serde::Serialize for RevenueAcceleratorPlaylistMomentPayload {
             "RevenueAcceleratorPlaylistMomentPayload",
             2 + usize::from(self.operator_id.is_some())
                 + usize::from(self.operator.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operator", &self.operator);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -990,13 +990,13 @@ impl serde::Serialize for RevenueAcceleratorPlaylistMomentPayloadObject {
                 + usize::from(self.playlist_detail_id.is_some())
                 + usize::from(self.moment_name.is_some())
                 + usize::from(self.update_time.is_some()),
-        )?;
-        fields.field("playlist_id", &self.playlist_id)?;
-        fields.optional("playlist_name", &self.playlist_name)?;
-        fields.optional("playlist_detail_id", &self.playlist_detail_id)?;
-        fields.field("moment_id", &self.moment_id)?;
-        fields.optional("moment_name", &self.moment_name)?;
-        fields.optional("update_time", &self.update_time)?;
+        );
+        fields.field("playlist_id", &self.playlist_id);
+        fields.optional("playlist_name", &self.playlist_name);
+        fields.optional("playlist_detail_id", &self.playlist_detail_id);
+        fields.field("moment_id", &self.moment_id);
+        fields.optional("moment_name", &self.moment_name);
+        fields.optional("update_time", &self.update_time);
         fields.end()
     }
 }
@@ -1054,10 +1054,10 @@ impl serde::Serialize for RevenueAcceleratorPlaylistAddMoment {
             serializer,
             "RevenueAcceleratorPlaylistAddMoment",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1115,10 +1115,10 @@ impl serde::Serialize for RevenueAcceleratorPlaylistCreate {
             serializer,
             "RevenueAcceleratorPlaylistCreate",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1187,11 +1187,11 @@ impl serde::Serialize for RevenueAcceleratorPlaylistCreatePayload {
             "RevenueAcceleratorPlaylistCreatePayload",
             2 + usize::from(self.operator_id.is_some())
                 + usize::from(self.operator.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operator", &self.operator);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1266,11 +1266,11 @@ impl serde::Serialize for RevenueAcceleratorPlaylistCreatePayloadObject {
             serializer,
             "RevenueAcceleratorPlaylistCreatePayloadObject",
             3 + usize::from(self.create_time.is_some()),
-        )?;
-        fields.field("playlist_id", &self.playlist_id)?;
-        fields.field("playlist_type", &self.playlist_type)?;
-        fields.field("playlist_name", &self.playlist_name)?;
-        fields.optional("create_time", &self.create_time)?;
+        );
+        fields.field("playlist_id", &self.playlist_id);
+        fields.field("playlist_type", &self.playlist_type);
+        fields.field("playlist_name", &self.playlist_name);
+        fields.optional("create_time", &self.create_time);
         fields.end()
     }
 }
@@ -1373,10 +1373,10 @@ impl serde::Serialize for RevenueAcceleratorPostCommentCompleted {
             serializer,
             "RevenueAcceleratorPostCommentCompleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1445,11 +1445,11 @@ impl serde::Serialize for RevenueAcceleratorPostCommentCompletedPayload {
             "RevenueAcceleratorPostCommentCompletedPayload",
             2 + usize::from(self.operator_id.is_some())
                 + usize::from(self.operator.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operator", &self.operator);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1513,10 +1513,10 @@ impl serde::Serialize for RevenueAcceleratorPostCommentCompletedPayloadObject {
             serializer,
             "RevenueAcceleratorPostCommentCompletedPayloadObject",
             2 + usize::from(self.text.is_some()),
-        )?;
-        fields.field("comment_id", &self.comment_id)?;
-        fields.field("conversation_id", &self.conversation_id)?;
-        fields.optional("text", &self.text)?;
+        );
+        fields.field("comment_id", &self.comment_id);
+        fields.field("conversation_id", &self.conversation_id);
+        fields.optional("text", &self.text);
         fields.end()
     }
 }
@@ -1574,10 +1574,10 @@ impl serde::Serialize for RevenueAcceleratorPlaylistDelete {
             serializer,
             "RevenueAcceleratorPlaylistDelete",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1646,11 +1646,11 @@ impl serde::Serialize for RevenueAcceleratorPlaylistDeletePayload {
             "RevenueAcceleratorPlaylistDeletePayload",
             2 + usize::from(self.operator_id.is_some())
                 + usize::from(self.operator.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operator", &self.operator);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1713,10 +1713,10 @@ impl serde::Serialize for RevenueAcceleratorPlaylistDeletePayloadObject {
             "RevenueAcceleratorPlaylistDeletePayloadObject",
             1 + usize::from(self.playlist_name.is_some())
                 + usize::from(self.delete_time.is_some()),
-        )?;
-        fields.field("playlist_id", &self.playlist_id)?;
-        fields.optional("playlist_name", &self.playlist_name)?;
-        fields.optional("delete_time", &self.delete_time)?;
+        );
+        fields.field("playlist_id", &self.playlist_id);
+        fields.optional("playlist_name", &self.playlist_name);
+        fields.optional("delete_time", &self.delete_time);
         fields.end()
     }
 }
@@ -1775,10 +1775,10 @@ impl serde::Serialize for RevenueAcceleratorConversationCrmAssociationsChanged {
             serializer,
             "RevenueAcceleratorConversationCrmAssociationsChanged",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1834,9 +1834,9 @@ impl serde::Serialize for RevenueAcceleratorConversationCrmAssociationsChangedPa
             serializer,
             "RevenueAcceleratorConversationCrmAssociationsChangedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1916,10 +1916,10 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItem {
             usize::from(self.conversation_id.is_some())
                 + usize::from(self.old_associations.is_some())
                 + usize::from(self.new_associations.is_some()),
-        )?;
-        fields.optional("conversation_id", &self.conversation_id)?;
-        fields.optional("old_associations", &self.old_associations)?;
-        fields.optional("new_associations", &self.new_associations)?;
+        );
+        fields.optional("conversation_id", &self.conversation_id);
+        fields.optional("old_associations", &self.old_associations);
+        fields.optional("new_associations", &self.new_associations);
         fields.end()
     }
 }
@@ -1978,10 +1978,10 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAsso
             "RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemOldAssociationsItem",
             usize::from(self.deal_id.is_some()) + usize::from(self.account_id.is_some())
                 + usize::from(self.lead_id.is_some()),
-        )?;
-        fields.nullable("deal_id", &self.deal_id)?;
-        fields.nullable("account_id", &self.account_id)?;
-        fields.nullable("lead_id", &self.lead_id)?;
+        );
+        fields.nullable("deal_id", &self.deal_id);
+        fields.nullable("account_id", &self.account_id);
+        fields.nullable("lead_id", &self.lead_id);
         fields.end()
     }
 }
@@ -2040,10 +2040,10 @@ for RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAsso
             "RevenueAcceleratorConversationCrmAssociationsChangedPayloadObjectItemNewAssociationsItem",
             usize::from(self.deal_id.is_some()) + usize::from(self.account_id.is_some())
                 + usize::from(self.lead_id.is_some()),
-        )?;
-        fields.nullable("deal_id", &self.deal_id)?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.nullable("lead_id", &self.lead_id)?;
+        );
+        fields.nullable("deal_id", &self.deal_id);
+        fields.optional("account_id", &self.account_id);
+        fields.nullable("lead_id", &self.lead_id);
         fields.end()
     }
 }

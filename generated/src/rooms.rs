@@ -1910,10 +1910,10 @@ impl serde::Serialize for VisitorManagementCheckedOut {
             serializer,
             "VisitorManagementCheckedOut",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1989,11 +1989,11 @@ impl serde::Serialize for VisitorManagementCheckedPayload {
             serializer,
             "VisitorManagementCheckedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2111,15 +2111,15 @@ impl serde::Serialize for VisitorManagementCheckedPayloadObject {
             serializer,
             "VisitorManagementCheckedPayloadObject",
             8,
-        )?;
-        fields.field("visitor_email", &self.visitor_email)?;
-        fields.field("visitor_name", &self.visitor_name)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("invite_location_id", &self.invite_location_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("host_name", &self.host_name)?;
-        fields.field("host_email", &self.host_email)?;
+        );
+        fields.field("visitor_email", &self.visitor_email);
+        fields.field("visitor_name", &self.visitor_name);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("invite_location_id", &self.invite_location_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("host_name", &self.host_name);
+        fields.field("host_email", &self.host_email);
         fields.end()
     }
 }
@@ -2177,10 +2177,10 @@ impl serde::Serialize for WorkspaceUserUnassigned {
             serializer,
             "WorkspaceUserUnassigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2254,11 +2254,11 @@ impl serde::Serialize for WorkspaceUserUnassignedPayload {
             serializer,
             "WorkspaceUserUnassignedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2344,12 +2344,12 @@ impl serde::Serialize for WorkspaceUserUnassignedPayloadObject {
             serializer,
             "WorkspaceUserUnassignedPayloadObject",
             5,
-        )?;
-        fields.field("workspace_id", &self.workspace_id)?;
-        fields.field("workspace_name", &self.workspace_name)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("assign_type", &self.assign_type)?;
+        );
+        fields.field("workspace_id", &self.workspace_id);
+        fields.field("workspace_name", &self.workspace_name);
+        fields.field("account_id", &self.account_id);
+        fields.field("user_id", &self.user_id);
+        fields.field("assign_type", &self.assign_type);
         fields.end()
     }
 }
@@ -2449,10 +2449,10 @@ impl serde::Serialize for WorkspaceReservationQuestionnaireResponseCreated {
             serializer,
             "WorkspaceReservationQuestionnaireResponseCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2528,11 +2528,11 @@ impl serde::Serialize for WorkspaceReservationQuestionnaireResponsePayload {
             serializer,
             "WorkspaceReservationQuestionnaireResponsePayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2641,14 +2641,14 @@ impl serde::Serialize for WorkspaceReservationQuestionnaireResponsePayloadObject
             serializer,
             "WorkspaceReservationQuestionnaireResponsePayloadObject",
             7,
-        )?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("desk_id", &self.desk_id)?;
-        fields.field("workspace_name", &self.workspace_name)?;
-        fields.field("location_id", &self.location_id)?;
-        fields.field("questionnaire_response", &self.questionnaire_response)?;
+        );
+        fields.field("start_time", &self.start_time);
+        fields.field("event_id", &self.event_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("desk_id", &self.desk_id);
+        fields.field("workspace_name", &self.workspace_name);
+        fields.field("location_id", &self.location_id);
+        fields.field("questionnaire_response", &self.questionnaire_response);
         fields.end()
     }
 }
@@ -2715,11 +2715,11 @@ impl serde::Serialize for WorkspacePayloadObjectQuestionnaireResponseItem {
             serializer,
             "WorkspacePayloadObjectQuestionnaireResponseItem",
             4,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("title", &self.title)?;
-        fields.field("subject", &self.subject)?;
-        fields.field("list", &self.list)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("title", &self.title);
+        fields.field("subject", &self.subject);
+        fields.field("list", &self.list);
         fields.end()
     }
 }
@@ -2802,12 +2802,12 @@ impl serde::Serialize for WorkspacePayloadObjectQuestionnaireResponseItemListIte
             serializer,
             "WorkspacePayloadObjectQuestionnaireResponseItemListItem",
             5,
-        )?;
-        fields.field("question_id", &self.question_id)?;
-        fields.field("title", &self.title)?;
-        fields.field("type", &self.type_)?;
-        fields.field("reply_id", &self.reply_id)?;
-        fields.field("options", &self.options)?;
+        );
+        fields.field("question_id", &self.question_id);
+        fields.field("title", &self.title);
+        fields.field("type", &self.type_);
+        fields.field("reply_id", &self.reply_id);
+        fields.field("options", &self.options);
         fields.end()
     }
 }
@@ -2863,9 +2863,9 @@ for WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem {
             serializer,
             "WorkspacePayloadObjectQuestionnaireResponseItemListItemOptionsItem",
             2,
-        )?;
-        fields.field("option_id", &self.option_id)?;
-        fields.field("text", &self.text)?;
+        );
+        fields.field("option_id", &self.option_id);
+        fields.field("text", &self.text);
         fields.end()
     }
 }
@@ -2919,10 +2919,10 @@ impl __runtime::Object for ZoomroomSensorData {
 
 impl serde::Serialize for ZoomroomSensorData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomSensorData", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomSensorData", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2975,9 +2975,9 @@ impl serde::Serialize for ZoomroomSensorDataPayload {
             serializer,
             "ZoomroomSensorDataPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3049,11 +3049,11 @@ impl serde::Serialize for ZoomroomSensorDataPayloadObject {
             serializer,
             "ZoomroomSensorDataPayloadObject",
             4,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("room_name", &self.room_name)?;
-        fields.field("device_id", &self.device_id)?;
-        fields.field("sensor_data", &self.sensor_data)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("room_name", &self.room_name);
+        fields.field("device_id", &self.device_id);
+        fields.field("sensor_data", &self.sensor_data);
         fields.end()
     }
 }
@@ -3119,10 +3119,10 @@ impl serde::Serialize for ZoomroomSensorDataPayloadObjectSensorDataItem {
             serializer,
             "ZoomroomSensorDataPayloadObjectSensorDataItem",
             3,
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("sensor_type", &self.sensor_type)?;
-        fields.field("sensor_value", &self.sensor_value)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("sensor_type", &self.sensor_type);
+        fields.field("sensor_value", &self.sensor_value);
         fields.end()
     }
 }
@@ -3253,10 +3253,10 @@ impl serde::Serialize for VisitorManagementInvitationDeleted {
             serializer,
             "VisitorManagementInvitationDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3330,11 +3330,11 @@ impl serde::Serialize for VisitorManagementInvitationDeletedPayload {
             serializer,
             "VisitorManagementInvitationDeletedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3432,13 +3432,13 @@ impl serde::Serialize for VisitorManagementInvitationDeletedPayloadObject {
             serializer,
             "VisitorManagementInvitationDeletedPayloadObject",
             6,
-        )?;
-        fields.field("visitor_email", &self.visitor_email)?;
-        fields.field("visitor_name", &self.visitor_name)?;
-        fields.field("invite_location_id", &self.invite_location_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("host_name", &self.host_name)?;
-        fields.field("host_email", &self.host_email)?;
+        );
+        fields.field("visitor_email", &self.visitor_email);
+        fields.field("visitor_name", &self.visitor_name);
+        fields.field("invite_location_id", &self.invite_location_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("host_name", &self.host_name);
+        fields.field("host_email", &self.host_email);
         fields.end()
     }
 }
@@ -3492,10 +3492,10 @@ impl __runtime::Object for ZoomroomAlert {
 
 impl serde::Serialize for ZoomroomAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3550,9 +3550,9 @@ impl serde::Serialize for ZoomroomAlertPayload {
             serializer,
             "ZoomroomAlertPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3714,16 +3714,16 @@ impl serde::Serialize for ZoomroomAlertPayloadObject {
             serializer,
             "ZoomroomAlertPayloadObject",
             8 + usize::from(self.alert_time.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("room_name", &self.room_name)?;
-        fields.field("calendar_name", &self.calendar_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("issue", &self.issue)?;
-        fields.field("alert_type", &self.alert_type)?;
-        fields.field("component", &self.component)?;
-        fields.optional("alert_time", &self.alert_time)?;
-        fields.field("alert_kind", &self.alert_kind)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("room_name", &self.room_name);
+        fields.field("calendar_name", &self.calendar_name);
+        fields.field("email", &self.email);
+        fields.field("issue", &self.issue);
+        fields.field("alert_type", &self.alert_type);
+        fields.field("component", &self.component);
+        fields.optional("alert_time", &self.alert_time);
+        fields.field("alert_kind", &self.alert_kind);
         fields.end()
     }
 }
@@ -4005,10 +4005,10 @@ impl serde::Serialize for WorkspaceReservationQuestionnaireResponseUpdated {
             serializer,
             "WorkspaceReservationQuestionnaireResponseUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4066,10 +4066,10 @@ impl serde::Serialize for WorkspaceReservationUpdate {
             serializer,
             "WorkspaceReservationUpdate",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4145,11 +4145,11 @@ impl serde::Serialize for WorkspaceReservationPayload {
             serializer,
             "WorkspaceReservationPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4240,13 +4240,13 @@ impl serde::Serialize for WorkspaceReservationPayloadObject {
             serializer,
             "WorkspaceReservationPayloadObject",
             5 + usize::from(self.reserve_for.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("workspace_id", &self.workspace_id)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("topic", &self.topic)?;
-        fields.optional("reserve_for", &self.reserve_for)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("workspace_id", &self.workspace_id);
+        fields.field("end_time", &self.end_time);
+        fields.field("start_time", &self.start_time);
+        fields.field("topic", &self.topic);
+        fields.optional("reserve_for", &self.reserve_for);
         fields.end()
     }
 }
@@ -4304,10 +4304,10 @@ impl serde::Serialize for WorkspaceUserAssigned {
             serializer,
             "WorkspaceUserAssigned",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4381,11 +4381,11 @@ impl serde::Serialize for WorkspaceUserAssignedPayload {
             serializer,
             "WorkspaceUserAssignedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4481,13 +4481,13 @@ impl serde::Serialize for WorkspaceUserAssignedPayloadObject {
             serializer,
             "WorkspaceUserAssignedPayloadObject",
             6,
-        )?;
-        fields.field("workspace_id", &self.workspace_id)?;
-        fields.field("workspace_name", &self.workspace_name)?;
-        fields.field("assign_type", &self.assign_type)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_email", &self.user_email)?;
+        );
+        fields.field("workspace_id", &self.workspace_id);
+        fields.field("workspace_name", &self.workspace_name);
+        fields.field("assign_type", &self.assign_type);
+        fields.field("account_id", &self.account_id);
+        fields.field("user_id", &self.user_id);
+        fields.field("user_email", &self.user_email);
         fields.end()
     }
 }
@@ -4545,10 +4545,10 @@ impl serde::Serialize for ZoomroomDigitalSignageAppEnded {
             serializer,
             "ZoomroomDigitalSignageAppEnded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4601,9 +4601,9 @@ impl serde::Serialize for ZoomroomDigitalSignageAppEndedPayload {
             serializer,
             "ZoomroomDigitalSignageAppEndedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4683,12 +4683,12 @@ impl serde::Serialize for ZoomroomDigitalSignageAppEndedPayloadObject {
             serializer,
             "ZoomroomDigitalSignageAppEndedPayloadObject",
             5,
-        )?;
-        fields.field("room_id", &self.room_id)?;
-        fields.field("app_name", &self.app_name)?;
-        fields.field("app_id", &self.app_id)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
+        );
+        fields.field("room_id", &self.room_id);
+        fields.field("app_name", &self.app_name);
+        fields.field("app_id", &self.app_id);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
         fields.end()
     }
 }
@@ -4742,10 +4742,10 @@ impl __runtime::Object for ZoomroomCheckedIn {
 
 impl serde::Serialize for ZoomroomCheckedIn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCheckedIn", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCheckedIn", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4800,9 +4800,9 @@ impl serde::Serialize for ZoomroomCheckedPayload {
             serializer,
             "ZoomroomCheckedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4945,17 +4945,17 @@ impl serde::Serialize for ZoomroomCheckedPayloadObject {
             serializer,
             "ZoomroomCheckedPayloadObject",
             10,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("room_name", &self.room_name)?;
-        fields.field("calendar_name", &self.calendar_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("change_key", &self.change_key)?;
-        fields.field("resource_email", &self.resource_email)?;
-        fields.field("calendar_id", &self.calendar_id)?;
-        fields.field("calendar_type", &self.calendar_type)?;
-        fields.field("api_type", &self.api_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("room_name", &self.room_name);
+        fields.field("calendar_name", &self.calendar_name);
+        fields.field("email", &self.email);
+        fields.field("event_id", &self.event_id);
+        fields.field("change_key", &self.change_key);
+        fields.field("resource_email", &self.resource_email);
+        fields.field("calendar_id", &self.calendar_id);
+        fields.field("calendar_type", &self.calendar_type);
+        fields.field("api_type", &self.api_type);
         fields.end()
     }
 }
@@ -5119,10 +5119,10 @@ impl serde::Serialize for WorkspaceReservationCheckedIn {
             serializer,
             "WorkspaceReservationCheckedIn",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5176,10 +5176,10 @@ impl __runtime::Object for ZoomroomUpdated {
 
 impl serde::Serialize for ZoomroomUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5230,9 +5230,9 @@ impl __runtime::Object for ZoomroomPayload {
 
 impl serde::Serialize for ZoomroomPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5285,9 +5285,9 @@ impl serde::Serialize for ZoomroomPayloadObject {
             serializer,
             "ZoomroomPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("room_name", &self.room_name)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("room_name", &self.room_name);
         fields.end()
     }
 }
@@ -5345,10 +5345,10 @@ impl serde::Serialize for ZoomroomLocationUpdated {
             serializer,
             "ZoomroomLocationUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5424,11 +5424,11 @@ impl serde::Serialize for ZoomroomLocationPayload {
             serializer,
             "ZoomroomLocationPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5506,11 +5506,11 @@ impl serde::Serialize for ZoomroomLocationPayloadObject {
             serializer,
             "ZoomroomLocationPayloadObject",
             4,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.field("parent_location_id", &self.parent_location_id)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.field("parent_location_id", &self.parent_location_id);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -5568,10 +5568,10 @@ impl serde::Serialize for WorkspacePreCheckInQuestionnaireResponseCreated {
             serializer,
             "WorkspacePreCheckInQuestionnaireResponseCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5646,11 +5646,11 @@ impl serde::Serialize for WorkspacePreCheckInQuestionnaireResponseCreatedPayload
             serializer,
             "WorkspacePreCheckInQuestionnaireResponseCreatedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5768,15 +5768,15 @@ impl serde::Serialize for WorkspacePreCheckInQuestionnaireResponseCreatedPayload
             "WorkspacePreCheckInQuestionnaireResponseCreatedPayloadObject",
             6 + usize::from(self.questionnaire_response.is_some())
                 + usize::from(self.questionnaire_respnse.is_some()),
-        )?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("event_id", &self.event_id)?;
-        fields.field("user_name", &self.user_name)?;
-        fields.field("desk_id", &self.desk_id)?;
-        fields.field("workspace_name", &self.workspace_name)?;
-        fields.field("location_id", &self.location_id)?;
-        fields.optional("questionnaire_response", &self.questionnaire_response)?;
-        fields.optional("questionnaire_respnse", &self.questionnaire_respnse)?;
+        );
+        fields.field("start_time", &self.start_time);
+        fields.field("event_id", &self.event_id);
+        fields.field("user_name", &self.user_name);
+        fields.field("desk_id", &self.desk_id);
+        fields.field("workspace_name", &self.workspace_name);
+        fields.field("location_id", &self.location_id);
+        fields.optional("questionnaire_response", &self.questionnaire_response);
+        fields.optional("questionnaire_respnse", &self.questionnaire_respnse);
         fields.end()
     }
 }
@@ -5834,10 +5834,10 @@ impl serde::Serialize for WorkspaceReservationCheckedOut {
             serializer,
             "WorkspaceReservationCheckedOut",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5895,10 +5895,10 @@ impl serde::Serialize for VisitorManagementCheckedIn {
             serializer,
             "VisitorManagementCheckedIn",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5956,10 +5956,10 @@ impl serde::Serialize for WorkspaceReservationDeleted {
             serializer,
             "WorkspaceReservationDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6017,10 +6017,10 @@ impl serde::Serialize for VisitorManagementInvitationCreated {
             serializer,
             "VisitorManagementInvitationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6096,11 +6096,11 @@ impl serde::Serialize for VisitorManagementInvitationPayload {
             serializer,
             "VisitorManagementInvitationPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6228,16 +6228,16 @@ impl serde::Serialize for VisitorManagementInvitationPayloadObject {
             serializer,
             "VisitorManagementInvitationPayloadObject",
             9,
-        )?;
-        fields.field("invitation_id", &self.invitation_id)?;
-        fields.field("visitor_email", &self.visitor_email)?;
-        fields.field("visitor_name", &self.visitor_name)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("invite_location_id", &self.invite_location_id)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("host_name", &self.host_name)?;
-        fields.field("host_email", &self.host_email)?;
+        );
+        fields.field("invitation_id", &self.invitation_id);
+        fields.field("visitor_email", &self.visitor_email);
+        fields.field("visitor_name", &self.visitor_name);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("invite_location_id", &self.invite_location_id);
+        fields.field("host_id", &self.host_id);
+        fields.field("host_name", &self.host_name);
+        fields.field("host_email", &self.host_email);
         fields.end()
     }
 }
@@ -6295,10 +6295,10 @@ impl serde::Serialize for ZoomroomLocationDeleted {
             serializer,
             "ZoomroomLocationDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6356,10 +6356,10 @@ impl serde::Serialize for WorkspaceReservationCreated {
             serializer,
             "WorkspaceReservationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6433,11 +6433,11 @@ impl serde::Serialize for WorkspaceReservationCreatedPayload {
             serializer,
             "WorkspaceReservationCreatedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6538,14 +6538,14 @@ impl serde::Serialize for WorkspaceReservationCreatedPayloadObject {
             "WorkspaceReservationCreatedPayloadObject",
             5 + usize::from(self.reserve_for.is_some())
                 + usize::from(self.assignment_checkin.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("workspace_id", &self.workspace_id)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("topic", &self.topic)?;
-        fields.optional("reserve_for", &self.reserve_for)?;
-        fields.optional("assignment_checkin", &self.assignment_checkin)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("workspace_id", &self.workspace_id);
+        fields.field("end_time", &self.end_time);
+        fields.field("start_time", &self.start_time);
+        fields.field("topic", &self.topic);
+        fields.optional("reserve_for", &self.reserve_for);
+        fields.optional("assignment_checkin", &self.assignment_checkin);
         fields.end()
     }
 }
@@ -6599,10 +6599,10 @@ impl __runtime::Object for ZoomroomCheckedOut {
 
 impl serde::Serialize for ZoomroomCheckedOut {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCheckedOut", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCheckedOut", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6660,10 +6660,10 @@ impl serde::Serialize for ZoomroomDelayedAlert {
             serializer,
             "ZoomroomDelayedAlert",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6717,10 +6717,10 @@ impl __runtime::Object for WorkspaceDeleted {
 
 impl serde::Serialize for WorkspaceDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6792,11 +6792,11 @@ impl __runtime::Object for WorkspacePayload {
 
 impl serde::Serialize for WorkspacePayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WorkspacePayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspacePayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6851,9 +6851,9 @@ impl serde::Serialize for WorkspacePayloadObject {
             serializer,
             "WorkspacePayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("workspace_name", &self.workspace_name)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("workspace_name", &self.workspace_name);
         fields.end()
     }
 }
@@ -6907,10 +6907,10 @@ impl __runtime::Object for ZoomroomDeleted {
 
 impl serde::Serialize for ZoomroomDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6968,10 +6968,10 @@ impl serde::Serialize for VisitorManagementInvitationUpdated {
             serializer,
             "VisitorManagementInvitationUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7029,10 +7029,10 @@ impl serde::Serialize for ZoomroomLocationCreated {
             serializer,
             "ZoomroomLocationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7086,10 +7086,10 @@ impl __runtime::Object for ZoomroomCreated {
 
 impl serde::Serialize for ZoomroomCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ZoomroomCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7143,10 +7143,10 @@ impl __runtime::Object for WorkspaceCreated {
 
 impl serde::Serialize for WorkspaceCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7200,10 +7200,10 @@ impl __runtime::Object for WorkspaceUpdated {
 
 impl serde::Serialize for WorkspaceUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WorkspaceUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7261,10 +7261,10 @@ impl serde::Serialize for ZoomroomThirdpartyMeetingAttempted {
             serializer,
             "ZoomroomThirdpartyMeetingAttempted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7317,9 +7317,9 @@ impl serde::Serialize for ZoomroomThirdpartyMeetingAttemptedPayload {
             serializer,
             "ZoomroomThirdpartyMeetingAttemptedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7416,14 +7416,14 @@ impl serde::Serialize for ZoomroomThirdpartyMeetingAttemptedPayloadObject {
                 + usize::from(self.sip_address.is_some())
                 + usize::from(self.third_party_meeting_id.is_some())
                 + usize::from(self.passcode.is_some()),
-        )?;
-        fields.field("room_id", &self.room_id)?;
-        fields.optional("join_url", &self.join_url)?;
-        fields.optional("meeting_source_type", &self.meeting_source_type)?;
-        fields.optional("join_time", &self.join_time)?;
-        fields.optional("sip_address", &self.sip_address)?;
-        fields.optional("third_party_meeting_id", &self.third_party_meeting_id)?;
-        fields.optional("passcode", &self.passcode)?;
+        );
+        fields.field("room_id", &self.room_id);
+        fields.optional("join_url", &self.join_url);
+        fields.optional("meeting_source_type", &self.meeting_source_type);
+        fields.optional("join_time", &self.join_time);
+        fields.optional("sip_address", &self.sip_address);
+        fields.optional("third_party_meeting_id", &self.third_party_meeting_id);
+        fields.optional("passcode", &self.passcode);
         fields.end()
     }
 }
@@ -7543,10 +7543,10 @@ impl serde::Serialize for ZoomroomDigitalSignageAppStarted {
             serializer,
             "ZoomroomDigitalSignageAppStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7599,9 +7599,9 @@ impl serde::Serialize for ZoomroomDigitalSignageAppStartedPayload {
             serializer,
             "ZoomroomDigitalSignageAppStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7678,12 +7678,12 @@ impl serde::Serialize for ZoomroomDigitalSignageAppStartedPayloadObject {
             serializer,
             "ZoomroomDigitalSignageAppStartedPayloadObject",
             4 + usize::from(self.end_time.is_some()),
-        )?;
-        fields.field("room_id", &self.room_id)?;
-        fields.field("app_name", &self.app_name)?;
-        fields.field("app_id", &self.app_id)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.optional("end_time", &self.end_time)?;
+        );
+        fields.field("room_id", &self.room_id);
+        fields.field("app_name", &self.app_name);
+        fields.field("app_id", &self.app_id);
+        fields.field("start_time", &self.start_time);
+        fields.optional("end_time", &self.end_time);
         fields.end()
     }
 }

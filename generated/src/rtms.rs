@@ -725,10 +725,10 @@ impl serde::Serialize for SessionRtmsInterrupted {
             serializer,
             "SessionRtmsInterrupted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -797,10 +797,10 @@ impl serde::Serialize for SessionRtmsInterruptedPayload {
             serializer,
             "SessionRtmsInterruptedPayload",
             3,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_key", &self.session_key);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
         fields.end()
     }
 }
@@ -858,10 +858,10 @@ impl serde::Serialize for MeetingRtmsInterrupted {
             serializer,
             "MeetingRtmsInterrupted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -919,9 +919,9 @@ impl serde::Serialize for MeetingRtmsInterruptedPayload {
             serializer,
             "MeetingRtmsInterruptedPayload",
             2,
-        )?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        );
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
         fields.end()
     }
 }
@@ -975,10 +975,10 @@ impl __runtime::Object for MeetingRtmsStopped {
 
 impl serde::Serialize for MeetingRtmsStopped {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MeetingRtmsStopped", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingRtmsStopped", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1057,10 +1057,10 @@ impl serde::Serialize for MeetingRtmsStoppedPayload {
             serializer,
             "MeetingRtmsStoppedPayload",
             3,
-        )?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
-        fields.field("stop_reason", &self.stop_reason)?;
+        );
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
+        fields.field("stop_reason", &self.stop_reason);
         fields.end()
     }
 }
@@ -1203,10 +1203,10 @@ impl serde::Serialize for RtmsConcurrencyNearLimit {
             serializer,
             "RtmsConcurrencyNearLimit",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1282,10 +1282,10 @@ impl serde::Serialize for RtmsConcurrencyNearLimitPayload {
             serializer,
             "RtmsConcurrencyNearLimitPayload",
             3,
-        )?;
-        fields.field("concurrency_limit", &self.concurrency_limit)?;
-        fields.field("concurrency_number", &self.concurrency_number)?;
-        fields.field("percentage", &self.percentage)?;
+        );
+        fields.field("concurrency_limit", &self.concurrency_limit);
+        fields.field("concurrency_number", &self.concurrency_number);
+        fields.field("percentage", &self.percentage);
         fields.end()
     }
 }
@@ -1339,10 +1339,10 @@ impl __runtime::Object for MeetingRtmsStarted {
 
 impl serde::Serialize for MeetingRtmsStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MeetingRtmsStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MeetingRtmsStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1420,11 +1420,11 @@ impl serde::Serialize for MeetingRtmsStartedPayload {
             serializer,
             "MeetingRtmsStartedPayload",
             4,
-        )?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
-        fields.field("server_urls", &self.server_urls)?;
+        );
+        fields.field("meeting_uuid", &self.meeting_uuid);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
+        fields.field("server_urls", &self.server_urls);
         fields.end()
     }
 }
@@ -1478,10 +1478,10 @@ impl __runtime::Object for WebinarRtmsStopped {
 
 impl serde::Serialize for WebinarRtmsStopped {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WebinarRtmsStopped", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarRtmsStopped", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1560,10 +1560,10 @@ impl serde::Serialize for WebinarRtmsStoppedPayload {
             serializer,
             "WebinarRtmsStoppedPayload",
             3,
-        )?;
-        fields.field("webinar_uuid", &self.webinar_uuid)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
-        fields.field("stop_reason", &self.stop_reason)?;
+        );
+        fields.field("webinar_uuid", &self.webinar_uuid);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
+        fields.field("stop_reason", &self.stop_reason);
         fields.end()
     }
 }
@@ -1617,10 +1617,10 @@ impl __runtime::Object for WebinarRtmsStarted {
 
 impl serde::Serialize for WebinarRtmsStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WebinarRtmsStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WebinarRtmsStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1698,11 +1698,11 @@ impl serde::Serialize for WebinarRtmsStartedPayload {
             serializer,
             "WebinarRtmsStartedPayload",
             4,
-        )?;
-        fields.field("webinar_uuid", &self.webinar_uuid)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
-        fields.field("server_urls", &self.server_urls)?;
+        );
+        fields.field("webinar_uuid", &self.webinar_uuid);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
+        fields.field("server_urls", &self.server_urls);
         fields.end()
     }
 }
@@ -1760,10 +1760,10 @@ impl serde::Serialize for WebinarRtmsInterrupted {
             serializer,
             "WebinarRtmsInterrupted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1821,9 +1821,9 @@ impl serde::Serialize for WebinarRtmsInterruptedPayload {
             serializer,
             "WebinarRtmsInterruptedPayload",
             2,
-        )?;
-        fields.field("webinar_uuid", &self.webinar_uuid)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
+        );
+        fields.field("webinar_uuid", &self.webinar_uuid);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
         fields.end()
     }
 }
@@ -1877,10 +1877,10 @@ impl __runtime::Object for SessionRtmsStopped {
 
 impl serde::Serialize for SessionRtmsStopped {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionRtmsStopped", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionRtmsStopped", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1970,11 +1970,11 @@ impl serde::Serialize for SessionRtmsStoppedPayload {
             serializer,
             "SessionRtmsStoppedPayload",
             4,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
-        fields.field("stop_reason", &self.stop_reason)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_key", &self.session_key);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
+        fields.field("stop_reason", &self.stop_reason);
         fields.end()
     }
 }
@@ -2028,10 +2028,10 @@ impl __runtime::Object for SessionRtmsStarted {
 
 impl serde::Serialize for SessionRtmsStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionRtmsStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionRtmsStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2110,11 +2110,11 @@ impl serde::Serialize for SessionRtmsStartedPayload {
             serializer,
             "SessionRtmsStartedPayload",
             4,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("rtms_stream_id", &self.rtms_stream_id)?;
-        fields.field("server_urls", &self.server_urls)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_key", &self.session_key);
+        fields.field("rtms_stream_id", &self.rtms_stream_id);
+        fields.field("server_urls", &self.server_urls);
         fields.end()
     }
 }
@@ -2172,10 +2172,10 @@ impl serde::Serialize for RtmsConcurrencyLimited {
             serializer,
             "RtmsConcurrencyLimited",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2245,10 +2245,10 @@ impl serde::Serialize for RtmsConcurrencyLimitedPayload {
             serializer,
             "RtmsConcurrencyLimitedPayload",
             3,
-        )?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("concurrency_number", &self.concurrency_number)?;
-        fields.field("id_field", &self.id_field)?;
+        );
+        fields.field("operator_id", &self.operator_id);
+        fields.field("concurrency_number", &self.concurrency_number);
+        fields.field("id_field", &self.id_field);
         fields.end()
     }
 }
@@ -2351,8 +2351,8 @@ impl serde::Serialize for RtmsConcurrencyLimitedPayloadIdFieldObject {
             serializer,
             "RtmsConcurrencyLimitedPayloadIdFieldObject",
             1,
-        )?;
-        fields.field("meeting_uuid", &self.meeting_uuid)?;
+        );
+        fields.field("meeting_uuid", &self.meeting_uuid);
         fields.end()
     }
 }
@@ -2398,8 +2398,8 @@ impl serde::Serialize for RtmsConcurrencyLimitedPayloadIdFieldObject2 {
             serializer,
             "RtmsConcurrencyLimitedPayloadIdFieldObject2",
             1,
-        )?;
-        fields.field("webinar_uuid", &self.webinar_uuid)?;
+        );
+        fields.field("webinar_uuid", &self.webinar_uuid);
         fields.end()
     }
 }
@@ -2445,8 +2445,8 @@ impl serde::Serialize for RtmsConcurrencyLimitedPayloadIdFieldObject3 {
             serializer,
             "RtmsConcurrencyLimitedPayloadIdFieldObject3",
             1,
-        )?;
-        fields.field("session_id", &self.session_id)?;
+        );
+        fields.field("session_id", &self.session_id);
         fields.end()
     }
 }

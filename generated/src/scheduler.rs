@@ -318,10 +318,10 @@ impl serde::Serialize for SchedulerScheduledEventCreated {
             serializer,
             "SchedulerScheduledEventCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -377,10 +377,10 @@ impl serde::Serialize for SchedulerScheduledEventCreatedPayload {
             "SchedulerScheduledEventCreatedPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.user_id.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -517,18 +517,18 @@ impl serde::Serialize for SchedulerScheduledEventCreatedPayloadObject {
                 + usize::from(self.rescheduled.is_some())
                 + usize::from(self.created.is_some())
                 + usize::from(self.text_phone_number.is_some()),
-        )?;
-        fields.optional("invitee_email", &self.invitee_email)?;
-        fields.optional("invitee_first_name", &self.invitee_first_name)?;
-        fields.optional("invitee_last_name", &self.invitee_last_name)?;
-        fields.optional("manage_url", &self.manage_url)?;
-        fields.optional("time_zone", &self.time_zone)?;
-        fields.optional("questions_and_answers", &self.questions_and_answers)?;
-        fields.optional("scheduled_event", &self.scheduled_event)?;
-        fields.optional("tracking", &self.tracking)?;
-        fields.optional("rescheduled", &self.rescheduled)?;
-        fields.optional("created", &self.created)?;
-        fields.optional("text_phone_number", &self.text_phone_number)?;
+        );
+        fields.optional("invitee_email", &self.invitee_email);
+        fields.optional("invitee_first_name", &self.invitee_first_name);
+        fields.optional("invitee_last_name", &self.invitee_last_name);
+        fields.optional("manage_url", &self.manage_url);
+        fields.optional("time_zone", &self.time_zone);
+        fields.optional("questions_and_answers", &self.questions_and_answers);
+        fields.optional("scheduled_event", &self.scheduled_event);
+        fields.optional("tracking", &self.tracking);
+        fields.optional("rescheduled", &self.rescheduled);
+        fields.optional("created", &self.created);
+        fields.optional("text_phone_number", &self.text_phone_number);
         fields.end()
     }
 }
@@ -589,10 +589,10 @@ impl serde::Serialize for SchedulerScheduledEventPayloadObjectQuestionsAndAnswer
             serializer,
             "SchedulerScheduledEventPayloadObjectQuestionsAndAnswersItem",
             3,
-        )?;
-        fields.field("question", &self.question)?;
-        fields.field("position", &self.position)?;
-        fields.field("answer", &self.answer)?;
+        );
+        fields.field("question", &self.question);
+        fields.field("position", &self.position);
+        fields.field("answer", &self.answer);
         fields.end()
     }
 }
@@ -743,21 +743,21 @@ impl serde::Serialize for SchedulerScheduledEventPayloadObjectScheduledEvent {
                 + usize::from(self.updated.is_some())
                 + usize::from(self.created.is_some())
                 + usize::from(self.meeting_notes.is_some()),
-        )?;
-        fields.optional("event_id", &self.event_id)?;
-        fields.optional("attendees", &self.attendees)?;
-        fields.optional("invitee_counters", &self.invitee_counters)?;
-        fields.optional("end_date_time", &self.end_date_time)?;
-        fields.optional("guests", &self.guests)?;
-        fields.optional("location_kind", &self.location_kind)?;
-        fields.optional("location", &self.location)?;
-        fields.optional("external_location", &self.external_location)?;
-        fields.optional("start_date_time", &self.start_date_time)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("summary", &self.summary)?;
-        fields.optional("updated", &self.updated)?;
-        fields.optional("created", &self.created)?;
-        fields.optional("meeting_notes", &self.meeting_notes)?;
+        );
+        fields.optional("event_id", &self.event_id);
+        fields.optional("attendees", &self.attendees);
+        fields.optional("invitee_counters", &self.invitee_counters);
+        fields.optional("end_date_time", &self.end_date_time);
+        fields.optional("guests", &self.guests);
+        fields.optional("location_kind", &self.location_kind);
+        fields.optional("location", &self.location);
+        fields.optional("external_location", &self.external_location);
+        fields.optional("start_date_time", &self.start_date_time);
+        fields.optional("status", &self.status);
+        fields.optional("summary", &self.summary);
+        fields.optional("updated", &self.updated);
+        fields.optional("created", &self.created);
+        fields.optional("meeting_notes", &self.meeting_notes);
         fields.end()
     }
 }
@@ -812,9 +812,9 @@ for SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem {
             serializer,
             "SchedulerScheduledEventPayloadObjectScheduledEventAttendeesItem",
             usize::from(self.display_name.is_some()) + usize::from(self.email.is_some()),
-        )?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.optional("email", &self.email)?;
+        );
+        fields.optional("display_name", &self.display_name);
+        fields.optional("email", &self.email);
         fields.end()
     }
 }
@@ -873,10 +873,10 @@ for SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters {
             "SchedulerScheduledEventPayloadObjectScheduledEventInviteeCounters",
             usize::from(self.total.is_some()) + usize::from(self.active.is_some())
                 + usize::from(self.limit.is_some()),
-        )?;
-        fields.optional("total", &self.total)?;
-        fields.optional("active", &self.active)?;
-        fields.optional("limit", &self.limit)?;
+        );
+        fields.optional("total", &self.total);
+        fields.optional("active", &self.active);
+        fields.optional("limit", &self.limit);
         fields.end()
     }
 }
@@ -1091,11 +1091,11 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoom {
                 + usize::from(self.location_type.is_some())
                 + usize::from(self.zoom_meeting_data.is_some())
                 + usize::from(self.zoom_meeting_status.is_some()),
-        )?;
-        fields.optional("zoom_join_url", &self.zoom_join_url)?;
-        fields.optional("location_type", &self.location_type)?;
-        fields.optional("zoom_meeting_data", &self.zoom_meeting_data)?;
-        fields.optional("zoom_meeting_status", &self.zoom_meeting_status)?;
+        );
+        fields.optional("zoom_join_url", &self.zoom_join_url);
+        fields.optional("location_type", &self.location_type);
+        fields.optional("zoom_meeting_data", &self.zoom_meeting_data);
+        fields.optional("zoom_meeting_status", &self.zoom_meeting_status);
         fields.end()
     }
 }
@@ -1213,10 +1213,10 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationZoomZoomMeetingDat
             usize::from(self.zoom_meeting_id.is_some())
                 + usize::from(self.zoom_meeting_passcode.is_some())
                 + usize::from(self.zoom_personal_meeting_id.is_some()),
-        )?;
-        fields.optional("zoom_meeting_id", &self.zoom_meeting_id)?;
-        fields.optional("zoom_meeting_passcode", &self.zoom_meeting_passcode)?;
-        fields.optional("zoom_personal_meeting_id", &self.zoom_personal_meeting_id)?;
+        );
+        fields.optional("zoom_meeting_id", &self.zoom_meeting_id);
+        fields.optional("zoom_meeting_passcode", &self.zoom_meeting_passcode);
+        fields.optional("zoom_personal_meeting_id", &self.zoom_personal_meeting_id);
         fields.end()
     }
 }
@@ -1332,10 +1332,10 @@ for SchedulerScheduledEventPayloadObjectScheduledEventLocationNonOnlineMeetingLo
             usize::from(self.custom_location.is_some())
                 + usize::from(self.location_type.is_some())
                 + usize::from(self.additional_info.is_some()),
-        )?;
-        fields.optional("custom_location", &self.custom_location)?;
-        fields.optional("location_type", &self.location_type)?;
-        fields.optional("additional_info", &self.additional_info)?;
+        );
+        fields.optional("custom_location", &self.custom_location);
+        fields.optional("location_type", &self.location_type);
+        fields.optional("additional_info", &self.additional_info);
         fields.end()
     }
 }
@@ -1500,13 +1500,13 @@ for SchedulerScheduledEventPayloadObjectScheduledEventExternalLocation {
                 + usize::from(self.meeting_passcode.is_some())
                 + usize::from(self.meeting_description.is_some())
                 + usize::from(self.meeting_join_url.is_some()),
-        )?;
-        fields.optional("kind", &self.kind)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
-        fields.optional("personal_meeting_id", &self.personal_meeting_id)?;
-        fields.optional("meeting_passcode", &self.meeting_passcode)?;
-        fields.optional("meeting_description", &self.meeting_description)?;
-        fields.optional("meeting_join_url", &self.meeting_join_url)?;
+        );
+        fields.optional("kind", &self.kind);
+        fields.optional("meeting_id", &self.meeting_id);
+        fields.optional("personal_meeting_id", &self.personal_meeting_id);
+        fields.optional("meeting_passcode", &self.meeting_passcode);
+        fields.optional("meeting_description", &self.meeting_description);
+        fields.optional("meeting_join_url", &self.meeting_join_url);
         fields.end()
     }
 }
@@ -1690,13 +1690,13 @@ impl serde::Serialize for SchedulerScheduledEventPayloadObjectTracking {
                 + usize::from(self.utm_content.is_some())
                 + usize::from(self.utm_term.is_some())
                 + usize::from(self.salesforce_ids.is_some()),
-        )?;
-        fields.optional("utm_source", &self.utm_source)?;
-        fields.optional("utm_medium", &self.utm_medium)?;
-        fields.optional("utm_campaign", &self.utm_campaign)?;
-        fields.optional("utm_content", &self.utm_content)?;
-        fields.optional("utm_term", &self.utm_term)?;
-        fields.optional("salesforce_ids", &self.salesforce_ids)?;
+        );
+        fields.optional("utm_source", &self.utm_source);
+        fields.optional("utm_medium", &self.utm_medium);
+        fields.optional("utm_campaign", &self.utm_campaign);
+        fields.optional("utm_content", &self.utm_content);
+        fields.optional("utm_term", &self.utm_term);
+        fields.optional("salesforce_ids", &self.salesforce_ids);
         fields.end()
     }
 }
@@ -1754,10 +1754,10 @@ impl serde::Serialize for SchedulerScheduledEventCanceled {
             serializer,
             "SchedulerScheduledEventCanceled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1813,10 +1813,10 @@ impl serde::Serialize for SchedulerScheduledEventCanceledPayload {
             "SchedulerScheduledEventCanceledPayload",
             usize::from(self.account_id.is_some()) + usize::from(self.user_id.is_some())
                 + usize::from(self.object.is_some()),
-        )?;
-        fields.optional("account_id", &self.account_id)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("object", &self.object)?;
+        );
+        fields.optional("account_id", &self.account_id);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("object", &self.object);
         fields.end()
     }
 }
@@ -1961,19 +1961,19 @@ impl serde::Serialize for SchedulerScheduledEventCanceledPayloadObject {
                 + usize::from(self.rescheduled.is_some())
                 + usize::from(self.created.is_some())
                 + usize::from(self.text_phone_number.is_some()),
-        )?;
-        fields.optional("invitee_email", &self.invitee_email)?;
-        fields.optional("invitee_first_name", &self.invitee_first_name)?;
-        fields.optional("invitee_last_name", &self.invitee_last_name)?;
-        fields.optional("manage_url", &self.manage_url)?;
-        fields.optional("cancellation", &self.cancellation)?;
-        fields.optional("time_zone", &self.time_zone)?;
-        fields.optional("questions_and_answers", &self.questions_and_answers)?;
-        fields.optional("scheduled_event", &self.scheduled_event)?;
-        fields.optional("tracking", &self.tracking)?;
-        fields.optional("rescheduled", &self.rescheduled)?;
-        fields.optional("created", &self.created)?;
-        fields.optional("text_phone_number", &self.text_phone_number)?;
+        );
+        fields.optional("invitee_email", &self.invitee_email);
+        fields.optional("invitee_first_name", &self.invitee_first_name);
+        fields.optional("invitee_last_name", &self.invitee_last_name);
+        fields.optional("manage_url", &self.manage_url);
+        fields.optional("cancellation", &self.cancellation);
+        fields.optional("time_zone", &self.time_zone);
+        fields.optional("questions_and_answers", &self.questions_and_answers);
+        fields.optional("scheduled_event", &self.scheduled_event);
+        fields.optional("tracking", &self.tracking);
+        fields.optional("rescheduled", &self.rescheduled);
+        fields.optional("created", &self.created);
+        fields.optional("text_phone_number", &self.text_phone_number);
         fields.end()
     }
 }
@@ -2041,11 +2041,11 @@ impl serde::Serialize for SchedulerScheduledEventCanceledPayloadObjectCancellati
                 + usize::from(self.canceler_type.is_some())
                 + usize::from(self.cancel_at.is_some())
                 + usize::from(self.reason.is_some()),
-        )?;
-        fields.optional("canceled_by", &self.canceled_by)?;
-        fields.optional("canceler_type", &self.canceler_type)?;
-        fields.optional("cancel_at", &self.cancel_at)?;
-        fields.optional("reason", &self.reason)?;
+        );
+        fields.optional("canceled_by", &self.canceled_by);
+        fields.optional("canceler_type", &self.canceler_type);
+        fields.optional("cancel_at", &self.cancel_at);
+        fields.optional("reason", &self.reason);
         fields.end()
     }
 }

@@ -589,11 +589,11 @@ impl __runtime::Object for TaskDeleted {
 
 impl serde::Serialize for TaskDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -668,12 +668,12 @@ impl __runtime::Object for TaskDeletedPayload {
 
 impl serde::Serialize for TaskDeletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -755,15 +755,15 @@ impl __runtime::Object for TaskDeletedPayloadObject {
 
 impl serde::Serialize for TaskDeletedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("description", &self.description)?;
-        fields.optional("title", &self.title)?;
-        fields.optional("priority", &self.priority)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("is_public", &self.is_public)?;
-        fields.optional("due_date", &self.due_date)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("task_id", &self.task_id);
+        fields.optional("description", &self.description);
+        fields.optional("title", &self.title);
+        fields.optional("priority", &self.priority);
+        fields.optional("status", &self.status);
+        fields.optional("is_public", &self.is_public);
+        fields.optional("due_date", &self.due_date);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -929,10 +929,10 @@ impl __runtime::Object for TaskUpdated {
 
 impl serde::Serialize for TaskUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TaskUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1022,13 +1022,13 @@ impl serde::Serialize for TaskUpdatedPayload {
             "TaskUpdatedPayload",
             4 + usize::from(self.field_changes.is_some())
                 + usize::from(self.file_changes.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("field_changes", &self.field_changes)?;
-        fields.optional("file_changes", &self.file_changes)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("task_id", &self.task_id);
+        fields.optional("field_changes", &self.field_changes);
+        fields.optional("file_changes", &self.file_changes);
         fields.end()
     }
 }
@@ -1107,12 +1107,12 @@ impl serde::Serialize for TaskUpdatedPayloadFieldChangesItem {
             "TaskUpdatedPayloadFieldChangesItem",
             3 + usize::from(self.old_value.is_some())
                 + usize::from(self.new_value.is_some()),
-        )?;
-        fields.field("field_name", &self.field_name)?;
-        fields.optional("old_value", &self.old_value)?;
-        fields.optional("new_value", &self.new_value)?;
-        fields.field("operation_type", &self.operation_type)?;
-        fields.field("changed_at", &self.changed_at)?;
+        );
+        fields.field("field_name", &self.field_name);
+        fields.optional("old_value", &self.old_value);
+        fields.optional("new_value", &self.new_value);
+        fields.field("operation_type", &self.operation_type);
+        fields.field("changed_at", &self.changed_at);
         fields.end()
     }
 }
@@ -1333,15 +1333,15 @@ impl serde::Serialize for TaskUpdatedPayloadFileChangesItem {
                 + usize::from(self.file_size.is_some())
                 + usize::from(self.file_download_link.is_some())
                 + usize::from(self.download_link_expire_time.is_some()),
-        )?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("file_download_link", &self.file_download_link)?;
-        fields.optional("download_link_expire_time", &self.download_link_expire_time)?;
-        fields.field("operation_type", &self.operation_type)?;
-        fields.field("changed_at", &self.changed_at)?;
+        );
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("file_download_link", &self.file_download_link);
+        fields.optional("download_link_expire_time", &self.download_link_expire_time);
+        fields.field("operation_type", &self.operation_type);
+        fields.field("changed_at", &self.changed_at);
         fields.end()
     }
 }
@@ -1439,10 +1439,10 @@ impl __runtime::Object for TaskCommentUpdated {
 
 impl serde::Serialize for TaskCommentUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TaskCommentUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCommentUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1530,12 +1530,12 @@ impl serde::Serialize for TaskCommentUpdatedPayload {
             serializer,
             "TaskCommentUpdatedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operation_type", &self.operation_type)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operation_type", &self.operation_type);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1638,9 +1638,9 @@ impl serde::Serialize for TaskCommentUpdatedPayloadObject {
             serializer,
             "TaskCommentUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("comment", &self.comment)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("comment", &self.comment);
         fields.end()
     }
 }
@@ -1695,9 +1695,9 @@ impl serde::Serialize for TaskCommentUpdatedPayloadObjectComment {
             serializer,
             "TaskCommentUpdatedPayloadObjectComment",
             2,
-        )?;
-        fields.field("content_text", &self.content_text)?;
-        fields.field("comment_id", &self.comment_id)?;
+        );
+        fields.field("content_text", &self.content_text);
+        fields.field("comment_id", &self.comment_id);
         fields.end()
     }
 }
@@ -1751,10 +1751,10 @@ impl __runtime::Object for TaskCompleted {
 
 impl serde::Serialize for TaskCompleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TaskCompleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCompleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1828,11 +1828,11 @@ impl serde::Serialize for TaskCompletedPayload {
             serializer,
             "TaskCompletedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1883,9 +1883,9 @@ impl serde::Serialize for TaskCompletedPayloadObject {
             serializer,
             "TaskCompletedPayloadObject",
             2,
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("status", &self.status)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("status", &self.status);
         fields.end()
     }
 }
@@ -1943,10 +1943,10 @@ impl serde::Serialize for TaskCollaboratorUpdated {
             serializer,
             "TaskCollaboratorUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2033,12 +2033,12 @@ impl serde::Serialize for TaskCollaboratorUpdatedPayload {
             serializer,
             "TaskCollaboratorUpdatedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operation_type", &self.operation_type)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operation_type", &self.operation_type);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2140,9 +2140,9 @@ impl serde::Serialize for TaskCollaboratorUpdatedPayloadObject {
             serializer,
             "TaskCollaboratorUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("collaborators", &self.collaborators)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("collaborators", &self.collaborators);
         fields.end()
     }
 }
@@ -2210,11 +2210,11 @@ impl serde::Serialize for TaskItem {
             serializer,
             "TaskItem",
             2 + usize::from(self.email.is_some()) + usize::from(self.avatar.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("email", &self.email)?;
-        fields.optional("avatar", &self.avatar)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.optional("email", &self.email);
+        fields.optional("avatar", &self.avatar);
         fields.end()
     }
 }
@@ -2268,10 +2268,10 @@ impl __runtime::Object for TaskCreated {
 
 impl serde::Serialize for TaskCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TaskCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2341,11 +2341,11 @@ impl __runtime::Object for TaskCreatedPayload {
 
 impl serde::Serialize for TaskCreatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TaskCreatedPayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskCreatedPayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2498,21 +2498,21 @@ impl serde::Serialize for TaskCreatedPayloadObject {
                 + usize::from(self.friendly_task_id.is_some())
                 + usize::from(self.link.is_some())
                 + usize::from(self.assignees.is_some()),
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.optional("description", &self.description)?;
-        fields.field("title", &self.title)?;
-        fields.field("priority", &self.priority)?;
-        fields.field("status", &self.status)?;
-        fields.field("is_public", &self.is_public)?;
-        fields.optional("due_date", &self.due_date)?;
-        fields.field("source_type", &self.source_type)?;
-        fields.field("starred", &self.starred)?;
-        fields.optional("collaborators", &self.collaborators)?;
-        fields.field("create_time", &self.create_time)?;
-        fields.optional("friendly_task_id", &self.friendly_task_id)?;
-        fields.optional("link", &self.link)?;
-        fields.optional("assignees", &self.assignees)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.optional("description", &self.description);
+        fields.field("title", &self.title);
+        fields.field("priority", &self.priority);
+        fields.field("status", &self.status);
+        fields.field("is_public", &self.is_public);
+        fields.optional("due_date", &self.due_date);
+        fields.field("source_type", &self.source_type);
+        fields.field("starred", &self.starred);
+        fields.optional("collaborators", &self.collaborators);
+        fields.field("create_time", &self.create_time);
+        fields.optional("friendly_task_id", &self.friendly_task_id);
+        fields.optional("link", &self.link);
+        fields.optional("assignees", &self.assignees);
         fields.end()
     }
 }
@@ -2641,9 +2641,9 @@ impl serde::Serialize for TaskCreatedPayloadObjectItem {
             serializer,
             "TaskCreatedPayloadObjectItem",
             2,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("email", &self.email)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("email", &self.email);
         fields.end()
     }
 }
@@ -2697,14 +2697,10 @@ impl __runtime::Object for TaskAssigneeUpdated {
 
 impl serde::Serialize for TaskAssigneeUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "TaskAssigneeUpdated",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskAssigneeUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2791,12 +2787,12 @@ impl serde::Serialize for TaskAssigneeUpdatedPayload {
             serializer,
             "TaskAssigneeUpdatedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operation_type", &self.operation_type)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operation_type", &self.operation_type);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2847,9 +2843,9 @@ impl serde::Serialize for TaskAssigneeUpdatedPayloadObject {
             serializer,
             "TaskAssigneeUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("task_id", &self.task_id)?;
-        fields.field("assignees", &self.assignees)?;
+        );
+        fields.field("task_id", &self.task_id);
+        fields.field("assignees", &self.assignees);
         fields.end()
     }
 }
@@ -2903,10 +2899,10 @@ impl __runtime::Object for TaskReopened {
 
 impl serde::Serialize for TaskReopened {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TaskReopened", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskReopened", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2976,15 +2972,11 @@ impl __runtime::Object for TaskReopenedPayload {
 
 impl serde::Serialize for TaskReopenedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "TaskReopenedPayload",
-            4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TaskReopenedPayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3028,8 +3020,8 @@ impl serde::Serialize for TaskReopenedPayloadObject {
             serializer,
             "TaskReopenedPayloadObject",
             1,
-        )?;
-        fields.field("task_id", &self.task_id)?;
+        );
+        fields.field("task_id", &self.task_id);
         fields.end()
     }
 }

@@ -2962,10 +2962,10 @@ impl serde::Serialize for TeamChatSharedSpacesMemberLeft {
             serializer,
             "TeamChatSharedSpacesMemberLeft",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3053,12 +3053,12 @@ impl serde::Serialize for TeamChatSharedSpacesMemberLeftPayload {
             serializer,
             "TeamChatSharedSpacesMemberLeftPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3122,10 +3122,10 @@ impl serde::Serialize for TeamChatSharedSpacesMemberLeftPayloadObject {
             serializer,
             "TeamChatSharedSpacesMemberLeftPayloadObject",
             3,
-        )?;
-        fields.field("space_id", &self.space_id)?;
-        fields.field("space_name", &self.space_name)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.field("space_id", &self.space_id);
+        fields.field("space_name", &self.space_name);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -3183,10 +3183,10 @@ impl serde::Serialize for TeamChatChannelInvitationRemoved {
             serializer,
             "TeamChatChannelInvitationRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3276,12 +3276,12 @@ impl serde::Serialize for TeamChatChannelInvitationPayload {
             serializer,
             "TeamChatChannelInvitationPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3364,13 +3364,13 @@ impl serde::Serialize for TeamChatChannelInvitationPayloadObject {
             3 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some())
                 + usize::from(self.date_time.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("invitee", &self.invitee)?;
-        fields.field("inviters", &self.inviters)?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("invitee", &self.invitee);
+        fields.field("inviters", &self.inviters);
+        fields.optional("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -3423,9 +3423,9 @@ impl serde::Serialize for TeamChatChannelPayloadObjectOrganization {
             serializer,
             "TeamChatChannelPayloadObjectOrganization",
             2,
-        )?;
-        fields.field("org_id", &self.org_id)?;
-        fields.field("org_name", &self.org_name)?;
+        );
+        fields.field("org_id", &self.org_id);
+        fields.field("org_name", &self.org_name);
         fields.end()
     }
 }
@@ -3498,10 +3498,10 @@ impl serde::Serialize for TeamChatChannelPayloadObjectChannel {
             serializer,
             "TeamChatChannelPayloadObjectChannel",
             3,
-        )?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("channel_id", &self.channel_id);
+        fields.field("channel_name", &self.channel_name);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -3628,10 +3628,10 @@ impl serde::Serialize for TeamChatChannelInvitationPayloadObjectInvitee {
             "TeamChatChannelInvitationPayloadObjectInvitee",
             1 + usize::from(self.user_email.is_some())
                 + usize::from(self.member_id.is_some()),
-        )?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.optional("member_id", &self.member_id)?;
+        );
+        fields.field("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.optional("member_id", &self.member_id);
         fields.end()
     }
 }
@@ -3718,12 +3718,12 @@ impl serde::Serialize for TeamChatChannelInvitationPayloadObjectInvitersItem {
             serializer,
             "TeamChatChannelInvitationPayloadObjectInvitersItem",
             5,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("member_id", &self.member_id)?;
-        fields.field("date_created", &self.date_created)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.field("member_id", &self.member_id);
+        fields.field("date_created", &self.date_created);
         fields.end()
     }
 }
@@ -3777,10 +3777,10 @@ impl __runtime::Object for TeamChatEmojiAdded {
 
 impl serde::Serialize for TeamChatEmojiAdded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatEmojiAdded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatEmojiAdded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3870,12 +3870,12 @@ impl serde::Serialize for TeamChatEmojiPayload {
             serializer,
             "TeamChatEmojiPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3928,9 +3928,9 @@ impl serde::Serialize for TeamChatEmojiPayloadObject {
             serializer,
             "TeamChatEmojiPayloadObject",
             2,
-        )?;
-        fields.field("name", &self.name)?;
-        fields.field("file_id", &self.file_id)?;
+        );
+        fields.field("name", &self.name);
+        fields.field("file_id", &self.file_id);
         fields.end()
     }
 }
@@ -3984,14 +3984,10 @@ impl __runtime::Object for TeamChatFileChanged {
 
 impl serde::Serialize for TeamChatFileChanged {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "TeamChatFileChanged",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatFileChanged", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4077,16 +4073,12 @@ impl __runtime::Object for TeamChatFilePayload {
 
 impl serde::Serialize for TeamChatFilePayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "TeamChatFilePayload",
-            5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatFilePayload", 5);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4132,8 +4124,8 @@ impl serde::Serialize for TeamChatFilePayloadObject {
             serializer,
             "TeamChatFilePayloadObject",
             1,
-        )?;
-        fields.field("files", &self.files)?;
+        );
+        fields.field("files", &self.files);
         fields.end()
     }
 }
@@ -4207,11 +4199,11 @@ impl serde::Serialize for TeamChatFilePayloadObjectFilesItem {
             serializer,
             "TeamChatFilePayloadObjectFilesItem",
             4,
-        )?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("OS_file_type", &self.os_file_type)?;
+        );
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("OS_file_type", &self.os_file_type);
         fields.end()
     }
 }
@@ -4269,10 +4261,10 @@ impl serde::Serialize for TeamChatChannelJoinDeclined {
             serializer,
             "TeamChatChannelJoinDeclined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4362,12 +4354,12 @@ impl serde::Serialize for TeamChatChannelJoinPayload {
             serializer,
             "TeamChatChannelJoinPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4452,13 +4444,13 @@ impl serde::Serialize for TeamChatChannelJoinPayloadObject {
             "TeamChatChannelJoinPayloadObject",
             3 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()) + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("requester", &self.requester)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("requester", &self.requester);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -4534,11 +4526,11 @@ impl serde::Serialize for TeamChatChannelJoinPayloadObjectRequester {
             serializer,
             "TeamChatChannelJoinPayloadObjectRequester",
             4,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("member_id", &self.member_id)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.field("member_id", &self.member_id);
         fields.end()
     }
 }
@@ -4651,10 +4643,10 @@ impl serde::Serialize for ChatChannelMemberJoined {
             serializer,
             "ChatChannelMemberJoined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4726,11 +4718,11 @@ impl __runtime::Object for ChatChannelPayload {
 
 impl serde::Serialize for ChatChannelPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelPayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
-        fields.field("operator_id", &self.operator_id)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelPayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
+        fields.field("operator_id", &self.operator_id);
         fields.end()
     }
 }
@@ -4811,12 +4803,12 @@ impl __runtime::Object for PayloadObject {
 
 impl serde::Serialize for PayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "PayloadObject", 5)?;
-        fields.field("name", &self.name)?;
-        fields.field("id", &self.id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        let mut fields = __runtime::Fields::closed(serializer, "PayloadObject", 5);
+        fields.field("name", &self.name);
+        fields.field("id", &self.id);
+        fields.field("type", &self.type_);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -4870,10 +4862,10 @@ impl __runtime::Object for ChatMessageUpdated {
 
 impl serde::Serialize for ChatMessageUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4945,11 +4937,11 @@ impl __runtime::Object for ChatMessagePayload {
 
 impl serde::Serialize for ChatMessagePayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatMessagePayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
-        fields.field("operator_id", &self.operator_id)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessagePayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
+        fields.field("operator_id", &self.operator_id);
         fields.end()
     }
 }
@@ -5078,17 +5070,17 @@ impl serde::Serialize for ChatMessagePayloadObject {
             serializer,
             "ChatMessagePayloadObject",
             9 + usize::from(self.contact_id.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("contact_email", &self.contact_email)?;
-        fields.optional("contact_id", &self.contact_id)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.field("message", &self.message)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("type", &self.type_);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("session_id", &self.session_id);
+        fields.field("contact_email", &self.contact_email);
+        fields.optional("contact_id", &self.contact_id);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("channel_name", &self.channel_name);
+        fields.field("message", &self.message);
         fields.end()
     }
 }
@@ -5190,10 +5182,10 @@ impl __runtime::Object for ChatChannelDeleted {
 
 impl serde::Serialize for ChatChannelDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5247,10 +5239,10 @@ impl __runtime::Object for ChatMessageDeleted {
 
 impl serde::Serialize for ChatMessageDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5308,10 +5300,10 @@ impl serde::Serialize for TeamChatEmojiRemoved {
             serializer,
             "TeamChatEmojiRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5369,10 +5361,10 @@ impl serde::Serialize for TeamChatChannelPinAdded {
             serializer,
             "TeamChatChannelPinAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5476,13 +5468,13 @@ impl serde::Serialize for TeamChatChannelPinPayload {
             serializer,
             "TeamChatChannelPinPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5613,17 +5605,17 @@ impl serde::Serialize for TeamChatChannelPinPayloadObject {
             serializer,
             "TeamChatChannelPinPayloadObject",
             8 + usize::from(self.files.is_some()) + usize::from(self.rich_text.is_some()),
-        )?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message", &self.message)?;
-        fields.field("message_timestamp", &self.message_timestamp)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.optional("files", &self.files)?;
-        fields.optional("rich_text", &self.rich_text)?;
+        );
+        fields.field("channel_name", &self.channel_name);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("type", &self.type_);
+        fields.field("message_id", &self.message_id);
+        fields.field("message", &self.message);
+        fields.field("message_timestamp", &self.message_timestamp);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.optional("files", &self.files);
+        fields.optional("rich_text", &self.rich_text);
         fields.end()
     }
 }
@@ -5711,12 +5703,12 @@ impl serde::Serialize for TeamChatPayloadObjectFilesItem {
             serializer,
             "TeamChatPayloadObjectFilesItem",
             5,
-        )?;
-        fields.field("OS_file_type", &self.os_file_type)?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_message_type", &self.file_message_type)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
+        );
+        fields.field("OS_file_type", &self.os_file_type);
+        fields.field("file_id", &self.file_id);
+        fields.field("file_message_type", &self.file_message_type);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
         fields.end()
     }
 }
@@ -5867,11 +5859,11 @@ impl serde::Serialize for TeamChatPayloadObjectRichTextItem {
             serializer,
             "TeamChatPayloadObjectRichTextItem",
             3 + usize::from(self.format_attr.is_some()),
-        )?;
-        fields.field("start_position", &self.start_position)?;
-        fields.field("end_position", &self.end_position)?;
-        fields.field("format_type", &self.format_type)?;
-        fields.optional("format_attr", &self.format_attr)?;
+        );
+        fields.field("start_position", &self.start_position);
+        fields.field("end_position", &self.end_position);
+        fields.field("format_type", &self.format_type);
+        fields.optional("format_attr", &self.format_attr);
         fields.end()
     }
 }
@@ -6019,10 +6011,10 @@ impl serde::Serialize for TeamChatDmReactionAdded {
             serializer,
             "TeamChatDmReactionAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6126,13 +6118,13 @@ impl serde::Serialize for TeamChatDmReactionPayload {
             serializer,
             "TeamChatDmReactionPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6248,15 +6240,15 @@ impl serde::Serialize for TeamChatDmReactionPayloadObject {
             serializer,
             "TeamChatDmReactionPayloadObject",
             8,
-        )?;
-        fields.field("msg_id", &self.msg_id)?;
-        fields.field("msg_time", &self.msg_time)?;
-        fields.field("emoji_time", &self.emoji_time)?;
-        fields.field("emoji", &self.emoji)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("contact_email", &self.contact_email)?;
-        fields.field("contact_id", &self.contact_id)?;
-        fields.field("contact_member_id", &self.contact_member_id)?;
+        );
+        fields.field("msg_id", &self.msg_id);
+        fields.field("msg_time", &self.msg_time);
+        fields.field("emoji_time", &self.emoji_time);
+        fields.field("emoji", &self.emoji);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("contact_email", &self.contact_email);
+        fields.field("contact_id", &self.contact_id);
+        fields.field("contact_member_id", &self.contact_member_id);
         fields.end()
     }
 }
@@ -6314,10 +6306,10 @@ impl serde::Serialize for TeamChatChannelArchived {
             serializer,
             "TeamChatChannelArchived",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6421,13 +6413,13 @@ impl serde::Serialize for TeamChatChannelPayload {
             serializer,
             "TeamChatChannelPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6485,10 +6477,10 @@ impl serde::Serialize for TeamChatBookmarkRemoved {
             serializer,
             "TeamChatBookmarkRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6578,12 +6570,12 @@ impl serde::Serialize for TeamChatBookmarkPayload {
             serializer,
             "TeamChatBookmarkPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6744,20 +6736,20 @@ impl serde::Serialize for TeamChatBookmarkPayloadObject {
             10 + usize::from(self.channel_id.is_some())
                 + usize::from(self.files.is_some())
                 + usize::from(self.rich_text.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("message", &self.message)?;
-        fields.field("message_timestamp", &self.message_timestamp)?;
-        fields.field("sender", &self.sender)?;
-        fields.field("sender_id", &self.sender_id)?;
-        fields.field("sender_member_id", &self.sender_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.optional("files", &self.files)?;
-        fields.optional("rich_text", &self.rich_text)?;
+        );
+        fields.field("type", &self.type_);
+        fields.optional("channel_id", &self.channel_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("message", &self.message);
+        fields.field("message_timestamp", &self.message_timestamp);
+        fields.field("sender", &self.sender);
+        fields.field("sender_id", &self.sender_id);
+        fields.field("sender_member_id", &self.sender_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.optional("files", &self.files);
+        fields.optional("rich_text", &self.rich_text);
         fields.end()
     }
 }
@@ -6815,10 +6807,10 @@ impl serde::Serialize for TeamChatChannelPinRemoved {
             serializer,
             "TeamChatChannelPinRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6876,10 +6868,10 @@ impl serde::Serialize for TeamChatChannelJoinApprovalRequested {
             serializer,
             "TeamChatChannelJoinApprovalRequested",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6923,8 +6915,8 @@ impl serde::Serialize for TeamChatChannelJoinApprovalRequestedPayload {
             serializer,
             "TeamChatChannelJoinApprovalRequestedPayload",
             1,
-        )?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7010,13 +7002,13 @@ impl serde::Serialize for TeamChatChannelJoinApprovalRequestedPayloadObject {
             "TeamChatChannelJoinApprovalRequestedPayloadObject",
             4 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("requester", &self.requester)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("requester", &self.requester);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -7126,10 +7118,10 @@ impl serde::Serialize for TeamChatFileDownloaded {
             serializer,
             "TeamChatFileDownloaded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7217,12 +7209,12 @@ impl serde::Serialize for TeamChatFileDownloadedPayload {
             serializer,
             "TeamChatFileDownloadedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7311,13 +7303,13 @@ impl serde::Serialize for TeamChatFileDownloadedPayloadObject {
                 + usize::from(self.contact_id.is_some())
                 + usize::from(self.contact_member_id.is_some())
                 + usize::from(self.channel_id.is_some()),
-        )?;
-        fields.optional("contact_email", &self.contact_email)?;
-        fields.optional("contact_id", &self.contact_id)?;
-        fields.optional("contact_member_id", &self.contact_member_id)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("file", &self.file)?;
+        );
+        fields.optional("contact_email", &self.contact_email);
+        fields.optional("contact_id", &self.contact_id);
+        fields.optional("contact_member_id", &self.contact_member_id);
+        fields.optional("channel_id", &self.channel_id);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("file", &self.file);
         fields.end()
     }
 }
@@ -7408,13 +7400,13 @@ impl serde::Serialize for TeamChatFileDownloadedPayloadObjectFile {
             serializer,
             "TeamChatFileDownloadedPayloadObjectFile",
             5 + usize::from(self.file_owner_id.is_some()),
-        )?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.optional("file_owner_id", &self.file_owner_id)?;
-        fields.field("file_owner_member_id", &self.file_owner_member_id)?;
+        );
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_type", &self.file_type);
+        fields.optional("file_owner_id", &self.file_owner_id);
+        fields.field("file_owner_member_id", &self.file_owner_member_id);
         fields.end()
     }
 }
@@ -7472,10 +7464,10 @@ impl serde::Serialize for TeamChatDmMessagePosted {
             serializer,
             "TeamChatDmMessagePosted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7579,13 +7571,13 @@ impl serde::Serialize for TeamChatDmMessagePayload {
             serializer,
             "TeamChatDmMessagePayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7747,20 +7739,20 @@ impl serde::Serialize for TeamChatDmMessagePayloadObject {
                 + usize::from(self.message.is_some()) + usize::from(self.files.is_some())
                 + usize::from(self.rich_text.is_some())
                 + usize::from(self.contact_account_id_2.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("contact_email", &self.contact_email)?;
-        fields.field("contact_id", &self.contact_id)?;
-        fields.optional("contact_account_id", &self.contact_account_id)?;
-        fields.field("contact_member_id", &self.contact_member_id)?;
-        fields.optional("message", &self.message)?;
-        fields.optional("files", &self.files)?;
-        fields.optional("rich_text", &self.rich_text)?;
-        fields.optional("contact_account_id ", &self.contact_account_id_2)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.optional("reply_main_message_id", &self.reply_main_message_id);
+        fields.field("session_id", &self.session_id);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("contact_email", &self.contact_email);
+        fields.field("contact_id", &self.contact_id);
+        fields.optional("contact_account_id", &self.contact_account_id);
+        fields.field("contact_member_id", &self.contact_member_id);
+        fields.optional("message", &self.message);
+        fields.optional("files", &self.files);
+        fields.optional("rich_text", &self.rich_text);
+        fields.optional("contact_account_id ", &self.contact_account_id_2);
         fields.end()
     }
 }
@@ -7833,11 +7825,11 @@ impl serde::Serialize for TeamChatSharedSpacesEdited {
             serializer,
             "TeamChatSharedSpacesEdited",
             3 + usize::from(self.additional_properties.is_some()),
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.optional("additionalProperties", &self.additional_properties)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.optional("additionalProperties", &self.additional_properties);
         fields.end()
     }
 }
@@ -7936,13 +7928,13 @@ impl serde::Serialize for TeamChatSharedSpacesEditedPayload {
             serializer,
             "TeamChatSharedSpacesEditedPayload",
             5 + usize::from(self.additional_properties.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
-        fields.optional("additionalProperties", &self.additional_properties)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
+        fields.optional("additionalProperties", &self.additional_properties);
         fields.end()
     }
 }
@@ -8013,11 +8005,11 @@ impl serde::Serialize for TeamChatSharedSpacesEditedPayloadObject {
             serializer,
             "TeamChatSharedSpacesEditedPayloadObject",
             3 + usize::from(self.timestamp.is_some()),
-        )?;
-        fields.field("space_id", &self.space_id)?;
-        fields.field("new_settings", &self.new_settings)?;
-        fields.field("old_settings", &self.old_settings)?;
-        fields.optional("timestamp", &self.timestamp)?;
+        );
+        fields.field("space_id", &self.space_id);
+        fields.field("new_settings", &self.new_settings);
+        fields.field("old_settings", &self.old_settings);
+        fields.optional("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -8077,10 +8069,10 @@ impl serde::Serialize for TeamChatSharedSpacesEditedPayloadObjectSettings {
             serializer,
             "TeamChatSharedSpacesEditedPayloadObjectSettings",
             3,
-        )?;
-        fields.field("name", &self.name)?;
-        fields.field("desc", &self.desc)?;
-        fields.field("option", &self.option)?;
+        );
+        fields.field("name", &self.name);
+        fields.field("desc", &self.desc);
+        fields.field("option", &self.option);
         fields.end()
     }
 }
@@ -8167,11 +8159,11 @@ impl serde::Serialize for TeamChatSharedSpacesEditedPayloadObjectSettingsOption 
             serializer,
             "TeamChatSharedSpacesEditedPayloadObjectSettingsOption",
             4,
-        )?;
-        fields.field("is_public", &self.is_public)?;
-        fields.field("add_new_members", &self.add_new_members)?;
-        fields.field("add_new_channels", &self.add_new_channels)?;
-        fields.field("add_external_users", &self.add_external_users)?;
+        );
+        fields.field("is_public", &self.is_public);
+        fields.field("add_new_members", &self.add_new_members);
+        fields.field("add_new_channels", &self.add_new_channels);
+        fields.field("add_external_users", &self.add_external_users);
         fields.end()
     }
 }
@@ -8329,10 +8321,10 @@ impl __runtime::Object for ChatChannelUpdated {
 
 impl serde::Serialize for ChatChannelUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8390,10 +8382,10 @@ impl serde::Serialize for TeamChatChannelAppAdded {
             serializer,
             "TeamChatChannelAppAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8494,13 +8486,13 @@ impl serde::Serialize for TeamChatChannelAppPayload {
             serializer,
             "TeamChatChannelAppPayload",
             5 + usize::from(self.by_external_user.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.optional("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.optional("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8596,13 +8588,13 @@ impl serde::Serialize for TeamChatChannelAppPayloadObject {
             serializer,
             "TeamChatChannelAppPayloadObject",
             5 + usize::from(self.app_members.is_some()),
-        )?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.optional("app_members", &self.app_members)?;
+        );
+        fields.field("channel_name", &self.channel_name);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("type", &self.type_);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.optional("app_members", &self.app_members);
         fields.end()
     }
 }
@@ -8653,9 +8645,9 @@ impl __runtime::Object for MembersItem {
 
 impl serde::Serialize for MembersItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "MembersItem", 2)?;
-        fields.field("id", &self.id)?;
-        fields.field("display_name", &self.display_name)?;
+        let mut fields = __runtime::Fields::closed(serializer, "MembersItem", 2);
+        fields.field("id", &self.id);
+        fields.field("display_name", &self.display_name);
         fields.end()
     }
 }
@@ -8709,10 +8701,10 @@ impl __runtime::Object for TeamChatStarred {
 
 impl serde::Serialize for TeamChatStarred {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatStarred", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatStarred", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8798,12 +8790,12 @@ impl __runtime::Object for TeamChatPayload {
 
 impl serde::Serialize for TeamChatPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatPayload", 5)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatPayload", 5);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8867,10 +8859,10 @@ impl serde::Serialize for TeamChatPayloadObject {
             serializer,
             "TeamChatPayloadObject",
             3,
-        )?;
-        fields.field("items", &self.items)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.field("items", &self.items);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -8965,13 +8957,13 @@ impl serde::Serialize for TeamChatPayloadObjectItemsItem {
                 + usize::from(self.contact_id.is_some())
                 + usize::from(self.contact_member_id.is_some())
                 + usize::from(self.is_external_user.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("contact_email", &self.contact_email)?;
-        fields.optional("contact_id", &self.contact_id)?;
-        fields.optional("contact_member_id", &self.contact_member_id)?;
-        fields.optional("is_external_user", &self.is_external_user)?;
+        );
+        fields.field("type", &self.type_);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("contact_email", &self.contact_email);
+        fields.optional("contact_id", &self.contact_id);
+        fields.optional("contact_member_id", &self.contact_member_id);
+        fields.optional("is_external_user", &self.is_external_user);
         fields.end()
     }
 }
@@ -9075,10 +9067,10 @@ impl serde::Serialize for TeamChatChannelMessageDeleted {
             serializer,
             "TeamChatChannelMessageDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9180,13 +9172,13 @@ impl serde::Serialize for TeamChatChannelMessageDeletedPayload {
             serializer,
             "TeamChatChannelMessageDeletedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9295,14 +9287,14 @@ impl serde::Serialize for TeamChatChannelMessageDeletedPayloadObject {
             serializer,
             "TeamChatChannelMessageDeletedPayloadObject",
             6 + usize::from(self.reply_main_message_id.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("channel_owner_account_id", &self.channel_owner_account_id)?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("channel_owner_account_id", &self.channel_owner_account_id);
+        fields.field("channel_name", &self.channel_name);
+        fields.optional("reply_main_message_id", &self.reply_main_message_id);
         fields.end()
     }
 }
@@ -9356,10 +9348,10 @@ impl __runtime::Object for ChatChannelCreated {
 
 impl serde::Serialize for ChatChannelCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatChannelCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9433,11 +9425,11 @@ impl serde::Serialize for ChatChannelCreatedPayload {
             serializer,
             "ChatChannelCreatedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
-        fields.field("operator_id", &self.operator_id)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
+        fields.field("operator_id", &self.operator_id);
         fields.end()
     }
 }
@@ -9525,13 +9517,13 @@ impl serde::Serialize for ChatChannelCreatedPayloadObject {
             serializer,
             "ChatChannelCreatedPayloadObject",
             5 + usize::from(self.id.is_some()),
-        )?;
-        fields.field("name", &self.name)?;
-        fields.optional("id", &self.id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("members", &self.members)?;
+        );
+        fields.field("name", &self.name);
+        fields.optional("id", &self.id);
+        fields.field("type", &self.type_);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("members", &self.members);
         fields.end()
     }
 }
@@ -9589,10 +9581,10 @@ impl serde::Serialize for ChatChannelMemberInvited {
             serializer,
             "ChatChannelMemberInvited",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9666,11 +9658,11 @@ impl serde::Serialize for ChatChannelMemberInvitedPayload {
             serializer,
             "ChatChannelMemberInvitedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
-        fields.field("operator_id", &self.operator_id)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
+        fields.field("operator_id", &self.operator_id);
         fields.end()
     }
 }
@@ -9761,13 +9753,13 @@ impl serde::Serialize for ChatChannelMemberInvitedPayloadObject {
             serializer,
             "ChatChannelMemberInvitedPayloadObject",
             6,
-        )?;
-        fields.field("name", &self.name)?;
-        fields.field("id", &self.id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("members", &self.members)?;
+        );
+        fields.field("name", &self.name);
+        fields.field("id", &self.id);
+        fields.field("type", &self.type_);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("members", &self.members);
         fields.end()
     }
 }
@@ -9825,10 +9817,10 @@ impl serde::Serialize for TeamChatChannelInvitationAccepted {
             serializer,
             "TeamChatChannelInvitationAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9886,10 +9878,10 @@ impl serde::Serialize for ChatChannelMemberLeft {
             serializer,
             "ChatChannelMemberLeft",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9947,10 +9939,10 @@ impl serde::Serialize for TeamChatChannelJoinRequested {
             serializer,
             "TeamChatChannelJoinRequested",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10052,13 +10044,13 @@ impl serde::Serialize for TeamChatChannelJoinRequestedPayload {
             serializer,
             "TeamChatChannelJoinRequestedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10133,12 +10125,12 @@ impl serde::Serialize for TeamChatChannelJoinRequestedPayloadObject {
             "TeamChatChannelJoinRequestedPayloadObject",
             3 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("requester", &self.requester)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("requester", &self.requester);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -10196,10 +10188,10 @@ impl serde::Serialize for TeamChatDmMessageUpdated {
             serializer,
             "TeamChatDmMessageUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10253,10 +10245,10 @@ impl __runtime::Object for ChatMessageReplied {
 
 impl serde::Serialize for ChatMessageReplied {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageReplied", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageReplied", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10330,11 +10322,11 @@ impl serde::Serialize for ChatMessageRepliedPayload {
             serializer,
             "ChatMessageRepliedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("object", &self.object)?;
-        fields.field("operator_id", &self.operator_id)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("object", &self.object);
+        fields.field("operator_id", &self.operator_id);
         fields.end()
     }
 }
@@ -10471,18 +10463,18 @@ impl serde::Serialize for ChatMessageRepliedPayloadObject {
             serializer,
             "ChatMessageRepliedPayloadObject",
             10 + usize::from(self.contact_id.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("type", &self.type_)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("contact_email", &self.contact_email)?;
-        fields.optional("contact_id", &self.contact_id)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.field("message", &self.message)?;
-        fields.field("parent_msg_id", &self.parent_msg_id)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("type", &self.type_);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("session_id", &self.session_id);
+        fields.field("contact_email", &self.contact_email);
+        fields.optional("contact_id", &self.contact_id);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("channel_name", &self.channel_name);
+        fields.field("message", &self.message);
+        fields.field("parent_msg_id", &self.parent_msg_id);
         fields.end()
     }
 }
@@ -10540,10 +10532,10 @@ impl serde::Serialize for TeamChatChannelInvitationRejected {
             serializer,
             "TeamChatChannelInvitationRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10645,13 +10637,13 @@ impl serde::Serialize for TeamChatChannelInvitationRejectedPayload {
             serializer,
             "TeamChatChannelInvitationRejectedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10734,13 +10726,13 @@ impl serde::Serialize for TeamChatChannelInvitationRejectedPayloadObject {
             "TeamChatChannelInvitationRejectedPayloadObject",
             4 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("invitee", &self.invitee)?;
-        fields.field("inviters", &self.inviters)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("invitee", &self.invitee);
+        fields.field("inviters", &self.inviters);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -10800,10 +10792,10 @@ impl serde::Serialize for TeamChatChannelInvitationRejectedPayloadObjectOrganiza
             serializer,
             "TeamChatChannelInvitationRejectedPayloadObjectOrganization",
             2 + usize::from(self.is_trust.is_some()),
-        )?;
-        fields.field("org_id", &self.org_id)?;
-        fields.field("org_name", &self.org_name)?;
-        fields.optional("is_trust", &self.is_trust)?;
+        );
+        fields.field("org_id", &self.org_id);
+        fields.field("org_name", &self.org_name);
+        fields.optional("is_trust", &self.is_trust);
         fields.end()
     }
 }
@@ -10890,13 +10882,13 @@ impl serde::Serialize for TeamChatChannelInvitationRejectedPayloadObjectInviters
             serializer,
             "TeamChatChannelInvitationRejectedPayloadObjectInvitersItem",
             4 + usize::from(self.id.is_some()) + usize::from(self.user_id.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("member_id", &self.member_id)?;
-        fields.field("date_created", &self.date_created)?;
-        fields.optional("user_id", &self.user_id)?;
+        );
+        fields.optional("id", &self.id);
+        fields.field("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.field("member_id", &self.member_id);
+        fields.field("date_created", &self.date_created);
+        fields.optional("user_id", &self.user_id);
         fields.end()
     }
 }
@@ -10954,10 +10946,10 @@ impl serde::Serialize for TeamChatChannelReactionRemoved {
             serializer,
             "TeamChatChannelReactionRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11061,13 +11053,13 @@ impl serde::Serialize for TeamChatChannelReactionPayload {
             serializer,
             "TeamChatChannelReactionPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11159,13 +11151,13 @@ impl serde::Serialize for TeamChatChannelReactionPayloadObject {
             serializer,
             "TeamChatChannelReactionPayloadObject",
             6,
-        )?;
-        fields.field("msg_id", &self.msg_id)?;
-        fields.field("msg_time", &self.msg_time)?;
-        fields.field("emoji_time", &self.emoji_time)?;
-        fields.field("emoji", &self.emoji)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("channel_id", &self.channel_id)?;
+        );
+        fields.field("msg_id", &self.msg_id);
+        fields.field("msg_time", &self.msg_time);
+        fields.field("emoji_time", &self.emoji_time);
+        fields.field("emoji", &self.emoji);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("channel_id", &self.channel_id);
         fields.end()
     }
 }
@@ -11223,10 +11215,10 @@ impl serde::Serialize for TeamChatSharedSpacesMemberInvited {
             serializer,
             "TeamChatSharedSpacesMemberInvited",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11314,12 +11306,12 @@ impl serde::Serialize for TeamChatSharedSpacesMemberInvitedPayload {
             serializer,
             "TeamChatSharedSpacesMemberInvitedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11391,11 +11383,11 @@ impl serde::Serialize for TeamChatSharedSpacesMemberInvitedPayloadObject {
             serializer,
             "TeamChatSharedSpacesMemberInvitedPayloadObject",
             4,
-        )?;
-        fields.field("space_id", &self.space_id)?;
-        fields.field("space_name", &self.space_name)?;
-        fields.field("members", &self.members)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.field("space_id", &self.space_id);
+        fields.field("space_name", &self.space_name);
+        fields.field("members", &self.members);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -11478,12 +11470,12 @@ impl serde::Serialize for TeamChatSharedSpacesMemberInvitedPayloadObjectMembersI
             serializer,
             "TeamChatSharedSpacesMemberInvitedPayloadObjectMembersItem",
             4 + usize::from(self.display_name.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("role", &self.role)?;
-        fields.field("member_id", &self.member_id)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("user_email", &self.user_email);
+        fields.optional("display_name", &self.display_name);
+        fields.field("role", &self.role);
+        fields.field("member_id", &self.member_id);
         fields.end()
     }
 }
@@ -11589,10 +11581,10 @@ impl __runtime::Object for TeamChatUnstarred {
 
 impl serde::Serialize for TeamChatUnstarred {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatUnstarred", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatUnstarred", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11650,10 +11642,10 @@ impl serde::Serialize for TeamChatFileUnshared {
             serializer,
             "TeamChatFileUnshared",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -11757,13 +11749,13 @@ impl serde::Serialize for TeamChatFileUnsharedPayload {
             serializer,
             "TeamChatFileUnsharedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -11868,14 +11860,14 @@ impl serde::Serialize for TeamChatFileUnsharedPayloadObject {
                 + usize::from(self.contact_id.is_some())
                 + usize::from(self.contact_member_id.is_some())
                 + usize::from(self.is_external_user.is_some()),
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.optional("contact_email", &self.contact_email)?;
-        fields.optional("contact_id", &self.contact_id)?;
-        fields.optional("contact_member_id", &self.contact_member_id)?;
-        fields.optional("is_external_user", &self.is_external_user)?;
-        fields.field("files", &self.files)?;
+        );
+        fields.field("type", &self.type_);
+        fields.optional("channel_id", &self.channel_id);
+        fields.optional("contact_email", &self.contact_email);
+        fields.optional("contact_id", &self.contact_id);
+        fields.optional("contact_member_id", &self.contact_member_id);
+        fields.optional("is_external_user", &self.is_external_user);
+        fields.field("files", &self.files);
         fields.end()
     }
 }
@@ -11933,10 +11925,10 @@ impl serde::Serialize for TeamChatChannelMessageUpdated {
             serializer,
             "TeamChatChannelMessageUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12040,13 +12032,13 @@ impl serde::Serialize for TeamChatChannelMessagePayload {
             serializer,
             "TeamChatChannelMessagePayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12190,19 +12182,19 @@ impl serde::Serialize for TeamChatChannelMessagePayloadObject {
                 + usize::from(self.message.is_some()) + usize::from(self.files.is_some())
                 + usize::from(self.rich_text.is_some())
                 + usize::from(self.at_items.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("channel_owner_account_id", &self.channel_owner_account_id)?;
-        fields.field("channel_name", &self.channel_name)?;
-        fields.optional("message", &self.message)?;
-        fields.optional("files", &self.files)?;
-        fields.optional("rich_text", &self.rich_text)?;
-        fields.optional("at_items", &self.at_items)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.optional("reply_main_message_id", &self.reply_main_message_id);
+        fields.field("session_id", &self.session_id);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("channel_id", &self.channel_id);
+        fields.field("channel_owner_account_id", &self.channel_owner_account_id);
+        fields.field("channel_name", &self.channel_name);
+        fields.optional("message", &self.message);
+        fields.optional("files", &self.files);
+        fields.optional("rich_text", &self.rich_text);
+        fields.optional("at_items", &self.at_items);
         fields.end()
     }
 }
@@ -12312,13 +12304,13 @@ impl serde::Serialize for TeamChatChannelMessagePayloadObjectAtItemsItem {
             3 + usize::from(self.at_contact.is_some())
                 + usize::from(self.at_contact_user_id.is_some())
                 + usize::from(self.at_contact_member_id.is_some()),
-        )?;
-        fields.optional("at_contact", &self.at_contact)?;
-        fields.optional("at_contact_user_id", &self.at_contact_user_id)?;
-        fields.optional("at_contact_member_id", &self.at_contact_member_id)?;
-        fields.field("at_type", &self.at_type)?;
-        fields.field("end_position", &self.end_position)?;
-        fields.field("start_position", &self.start_position)?;
+        );
+        fields.optional("at_contact", &self.at_contact);
+        fields.optional("at_contact_user_id", &self.at_contact_user_id);
+        fields.optional("at_contact_member_id", &self.at_contact_member_id);
+        fields.field("at_type", &self.at_type);
+        fields.field("end_position", &self.end_position);
+        fields.field("start_position", &self.start_position);
         fields.end()
     }
 }
@@ -12427,10 +12419,10 @@ impl serde::Serialize for ChatChannelMemberRemoved {
             serializer,
             "ChatChannelMemberRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12504,11 +12496,11 @@ impl serde::Serialize for ChatChannelMemberRemovedPayload {
             serializer,
             "ChatChannelMemberRemovedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12599,13 +12591,13 @@ impl serde::Serialize for ChatChannelMemberRemovedPayloadObject {
             serializer,
             "ChatChannelMemberRemovedPayloadObject",
             6,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.field("type", &self.type_)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("members", &self.members)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.field("type", &self.type_);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("date_time", &self.date_time);
+        fields.field("members", &self.members);
         fields.end()
     }
 }
@@ -12663,10 +12655,10 @@ impl serde::Serialize for TeamChatDmReactionRemoved {
             serializer,
             "TeamChatDmReactionRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12724,10 +12716,10 @@ impl serde::Serialize for TeamChatDmMessageDeleted {
             serializer,
             "TeamChatDmMessageDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -12829,13 +12821,13 @@ impl serde::Serialize for TeamChatDmMessageDeletedPayload {
             serializer,
             "TeamChatDmMessageDeletedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -12968,16 +12960,16 @@ impl serde::Serialize for TeamChatDmMessageDeletedPayloadObject {
             6 + usize::from(self.contact_account_id.is_some())
                 + usize::from(self.reply_main_message_id.is_some())
                 + usize::from(self.contact_account_id_2.is_some()),
-        )?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.optional("contact_account_id", &self.contact_account_id)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("contact_email", &self.contact_email)?;
-        fields.field("contact_id", &self.contact_id)?;
-        fields.field("contact_member_id", &self.contact_member_id)?;
-        fields.optional("reply_main_message_id", &self.reply_main_message_id)?;
-        fields.optional("contact_account_id ", &self.contact_account_id_2)?;
+        );
+        fields.field("message_id", &self.message_id);
+        fields.field("date_time", &self.date_time);
+        fields.optional("contact_account_id", &self.contact_account_id);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("contact_email", &self.contact_email);
+        fields.field("contact_id", &self.contact_id);
+        fields.field("contact_member_id", &self.contact_member_id);
+        fields.optional("reply_main_message_id", &self.reply_main_message_id);
+        fields.optional("contact_account_id ", &self.contact_account_id_2);
         fields.end()
     }
 }
@@ -13035,10 +13027,10 @@ impl serde::Serialize for TeamChatChannelUnarchived {
             serializer,
             "TeamChatChannelUnarchived",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13096,10 +13088,10 @@ impl serde::Serialize for TeamChatChannelMessagePosted {
             serializer,
             "TeamChatChannelMessagePosted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13157,10 +13149,10 @@ impl serde::Serialize for TeamChatChannelJoinApproved {
             serializer,
             "TeamChatChannelJoinApproved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13218,10 +13210,10 @@ impl serde::Serialize for TeamChatBookmarkAdded {
             serializer,
             "TeamChatBookmarkAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13279,10 +13271,10 @@ impl serde::Serialize for TeamChatChannelReactionAdded {
             serializer,
             "TeamChatChannelReactionAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13340,10 +13332,10 @@ impl serde::Serialize for TeamChatChannelInvitationCreated {
             serializer,
             "TeamChatChannelInvitationCreated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13445,13 +13437,13 @@ impl serde::Serialize for TeamChatChannelInvitationCreatedPayload {
             serializer,
             "TeamChatChannelInvitationCreatedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13534,13 +13526,13 @@ impl serde::Serialize for TeamChatChannelInvitationCreatedPayloadObject {
             "TeamChatChannelInvitationCreatedPayloadObject",
             4 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("invitee", &self.invitee)?;
-        fields.field("inviters", &self.inviters)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("invitee", &self.invitee);
+        fields.field("inviters", &self.inviters);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -13616,11 +13608,11 @@ impl serde::Serialize for TeamChatChannelInvitationCreatedPayloadObjectInvitee {
             1 + usize::from(self.user_email.is_some())
                 + usize::from(self.member_id.is_some())
                 + usize::from(self.invitee_member_id.is_some()),
-        )?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.optional("member_id", &self.member_id)?;
-        fields.optional("invitee_member_id", &self.invitee_member_id)?;
+        );
+        fields.field("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.optional("member_id", &self.member_id);
+        fields.optional("invitee_member_id", &self.invitee_member_id);
         fields.end()
     }
 }
@@ -13702,12 +13694,12 @@ impl serde::Serialize for TeamChatChannelInvitationCreatedPayloadObjectInvitersI
             serializer,
             "TeamChatChannelInvitationCreatedPayloadObjectInvitersItem",
             4 + usize::from(self.user_email.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.optional("user_email", &self.user_email)?;
-        fields.field("member_id", &self.member_id)?;
-        fields.field("date_created", &self.date_created)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("display_name", &self.display_name);
+        fields.optional("user_email", &self.user_email);
+        fields.field("member_id", &self.member_id);
+        fields.field("date_created", &self.date_created);
         fields.end()
     }
 }
@@ -13765,10 +13757,10 @@ impl serde::Serialize for TeamChatChannelAppRemoved {
             serializer,
             "TeamChatChannelAppRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13826,10 +13818,10 @@ impl serde::Serialize for TeamChatSharedSpacesMemberRemoved {
             serializer,
             "TeamChatSharedSpacesMemberRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -13917,12 +13909,12 @@ impl serde::Serialize for TeamChatSharedSpacesMemberRemovedPayload {
             serializer,
             "TeamChatSharedSpacesMemberRemovedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -13994,11 +13986,11 @@ impl serde::Serialize for TeamChatSharedSpacesMemberRemovedPayloadObject {
             serializer,
             "TeamChatSharedSpacesMemberRemovedPayloadObject",
             4,
-        )?;
-        fields.field("space_id", &self.space_id)?;
-        fields.field("space_name", &self.space_name)?;
-        fields.field("members", &self.members)?;
-        fields.field("timestamp", &self.timestamp)?;
+        );
+        fields.field("space_id", &self.space_id);
+        fields.field("space_name", &self.space_name);
+        fields.field("members", &self.members);
+        fields.field("timestamp", &self.timestamp);
         fields.end()
     }
 }
@@ -14073,11 +14065,11 @@ impl serde::Serialize for TeamChatSharedSpacesMemberRemovedPayloadObjectMembersI
             serializer,
             "TeamChatSharedSpacesMemberRemovedPayloadObjectMembersItem",
             4,
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.field("display_name", &self.display_name)?;
-        fields.field("member_id", &self.member_id)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.field("user_email", &self.user_email);
+        fields.field("display_name", &self.display_name);
+        fields.field("member_id", &self.member_id);
         fields.end()
     }
 }
@@ -14131,10 +14123,10 @@ impl __runtime::Object for TeamChatFileShared {
 
 impl serde::Serialize for TeamChatFileShared {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "TeamChatFileShared", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatFileShared", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14192,10 +14184,10 @@ impl serde::Serialize for TeamChatChannelInvitationApproved {
             serializer,
             "TeamChatChannelInvitationApproved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14297,13 +14289,13 @@ impl serde::Serialize for TeamChatChannelInvitationApprovedPayload {
             serializer,
             "TeamChatChannelInvitationApprovedPayload",
             6,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("by_external_user", &self.by_external_user)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("by_external_user", &self.by_external_user);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -14396,14 +14388,14 @@ impl serde::Serialize for TeamChatChannelInvitationApprovedPayloadObject {
             "TeamChatChannelInvitationApprovedPayloadObject",
             5 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("invitee", &self.invitee)?;
-        fields.field("inviters", &self.inviters)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("invitee", &self.invitee);
+        fields.field("inviters", &self.inviters);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -14511,10 +14503,10 @@ impl serde::Serialize for TeamChatFileUploaded {
             serializer,
             "TeamChatFileUploaded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14568,14 +14560,10 @@ impl __runtime::Object for TeamChatFileDeleted {
 
 impl serde::Serialize for TeamChatFileDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "TeamChatFileDeleted",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "TeamChatFileDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14629,10 +14617,10 @@ impl __runtime::Object for ChatMessageSent {
 
 impl serde::Serialize for ChatMessageSent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageSent", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "ChatMessageSent", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14690,10 +14678,10 @@ impl serde::Serialize for TeamChatChannelInvitationDeclined {
             serializer,
             "TeamChatChannelInvitationDeclined",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14781,12 +14769,12 @@ impl serde::Serialize for TeamChatChannelInvitationDeclinedPayload {
             serializer,
             "TeamChatChannelInvitationDeclinedPayload",
             5,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("operator_member_id", &self.operator_member_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("operator_member_id", &self.operator_member_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -14876,14 +14864,14 @@ impl serde::Serialize for TeamChatChannelInvitationDeclinedPayloadObject {
             "TeamChatChannelInvitationDeclinedPayloadObject",
             4 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()) + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("invitee", &self.invitee)?;
-        fields.field("inviters", &self.inviters)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("invitee", &self.invitee);
+        fields.field("inviters", &self.inviters);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -14941,10 +14929,10 @@ impl serde::Serialize for TeamChatChannelInvitationApprovalRequested {
             serializer,
             "TeamChatChannelInvitationApprovalRequested",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -14988,8 +14976,8 @@ impl serde::Serialize for TeamChatChannelInvitationApprovalRequestedPayload {
             serializer,
             "TeamChatChannelInvitationApprovalRequestedPayload",
             1,
-        )?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -15084,14 +15072,14 @@ impl serde::Serialize for TeamChatChannelInvitationApprovalRequestedPayloadObjec
             "TeamChatChannelInvitationApprovalRequestedPayloadObject",
             5 + usize::from(self.organization.is_some())
                 + usize::from(self.channel.is_some()),
-        )?;
-        fields.optional("organization", &self.organization)?;
-        fields.optional("channel", &self.channel)?;
-        fields.field("invitee", &self.invitee)?;
-        fields.field("inviters", &self.inviters)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("timestamp", &self.timestamp)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.optional("organization", &self.organization);
+        fields.optional("channel", &self.channel);
+        fields.field("invitee", &self.invitee);
+        fields.field("inviters", &self.inviters);
+        fields.field("date_time", &self.date_time);
+        fields.field("timestamp", &self.timestamp);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -15163,11 +15151,11 @@ for TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee {
             "TeamChatChannelInvitationApprovalRequestedPayloadObjectInvitee",
             2 + usize::from(self.display_name.is_some())
                 + usize::from(self.member_id.is_some()),
-        )?;
-        fields.field("user_id", &self.user_id)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("user_email", &self.user_email)?;
-        fields.optional("member_id", &self.member_id)?;
+        );
+        fields.field("user_id", &self.user_id);
+        fields.optional("display_name", &self.display_name);
+        fields.field("user_email", &self.user_email);
+        fields.optional("member_id", &self.member_id);
         fields.end()
     }
 }

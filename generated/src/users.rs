@@ -1257,10 +1257,10 @@ impl __runtime::Object for GroupAdminAdded {
 
 impl serde::Serialize for GroupAdminAdded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupAdminAdded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupAdminAdded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1343,12 +1343,12 @@ impl serde::Serialize for GroupAdminPayload {
             serializer,
             "GroupAdminPayload",
             4 + usize::from(self.time_stamp.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1401,9 +1401,9 @@ impl serde::Serialize for GroupAdminPayloadObject {
             serializer,
             "GroupAdminPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("admins", &self.admins)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("admins", &self.admins);
         fields.end()
     }
 }
@@ -1453,9 +1453,9 @@ impl serde::Serialize for GroupItem {
             serializer,
             "GroupItem",
             usize::from(self.id.is_some()) + usize::from(self.email.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("email", &self.email)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("email", &self.email);
         fields.end()
     }
 }
@@ -1513,10 +1513,10 @@ impl serde::Serialize for GroupLockSettingsUpdated {
             serializer,
             "GroupLockSettingsUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1605,13 +1605,13 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayload {
             "GroupLockSettingsUpdatedPayload",
             4 + usize::from(self.time_stamp.is_some())
                 + usize::from(self.old_object.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.optional("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.optional("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -1664,9 +1664,9 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObject {
             serializer,
             "GroupLockSettingsUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("settings", &self.settings)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("settings", &self.settings);
         fields.end()
     }
 }
@@ -1789,15 +1789,15 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettings {
                 + usize::from(self.schedule_meeting.is_some())
                 + usize::from(self.telephony.is_some())
                 + usize::from(self.meeting_security.is_some()),
-        )?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("other_options", &self.other_options)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
+        );
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("other_options", &self.other_options);
+        fields.optional("recording", &self.recording);
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("meeting_security", &self.meeting_security);
         fields.end()
     }
 }
@@ -1894,17 +1894,17 @@ for GroupLockSettingsUpdatedPayloadObjectSettingsAudioConferencing {
                 + usize::from(self.call_me_and_invite_by_phone.is_some())
                 + usize::from(self.personal_audio_conference.is_some())
                 + usize::from(self.participant_phone_masking.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "toll_free_and_fee_based_toll_call",
                 &self.toll_free_and_fee_based_toll_call,
-            )?;
-        fields.optional("toll_call", &self.toll_call)?;
+            );
+        fields.optional("toll_call", &self.toll_call);
         fields
-            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
-        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
-        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone);
+        fields.optional("personal_audio_conference", &self.personal_audio_conference);
+        fields.optional("participant_phone_masking", &self.participant_phone_masking);
         fields.end()
     }
 }
@@ -2003,16 +2003,16 @@ for GroupLockSettingsUpdatedPayloadObjectSettingsEmailNotification {
                 + usize::from(self.cloud_recording_available_reminder.is_some())
                 + usize::from(self.jbh_reminder.is_some())
                 + usize::from(self.schedule_for_reminder.is_some()),
-        )?;
-        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
-        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        );
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder);
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder);
         fields
             .optional(
                 "cloud_recording_available_reminder",
                 &self.cloud_recording_available_reminder,
-            )?;
-        fields.optional("jbh_reminder", &self.jbh_reminder)?;
-        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+            );
+        fields.optional("jbh_reminder", &self.jbh_reminder);
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder);
         fields.end()
     }
 }
@@ -2600,94 +2600,94 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsInMeeting
                 + usize::from(self.meeting_question_answer.is_some())
                 + usize::from(self.webinar_survey.is_some())
                 + usize::from(self.whiteboard.is_some()),
-        )?;
-        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        );
+        fields.optional("alert_guest_join", &self.alert_guest_join);
         fields
             .optional(
                 "allow_users_to_delete_messages_in_meeting_chat",
                 &self.allow_users_to_delete_messages_in_meeting_chat,
-            )?;
-        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
-        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
-        fields.optional("annotation", &self.annotation)?;
-        fields.optional("auto_answer", &self.auto_answer)?;
-        fields.optional("auto_generated_captions", &self.auto_generated_captions)?;
-        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
-        fields.optional("breakout_room", &self.breakout_room)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("closed_caption", &self.closed_caption)?;
-        fields.optional("co_host", &self.co_host)?;
-        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+            );
+        fields.optional("allow_live_streaming", &self.allow_live_streaming);
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows);
+        fields.optional("annotation", &self.annotation);
+        fields.optional("auto_answer", &self.auto_answer);
+        fields.optional("auto_generated_captions", &self.auto_generated_captions);
+        fields.optional("auto_saving_chat", &self.auto_saving_chat);
+        fields.optional("breakout_room", &self.breakout_room);
+        fields.optional("chat", &self.chat);
+        fields.optional("closed_caption", &self.closed_caption);
+        fields.optional("co_host", &self.co_host);
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions);
         fields
             .optional(
                 "disable_screen_sharing_for_host_meetings",
                 &self.disable_screen_sharing_for_host_meetings,
-            )?;
+            );
         fields
             .optional(
                 "disable_screen_sharing_for_in_meeting_guests",
                 &self.disable_screen_sharing_for_in_meeting_guests,
-            )?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
-        fields.optional("entry_exit_chime", &self.entry_exit_chime)?;
-        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
-        fields.optional("feedback", &self.feedback)?;
-        fields.optional("file_transfer", &self.file_transfer)?;
-        fields.optional("full_transcript", &self.full_transcript)?;
-        fields.optional("group_hd", &self.group_hd)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
+            );
+        fields.optional("e2e_encryption", &self.e2e_encryption);
+        fields.optional("entry_exit_chime", &self.entry_exit_chime);
+        fields.optional("far_end_camera_control", &self.far_end_camera_control);
+        fields.optional("feedback", &self.feedback);
+        fields.optional("file_transfer", &self.file_transfer);
+        fields.optional("full_transcript", &self.full_transcript);
+        fields.optional("group_hd", &self.group_hd);
+        fields.optional("language_interpretation", &self.language_interpretation);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
-        fields.optional("manual_captions", &self.manual_captions)?;
-        fields.optional("meeting_reactions", &self.meeting_reactions)?;
-        fields.optional("webinar_reactions", &self.webinar_reactions)?;
-        fields.optional("meeting_survey", &self.meeting_survey)?;
-        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
-        fields.optional("original_audio", &self.original_audio)?;
-        fields.optional("polling", &self.polling)?;
-        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
-        fields.optional("private_chat", &self.private_chat)?;
-        fields.optional("remote_control", &self.remote_control)?;
-        fields.optional("remote_support", &self.remote_support)?;
+            );
+        fields.optional("manual_captions", &self.manual_captions);
+        fields.optional("meeting_reactions", &self.meeting_reactions);
+        fields.optional("webinar_reactions", &self.webinar_reactions);
+        fields.optional("meeting_survey", &self.meeting_survey);
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback);
+        fields.optional("original_audio", &self.original_audio);
+        fields.optional("polling", &self.polling);
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback);
+        fields.optional("private_chat", &self.private_chat);
+        fields.optional("remote_control", &self.remote_control);
+        fields.optional("remote_support", &self.remote_support);
         fields
             .optional(
                 "request_permission_to_unmute",
                 &self.request_permission_to_unmute,
-            )?;
-        fields.optional("save_caption", &self.save_caption)?;
-        fields.optional("save_captions", &self.save_captions)?;
-        fields.optional("screen_sharing", &self.screen_sharing)?;
+            );
+        fields.optional("save_caption", &self.save_caption);
+        fields.optional("save_captions", &self.save_captions);
+        fields.optional("screen_sharing", &self.screen_sharing);
         fields
             .optional(
                 "sending_default_email_invites",
                 &self.sending_default_email_invites,
-            )?;
+            );
         fields
             .optional(
                 "show_a_join_from_your_browser_link",
                 &self.show_a_join_from_your_browser_link,
-            )?;
-        fields.optional("show_browser_join_link", &self.show_browser_join_link)?;
+            );
+        fields.optional("show_browser_join_link", &self.show_browser_join_link);
         fields
             .optional(
                 "show_meeting_control_toolbar",
                 &self.show_meeting_control_toolbar,
-            )?;
-        fields.optional("slide_control", &self.slide_control)?;
-        fields.optional("stereo_audio", &self.stereo_audio)?;
-        fields.optional("use_html_format_email", &self.use_html_format_email)?;
-        fields.optional("virtual_background", &self.virtual_background)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("webinar_chat", &self.webinar_chat)?;
-        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
-        fields.optional("webinar_polling", &self.webinar_polling)?;
-        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
-        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
-        fields.optional("webinar_survey", &self.webinar_survey)?;
-        fields.optional("whiteboard", &self.whiteboard)?;
+            );
+        fields.optional("slide_control", &self.slide_control);
+        fields.optional("stereo_audio", &self.stereo_audio);
+        fields.optional("use_html_format_email", &self.use_html_format_email);
+        fields.optional("virtual_background", &self.virtual_background);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("webinar_chat", &self.webinar_chat);
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming);
+        fields.optional("webinar_polling", &self.webinar_polling);
+        fields.optional("webinar_question_answer", &self.webinar_question_answer);
+        fields.optional("meeting_question_answer", &self.meeting_question_answer);
+        fields.optional("webinar_survey", &self.webinar_survey);
+        fields.optional("whiteboard", &self.whiteboard);
         fields.end()
     }
 }
@@ -2735,8 +2735,8 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsOtherOpti
             serializer,
             "GroupLockSettingsUpdatedPayloadObjectSettingsOtherOptions",
             usize::from(self.blur_snapshot.is_some()),
-        )?;
-        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+        );
+        fields.optional("blur_snapshot", &self.blur_snapshot);
         fields.end()
     }
 }
@@ -2888,27 +2888,27 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsRecording
                 + usize::from(self.prevent_host_access_recording.is_some())
                 + usize::from(self.recording_authentication.is_some())
                 + usize::from(self.archive.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "account_user_access_recording",
                 &self.account_user_access_recording,
-            )?;
-        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("cloud_recording", &self.cloud_recording)?;
-        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+            );
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("cloud_recording", &self.cloud_recording);
+        fields.optional("cloud_recording_download", &self.cloud_recording_download);
         fields
-            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
-        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
-        fields.optional("local_recording", &self.local_recording)?;
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording);
+        fields.optional("ip_address_access_control", &self.ip_address_access_control);
+        fields.optional("local_recording", &self.local_recording);
         fields
             .optional(
                 "prevent_host_access_recording",
                 &self.prevent_host_access_recording,
-            )?;
-        fields.optional("recording_authentication", &self.recording_authentication)?;
-        fields.optional("archive", &self.archive)?;
+            );
+        fields.optional("recording_authentication", &self.recording_authentication);
+        fields.optional("archive", &self.archive);
         fields.end()
     }
 }
@@ -3096,33 +3096,33 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsScheduleM
                 + usize::from(
                     self.require_password_for_scheduling_new_meetings.is_some(),
                 ) + usize::from(self.upcoming_meeting_reminder.is_some()),
-        )?;
-        fields.optional("audio_type", &self.audio_type)?;
+        );
+        fields.optional("audio_type", &self.audio_type);
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
-        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("meeting_authentication", &self.meeting_authentication)?;
-        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
-        fields.optional("participant_video", &self.participant_video)?;
-        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password);
+        fields.optional("host_video", &self.host_video);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("meeting_authentication", &self.meeting_authentication);
+        fields.optional("mute_upon_entry", &self.mute_upon_entry);
+        fields.optional("participant_video", &self.participant_video);
+        fields.optional("pstn_password_protected", &self.pstn_password_protected);
         fields
             .optional(
                 "require_password_for_instant_meetings",
                 &self.require_password_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_pmi_meetings",
                 &self.require_password_for_pmi_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduling_new_meetings",
                 &self.require_password_for_scheduling_new_meetings,
-            )?;
-        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+            );
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder);
         fields.end()
     }
 }
@@ -3186,9 +3186,9 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsTelephony
             "GroupLockSettingsUpdatedPayloadObjectSettingsTelephony",
             usize::from(self.telephony_regions.is_some())
                 + usize::from(self.third_party_audio.is_some()),
-        )?;
-        fields.optional("telephony_regions", &self.telephony_regions)?;
-        fields.optional("third_party_audio", &self.third_party_audio)?;
+        );
+        fields.optional("telephony_regions", &self.telephony_regions);
+        fields.optional("third_party_audio", &self.third_party_audio);
         fields.end()
     }
 }
@@ -3361,32 +3361,32 @@ impl serde::Serialize for GroupLockSettingsUpdatedPayloadObjectSettingsMeetingSe
                 + usize::from(self.pmi_password.is_some())
                 + usize::from(self.waiting_room.is_some())
                 + usize::from(self.webinar_password.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "approved_or_denied_countries_or_regions",
                 &self.approved_or_denied_countries_or_regions,
-            )?;
-        fields.optional("auto_security", &self.auto_security)?;
-        fields.optional("block_user_domain", &self.block_user_domain)?;
+            );
+        fields.optional("auto_security", &self.auto_security);
+        fields.optional("block_user_domain", &self.block_user_domain);
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
-        fields.optional("encryption_type", &self.encryption_type)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
+        fields.optional("encryption_type", &self.encryption_type);
         fields
             .optional(
                 "end_to_end_encrypted_meetings",
                 &self.end_to_end_encrypted_meetings,
-            )?;
-        fields.optional("meeting_password", &self.meeting_password)?;
+            );
+        fields.optional("meeting_password", &self.meeting_password);
         fields
             .optional(
                 "only_authenticated_can_join_from_webclient",
                 &self.only_authenticated_can_join_from_webclient,
-            )?;
-        fields.optional("phone_password", &self.phone_password)?;
-        fields.optional("pmi_password", &self.pmi_password)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("webinar_password", &self.webinar_password)?;
+            );
+        fields.optional("phone_password", &self.phone_password);
+        fields.optional("pmi_password", &self.pmi_password);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("webinar_password", &self.webinar_password);
         fields.end()
     }
 }
@@ -3488,10 +3488,10 @@ impl __runtime::Object for GroupAdminDeleted {
 
 impl serde::Serialize for GroupAdminDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupAdminDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupAdminDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3545,10 +3545,10 @@ impl __runtime::Object for GroupMemberDeleted {
 
 impl serde::Serialize for GroupMemberDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupMemberDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupMemberDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3631,12 +3631,12 @@ impl serde::Serialize for GroupMemberPayload {
             serializer,
             "GroupMemberPayload",
             4 + usize::from(self.time_stamp.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3689,9 +3689,9 @@ impl serde::Serialize for GroupMemberPayloadObject {
             serializer,
             "GroupMemberPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("members", &self.members)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("members", &self.members);
         fields.end()
     }
 }
@@ -3745,10 +3745,10 @@ impl __runtime::Object for UserDeleted {
 
 impl serde::Serialize for UserDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3818,11 +3818,11 @@ impl __runtime::Object for UserDeletedPayload {
 
 impl serde::Serialize for UserDeletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserDeletedPayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserDeletedPayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3901,12 +3901,12 @@ impl serde::Serialize for UserPayloadObject {
             "UserPayloadObject",
             3 + usize::from(self.first_name.is_some())
                 + usize::from(self.last_name.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -4008,10 +4008,10 @@ impl __runtime::Object for UserDeactivated {
 
 impl serde::Serialize for UserDeactivated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserDeactivated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserDeactivated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4083,11 +4083,11 @@ impl __runtime::Object for UserPayload {
 
 impl serde::Serialize for UserPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserPayload", 4)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserPayload", 4);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4171,12 +4171,12 @@ impl serde::Serialize for UserDeactivatedPayloadObject {
             serializer,
             "UserDeactivatedPayloadObject",
             5,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("first_name", &self.first_name)?;
-        fields.field("last_name", &self.last_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("first_name", &self.first_name);
+        fields.field("last_name", &self.last_name);
+        fields.field("email", &self.email);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -4259,13 +4259,13 @@ impl serde::Serialize for UserSettingsUpdated {
             3 + usize::from(self.operator.is_some())
                 + usize::from(self.operator_id.is_some())
                 + usize::from(self.time_stamp.is_some()),
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4354,13 +4354,13 @@ impl serde::Serialize for UserSettingsUpdatedPayload {
             "UserSettingsUpdatedPayload",
             4 + usize::from(self.time_stamp.is_some())
                 + usize::from(self.old_object.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("object", &self.object)?;
-        fields.optional("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("object", &self.object);
+        fields.optional("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -4411,9 +4411,9 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObject {
             serializer,
             "UserSettingsUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("settings", &self.settings)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("settings", &self.settings);
         fields.end()
     }
 }
@@ -4540,16 +4540,16 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettings {
                 + usize::from(self.feature.is_some())
                 + usize::from(self.meeting_security.is_some())
                 + usize::from(self.tsp.is_some()),
-        )?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("feature", &self.feature)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
-        fields.optional("tsp", &self.tsp)?;
+        );
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("recording", &self.recording);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("feature", &self.feature);
+        fields.optional("meeting_security", &self.meeting_security);
+        fields.optional("tsp", &self.tsp);
         fields.end()
     }
 }
@@ -4603,8 +4603,8 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsAudioConferenc
             serializer,
             "UserSettingsUpdatedPayloadObjectSettingsAudioConferencing",
             usize::from(self.participant_phone_masking.is_some()),
-        )?;
-        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+        );
+        fields.optional("participant_phone_masking", &self.participant_phone_masking);
         fields.end()
     }
 }
@@ -4662,9 +4662,9 @@ impl serde::Serialize for ObjectSettingsAudioConferencingParticipantPhoneMasking
             serializer,
             "ObjectSettingsAudioConferencingParticipantPhoneMasking",
             usize::from(self.enable.is_some()) + usize::from(self.masking_type.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("masking_type", &self.masking_type)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("masking_type", &self.masking_type);
         fields.end()
     }
 }
@@ -4980,53 +4980,53 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsScheduleMeetin
                     self.require_password_for_scheduling_new_meetings.is_some(),
                 ) + usize::from(self.pmi_password.is_some())
                 + usize::from(self.upcoming_meeting_reminder.is_some()),
-        )?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("participants_video", &self.participants_video)?;
-        fields.optional("audio_type", &self.audio_type)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
+        );
+        fields.optional("host_video", &self.host_video);
+        fields.optional("participants_video", &self.participants_video);
+        fields.optional("audio_type", &self.audio_type);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password);
         fields
             .optional(
                 "use_pmi_for_scheduled_meetings",
                 &self.use_pmi_for_scheduled_meetings,
-            )?;
-        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
-        fields.optional("jbh_time", &self.jbh_time)?;
-        fields.optional("personal_meeting", &self.personal_meeting)?;
+            );
+        fields.optional("pstn_password_protected", &self.pstn_password_protected);
+        fields.optional("jbh_time", &self.jbh_time);
+        fields.optional("personal_meeting", &self.personal_meeting);
         fields
             .optional(
                 "default_password_for_scheduled_meetings",
                 &self.default_password_for_scheduled_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_instant_meetings",
                 &self.require_password_for_instant_meetings,
-            )?;
-        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
+            );
+        fields.optional("mute_upon_entry", &self.mute_upon_entry);
         fields
             .optional(
                 "require_password_for_pmi_meetings",
                 &self.require_password_for_pmi_meetings,
-            )?;
+            );
         fields
             .optional(
                 "use_pmi_for_instant_meetings",
                 &self.use_pmi_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduled_meetings",
                 &self.require_password_for_scheduled_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduling_new_meetings",
                 &self.require_password_for_scheduling_new_meetings,
-            )?;
-        fields.optional("pmi_password", &self.pmi_password)?;
-        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+            );
+        fields.optional("pmi_password", &self.pmi_password);
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder);
         fields.end()
     }
 }
@@ -5935,118 +5935,118 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsInMeeting {
                     self.disable_screen_sharing_for_in_meeting_guests.is_some(),
                 ) + usize::from(self.auto_answer.is_some())
                 + usize::from(self.allow_show_zoom_windows.is_some()),
-        )?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
-        fields.optional("whiteboard", &self.whiteboard)?;
+        );
+        fields.optional("e2e_encryption", &self.e2e_encryption);
+        fields.optional("chat", &self.chat);
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback);
+        fields.optional("whiteboard", &self.whiteboard);
         fields
             .optional(
                 "allow_users_to_delete_messages_in_meeting_chat",
                 &self.allow_users_to_delete_messages_in_meeting_chat,
-            )?;
+            );
         fields
             .optional(
                 "allow_participants_chat_with",
                 &self.allow_participants_chat_with,
-            )?;
-        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
-        fields.optional("private_chat", &self.private_chat)?;
-        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode)?;
+            );
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats);
+        fields.optional("private_chat", &self.private_chat);
+        fields.optional("attention_mode_focus_mode", &self.attention_mode_focus_mode);
         fields
             .optional(
                 "allow_host_to_enable_focus_mode",
                 &self.allow_host_to_enable_focus_mode,
-            )?;
-        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
-        fields.optional("entry_exit_chime", &self.entry_exit_chime)?;
-        fields.optional("record_play_voice", &self.record_play_voice)?;
-        fields.optional("file_transfer", &self.file_transfer)?;
-        fields.optional("feedback", &self.feedback)?;
-        fields.optional("co_host", &self.co_host)?;
-        fields.optional("polling", &self.polling)?;
-        fields.optional("meeting_polling", &self.meeting_polling)?;
-        fields.optional("attendee_on_hold", &self.attendee_on_hold)?;
-        fields.optional("annotation", &self.annotation)?;
-        fields.optional("remote_control", &self.remote_control)?;
-        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
-        fields.optional("breakout_room", &self.breakout_room)?;
-        fields.optional("breakout_room_schedule", &self.breakout_room_schedule)?;
-        fields.optional("remote_support", &self.remote_support)?;
-        fields.optional("screen_sharing", &self.screen_sharing)?;
-        fields.optional("who_can_share_screen", &self.who_can_share_screen)?;
+            );
+        fields.optional("auto_saving_chat", &self.auto_saving_chat);
+        fields.optional("entry_exit_chime", &self.entry_exit_chime);
+        fields.optional("record_play_voice", &self.record_play_voice);
+        fields.optional("file_transfer", &self.file_transfer);
+        fields.optional("feedback", &self.feedback);
+        fields.optional("co_host", &self.co_host);
+        fields.optional("polling", &self.polling);
+        fields.optional("meeting_polling", &self.meeting_polling);
+        fields.optional("attendee_on_hold", &self.attendee_on_hold);
+        fields.optional("annotation", &self.annotation);
+        fields.optional("remote_control", &self.remote_control);
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback);
+        fields.optional("breakout_room", &self.breakout_room);
+        fields.optional("breakout_room_schedule", &self.breakout_room_schedule);
+        fields.optional("remote_support", &self.remote_support);
+        fields.optional("screen_sharing", &self.screen_sharing);
+        fields.optional("who_can_share_screen", &self.who_can_share_screen);
         fields
             .optional(
                 "who_can_share_screen_when_someone_is_sharing",
                 &self.who_can_share_screen_when_someone_is_sharing,
-            )?;
+            );
         fields
             .optional(
                 "participants_share_simultaneously",
                 &self.participants_share_simultaneously,
-            )?;
-        fields.optional("closed_caption", &self.closed_caption)?;
-        fields.optional("group_hd", &self.group_hd)?;
-        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
-        fields.optional("share_dual_camera", &self.share_dual_camera)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("virtual_background", &self.virtual_background)?;
+            );
+        fields.optional("closed_caption", &self.closed_caption);
+        fields.optional("group_hd", &self.group_hd);
+        fields.optional("far_end_camera_control", &self.far_end_camera_control);
+        fields.optional("share_dual_camera", &self.share_dual_camera);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("virtual_background", &self.virtual_background);
         fields
-            .optional("virtual_background_settings", &self.virtual_background_settings)?;
-        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
-        fields.optional("data_center_regions", &self.data_center_regions)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
-        fields.optional("meeting_reactions", &self.meeting_reactions)?;
-        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis)?;
+            .optional("virtual_background_settings", &self.virtual_background_settings);
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions);
+        fields.optional("data_center_regions", &self.data_center_regions);
+        fields.optional("language_interpretation", &self.language_interpretation);
+        fields.optional("meeting_reactions", &self.meeting_reactions);
+        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis);
         fields
             .optional(
                 "allow_host_panelists_to_use_audible_clap",
                 &self.allow_host_panelists_to_use_audible_clap,
-            )?;
-        fields.optional("webinar_reactions", &self.webinar_reactions)?;
+            );
+        fields.optional("webinar_reactions", &self.webinar_reactions);
         fields
             .optional(
                 "show_a_join_from_your_browser_link",
                 &self.show_a_join_from_your_browser_link,
-            )?;
-        fields.optional("join_from_mobile", &self.join_from_mobile)?;
-        fields.optional("join_from_desktop", &self.join_from_desktop)?;
-        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
-        fields.optional("live_streaming_facebook", &self.live_streaming_facebook)?;
-        fields.optional("workplace_by_facebook", &self.workplace_by_facebook)?;
-        fields.optional("live_streaming_youtube", &self.live_streaming_youtube)?;
+            );
+        fields.optional("join_from_mobile", &self.join_from_mobile);
+        fields.optional("join_from_desktop", &self.join_from_desktop);
+        fields.optional("allow_live_streaming", &self.allow_live_streaming);
+        fields.optional("live_streaming_facebook", &self.live_streaming_facebook);
+        fields.optional("workplace_by_facebook", &self.workplace_by_facebook);
+        fields.optional("live_streaming_youtube", &self.live_streaming_youtube);
         fields
             .optional(
                 "custom_live_streaming_service",
                 &self.custom_live_streaming_service,
-            )?;
+            );
         fields
-            .optional("custom_service_instructions", &self.custom_service_instructions)?;
-        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
-        fields.optional("webinar_chat", &self.webinar_chat)?;
+            .optional("custom_service_instructions", &self.custom_service_instructions);
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming);
+        fields.optional("webinar_chat", &self.webinar_chat);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
-        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
-        fields.optional("closed_captioning", &self.closed_captioning)?;
-        fields.optional("slide_control", &self.slide_control)?;
-        fields.optional("meeting_survey", &self.meeting_survey)?;
-        fields.optional("webinar_polling", &self.webinar_polling)?;
-        fields.optional("webinar_survey", &self.webinar_survey)?;
+            );
+        fields.optional("meeting_question_answer", &self.meeting_question_answer);
+        fields.optional("closed_captioning", &self.closed_captioning);
+        fields.optional("slide_control", &self.slide_control);
+        fields.optional("meeting_survey", &self.meeting_survey);
+        fields.optional("webinar_polling", &self.webinar_polling);
+        fields.optional("webinar_survey", &self.webinar_survey);
         fields
             .optional(
                 "disable_screen_sharing_for_host_meetings",
                 &self.disable_screen_sharing_for_host_meetings,
-            )?;
+            );
         fields
             .optional(
                 "disable_screen_sharing_for_in_meeting_guests",
                 &self.disable_screen_sharing_for_in_meeting_guests,
-            )?;
-        fields.optional("auto_answer", &self.auto_answer)?;
-        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
+            );
+        fields.optional("auto_answer", &self.auto_answer);
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows);
         fields.end()
     }
 }
@@ -6254,20 +6254,20 @@ impl serde::Serialize for UserSettingsUpdatedPayloadPolling {
                 + usize::from(self.require_answers_to_be_anonymous.is_some())
                 + usize::from(self.allow_alternative_host_to_add_edit.is_some())
                 + usize::from(self.allow_host_to_upload_image.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("advanced_polls", &self.advanced_polls)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("advanced_polls", &self.advanced_polls);
         fields
             .optional(
                 "require_answers_to_be_anonymous",
                 &self.require_answers_to_be_anonymous,
-            )?;
+            );
         fields
             .optional(
                 "allow_alternative_host_to_add_edit",
                 &self.allow_alternative_host_to_add_edit,
-            )?;
-        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image)?;
+            );
+        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image);
         fields.end()
     }
 }
@@ -6446,11 +6446,11 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings {
             usize::from(self.enable.is_some()) + usize::from(self.allow_videos.is_some())
                 + usize::from(self.allow_upload_custom.is_some())
                 + usize::from(self.files.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("allow_videos", &self.allow_videos)?;
-        fields.optional("allow_upload_custom", &self.allow_upload_custom)?;
-        fields.optional("files", &self.files)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("allow_videos", &self.allow_videos);
+        fields.optional("allow_upload_custom", &self.allow_upload_custom);
+        fields.optional("files", &self.files);
         fields.end()
     }
 }
@@ -6523,12 +6523,12 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsFi
                 + usize::from(self.type_.is_some())
                 + usize::from(self.is_default.is_some())
                 + usize::from(self.size.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("is_default", &self.is_default)?;
-        fields.optional("size", &self.size)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("name", &self.name);
+        fields.optional("type", &self.type_);
+        fields.optional("is_default", &self.is_default);
+        fields.optional("size", &self.size);
         fields.end()
     }
 }
@@ -6683,10 +6683,10 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
             "UserSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation",
             usize::from(self.enable.is_some()) + usize::from(self.languages.is_some())
                 + usize::from(self.custom_languages.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("languages", &self.languages)?;
-        fields.optional("custom_languages", &self.custom_languages)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("languages", &self.languages);
+        fields.optional("custom_languages", &self.custom_languages);
         fields.end()
     }
 }
@@ -6826,12 +6826,12 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
                 + usize::from(self.live_streaming_service.is_some())
                 + usize::from(self.custom_service_instructions.is_some())
                 + usize::from(self.live_streaming_reminder.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("live_streaming_service", &self.live_streaming_service)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("live_streaming_service", &self.live_streaming_service);
         fields
-            .optional("custom_service_instructions", &self.custom_service_instructions)?;
-        fields.optional("live_streaming_reminder", &self.live_streaming_reminder)?;
+            .optional("custom_service_instructions", &self.custom_service_instructions);
+        fields.optional("live_streaming_reminder", &self.live_streaming_reminder);
         fields.end()
     }
 }
@@ -7021,23 +7021,23 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsInMeetingWebin
                 + usize::from(self.allow_panelists_send_direct_message.is_some())
                 + usize::from(self.allow_users_save_chats.is_some())
                 + usize::from(self.allow_auto_save_local_chat_file.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with)?;
-        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with);
+        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with);
         fields
-            .optional("default_attendees_chat_with", &self.default_attendees_chat_with)?;
+            .optional("default_attendees_chat_with", &self.default_attendees_chat_with);
         fields
             .optional(
                 "allow_panelists_send_direct_message",
                 &self.allow_panelists_send_direct_message,
-            )?;
-        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+            );
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats);
         fields
             .optional(
                 "allow_auto_save_local_chat_file",
                 &self.allow_auto_save_local_chat_file,
-            )?;
+            );
         fields.end()
     }
 }
@@ -7171,15 +7171,15 @@ impl serde::Serialize for ObjectSettingsInMeetingSignLanguageInterpretation {
                     self.enable_sign_language_interpretation_by_default.is_some(),
                 ) + usize::from(self.languages.is_some())
                 + usize::from(self.custom_languages.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "enable_sign_language_interpretation_by_default",
                 &self.enable_sign_language_interpretation_by_default,
-            )?;
-        fields.optional("languages", &self.languages)?;
-        fields.optional("custom_languages", &self.custom_languages)?;
+            );
+        fields.optional("languages", &self.languages);
+        fields.optional("custom_languages", &self.custom_languages);
         fields.end()
     }
 }
@@ -7352,16 +7352,16 @@ for UserSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
                 + usize::from(self.auto_transcribing.is_some())
                 + usize::from(self.view_full_transcript.is_some())
                 + usize::from(self.save_caption.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "third_party_captioning_service",
                 &self.third_party_captioning_service,
-            )?;
-        fields.optional("auto_transcribing", &self.auto_transcribing)?;
-        fields.optional("view_full_transcript", &self.view_full_transcript)?;
-        fields.optional("save_caption", &self.save_caption)?;
+            );
+        fields.optional("auto_transcribing", &self.auto_transcribing);
+        fields.optional("view_full_transcript", &self.view_full_transcript);
+        fields.optional("save_caption", &self.save_caption);
         fields.end()
     }
 }
@@ -7485,26 +7485,26 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsEmailNotificat
                 + usize::from(self.cancel_meeting_reminder.is_some())
                 + usize::from(self.alternative_host_reminder.is_some())
                 + usize::from(self.schedule_for_reminder.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "cloud_recording_available_reminder",
                 &self.cloud_recording_available_reminder,
-            )?;
+            );
         fields
             .optional(
                 "recording_available_reminder_schedulers",
                 &self.recording_available_reminder_schedulers,
-            )?;
+            );
         fields
             .optional(
                 "recording_available_reminder_alternative_hosts",
                 &self.recording_available_reminder_alternative_hosts,
-            )?;
-        fields.optional("jbh_reminder", &self.jbh_reminder)?;
-        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
-        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
-        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+            );
+        fields.optional("jbh_reminder", &self.jbh_reminder);
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder);
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder);
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder);
         fields.end()
     }
 }
@@ -7850,53 +7850,53 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsRecording {
                 + usize::from(self.ask_host_to_confirm_disclaimer.is_some())
                 + usize::from(self.recording_password_requirement.is_some())
                 + usize::from(self.ip_address_access_control.is_some()),
-        )?;
-        fields.optional("local_recording", &self.local_recording)?;
-        fields.optional("cloud_recording", &self.cloud_recording)?;
-        fields.optional("record_speaker_view", &self.record_speaker_view)?;
-        fields.optional("record_gallery_view", &self.record_gallery_view)?;
-        fields.optional("record_audio_file", &self.record_audio_file)?;
-        fields.optional("save_chat_text", &self.save_chat_text)?;
-        fields.optional("show_timestamp", &self.show_timestamp)?;
-        fields.optional("recording_audio_transcript", &self.recording_audio_transcript)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("auto_delete_cmr", &self.auto_delete_cmr)?;
-        fields.optional("auto_delete_cmr_days", &self.auto_delete_cmr_days)?;
-        fields.optional("record_files_separately", &self.record_files_separately)?;
-        fields.optional("display_participant_name", &self.display_participant_name)?;
-        fields.optional("recording_thumbnails", &self.recording_thumbnails)?;
+        );
+        fields.optional("local_recording", &self.local_recording);
+        fields.optional("cloud_recording", &self.cloud_recording);
+        fields.optional("record_speaker_view", &self.record_speaker_view);
+        fields.optional("record_gallery_view", &self.record_gallery_view);
+        fields.optional("record_audio_file", &self.record_audio_file);
+        fields.optional("save_chat_text", &self.save_chat_text);
+        fields.optional("show_timestamp", &self.show_timestamp);
+        fields.optional("recording_audio_transcript", &self.recording_audio_transcript);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("auto_delete_cmr", &self.auto_delete_cmr);
+        fields.optional("auto_delete_cmr_days", &self.auto_delete_cmr_days);
+        fields.optional("record_files_separately", &self.record_files_separately);
+        fields.optional("display_participant_name", &self.display_participant_name);
+        fields.optional("recording_thumbnails", &self.recording_thumbnails);
         fields
             .optional(
                 "optimize_recording_for_3rd_party_video_editor",
                 &self.optimize_recording_for_3rd_party_video_editor,
-            )?;
-        fields.optional("recording_highlight", &self.recording_highlight)?;
-        fields.optional("save_panelist_chat", &self.save_panelist_chat)?;
-        fields.optional("save_poll_results", &self.save_poll_results)?;
-        fields.optional("save_close_caption", &self.save_close_caption)?;
+            );
+        fields.optional("recording_highlight", &self.recording_highlight);
+        fields.optional("save_panelist_chat", &self.save_panelist_chat);
+        fields.optional("save_poll_results", &self.save_poll_results);
+        fields.optional("save_close_caption", &self.save_close_caption);
         fields
             .optional(
                 "record_audio_file_each_participant",
                 &self.record_audio_file_each_participant,
-            )?;
-        fields.optional("host_pause_stop_recording", &self.host_pause_stop_recording)?;
-        fields.optional("recording_disclaimer", &self.recording_disclaimer)?;
+            );
+        fields.optional("host_pause_stop_recording", &self.host_pause_stop_recording);
+        fields.optional("recording_disclaimer", &self.recording_disclaimer);
         fields
             .optional(
                 "ask_participants_to_consent_disclaimer",
                 &self.ask_participants_to_consent_disclaimer,
-            )?;
+            );
         fields
             .optional(
                 "ask_host_to_confirm_disclaimer",
                 &self.ask_host_to_confirm_disclaimer,
-            )?;
+            );
         fields
             .optional(
                 "recording_password_requirement",
                 &self.recording_password_requirement,
-            )?;
-        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
+            );
+        fields.optional("ip_address_access_control", &self.ip_address_access_control);
         fields.end()
     }
 }
@@ -8074,10 +8074,10 @@ impl serde::Serialize for ObjectSettingsRecordingRecordFilesSeparately {
             usize::from(self.active_speaker.is_some())
                 + usize::from(self.gallery_view.is_some())
                 + usize::from(self.shared_screen.is_some()),
-        )?;
-        fields.optional("active_speaker", &self.active_speaker)?;
-        fields.optional("gallery_view", &self.gallery_view)?;
-        fields.optional("shared_screen", &self.shared_screen)?;
+        );
+        fields.optional("active_speaker", &self.active_speaker);
+        fields.optional("gallery_view", &self.gallery_view);
+        fields.optional("shared_screen", &self.shared_screen);
         fields.end()
     }
 }
@@ -8164,12 +8164,12 @@ for UserSettingsUpdatedPayloadObjectSettingsRecordingRecordingPasswordRequiremen
                 + usize::from(self.have_number.is_some())
                 + usize::from(self.have_special_character.is_some())
                 + usize::from(self.only_allow_numeric.is_some()),
-        )?;
-        fields.optional("length", &self.length)?;
-        fields.optional("have_letter", &self.have_letter)?;
-        fields.optional("have_number", &self.have_number)?;
-        fields.optional("have_special_character", &self.have_special_character)?;
-        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        );
+        fields.optional("length", &self.length);
+        fields.optional("have_letter", &self.have_letter);
+        fields.optional("have_number", &self.have_number);
+        fields.optional("have_special_character", &self.have_special_character);
+        fields.optional("only_allow_numeric", &self.only_allow_numeric);
         fields.end()
     }
 }
@@ -8226,9 +8226,9 @@ impl serde::Serialize for ObjectSettingsRecordingIpAddressAccessControl {
             "ObjectSettingsRecordingIpAddressAccessControl",
             usize::from(self.enable.is_some())
                 + usize::from(self.ip_addresses_or_ranges.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("ip_addresses_or_ranges", &self.ip_addresses_or_ranges)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("ip_addresses_or_ranges", &self.ip_addresses_or_ranges);
         fields.end()
     }
 }
@@ -8318,15 +8318,15 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsTelephony {
                 + usize::from(self.audio_conference_info.is_some())
                 + usize::from(self.show_international_numbers_link.is_some())
                 + usize::from(self.telephony_regions.is_some()),
-        )?;
-        fields.optional("third_party_audio", &self.third_party_audio)?;
-        fields.optional("audio_conference_info", &self.audio_conference_info)?;
+        );
+        fields.optional("third_party_audio", &self.third_party_audio);
+        fields.optional("audio_conference_info", &self.audio_conference_info);
         fields
             .optional(
                 "show_international_numbers_link",
                 &self.show_international_numbers_link,
-            )?;
-        fields.optional("telephony_regions", &self.telephony_regions)?;
+            );
+        fields.optional("telephony_regions", &self.telephony_regions);
         fields.end()
     }
 }
@@ -8388,9 +8388,9 @@ for UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
             "UserSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions",
             usize::from(self.allowed_values.is_some())
                 + usize::from(self.selection_values.is_some()),
-        )?;
-        fields.optional("allowed_values", &self.allowed_values)?;
-        fields.optional("selection_values", &self.selection_values)?;
+        );
+        fields.optional("allowed_values", &self.allowed_values);
+        fields.optional("selection_values", &self.selection_values);
         fields.end()
     }
 }
@@ -8564,18 +8564,18 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsFeature {
                 + usize::from(self.in_meeting.is_some())
                 + usize::from(self.zoom_phone.is_some())
                 + usize::from(self.concurrent_meeting.is_some()),
-        )?;
-        fields.optional("meeting_capacity", &self.meeting_capacity)?;
-        fields.optional("large_meeting", &self.large_meeting)?;
-        fields.optional("large_meeting_capacity", &self.large_meeting_capacity)?;
-        fields.optional("webinar", &self.webinar)?;
-        fields.optional("webinar_capacity", &self.webinar_capacity)?;
-        fields.optional("zoom_events", &self.zoom_events)?;
-        fields.optional("zoom_events_capacity", &self.zoom_events_capacity)?;
-        fields.optional("cn_meeting", &self.cn_meeting)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("zoom_phone", &self.zoom_phone)?;
-        fields.optional("concurrent_meeting", &self.concurrent_meeting)?;
+        );
+        fields.optional("meeting_capacity", &self.meeting_capacity);
+        fields.optional("large_meeting", &self.large_meeting);
+        fields.optional("large_meeting_capacity", &self.large_meeting_capacity);
+        fields.optional("webinar", &self.webinar);
+        fields.optional("webinar_capacity", &self.webinar_capacity);
+        fields.optional("zoom_events", &self.zoom_events);
+        fields.optional("zoom_events_capacity", &self.zoom_events_capacity);
+        fields.optional("cn_meeting", &self.cn_meeting);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("zoom_phone", &self.zoom_phone);
+        fields.optional("concurrent_meeting", &self.concurrent_meeting);
         fields.end()
     }
 }
@@ -9061,44 +9061,44 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurit
                 + usize::from(self.block_user_domain.is_some())
                 + usize::from(self.only_authenticated_can_join_from_webclient.is_some())
                 + usize::from(self.block_user_domain_list.is_some()),
-        )?;
-        fields.optional("auto_security", &self.auto_security)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("waiting_room_settings", &self.waiting_room_settings)?;
-        fields.optional("meeting_password", &self.meeting_password)?;
+        );
+        fields.optional("auto_security", &self.auto_security);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("waiting_room_settings", &self.waiting_room_settings);
+        fields.optional("meeting_password", &self.meeting_password);
         fields
             .optional(
                 "require_password_for_scheduled_meeting",
                 &self.require_password_for_scheduled_meeting,
-            )?;
-        fields.optional("pmi_password", &self.pmi_password)?;
-        fields.optional("phone_password", &self.phone_password)?;
-        fields.optional("webinar_password", &self.webinar_password)?;
+            );
+        fields.optional("pmi_password", &self.pmi_password);
+        fields.optional("phone_password", &self.phone_password);
+        fields.optional("webinar_password", &self.webinar_password);
         fields
             .optional(
                 "require_password_for_scheduled_webinar",
                 &self.require_password_for_scheduled_webinar,
-            )?;
+            );
         fields
             .optional(
                 "meeting_password_requirement",
                 &self.meeting_password_requirement,
-            )?;
+            );
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
         fields
             .optional(
                 "end_to_end_encrypted_meetings",
                 &self.end_to_end_encrypted_meetings,
-            )?;
-        fields.optional("encryption_type", &self.encryption_type)?;
-        fields.optional("block_user_domain", &self.block_user_domain)?;
+            );
+        fields.optional("encryption_type", &self.encryption_type);
+        fields.optional("block_user_domain", &self.block_user_domain);
         fields
             .optional(
                 "only_authenticated_can_join_from_webclient",
                 &self.only_authenticated_can_join_from_webclient,
-            )?;
-        fields.optional("block_user_domain_list", &self.block_user_domain_list)?;
+            );
+        fields.optional("block_user_domain_list", &self.block_user_domain_list);
         fields.end()
     }
 }
@@ -9190,22 +9190,22 @@ for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings {
                 + usize::from(
                     self.users_who_can_admit_participants_from_waiting_room.is_some(),
                 ),
-        )?;
+        );
         fields
             .optional(
                 "participants_to_place_in_waiting_room",
                 &self.participants_to_place_in_waiting_room,
-            )?;
+            );
         fields
             .optional(
                 "whitelisted_domains_for_waiting_room",
                 &self.whitelisted_domains_for_waiting_room,
-            )?;
+            );
         fields
             .optional(
                 "users_who_can_admit_participants_from_waiting_room",
                 &self.users_who_can_admit_participants_from_waiting_room,
-            )?;
+            );
         fields.end()
     }
 }
@@ -9384,23 +9384,23 @@ for UserSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequir
                 + usize::from(self.have_upper_and_lower_characters.is_some())
                 + usize::from(self.consecutive_characters_length.is_some())
                 + usize::from(self.weak_enhance_detection.is_some()),
-        )?;
-        fields.optional("length", &self.length)?;
-        fields.optional("have_letter", &self.have_letter)?;
-        fields.optional("have_number", &self.have_number)?;
-        fields.optional("have_special_character", &self.have_special_character)?;
-        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
+        );
+        fields.optional("length", &self.length);
+        fields.optional("have_letter", &self.have_letter);
+        fields.optional("have_number", &self.have_number);
+        fields.optional("have_special_character", &self.have_special_character);
+        fields.optional("only_allow_numeric", &self.only_allow_numeric);
         fields
             .optional(
                 "have_upper_and_lower_characters",
                 &self.have_upper_and_lower_characters,
-            )?;
+            );
         fields
             .optional(
                 "consecutive_characters_length",
                 &self.consecutive_characters_length,
-            )?;
-        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+            );
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection);
         fields.end()
     }
 }
@@ -9562,16 +9562,16 @@ impl serde::Serialize for UserSettingsUpdatedPayloadObjectSettingsTsp {
                 + usize::from(self.show_international_numbers_link.is_some())
                 + usize::from(self.display_toll_free_numbers.is_some())
                 + usize::from(self.global_dial_in_countries.is_some()),
-        )?;
-        fields.optional("call_out", &self.call_out)?;
-        fields.optional("call_out_countries", &self.call_out_countries)?;
+        );
+        fields.optional("call_out", &self.call_out);
+        fields.optional("call_out_countries", &self.call_out_countries);
         fields
             .optional(
                 "show_international_numbers_link",
                 &self.show_international_numbers_link,
-            )?;
-        fields.optional("display_toll_free_numbers", &self.display_toll_free_numbers)?;
-        fields.optional("global_dial_in_countries", &self.global_dial_in_countries)?;
+            );
+        fields.optional("display_toll_free_numbers", &self.display_toll_free_numbers);
+        fields.optional("global_dial_in_countries", &self.global_dial_in_countries);
         fields.end()
     }
 }
@@ -9625,8 +9625,8 @@ for UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries {
             serializer,
             "UserSettingsUpdatedPayloadObjectSettingsTspGlobalDialInCountries",
             usize::from(self.selected_countries.is_some()),
-        )?;
-        fields.optional("selected_countries", &self.selected_countries)?;
+        );
+        fields.optional("selected_countries", &self.selected_countries);
         fields.end()
     }
 }
@@ -9676,9 +9676,9 @@ impl serde::Serialize for CountriesSelectedCountriesItem {
             serializer,
             "CountriesSelectedCountriesItem",
             usize::from(self.code.is_some()) + usize::from(self.name.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("name", &self.name)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("name", &self.name);
         fields.end()
     }
 }
@@ -9726,9 +9726,9 @@ impl serde::Serialize for UserSettingsUpdatedPayloadOldObject {
             serializer,
             "UserSettingsUpdatedPayloadOldObject",
             usize::from(self.id.is_some()) + usize::from(self.settings.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("settings", &self.settings)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("settings", &self.settings);
         fields.end()
     }
 }
@@ -9786,10 +9786,10 @@ impl serde::Serialize for UserInvitationAccepted {
             serializer,
             "UserInvitationAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9842,9 +9842,9 @@ impl serde::Serialize for UserInvitationAcceptedPayload {
             serializer,
             "UserInvitationAcceptedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9898,10 +9898,10 @@ impl __runtime::Object for GroupCreated {
 
 impl serde::Serialize for GroupCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9984,12 +9984,12 @@ impl serde::Serialize for GroupPayload {
             serializer,
             "GroupPayload",
             4 + usize::from(self.time_stamp.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -10038,9 +10038,9 @@ impl __runtime::Object for GroupPayloadObject {
 
 impl serde::Serialize for GroupPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupPayloadObject", 2)?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupPayloadObject", 2);
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
         fields.end()
     }
 }
@@ -10098,10 +10098,10 @@ impl serde::Serialize for GroupSettingsUpdated {
             serializer,
             "GroupSettingsUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10192,13 +10192,13 @@ impl serde::Serialize for GroupSettingsUpdatedPayload {
             serializer,
             "GroupSettingsUpdatedPayload",
             5 + usize::from(self.time_stamp.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -10251,9 +10251,9 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObject {
             serializer,
             "GroupSettingsUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("settings", &self.settings)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("settings", &self.settings);
         fields.end()
     }
 }
@@ -10388,17 +10388,17 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettings {
                 + usize::from(self.telephony.is_some())
                 + usize::from(self.meeting_security.is_some())
                 + usize::from(self.chat.is_some()),
-        )?;
-        fields.optional("audio_conferencing", &self.audio_conferencing)?;
-        fields.optional("email_notification", &self.email_notification)?;
-        fields.optional("in_meeting", &self.in_meeting)?;
-        fields.optional("other_options", &self.other_options)?;
-        fields.optional("profile", &self.profile)?;
-        fields.optional("recording", &self.recording)?;
-        fields.optional("schedule_meeting", &self.schedule_meeting)?;
-        fields.optional("telephony", &self.telephony)?;
-        fields.optional("meeting_security", &self.meeting_security)?;
-        fields.optional("chat", &self.chat)?;
+        );
+        fields.optional("audio_conferencing", &self.audio_conferencing);
+        fields.optional("email_notification", &self.email_notification);
+        fields.optional("in_meeting", &self.in_meeting);
+        fields.optional("other_options", &self.other_options);
+        fields.optional("profile", &self.profile);
+        fields.optional("recording", &self.recording);
+        fields.optional("schedule_meeting", &self.schedule_meeting);
+        fields.optional("telephony", &self.telephony);
+        fields.optional("meeting_security", &self.meeting_security);
+        fields.optional("chat", &self.chat);
         fields.end()
     }
 }
@@ -10501,17 +10501,17 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsAudioConferen
                 + usize::from(self.call_me_and_invite_by_phone.is_some())
                 + usize::from(self.personal_audio_conference.is_some())
                 + usize::from(self.participant_phone_masking.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "toll_free_and_fee_based_toll_call",
                 &self.toll_free_and_fee_based_toll_call,
-            )?;
-        fields.optional("toll_call", &self.toll_call)?;
+            );
+        fields.optional("toll_call", &self.toll_call);
         fields
-            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone)?;
-        fields.optional("personal_audio_conference", &self.personal_audio_conference)?;
-        fields.optional("participant_phone_masking", &self.participant_phone_masking)?;
+            .optional("call_me_and_invite_by_phone", &self.call_me_and_invite_by_phone);
+        fields.optional("personal_audio_conference", &self.personal_audio_conference);
+        fields.optional("participant_phone_masking", &self.participant_phone_masking);
         fields.end()
     }
 }
@@ -10578,14 +10578,14 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollFreeAndFeeBase
             usize::from(self.allow_webinar_attendees_dial.is_some())
                 + usize::from(self.enable.is_some())
                 + usize::from(self.numbers.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "allow_webinar_attendees_dial",
                 &self.allow_webinar_attendees_dial,
-            )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("numbers", &self.numbers)?;
+            );
+        fields.optional("enable", &self.enable);
+        fields.optional("numbers", &self.numbers);
         fields.end()
     }
 }
@@ -10659,12 +10659,12 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadTollCallNumbersItem {
                 + usize::from(self.country_name.is_some())
                 + usize::from(self.display_number.is_some())
                 + usize::from(self.number.is_some()),
-        )?;
-        fields.optional("code", &self.code)?;
-        fields.optional("country_code", &self.country_code)?;
-        fields.optional("country_name", &self.country_name)?;
-        fields.optional("display_number", &self.display_number)?;
-        fields.optional("number", &self.number)?;
+        );
+        fields.optional("code", &self.code);
+        fields.optional("country_code", &self.country_code);
+        fields.optional("country_name", &self.country_name);
+        fields.optional("display_number", &self.display_number);
+        fields.optional("number", &self.number);
         fields.end()
     }
 }
@@ -10717,9 +10717,9 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall {
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingTollCall",
             usize::from(self.enable.is_some()) + usize::from(self.numbers.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("numbers", &self.numbers)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("numbers", &self.numbers);
         fields.end()
     }
 }
@@ -10811,16 +10811,16 @@ for GroupSettingsUpdatedPayloadObjectSettingsAudioConferencingCallMeAndInviteByP
                 + usize::from(self.require_press_1_for_call_me.is_some())
                 + usize::from(self.call_out_countries.is_some())
                 + usize::from(self.allow_webinar_attendees_call_me.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
-            .optional("require_press_1_for_call_me", &self.require_press_1_for_call_me)?;
-        fields.optional("call_out_countries", &self.call_out_countries)?;
+            .optional("require_press_1_for_call_me", &self.require_press_1_for_call_me);
+        fields.optional("call_out_countries", &self.call_out_countries);
         fields
             .optional(
                 "allow_webinar_attendees_call_me",
                 &self.allow_webinar_attendees_call_me,
-            )?;
+            );
         fields.end()
     }
 }
@@ -10999,26 +10999,26 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsEmailNotifica
                     self.recording_available_reminder_alternative_hosts.is_some(),
                 ) + usize::from(self.recording_available_reminder_schedulers.is_some())
                 + usize::from(self.schedule_for_reminder.is_some()),
-        )?;
-        fields.optional("alternative_host_reminder", &self.alternative_host_reminder)?;
-        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder)?;
+        );
+        fields.optional("alternative_host_reminder", &self.alternative_host_reminder);
+        fields.optional("cancel_meeting_reminder", &self.cancel_meeting_reminder);
         fields
             .optional(
                 "cloud_recording_available_reminder",
                 &self.cloud_recording_available_reminder,
-            )?;
-        fields.optional("jbh_reminder", &self.jbh_reminder)?;
+            );
+        fields.optional("jbh_reminder", &self.jbh_reminder);
         fields
             .optional(
                 "recording_available_reminder_alternative_hosts",
                 &self.recording_available_reminder_alternative_hosts,
-            )?;
+            );
         fields
             .optional(
                 "recording_available_reminder_schedulers",
                 &self.recording_available_reminder_schedulers,
-            )?;
-        fields.optional("schedule_for_reminder", &self.schedule_for_reminder)?;
+            );
+        fields.optional("schedule_for_reminder", &self.schedule_for_reminder);
         fields.end()
     }
 }
@@ -11909,138 +11909,138 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsInMeeting {
                     self.who_can_share_screen_when_someone_is_sharing.is_some(),
                 ) + usize::from(self.participants_share_simultaneously.is_some())
                 + usize::from(self.workplace_by_facebook.is_some()),
-        )?;
-        fields.optional("alert_guest_join", &self.alert_guest_join)?;
+        );
+        fields.optional("alert_guest_join", &self.alert_guest_join);
         fields
             .optional(
                 "allow_users_to_delete_messages_in_meeting_chat",
                 &self.allow_users_to_delete_messages_in_meeting_chat,
-            )?;
-        fields.optional("allow_live_streaming", &self.allow_live_streaming)?;
+            );
+        fields.optional("allow_live_streaming", &self.allow_live_streaming);
         fields
             .optional(
                 "allow_participants_chat_with",
                 &self.allow_participants_chat_with,
-            )?;
-        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows)?;
-        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
-        fields.optional("annotation", &self.annotation)?;
-        fields.optional("auto_answer", &self.auto_answer)?;
-        fields.optional("auto_saving_chat", &self.auto_saving_chat)?;
-        fields.optional("breakout_room", &self.breakout_room)?;
-        fields.optional("breakout_room_schedule", &self.breakout_room_schedule)?;
-        fields.optional("chat", &self.chat)?;
-        fields.optional("meeting_question_answer", &self.meeting_question_answer)?;
-        fields.optional("closed_caption", &self.closed_caption)?;
-        fields.optional("closed_captioning", &self.closed_captioning)?;
-        fields.optional("co_host", &self.co_host)?;
-        fields.optional("custom_data_center_regions", &self.custom_data_center_regions)?;
+            );
+        fields.optional("allow_show_zoom_windows", &self.allow_show_zoom_windows);
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats);
+        fields.optional("annotation", &self.annotation);
+        fields.optional("auto_answer", &self.auto_answer);
+        fields.optional("auto_saving_chat", &self.auto_saving_chat);
+        fields.optional("breakout_room", &self.breakout_room);
+        fields.optional("breakout_room_schedule", &self.breakout_room_schedule);
+        fields.optional("chat", &self.chat);
+        fields.optional("meeting_question_answer", &self.meeting_question_answer);
+        fields.optional("closed_caption", &self.closed_caption);
+        fields.optional("closed_captioning", &self.closed_captioning);
+        fields.optional("co_host", &self.co_host);
+        fields.optional("custom_data_center_regions", &self.custom_data_center_regions);
         fields
             .optional(
                 "custom_live_streaming_service",
                 &self.custom_live_streaming_service,
-            )?;
+            );
         fields
-            .optional("custom_service_instructions", &self.custom_service_instructions)?;
-        fields.optional("data_center_regions", &self.data_center_regions)?;
+            .optional("custom_service_instructions", &self.custom_service_instructions);
+        fields.optional("data_center_regions", &self.data_center_regions);
         fields
             .optional(
                 "disable_screen_sharing_for_host_meetings",
                 &self.disable_screen_sharing_for_host_meetings,
-            )?;
+            );
         fields
             .optional(
                 "disable_screen_sharing_for_in_meeting_guests",
                 &self.disable_screen_sharing_for_in_meeting_guests,
-            )?;
-        fields.optional("e2e_encryption", &self.e2e_encryption)?;
-        fields.optional("entry_exit_chime", &self.entry_exit_chime)?;
-        fields.optional("far_end_camera_control", &self.far_end_camera_control)?;
-        fields.optional("feedback", &self.feedback)?;
-        fields.optional("file_transfer", &self.file_transfer)?;
-        fields.optional("group_hd", &self.group_hd)?;
-        fields.optional("join_from_desktop", &self.join_from_desktop)?;
-        fields.optional("join_from_mobile", &self.join_from_mobile)?;
-        fields.optional("language_interpretation", &self.language_interpretation)?;
+            );
+        fields.optional("e2e_encryption", &self.e2e_encryption);
+        fields.optional("entry_exit_chime", &self.entry_exit_chime);
+        fields.optional("far_end_camera_control", &self.far_end_camera_control);
+        fields.optional("feedback", &self.feedback);
+        fields.optional("file_transfer", &self.file_transfer);
+        fields.optional("group_hd", &self.group_hd);
+        fields.optional("join_from_desktop", &self.join_from_desktop);
+        fields.optional("join_from_mobile", &self.join_from_mobile);
+        fields.optional("language_interpretation", &self.language_interpretation);
         fields
             .optional(
                 "sign_language_interpretation",
                 &self.sign_language_interpretation,
-            )?;
-        fields.optional("live_streaming_facebook", &self.live_streaming_facebook)?;
-        fields.optional("live_streaming_youtube", &self.live_streaming_youtube)?;
-        fields.optional("manual_captioning", &self.manual_captioning)?;
-        fields.optional("meeting_polling", &self.meeting_polling)?;
-        fields.optional("meeting_reactions", &self.meeting_reactions)?;
-        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis)?;
+            );
+        fields.optional("live_streaming_facebook", &self.live_streaming_facebook);
+        fields.optional("live_streaming_youtube", &self.live_streaming_youtube);
+        fields.optional("manual_captioning", &self.manual_captioning);
+        fields.optional("meeting_polling", &self.meeting_polling);
+        fields.optional("meeting_reactions", &self.meeting_reactions);
+        fields.optional("meeting_reactions_emojis", &self.meeting_reactions_emojis);
         fields
             .optional(
                 "allow_host_panelists_to_use_audible_clap",
                 &self.allow_host_panelists_to_use_audible_clap,
-            )?;
-        fields.optional("webinar_reactions", &self.webinar_reactions)?;
-        fields.optional("meeting_survey", &self.meeting_survey)?;
-        fields.optional("non_verbal_feedback", &self.non_verbal_feedback)?;
-        fields.optional("only_host_view_device_list", &self.only_host_view_device_list)?;
-        fields.optional("original_audio", &self.original_audio)?;
-        fields.optional("polling", &self.polling)?;
-        fields.optional("post_meeting_feedback", &self.post_meeting_feedback)?;
-        fields.optional("private_chat", &self.private_chat)?;
-        fields.optional("record_play_own_voice", &self.record_play_own_voice)?;
-        fields.optional("remote_control", &self.remote_control)?;
-        fields.optional("remote_support", &self.remote_support)?;
+            );
+        fields.optional("webinar_reactions", &self.webinar_reactions);
+        fields.optional("meeting_survey", &self.meeting_survey);
+        fields.optional("non_verbal_feedback", &self.non_verbal_feedback);
+        fields.optional("only_host_view_device_list", &self.only_host_view_device_list);
+        fields.optional("original_audio", &self.original_audio);
+        fields.optional("polling", &self.polling);
+        fields.optional("post_meeting_feedback", &self.post_meeting_feedback);
+        fields.optional("private_chat", &self.private_chat);
+        fields.optional("record_play_own_voice", &self.record_play_own_voice);
+        fields.optional("remote_control", &self.remote_control);
+        fields.optional("remote_support", &self.remote_support);
         fields
             .optional(
                 "request_permission_to_unmute",
                 &self.request_permission_to_unmute,
-            )?;
-        fields.optional("screen_sharing", &self.screen_sharing)?;
+            );
+        fields.optional("screen_sharing", &self.screen_sharing);
         fields
             .optional(
                 "sending_default_email_invites",
                 &self.sending_default_email_invites,
-            )?;
+            );
         fields
             .optional(
                 "show_a_join_from_your_browser_link",
                 &self.show_a_join_from_your_browser_link,
-            )?;
-        fields.optional("show_device_list", &self.show_device_list)?;
+            );
+        fields.optional("show_device_list", &self.show_device_list);
         fields
             .optional(
                 "show_meeting_control_toolbar",
                 &self.show_meeting_control_toolbar,
-            )?;
-        fields.optional("slide_control", &self.slide_control)?;
-        fields.optional("stereo_audio", &self.stereo_audio)?;
+            );
+        fields.optional("slide_control", &self.slide_control);
+        fields.optional("stereo_audio", &self.stereo_audio);
         fields
             .optional(
                 "unchecked_data_center_regions",
                 &self.unchecked_data_center_regions,
-            )?;
-        fields.optional("use_html_format_email", &self.use_html_format_email)?;
-        fields.optional("virtual_background", &self.virtual_background)?;
+            );
+        fields.optional("use_html_format_email", &self.use_html_format_email);
+        fields.optional("virtual_background", &self.virtual_background);
         fields
-            .optional("virtual_background_settings", &self.virtual_background_settings)?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("webinar_chat", &self.webinar_chat)?;
-        fields.optional("webinar_live_streaming", &self.webinar_live_streaming)?;
-        fields.optional("webinar_polling", &self.webinar_polling)?;
-        fields.optional("webinar_question_answer", &self.webinar_question_answer)?;
-        fields.optional("webinar_survey", &self.webinar_survey)?;
-        fields.optional("whiteboard", &self.whiteboard)?;
-        fields.optional("who_can_share_screen", &self.who_can_share_screen)?;
+            .optional("virtual_background_settings", &self.virtual_background_settings);
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("webinar_chat", &self.webinar_chat);
+        fields.optional("webinar_live_streaming", &self.webinar_live_streaming);
+        fields.optional("webinar_polling", &self.webinar_polling);
+        fields.optional("webinar_question_answer", &self.webinar_question_answer);
+        fields.optional("webinar_survey", &self.webinar_survey);
+        fields.optional("whiteboard", &self.whiteboard);
+        fields.optional("who_can_share_screen", &self.who_can_share_screen);
         fields
             .optional(
                 "who_can_share_screen_when_someone_is_sharing",
                 &self.who_can_share_screen_when_someone_is_sharing,
-            )?;
+            );
         fields
             .optional(
                 "participants_share_simultaneously",
                 &self.participants_share_simultaneously,
-            )?;
-        fields.optional("workplace_by_facebook", &self.workplace_by_facebook)?;
+            );
+        fields.optional("workplace_by_facebook", &self.workplace_by_facebook);
         fields.end()
     }
 }
@@ -12133,16 +12133,16 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingClosedCaptioning {
                 + usize::from(self.save_caption.is_some())
                 + usize::from(self.third_party_captioning_service.is_some())
                 + usize::from(self.view_full_transcript.is_some()),
-        )?;
-        fields.optional("auto_transcribing", &self.auto_transcribing)?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("save_caption", &self.save_caption)?;
+        );
+        fields.optional("auto_transcribing", &self.auto_transcribing);
+        fields.optional("enable", &self.enable);
+        fields.optional("save_caption", &self.save_caption);
         fields
             .optional(
                 "third_party_captioning_service",
                 &self.third_party_captioning_service,
-            )?;
-        fields.optional("view_full_transcript", &self.view_full_transcript)?;
+            );
+        fields.optional("view_full_transcript", &self.view_full_transcript);
         fields.end()
     }
 }
@@ -12252,25 +12252,25 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingLanguageInterpretation {
                         .is_some(),
                 ) + usize::from(self.enable.is_some())
                 + usize::from(self.languages.is_some()),
-        )?;
-        fields.optional("custom_languages", &self.custom_languages)?;
+        );
+        fields.optional("custom_languages", &self.custom_languages);
         fields
             .optional(
                 "enable_language_interpretation_by_default",
                 &self.enable_language_interpretation_by_default,
-            )?;
+            );
         fields
             .optional(
                 "allow_participants_to_speak_in_listening_channel",
                 &self.allow_participants_to_speak_in_listening_channel,
-            )?;
+            );
         fields
             .optional(
                 "allow_up_to_25_custom_languages_when_scheduling_meetings",
                 &self.allow_up_to_25_custom_languages_when_scheduling_meetings,
-            )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("languages", &self.languages)?;
+            );
+        fields.optional("enable", &self.enable);
+        fields.optional("languages", &self.languages);
         fields.end()
     }
 }
@@ -12371,17 +12371,17 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingManualCaptioning {
                 + usize::from(self.manual_captions.is_some())
                 + usize::from(self.save_captions.is_some())
                 + usize::from(self.third_party_captioning_service.is_some()),
-        )?;
-        fields.optional("allow_to_type", &self.allow_to_type)?;
-        fields.optional("auto_generated_captions", &self.auto_generated_captions)?;
-        fields.optional("full_transcript", &self.full_transcript)?;
-        fields.optional("manual_captions", &self.manual_captions)?;
-        fields.optional("save_captions", &self.save_captions)?;
+        );
+        fields.optional("allow_to_type", &self.allow_to_type);
+        fields.optional("auto_generated_captions", &self.auto_generated_captions);
+        fields.optional("full_transcript", &self.full_transcript);
+        fields.optional("manual_captions", &self.manual_captions);
+        fields.optional("save_captions", &self.save_captions);
         fields
             .optional(
                 "third_party_captioning_service",
                 &self.third_party_captioning_service,
-            )?;
+            );
         fields.end()
     }
 }
@@ -12485,25 +12485,25 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadPolling {
                 + usize::from(self.manage_saved_polls_and_quizzes.is_some())
                 + usize::from(self.allow_host_to_upload_image.is_some())
                 + usize::from(self.enable.is_some()),
-        )?;
-        fields.optional("advanced_polls", &self.advanced_polls)?;
+        );
+        fields.optional("advanced_polls", &self.advanced_polls);
         fields
             .optional(
                 "require_answers_to_be_anonymous",
                 &self.require_answers_to_be_anonymous,
-            )?;
+            );
         fields
             .optional(
                 "allow_alternative_host_to_add_edit",
                 &self.allow_alternative_host_to_add_edit,
-            )?;
+            );
         fields
             .optional(
                 "manage_saved_polls_and_quizzes",
                 &self.manage_saved_polls_and_quizzes,
-            )?;
-        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image)?;
-        fields.optional("enable", &self.enable)?;
+            );
+        fields.optional("allow_host_to_upload_image", &self.allow_host_to_upload_image);
+        fields.optional("enable", &self.enable);
         fields.end()
     }
 }
@@ -12580,11 +12580,11 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettings 
             usize::from(self.allow_upload_custom.is_some())
                 + usize::from(self.allow_videos.is_some())
                 + usize::from(self.enable.is_some()) + usize::from(self.files.is_some()),
-        )?;
-        fields.optional("allow_upload_custom", &self.allow_upload_custom)?;
-        fields.optional("allow_videos", &self.allow_videos)?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("files", &self.files)?;
+        );
+        fields.optional("allow_upload_custom", &self.allow_upload_custom);
+        fields.optional("allow_videos", &self.allow_videos);
+        fields.optional("enable", &self.enable);
+        fields.optional("files", &self.files);
         fields.end()
     }
 }
@@ -12656,12 +12656,12 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingVirtualBackgroundSettingsF
             usize::from(self.id.is_some()) + usize::from(self.is_default.is_some())
                 + usize::from(self.name.is_some()) + usize::from(self.size.is_some())
                 + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("is_default", &self.is_default)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("size", &self.size)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("is_default", &self.is_default);
+        fields.optional("name", &self.name);
+        fields.optional("size", &self.size);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -12796,23 +12796,23 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebi
                 + usize::from(self.allow_users_save_chats.is_some())
                 + usize::from(self.default_attendees_chat_with.is_some())
                 + usize::from(self.enable.is_some()),
-        )?;
-        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with)?;
+        );
+        fields.optional("allow_attendees_chat_with", &self.allow_attendees_chat_with);
         fields
             .optional(
                 "allow_auto_save_local_chat_file",
                 &self.allow_auto_save_local_chat_file,
-            )?;
-        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with)?;
+            );
+        fields.optional("allow_panelists_chat_with", &self.allow_panelists_chat_with);
         fields
             .optional(
                 "allow_panelists_send_direct_message",
                 &self.allow_panelists_send_direct_message,
-            )?;
-        fields.optional("allow_users_save_chats", &self.allow_users_save_chats)?;
+            );
+        fields.optional("allow_users_save_chats", &self.allow_users_save_chats);
         fields
-            .optional("default_attendees_chat_with", &self.default_attendees_chat_with)?;
-        fields.optional("enable", &self.enable)?;
+            .optional("default_attendees_chat_with", &self.default_attendees_chat_with);
+        fields.optional("enable", &self.enable);
         fields.end()
     }
 }
@@ -12902,12 +12902,12 @@ for GroupSettingsUpdatedPayloadObjectSettingsInMeetingWebinarLiveStreaming {
                 + usize::from(self.enable.is_some())
                 + usize::from(self.live_streaming_reminder.is_some())
                 + usize::from(self.live_streaming_service.is_some()),
-        )?;
+        );
         fields
-            .optional("custom_service_instructions", &self.custom_service_instructions)?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("live_streaming_reminder", &self.live_streaming_reminder)?;
-        fields.optional("live_streaming_service", &self.live_streaming_service)?;
+            .optional("custom_service_instructions", &self.custom_service_instructions);
+        fields.optional("enable", &self.enable);
+        fields.optional("live_streaming_reminder", &self.live_streaming_reminder);
+        fields.optional("live_streaming_service", &self.live_streaming_service);
         fields.end()
     }
 }
@@ -12983,18 +12983,18 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsOtherOptions 
             usize::from(self.allow_users_contact_support_via_chat.is_some())
                 + usize::from(self.blur_snapshot.is_some())
                 + usize::from(self.webinar_registration_options.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "allow_users_contact_support_via_chat",
                 &self.allow_users_contact_support_via_chat,
-            )?;
-        fields.optional("blur_snapshot", &self.blur_snapshot)?;
+            );
+        fields.optional("blur_snapshot", &self.blur_snapshot);
         fields
             .optional(
                 "webinar_registration_options",
                 &self.webinar_registration_options,
-            )?;
+            );
         fields.end()
     }
 }
@@ -13049,12 +13049,12 @@ for GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOpti
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsOtherOptionsWebinarRegistrationOptions",
             usize::from(self.allow_host_to_enable_social_share_buttons.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "allow_host_to_enable_social_share_buttons",
                 &self.allow_host_to_enable_social_share_buttons,
-            )?;
+            );
         fields.end()
     }
 }
@@ -13107,8 +13107,8 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsProfile {
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsProfile",
             usize::from(self.recording_storage_location.is_some()),
-        )?;
-        fields.optional("recording_storage_location", &self.recording_storage_location)?;
+        );
+        fields.optional("recording_storage_location", &self.recording_storage_location);
         fields.end()
     }
 }
@@ -13164,9 +13164,9 @@ for GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation {
             "GroupSettingsUpdatedPayloadObjectSettingsProfileRecordingStorageLocation",
             usize::from(self.allowed_values.is_some())
                 + usize::from(self.value.is_some()),
-        )?;
-        fields.optional("allowed_values", &self.allowed_values)?;
-        fields.optional("value", &self.value)?;
+        );
+        fields.optional("allowed_values", &self.allowed_values);
+        fields.optional("value", &self.value);
         fields.end()
     }
 }
@@ -13496,54 +13496,54 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsRecording {
                 + usize::from(self.save_panelist_chat.is_some())
                 + usize::from(self.save_poll_results.is_some())
                 + usize::from(self.show_timestamp.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "account_user_access_recording",
                 &self.account_user_access_recording,
-            )?;
-        fields.optional("archive", &self.archive)?;
-        fields.optional("auto_recording", &self.auto_recording)?;
-        fields.optional("cloud_recording", &self.cloud_recording)?;
-        fields.optional("cloud_recording_download", &self.cloud_recording_download)?;
+            );
+        fields.optional("archive", &self.archive);
+        fields.optional("auto_recording", &self.auto_recording);
+        fields.optional("cloud_recording", &self.cloud_recording);
+        fields.optional("cloud_recording_download", &self.cloud_recording_download);
         fields
             .optional(
                 "cloud_recording_download_host",
                 &self.cloud_recording_download_host,
-            )?;
-        fields.optional("display_participant_name", &self.display_participant_name)?;
+            );
+        fields.optional("display_participant_name", &self.display_participant_name);
         fields
-            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording)?;
-        fields.optional("ip_address_access_control", &self.ip_address_access_control)?;
-        fields.optional("local_recording", &self.local_recording)?;
+            .optional("host_delete_cloud_recording", &self.host_delete_cloud_recording);
+        fields.optional("ip_address_access_control", &self.ip_address_access_control);
+        fields.optional("local_recording", &self.local_recording);
         fields
             .optional(
                 "optimize_recording_for_3rd_party_video_editor",
                 &self.optimize_recording_for_3rd_party_video_editor,
-            )?;
+            );
         fields
             .optional(
                 "prevent_host_access_recording",
                 &self.prevent_host_access_recording,
-            )?;
-        fields.optional("record_audio_file", &self.record_audio_file)?;
+            );
+        fields.optional("record_audio_file", &self.record_audio_file);
         fields
             .optional(
                 "record_audio_file_each_participant",
                 &self.record_audio_file_each_participant,
-            )?;
-        fields.optional("record_files_separately", &self.record_files_separately)?;
-        fields.optional("record_gallery_view", &self.record_gallery_view)?;
-        fields.optional("record_speaker_view", &self.record_speaker_view)?;
-        fields.optional("recording_audio_transcript", &self.recording_audio_transcript)?;
-        fields.optional("recording_highlight", &self.recording_highlight)?;
-        fields.optional("smart_recording", &self.smart_recording)?;
-        fields.optional("recording_thumbnails", &self.recording_thumbnails)?;
-        fields.optional("save_chat_text", &self.save_chat_text)?;
-        fields.optional("save_close_caption", &self.save_close_caption)?;
-        fields.optional("save_panelist_chat", &self.save_panelist_chat)?;
-        fields.optional("save_poll_results", &self.save_poll_results)?;
-        fields.optional("show_timestamp", &self.show_timestamp)?;
+            );
+        fields.optional("record_files_separately", &self.record_files_separately);
+        fields.optional("record_gallery_view", &self.record_gallery_view);
+        fields.optional("record_speaker_view", &self.record_speaker_view);
+        fields.optional("recording_audio_transcript", &self.recording_audio_transcript);
+        fields.optional("recording_highlight", &self.recording_highlight);
+        fields.optional("smart_recording", &self.smart_recording);
+        fields.optional("recording_thumbnails", &self.recording_thumbnails);
+        fields.optional("save_chat_text", &self.save_chat_text);
+        fields.optional("save_close_caption", &self.save_close_caption);
+        fields.optional("save_panelist_chat", &self.save_panelist_chat);
+        fields.optional("save_poll_results", &self.save_poll_results);
+        fields.optional("show_timestamp", &self.show_timestamp);
         fields.end()
     }
 }
@@ -13607,10 +13607,10 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsRecordingArch
             "GroupSettingsUpdatedPayloadObjectSettingsRecordingArchive",
             usize::from(self.enable.is_some()) + usize::from(self.settings.is_some())
                 + usize::from(self.type_.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("settings", &self.settings)?;
-        fields.optional("type", &self.type_)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("settings", &self.settings);
+        fields.optional("type", &self.type_);
         fields.end()
     }
 }
@@ -13698,12 +13698,12 @@ for GroupSettingsUpdatedPayloadObjectSettingsRecordingArchiveSettings {
                 + usize::from(self.chat_file.is_some())
                 + usize::from(self.chat_with_sender_email.is_some())
                 + usize::from(self.video_file.is_some()),
-        )?;
-        fields.optional("audio_file", &self.audio_file)?;
-        fields.optional("cc_transcript_file", &self.cc_transcript_file)?;
-        fields.optional("chat_file", &self.chat_file)?;
-        fields.optional("chat_with_sender_email", &self.chat_with_sender_email)?;
-        fields.optional("video_file", &self.video_file)?;
+        );
+        fields.optional("audio_file", &self.audio_file);
+        fields.optional("cc_transcript_file", &self.cc_transcript_file);
+        fields.optional("chat_file", &self.chat_file);
+        fields.optional("chat_with_sender_email", &self.chat_with_sender_email);
+        fields.optional("video_file", &self.video_file);
         fields.end()
     }
 }
@@ -13781,11 +13781,11 @@ for GroupSettingsUpdatedPayloadObjectSettingsRecordingSmartRecording {
             usize::from(self.create_recording_highlights.is_some())
                 + usize::from(self.create_smart_chapters.is_some())
                 + usize::from(self.create_next_steps.is_some()),
-        )?;
+        );
         fields
-            .optional("create_recording_highlights", &self.create_recording_highlights)?;
-        fields.optional("create_smart_chapters", &self.create_smart_chapters)?;
-        fields.optional("create_next_steps", &self.create_next_steps)?;
+            .optional("create_recording_highlights", &self.create_recording_highlights);
+        fields.optional("create_smart_chapters", &self.create_smart_chapters);
+        fields.optional("create_next_steps", &self.create_next_steps);
         fields.end()
     }
 }
@@ -14047,58 +14047,58 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeeti
                 + usize::from(self.use_pmi_for_schedule_meetings.is_some())
                 + usize::from(self.always_display_zoom_meeting_as_topic.is_some())
                 + usize::from(self.always_display_zoom_webinar_as_topic.is_some()),
-        )?;
-        fields.optional("audio_type", &self.audio_type)?;
+        );
+        fields.optional("audio_type", &self.audio_type);
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
-        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password)?;
-        fields.optional("host_video", &self.host_video)?;
-        fields.optional("join_before_host", &self.join_before_host)?;
-        fields.optional("mute_upon_entry", &self.mute_upon_entry)?;
-        fields.optional("participant_video", &self.participant_video)?;
-        fields.optional("personal_meeting", &self.personal_meeting)?;
-        fields.optional("pstn_password_protected", &self.pstn_password_protected)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
+        fields.optional("force_pmi_jbh_password", &self.force_pmi_jbh_password);
+        fields.optional("host_video", &self.host_video);
+        fields.optional("join_before_host", &self.join_before_host);
+        fields.optional("mute_upon_entry", &self.mute_upon_entry);
+        fields.optional("participant_video", &self.participant_video);
+        fields.optional("personal_meeting", &self.personal_meeting);
+        fields.optional("pstn_password_protected", &self.pstn_password_protected);
         fields
             .optional(
                 "require_password_for_instant_meetings",
                 &self.require_password_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_pmi_meetings",
                 &self.require_password_for_pmi_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduled_meetings",
                 &self.require_password_for_scheduled_meetings,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduling_new_meetings",
                 &self.require_password_for_scheduling_new_meetings,
-            )?;
-        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder)?;
+            );
+        fields.optional("upcoming_meeting_reminder", &self.upcoming_meeting_reminder);
         fields
             .optional(
                 "use_pmi_for_instant_meetings",
                 &self.use_pmi_for_instant_meetings,
-            )?;
+            );
         fields
             .optional(
                 "use_pmi_for_schedule_meetings",
                 &self.use_pmi_for_schedule_meetings,
-            )?;
+            );
         fields
             .optional(
                 "always_display_zoom_meeting_as_topic",
                 &self.always_display_zoom_meeting_as_topic,
-            )?;
+            );
         fields
             .optional(
                 "always_display_zoom_webinar_as_topic",
                 &self.always_display_zoom_webinar_as_topic,
-            )?;
+            );
         fields.end()
     }
 }
@@ -14214,13 +14214,13 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMee
             "GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomMeetingAsTopic",
             usize::from(self.enable.is_some())
                 + usize::from(self.display_topic_for_scheduled_meetings.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "display_topic_for_scheduled_meetings",
                 &self.display_topic_for_scheduled_meetings,
-            )?;
+            );
         fields.end()
     }
 }
@@ -14281,13 +14281,13 @@ for GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWeb
             "GroupSettingsUpdatedPayloadObjectSettingsScheduleMeetingAlwaysDisplayZoomWebinarAsTopic",
             usize::from(self.enable.is_some())
                 + usize::from(self.display_topic_for_scheduled_webinars.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields
             .optional(
                 "display_topic_for_scheduled_webinars",
                 &self.display_topic_for_scheduled_webinars,
-            )?;
+            );
         fields.end()
     }
 }
@@ -14365,10 +14365,10 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsTelephony {
             usize::from(self.audio_conference_info.is_some())
                 + usize::from(self.telephony_regions.is_some())
                 + usize::from(self.third_party_audio.is_some()),
-        )?;
-        fields.optional("audio_conference_info", &self.audio_conference_info)?;
-        fields.optional("telephony_regions", &self.telephony_regions)?;
-        fields.optional("third_party_audio", &self.third_party_audio)?;
+        );
+        fields.optional("audio_conference_info", &self.audio_conference_info);
+        fields.optional("telephony_regions", &self.telephony_regions);
+        fields.optional("third_party_audio", &self.third_party_audio);
         fields.end()
     }
 }
@@ -14422,8 +14422,8 @@ for GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions {
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsTelephonyTelephonyRegions",
             usize::from(self.selection_values.is_some()),
-        )?;
-        fields.optional("selection_values", &self.selection_values)?;
+        );
+        fields.optional("selection_values", &self.selection_values);
         fields.end()
     }
 }
@@ -14666,45 +14666,45 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecuri
                 + usize::from(self.waiting_room.is_some())
                 + usize::from(self.waiting_room_settings.is_some())
                 + usize::from(self.webinar_password.is_some()),
-        )?;
-        fields.optional("auto_security", &self.auto_security)?;
-        fields.optional("block_user_domain", &self.block_user_domain)?;
-        fields.optional("block_user_domain_list", &self.block_user_domain_list)?;
-        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+        );
+        fields.optional("auto_security", &self.auto_security);
+        fields.optional("block_user_domain", &self.block_user_domain);
+        fields.optional("block_user_domain_list", &self.block_user_domain_list);
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool);
         fields
-            .optional("embed_password_in_join_link", &self.embed_password_in_join_link)?;
-        fields.optional("encryption_type", &self.encryption_type)?;
+            .optional("embed_password_in_join_link", &self.embed_password_in_join_link);
+        fields.optional("encryption_type", &self.encryption_type);
         fields
             .optional(
                 "end_to_end_encrypted_meetings",
                 &self.end_to_end_encrypted_meetings,
-            )?;
-        fields.optional("meeting_password", &self.meeting_password)?;
+            );
+        fields.optional("meeting_password", &self.meeting_password);
         fields
             .optional(
                 "meeting_password_requirement",
                 &self.meeting_password_requirement,
-            )?;
+            );
         fields
             .optional(
                 "only_authenticated_can_join_from_webclient",
                 &self.only_authenticated_can_join_from_webclient,
-            )?;
-        fields.optional("phone_password", &self.phone_password)?;
-        fields.optional("pmi_password", &self.pmi_password)?;
+            );
+        fields.optional("phone_password", &self.phone_password);
+        fields.optional("pmi_password", &self.pmi_password);
         fields
             .optional(
                 "require_password_for_scheduled_meeting",
                 &self.require_password_for_scheduled_meeting,
-            )?;
+            );
         fields
             .optional(
                 "require_password_for_scheduled_webinar",
                 &self.require_password_for_scheduled_webinar,
-            )?;
-        fields.optional("waiting_room", &self.waiting_room)?;
-        fields.optional("waiting_room_settings", &self.waiting_room_settings)?;
-        fields.optional("webinar_password", &self.webinar_password)?;
+            );
+        fields.optional("waiting_room", &self.waiting_room);
+        fields.optional("waiting_room_settings", &self.waiting_room_settings);
+        fields.optional("webinar_password", &self.webinar_password);
         fields.end()
     }
 }
@@ -14761,9 +14761,9 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool {
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteTool",
             usize::from(self.enable.is_some()) + usize::from(self.policies.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("policies", &self.policies)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("policies", &self.policies);
         fields.end()
     }
 }
@@ -14865,15 +14865,15 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityChatEtiquetteToolPol
                 + usize::from(self.regular_expression.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.trigger_action.is_some()),
-        )?;
-        fields.optional("description", &self.description)?;
-        fields.optional("id", &self.id)?;
-        fields.optional("is_locked", &self.is_locked)?;
-        fields.optional("keywords", &self.keywords)?;
-        fields.optional("name", &self.name)?;
-        fields.optional("regular_expression", &self.regular_expression)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("trigger_action", &self.trigger_action)?;
+        );
+        fields.optional("description", &self.description);
+        fields.optional("id", &self.id);
+        fields.optional("is_locked", &self.is_locked);
+        fields.optional("keywords", &self.keywords);
+        fields.optional("name", &self.name);
+        fields.optional("regular_expression", &self.regular_expression);
+        fields.optional("status", &self.status);
+        fields.optional("trigger_action", &self.trigger_action);
         fields.end()
     }
 }
@@ -15053,23 +15053,23 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityMeetingPasswordRequi
                 + usize::from(self.length.is_some())
                 + usize::from(self.only_allow_numeric.is_some())
                 + usize::from(self.weak_enhance_detection.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "consecutive_characters_length",
                 &self.consecutive_characters_length,
-            )?;
-        fields.optional("have_letter", &self.have_letter)?;
-        fields.optional("have_number", &self.have_number)?;
-        fields.optional("have_special_character", &self.have_special_character)?;
+            );
+        fields.optional("have_letter", &self.have_letter);
+        fields.optional("have_number", &self.have_number);
+        fields.optional("have_special_character", &self.have_special_character);
         fields
             .optional(
                 "have_upper_and_lower_characters",
                 &self.have_upper_and_lower_characters,
-            )?;
-        fields.optional("length", &self.length)?;
-        fields.optional("only_allow_numeric", &self.only_allow_numeric)?;
-        fields.optional("weak_enhance_detection", &self.weak_enhance_detection)?;
+            );
+        fields.optional("length", &self.length);
+        fields.optional("only_allow_numeric", &self.only_allow_numeric);
+        fields.optional("weak_enhance_detection", &self.weak_enhance_detection);
         fields.end()
     }
 }
@@ -15160,22 +15160,22 @@ for GroupSettingsUpdatedPayloadObjectSettingsMeetingSecurityWaitingRoomSettings 
                 + usize::from(
                     self.users_who_can_admit_participants_from_waiting_room.is_some(),
                 ) + usize::from(self.whitelisted_domains_for_waiting_room.is_some()),
-        )?;
+        );
         fields
             .optional(
                 "participants_to_place_in_waiting_room",
                 &self.participants_to_place_in_waiting_room,
-            )?;
+            );
         fields
             .optional(
                 "users_who_can_admit_participants_from_waiting_room",
                 &self.users_who_can_admit_participants_from_waiting_room,
-            )?;
+            );
         fields
             .optional(
                 "whitelisted_domains_for_waiting_room",
                 &self.whitelisted_domains_for_waiting_room,
-            )?;
+            );
         fields.end()
     }
 }
@@ -15385,34 +15385,34 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsChat {
                 + usize::from(self.allow_users_to_chat_with_others.is_some())
                 + usize::from(self.chat_etiquette_tool.is_some())
                 + usize::from(self.send_data_to_third_party_archiving_service.is_some()),
-        )?;
-        fields.optional("share_files", &self.share_files)?;
-        fields.optional("chat_emojis", &self.chat_emojis)?;
-        fields.optional("record_voice_messages", &self.record_voice_messages)?;
-        fields.optional("record_video_messages", &self.record_video_messages)?;
-        fields.optional("screen_capture", &self.screen_capture)?;
-        fields.optional("create_public_channels", &self.create_public_channels)?;
-        fields.optional("create_private_channels", &self.create_private_channels)?;
-        fields.optional("share_links_in_chat", &self.share_links_in_chat)?;
-        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat)?;
+        );
+        fields.optional("share_files", &self.share_files);
+        fields.optional("chat_emojis", &self.chat_emojis);
+        fields.optional("record_voice_messages", &self.record_voice_messages);
+        fields.optional("record_video_messages", &self.record_video_messages);
+        fields.optional("screen_capture", &self.screen_capture);
+        fields.optional("create_public_channels", &self.create_public_channels);
+        fields.optional("create_private_channels", &self.create_private_channels);
+        fields.optional("share_links_in_chat", &self.share_links_in_chat);
+        fields.optional("schedule_meetings_in_chat", &self.schedule_meetings_in_chat);
         fields
             .optional(
                 "allow_users_to_search_others_options",
                 &self.allow_users_to_search_others_options,
-            )?;
+            );
         fields
-            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts)?;
+            .optional("allow_users_to_add_contacts", &self.allow_users_to_add_contacts);
         fields
             .optional(
                 "allow_users_to_chat_with_others",
                 &self.allow_users_to_chat_with_others,
-            )?;
-        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool)?;
+            );
+        fields.optional("chat_etiquette_tool", &self.chat_etiquette_tool);
         fields
             .optional(
                 "send_data_to_third_party_archiving_service",
                 &self.send_data_to_third_party_archiving_service,
-            )?;
+            );
         fields.end()
     }
 }
@@ -15467,9 +15467,9 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsChatShareFile
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsChatShareFiles",
             usize::from(self.enable.is_some()) + usize::from(self.share_option.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("share_option", &self.share_option)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("share_option", &self.share_option);
         fields.end()
     }
 }
@@ -15577,9 +15577,9 @@ impl serde::Serialize for GroupSettingsUpdatedPayloadObjectSettingsChatChatEmoji
             "GroupSettingsUpdatedPayloadObjectSettingsChatChatEmojis",
             usize::from(self.enable.is_some())
                 + usize::from(self.emojis_option.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("emojis_option", &self.emojis_option)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("emojis_option", &self.emojis_option);
         fields.end()
     }
 }
@@ -15655,10 +15655,10 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatAllowUsersToAddContacts {
             usize::from(self.enable.is_some())
                 + usize::from(self.selected_option.is_some())
                 + usize::from(self.user_email_addresses.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("selected_option", &self.selected_option)?;
-        fields.optional("user_email_addresses", &self.user_email_addresses)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("selected_option", &self.selected_option);
+        fields.optional("user_email_addresses", &self.user_email_addresses);
         fields.end()
     }
 }
@@ -15715,9 +15715,9 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool {
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteTool",
             usize::from(self.enable.is_some()) + usize::from(self.policies.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
-        fields.optional("policies", &self.policies)?;
+        );
+        fields.optional("enable", &self.enable);
+        fields.optional("policies", &self.policies);
         fields.end()
     }
 }
@@ -15772,9 +15772,9 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem {
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsChatChatEtiquetteToolPoliciesItem",
             usize::from(self.id.is_some()) + usize::from(self.status.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("status", &self.status)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("status", &self.status);
         fields.end()
     }
 }
@@ -15822,8 +15822,8 @@ for GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingSe
             serializer,
             "GroupSettingsUpdatedPayloadObjectSettingsChatSendDataToThirdPartyArchivingService",
             usize::from(self.enable.is_some()),
-        )?;
-        fields.optional("enable", &self.enable)?;
+        );
+        fields.optional("enable", &self.enable);
         fields.end()
     }
 }
@@ -15877,10 +15877,10 @@ impl __runtime::Object for UserDisassociated {
 
 impl serde::Serialize for UserDisassociated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserDisassociated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserDisassociated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -15934,10 +15934,10 @@ impl __runtime::Object for GroupUpdated {
 
 impl serde::Serialize for GroupUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16028,13 +16028,13 @@ impl serde::Serialize for GroupUpdatedPayload {
             serializer,
             "GroupUpdatedPayload",
             5 + usize::from(self.time_stamp.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.field("object", &self.object)?;
-        fields.field("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.field("object", &self.object);
+        fields.field("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -16085,9 +16085,9 @@ impl serde::Serialize for GroupUpdatedPayloadOldObject {
             serializer,
             "GroupUpdatedPayloadOldObject",
             1 + usize::from(self.name.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("name", &self.name)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("name", &self.name);
         fields.end()
     }
 }
@@ -16145,10 +16145,10 @@ impl serde::Serialize for UserPresenceStatusUpdated {
             serializer,
             "UserPresenceStatusUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16201,9 +16201,9 @@ impl serde::Serialize for UserPresenceStatusUpdatedPayload {
             serializer,
             "UserPresenceStatusUpdatedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16294,13 +16294,13 @@ impl serde::Serialize for UserPresenceStatusUpdatedPayloadObject {
             "UserPresenceStatusUpdatedPayloadObject",
             3 + usize::from(self.date_time.is_some()) + usize::from(self.app.is_some())
                 + usize::from(self.date_time_2.is_some()),
-        )?;
-        fields.optional("date_time", &self.date_time)?;
-        fields.field("email", &self.email)?;
-        fields.field("id", &self.id)?;
-        fields.field("presence_status", &self.presence_status)?;
-        fields.optional("app", &self.app)?;
-        fields.optional("date-time", &self.date_time_2)?;
+        );
+        fields.optional("date_time", &self.date_time);
+        fields.field("email", &self.email);
+        fields.field("id", &self.id);
+        fields.field("presence_status", &self.presence_status);
+        fields.optional("app", &self.app);
+        fields.optional("date-time", &self.date_time_2);
         fields.end()
     }
 }
@@ -16451,9 +16451,9 @@ impl serde::Serialize for UserPresenceStatusUpdatedPayloadObjectApp {
             serializer,
             "UserPresenceStatusUpdatedPayloadObjectApp",
             2,
-        )?;
-        fields.field("type", &self.type_)?;
-        fields.field("presence_status", &self.presence_status)?;
+        );
+        fields.field("type", &self.type_);
+        fields.field("presence_status", &self.presence_status);
         fields.end()
     }
 }
@@ -16644,10 +16644,10 @@ impl __runtime::Object for UserActivated {
 
 impl serde::Serialize for UserActivated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserActivated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserActivated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16701,10 +16701,10 @@ impl __runtime::Object for UserSignedIn {
 
 impl serde::Serialize for UserSignedIn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserSignedIn", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserSignedIn", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -16755,9 +16755,9 @@ impl __runtime::Object for UserSignedPayload {
 
 impl serde::Serialize for UserSignedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserSignedPayload", 2)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserSignedPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -16861,13 +16861,13 @@ impl serde::Serialize for UserSignedPayloadObject {
             serializer,
             "UserSignedPayloadObject",
             6,
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("client_type", &self.client_type)?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("email", &self.email)?;
-        fields.field("version", &self.version)?;
-        fields.field("login_type", &self.login_type)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("client_type", &self.client_type);
+        fields.field("date_time", &self.date_time);
+        fields.field("email", &self.email);
+        fields.field("version", &self.version);
+        fields.field("login_type", &self.login_type);
         fields.end()
     }
 }
@@ -17057,10 +17057,10 @@ impl __runtime::Object for UserSignedOut {
 
 impl serde::Serialize for UserSignedOut {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserSignedOut", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserSignedOut", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17118,10 +17118,10 @@ impl serde::Serialize for UserPersonalNotesUpdated {
             serializer,
             "UserPersonalNotesUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17187,10 +17187,10 @@ impl serde::Serialize for UserPersonalNotesUpdatedPayload {
             serializer,
             "UserPersonalNotesUpdatedPayload",
             3,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.field("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.field("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -17262,11 +17262,11 @@ impl serde::Serialize for UserPersonalNotesUpdatedPayloadObject {
             serializer,
             "UserPersonalNotesUpdatedPayloadObject",
             4,
-        )?;
-        fields.field("date_time", &self.date_time)?;
-        fields.field("email", &self.email)?;
-        fields.field("id", &self.id)?;
-        fields.field("personal_notes", &self.personal_notes)?;
+        );
+        fields.field("date_time", &self.date_time);
+        fields.field("email", &self.email);
+        fields.field("id", &self.id);
+        fields.field("personal_notes", &self.personal_notes);
         fields.end()
     }
 }
@@ -17312,8 +17312,8 @@ impl serde::Serialize for UserPersonalNotesUpdatedPayloadOldObject {
             serializer,
             "UserPersonalNotesUpdatedPayloadOldObject",
             1,
-        )?;
-        fields.field("personal_notes", &self.personal_notes)?;
+        );
+        fields.field("personal_notes", &self.personal_notes);
         fields.end()
     }
 }
@@ -17367,10 +17367,10 @@ impl __runtime::Object for GroupMemberAdded {
 
 impl serde::Serialize for GroupMemberAdded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupMemberAdded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupMemberAdded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17424,10 +17424,10 @@ impl __runtime::Object for UserUpdated {
 
 impl serde::Serialize for UserUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserUpdated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserUpdated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -17520,14 +17520,14 @@ impl serde::Serialize for UserUpdatedPayload {
                 + usize::from(self.operation.is_some())
                 + usize::from(self.time_stamp.is_some())
                 + usize::from(self.old_object.is_some()),
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.optional("operator", &self.operator)?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.optional("operation", &self.operation)?;
-        fields.field("object", &self.object)?;
-        fields.optional("time_stamp", &self.time_stamp)?;
-        fields.optional("old_object", &self.old_object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.optional("operator", &self.operator);
+        fields.optional("operator_id", &self.operator_id);
+        fields.optional("operation", &self.operation);
+        fields.field("object", &self.object);
+        fields.optional("time_stamp", &self.time_stamp);
+        fields.optional("old_object", &self.old_object);
         fields.end()
     }
 }
@@ -17762,28 +17762,28 @@ impl serde::Serialize for UserUpdatedPayloadObject {
                 + usize::from(self.settings.is_some())
                 + usize::from(self.custom_attributes.is_some())
                 + usize::from(self.primary_group_id.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.optional("email", &self.email)?;
-        fields.optional("type", &self.type_)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.optional("phone_country", &self.phone_country)?;
-        fields.optional("company", &self.company)?;
-        fields.optional("pmi", &self.pmi)?;
-        fields.optional("use_pmi", &self.use_pmi)?;
-        fields.optional("timezone", &self.timezone)?;
-        fields.optional("pic_url", &self.pic_url)?;
-        fields.optional("vanity_name", &self.vanity_name)?;
-        fields.optional("host_key", &self.host_key)?;
-        fields.optional("role", &self.role)?;
-        fields.optional("dept", &self.dept)?;
-        fields.optional("language", &self.language)?;
-        fields.optional("settings", &self.settings)?;
-        fields.optional("custom_attributes", &self.custom_attributes)?;
-        fields.optional("primary_group_id", &self.primary_group_id)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.optional("display_name", &self.display_name);
+        fields.optional("email", &self.email);
+        fields.optional("type", &self.type_);
+        fields.optional("phone_number", &self.phone_number);
+        fields.optional("phone_country", &self.phone_country);
+        fields.optional("company", &self.company);
+        fields.optional("pmi", &self.pmi);
+        fields.optional("use_pmi", &self.use_pmi);
+        fields.optional("timezone", &self.timezone);
+        fields.optional("pic_url", &self.pic_url);
+        fields.optional("vanity_name", &self.vanity_name);
+        fields.optional("host_key", &self.host_key);
+        fields.optional("role", &self.role);
+        fields.optional("dept", &self.dept);
+        fields.optional("language", &self.language);
+        fields.optional("settings", &self.settings);
+        fields.optional("custom_attributes", &self.custom_attributes);
+        fields.optional("primary_group_id", &self.primary_group_id);
         fields.end()
     }
 }
@@ -17848,10 +17848,10 @@ impl serde::Serialize for UserUpdatedPayloadObjectSettings {
             usize::from(self.feature.is_some())
                 + usize::from(self.meeting_capacity.is_some())
                 + usize::from(self.large_meeting.is_some()),
-        )?;
-        fields.optional("feature", &self.feature)?;
-        fields.optional("meeting_capacity", &self.meeting_capacity)?;
-        fields.optional("large_meeting", &self.large_meeting)?;
+        );
+        fields.optional("feature", &self.feature);
+        fields.optional("meeting_capacity", &self.meeting_capacity);
+        fields.optional("large_meeting", &self.large_meeting);
         fields.end()
     }
 }
@@ -17920,10 +17920,10 @@ impl serde::Serialize for UserUpdatedPayloadObjectSettingsFeature {
             usize::from(self.large_meeting_capacity.is_some())
                 + usize::from(self.webinar.is_some())
                 + usize::from(self.webinar_capacity.is_some()),
-        )?;
-        fields.optional("large_meeting_capacity", &self.large_meeting_capacity)?;
-        fields.optional("webinar", &self.webinar)?;
-        fields.optional("webinar_capacity", &self.webinar_capacity)?;
+        );
+        fields.optional("large_meeting_capacity", &self.large_meeting_capacity);
+        fields.optional("webinar", &self.webinar);
+        fields.optional("webinar_capacity", &self.webinar_capacity);
         fields.end()
     }
 }
@@ -17983,10 +17983,10 @@ impl serde::Serialize for UserUpdatedPayloadObjectCustomAttributesItem {
             serializer,
             "UserUpdatedPayloadObjectCustomAttributesItem",
             3,
-        )?;
-        fields.field("key", &self.key)?;
-        fields.field("name", &self.name)?;
-        fields.field("value", &self.value)?;
+        );
+        fields.field("key", &self.key);
+        fields.field("name", &self.name);
+        fields.field("value", &self.value);
         fields.end()
     }
 }
@@ -18040,10 +18040,10 @@ impl __runtime::Object for GroupDeleted {
 
 impl serde::Serialize for GroupDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "GroupDeleted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "GroupDeleted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18097,10 +18097,10 @@ impl __runtime::Object for UserCreated {
 
 impl serde::Serialize for UserCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -18184,12 +18184,12 @@ impl __runtime::Object for UserCreatedPayload {
 
 impl serde::Serialize for UserCreatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "UserCreatedPayload", 5)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("creation_type", &self.creation_type)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "UserCreatedPayload", 5);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("creation_type", &self.creation_type);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -18330,13 +18330,13 @@ impl serde::Serialize for UserCreatedPayloadObject {
             3 + usize::from(self.first_name.is_some())
                 + usize::from(self.last_name.is_some())
                 + usize::from(self.display_name.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.optional("first_name", &self.first_name)?;
-        fields.optional("last_name", &self.last_name)?;
-        fields.optional("display_name", &self.display_name)?;
-        fields.field("email", &self.email)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("id", &self.id);
+        fields.optional("first_name", &self.first_name);
+        fields.optional("last_name", &self.last_name);
+        fields.optional("display_name", &self.display_name);
+        fields.field("email", &self.email);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }

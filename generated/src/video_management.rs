@@ -434,10 +434,10 @@ impl serde::Serialize for VideoManagementChannelVideoAdded {
             serializer,
             "VideoManagementChannelVideoAdded",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -492,9 +492,9 @@ impl serde::Serialize for VideoManagementChannelVideoPayload {
             serializer,
             "VideoManagementChannelVideoPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -559,10 +559,10 @@ impl serde::Serialize for VideoManagementChannelVideoPayloadObject {
             serializer,
             "VideoManagementChannelVideoPayloadObject",
             2 + usize::from(self.meeting_id.is_some()),
-        )?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("video_id", &self.video_id)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
+        );
+        fields.field("channel_id", &self.channel_id);
+        fields.field("video_id", &self.video_id);
+        fields.optional("meeting_id", &self.meeting_id);
         fields.end()
     }
 }
@@ -620,10 +620,10 @@ impl serde::Serialize for VideoManagementChannelPublished {
             serializer,
             "VideoManagementChannelPublished",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -678,9 +678,9 @@ impl serde::Serialize for VideoManagementChannelPayload {
             serializer,
             "VideoManagementChannelPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -753,11 +753,11 @@ impl serde::Serialize for VideoManagementChannelPayloadObject {
             serializer,
             "VideoManagementChannelPayloadObject",
             3 + usize::from(self.description.is_some()),
-        )?;
-        fields.field("channel_id", &self.channel_id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("description", &self.description)?;
-        fields.field("owner_id", &self.owner_id)?;
+        );
+        fields.field("channel_id", &self.channel_id);
+        fields.field("name", &self.name);
+        fields.optional("description", &self.description);
+        fields.field("owner_id", &self.owner_id);
         fields.end()
     }
 }
@@ -815,10 +815,10 @@ impl serde::Serialize for VideoManagementChannelUnpublished {
             serializer,
             "VideoManagementChannelUnpublished",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -876,10 +876,10 @@ impl serde::Serialize for VideoManagementChannelVideoRemoved {
             serializer,
             "VideoManagementChannelVideoRemoved",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }

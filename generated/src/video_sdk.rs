@@ -1929,10 +1929,10 @@ impl serde::Serialize for SessionUserPhoneCalloutRinging {
             serializer,
             "SessionUserPhoneCalloutRinging",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1987,9 +1987,9 @@ impl serde::Serialize for SessionUserPhoneCalloutPayload {
             serializer,
             "SessionUserPhoneCalloutPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2095,15 +2095,15 @@ impl serde::Serialize for SessionUserPhoneCalloutPayloadObject {
             serializer,
             "SessionUserPhoneCalloutPayloadObject",
             6 + usize::from(self.id.is_some()) + usize::from(self.uuid.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("user_key", &self.user_key)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("uuid", &self.uuid);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("user_key", &self.user_key);
+        fields.field("host_id", &self.host_id);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -2173,10 +2173,10 @@ impl serde::Serialize for SessionUserPhoneCalloutPayloadObjectParticipant {
             serializer,
             "SessionUserPhoneCalloutPayloadObjectParticipant",
             3,
-        )?;
-        fields.field("invitee_name", &self.invitee_name)?;
-        fields.field("phone_number", &self.phone_number)?;
-        fields.field("from_number", &self.from_number)?;
+        );
+        fields.field("invitee_name", &self.invitee_name);
+        fields.field("phone_number", &self.phone_number);
+        fields.field("from_number", &self.from_number);
         fields.end()
     }
 }
@@ -2234,10 +2234,10 @@ impl serde::Serialize for SessionUserRoomSystemCalloutRinging {
             serializer,
             "SessionUserRoomSystemCalloutRinging",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2292,9 +2292,9 @@ impl serde::Serialize for SessionUserRoomSystemCalloutPayload {
             serializer,
             "SessionUserRoomSystemCalloutPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2402,15 +2402,15 @@ impl serde::Serialize for SessionUserRoomSystemCalloutPayloadObject {
             serializer,
             "SessionUserRoomSystemCalloutPayloadObject",
             6 + usize::from(self.id.is_some()) + usize::from(self.uuid.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("inviter_name", &self.inviter_name)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("uuid", &self.uuid);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("host_id", &self.host_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("inviter_name", &self.inviter_name);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -2468,10 +2468,10 @@ impl __runtime::Object for SessionUserRoomSystemCalloutPayloadObjectParticipant 
 
 impl serde::Serialize for SessionUserRoomSystemCalloutPayloadObjectParticipant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("call_type", &self.call_type)?;
-        fields.field("device_ip", &self.device_ip)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("call_type", &self.call_type);
+        fields.field("device_ip", &self.device_ip);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -2529,10 +2529,10 @@ impl serde::Serialize for SessionRecordingStarted {
             serializer,
             "SessionRecordingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2627,9 +2627,9 @@ impl serde::Serialize for SessionRecordingPayload {
             serializer,
             "SessionRecordingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2727,13 +2727,13 @@ impl serde::Serialize for SessionRecordingPayloadObject {
             serializer,
             "SessionRecordingPayloadObject",
             6,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("recording_file", &self.recording_file)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("recording_file", &self.recording_file);
         fields.end()
     }
 }
@@ -2788,9 +2788,9 @@ impl serde::Serialize for SessionRecordingPayloadObjectRecordingFile {
             "SessionRecordingPayloadObjectRecordingFile",
             usize::from(self.recording_start.is_some())
                 + usize::from(self.recording_end.is_some()),
-        )?;
-        fields.optional("recording_start", &self.recording_start)?;
-        fields.optional("recording_end", &self.recording_end)?;
+        );
+        fields.optional("recording_start", &self.recording_start);
+        fields.optional("recording_end", &self.recording_end);
         fields.end()
     }
 }
@@ -2848,10 +2848,10 @@ impl serde::Serialize for SessionRecordingResumed {
             serializer,
             "SessionRecordingResumed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2949,10 +2949,10 @@ impl serde::Serialize for SessionLiveStreamingStopped {
             serializer,
             "SessionLiveStreamingStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3049,9 +3049,9 @@ impl serde::Serialize for SessionLiveStreamingPayload {
             serializer,
             "SessionLiveStreamingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3146,13 +3146,13 @@ impl serde::Serialize for SessionLiveStreamingPayloadObject {
             serializer,
             "SessionLiveStreamingPayloadObject",
             5 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("live_streaming", &self.live_streaming)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("live_streaming", &self.live_streaming);
         fields.end()
     }
 }
@@ -3224,14 +3224,14 @@ impl serde::Serialize for SessionLiveStreamingPayloadObjectLiveStreaming {
             serializer,
             "SessionLiveStreamingPayloadObjectLiveStreaming",
             3,
-        )?;
-        fields.field("service", &self.service)?;
+        );
+        fields.field("service", &self.service);
         fields
             .field(
                 "custom_live_streaming_settings",
                 &self.custom_live_streaming_settings,
-            )?;
-        fields.field("date_time", &self.date_time)?;
+            );
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -3364,11 +3364,11 @@ for SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings {
             serializer,
             "SessionLiveStreamingPayloadObjectLiveStreamingCustomLiveStreamingSettings",
             3 + usize::from(self.resolution.is_some()),
-        )?;
-        fields.field("stream_url", &self.stream_url)?;
-        fields.field("stream_key", &self.stream_key)?;
-        fields.field("page_url", &self.page_url)?;
-        fields.optional("resolution", &self.resolution)?;
+        );
+        fields.field("stream_url", &self.stream_url);
+        fields.field("stream_key", &self.stream_key);
+        fields.field("page_url", &self.page_url);
+        fields.optional("resolution", &self.resolution);
         fields.end()
     }
 }
@@ -3426,10 +3426,10 @@ impl serde::Serialize for SessionStreamIngestionStopped {
             serializer,
             "SessionStreamIngestionStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3526,9 +3526,9 @@ impl serde::Serialize for SessionStreamIngestionPayload {
             serializer,
             "SessionStreamIngestionPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -3609,11 +3609,11 @@ impl serde::Serialize for SessionStreamIngestionPayloadObject {
             serializer,
             "SessionStreamIngestionPayloadObject",
             3 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("stream_ingestion", &self.stream_ingestion)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("stream_ingestion", &self.stream_ingestion);
         fields.end()
     }
 }
@@ -3717,13 +3717,13 @@ impl serde::Serialize for SessionStreamIngestionPayloadObjectStreamIngestion {
             serializer,
             "SessionStreamIngestionPayloadObjectStreamIngestion",
             5 + usize::from(self.stream_description.is_some()),
-        )?;
-        fields.field("stream_id", &self.stream_id)?;
-        fields.field("stream_name", &self.stream_name)?;
-        fields.optional("stream_description", &self.stream_description)?;
-        fields.field("stream_key", &self.stream_key)?;
-        fields.field("stream_url", &self.stream_url)?;
-        fields.field("backup_stream_url", &self.backup_stream_url)?;
+        );
+        fields.field("stream_id", &self.stream_id);
+        fields.field("stream_name", &self.stream_name);
+        fields.optional("stream_description", &self.stream_description);
+        fields.field("stream_key", &self.stream_key);
+        fields.field("stream_url", &self.stream_url);
+        fields.field("backup_stream_url", &self.backup_stream_url);
         fields.end()
     }
 }
@@ -3781,10 +3781,10 @@ impl serde::Serialize for SessionUserRoomSystemCalloutRejected {
             serializer,
             "SessionUserRoomSystemCalloutRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3838,10 +3838,10 @@ impl __runtime::Object for SessionAlert {
 
 impl serde::Serialize for SessionAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionAlert", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionAlert", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -3930,13 +3930,9 @@ impl __runtime::Object for SessionAlertPayload {
 
 impl serde::Serialize for SessionAlertPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "SessionAlertPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionAlertPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4017,12 +4013,12 @@ impl serde::Serialize for SessionAlertPayloadObject {
             serializer,
             "SessionAlertPayloadObject",
             4 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("issues", &self.issues)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("issues", &self.issues);
         fields.end()
     }
 }
@@ -4156,11 +4152,11 @@ impl serde::Serialize for SessionRecordingSummaryCompleted {
             serializer,
             "SessionRecordingSummaryCompleted",
             4,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4257,9 +4253,9 @@ impl serde::Serialize for SessionRecordingSummaryCompletedPayload {
             serializer,
             "SessionRecordingSummaryCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4357,13 +4353,13 @@ impl serde::Serialize for SessionRecordingSummaryCompletedPayloadObject {
             serializer,
             "SessionRecordingSummaryCompletedPayloadObject",
             6,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("recording_files", &self.recording_files)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("recording_files", &self.recording_files);
         fields.end()
     }
 }
@@ -4494,18 +4490,18 @@ for SessionRecordingSummaryCompletedPayloadObjectRecordingFilesItem {
                 + usize::from(self.download_url.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.recording_type.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("recording_start", &self.recording_start)?;
-        fields.optional("recording_end", &self.recording_end)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("download_url", &self.download_url)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("recording_start", &self.recording_start);
+        fields.optional("recording_end", &self.recording_end);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("file_path", &self.file_path);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("download_url", &self.download_url);
+        fields.optional("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -4729,14 +4725,10 @@ impl __runtime::Object for SessionSharingEnded {
 
 impl serde::Serialize for SessionSharingEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "SessionSharingEnded",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionSharingEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -4831,9 +4823,9 @@ impl serde::Serialize for SessionSharingPayload {
             serializer,
             "SessionSharingPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -4916,12 +4908,12 @@ impl serde::Serialize for SessionSharingPayloadObject {
             serializer,
             "SessionSharingPayloadObject",
             4 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("user", &self.user)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("user", &self.user);
         fields.end()
     }
 }
@@ -4992,11 +4984,11 @@ impl serde::Serialize for SessionSharingPayloadObjectUser {
             serializer,
             "SessionSharingPayloadObjectUser",
             3 + usize::from(self.user_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.field("sharing_details", &self.sharing_details)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.optional("user_key", &self.user_key);
+        fields.field("sharing_details", &self.sharing_details);
         fields.end()
     }
 }
@@ -5053,9 +5045,9 @@ impl serde::Serialize for SessionSharingPayloadObjectUserSharingDetails {
             serializer,
             "SessionSharingPayloadObjectUserSharingDetails",
             2,
-        )?;
-        fields.field("content", &self.content)?;
-        fields.field("date_time", &self.date_time)?;
+        );
+        fields.field("content", &self.content);
+        fields.field("date_time", &self.date_time);
         fields.end()
     }
 }
@@ -5172,10 +5164,10 @@ impl serde::Serialize for SessionRecordingPaused {
             serializer,
             "SessionRecordingPaused",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5269,10 +5261,10 @@ impl __runtime::Object for SessionEnded {
 
 impl serde::Serialize for SessionEnded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionEnded", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionEnded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5361,13 +5353,9 @@ impl __runtime::Object for SessionEndedPayload {
 
 impl serde::Serialize for SessionEndedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "SessionEndedPayload",
-            2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionEndedPayload", 2);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5458,13 +5446,13 @@ impl serde::Serialize for SessionEndedPayloadObject {
             serializer,
             "SessionEndedPayloadObject",
             5 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
         fields.end()
     }
 }
@@ -5518,10 +5506,10 @@ impl __runtime::Object for SessionStarted {
 
 impl serde::Serialize for SessionStarted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionStarted", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionStarted", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5614,9 +5602,9 @@ impl serde::Serialize for SessionStartedPayload {
             serializer,
             "SessionStartedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -5699,12 +5687,12 @@ impl serde::Serialize for SessionStartedPayloadObject {
             serializer,
             "SessionStartedPayloadObject",
             4 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
         fields.end()
     }
 }
@@ -5762,10 +5750,10 @@ impl serde::Serialize for SessionStreamIngestionUnbind {
             serializer,
             "SessionStreamIngestionUnbind",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5865,10 +5853,10 @@ impl serde::Serialize for SessionLiveStreamingStarted {
             serializer,
             "SessionLiveStreamingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -5968,10 +5956,10 @@ impl serde::Serialize for SessionUserRoomSystemCalloutMissed {
             serializer,
             "SessionUserRoomSystemCalloutMissed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6029,10 +6017,10 @@ impl serde::Serialize for SessionUserPhoneCalloutAccepted {
             serializer,
             "SessionUserPhoneCalloutAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6086,10 +6074,10 @@ impl __runtime::Object for SessionUserLeft {
 
 impl serde::Serialize for SessionUserLeft {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionUserLeft", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserLeft", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6182,9 +6170,9 @@ impl serde::Serialize for SessionUserLeftPayload {
             serializer,
             "SessionUserLeftPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6265,12 +6253,12 @@ impl serde::Serialize for SessionUserLeftPayloadObject {
             serializer,
             "SessionUserLeftPayloadObject",
             4 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("user", &self.user)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("user", &self.user);
         fields.end()
     }
 }
@@ -6381,14 +6369,14 @@ impl serde::Serialize for SessionUserLeftPayloadObjectUser {
             4 + usize::from(self.leave_reason.is_some())
                 + usize::from(self.user_key.is_some())
                 + usize::from(self.phone_number.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.field("leave_time", &self.leave_time)?;
-        fields.optional("leave_reason", &self.leave_reason)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.field("participant_uuid", &self.participant_uuid)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.field("leave_time", &self.leave_time);
+        fields.optional("leave_reason", &self.leave_reason);
+        fields.optional("user_key", &self.user_key);
+        fields.optional("phone_number", &self.phone_number);
+        fields.field("participant_uuid", &self.participant_uuid);
         fields.end()
     }
 }
@@ -6446,10 +6434,10 @@ impl serde::Serialize for SessionSharingStarted {
             serializer,
             "SessionSharingStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6547,10 +6535,10 @@ impl serde::Serialize for SessionUserPhoneCalloutCanceled {
             serializer,
             "SessionUserPhoneCalloutCanceled",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6603,9 +6591,9 @@ impl serde::Serialize for SessionUserPhoneCalloutCanceledPayload {
             serializer,
             "SessionUserPhoneCalloutCanceledPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6691,12 +6679,12 @@ impl serde::Serialize for SessionUserPhoneCalloutCanceledPayloadObject {
             serializer,
             "SessionUserPhoneCalloutCanceledPayloadObject",
             5,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("user_key", &self.user_key)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("user_key", &self.user_key);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -6781,11 +6769,11 @@ impl serde::Serialize for SessionRecordingTranscriptCompleted {
             serializer,
             "SessionRecordingTranscriptCompleted",
             4,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -6882,9 +6870,9 @@ impl serde::Serialize for SessionRecordingTranscriptCompletedPayload {
             serializer,
             "SessionRecordingTranscriptCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -6982,13 +6970,13 @@ impl serde::Serialize for SessionRecordingTranscriptCompletedPayloadObject {
             serializer,
             "SessionRecordingTranscriptCompletedPayloadObject",
             6,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("recording_files", &self.recording_files)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("recording_files", &self.recording_files);
         fields.end()
     }
 }
@@ -7148,18 +7136,18 @@ for SessionRecordingTranscriptCompletedPayloadObjectRecordingFilesItem {
                 + usize::from(self.download_url.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.recording_type.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("recording_start", &self.recording_start)?;
-        fields.optional("recording_end", &self.recording_end)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("download_url", &self.download_url)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("recording_start", &self.recording_start);
+        fields.optional("recording_end", &self.recording_end);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("file_path", &self.file_path);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("download_url", &self.download_url);
+        fields.optional("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -7495,10 +7483,10 @@ impl serde::Serialize for SessionRecordingDeleted {
             serializer,
             "SessionRecordingDeleted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7614,11 +7602,11 @@ impl serde::Serialize for SessionRecordingDeletedPayload {
             serializer,
             "SessionRecordingDeletedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7706,12 +7694,12 @@ impl serde::Serialize for SessionRecordingDeletedPayloadObject {
             serializer,
             "SessionRecordingDeletedPayloadObject",
             5,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
         fields.end()
     }
 }
@@ -7769,10 +7757,10 @@ impl serde::Serialize for SessionUserRoomSystemCalloutFailed {
             serializer,
             "SessionUserRoomSystemCalloutFailed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -7825,9 +7813,9 @@ impl serde::Serialize for SessionUserRoomSystemCalloutFailedPayload {
             serializer,
             "SessionUserRoomSystemCalloutFailedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -7958,16 +7946,16 @@ impl serde::Serialize for SessionUserRoomSystemCalloutFailedPayloadObject {
             serializer,
             "SessionUserRoomSystemCalloutFailedPayloadObject",
             7 + usize::from(self.id.is_some()) + usize::from(self.uuid.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("uuid", &self.uuid)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("host_id", &self.host_id)?;
-        fields.field("message_id", &self.message_id)?;
-        fields.field("inviter_name", &self.inviter_name)?;
-        fields.field("reason_type", &self.reason_type)?;
-        fields.field("participant", &self.participant)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("uuid", &self.uuid);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("host_id", &self.host_id);
+        fields.field("message_id", &self.message_id);
+        fields.field("inviter_name", &self.inviter_name);
+        fields.field("reason_type", &self.reason_type);
+        fields.field("participant", &self.participant);
         fields.end()
     }
 }
@@ -8148,11 +8136,11 @@ impl serde::Serialize for SessionRecordingCompleted {
             serializer,
             "SessionRecordingCompleted",
             4,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("download_token", &self.download_token)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("download_token", &self.download_token);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -8245,9 +8233,9 @@ impl serde::Serialize for SessionRecordingCompletedPayload {
             serializer,
             "SessionRecordingCompletedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -8370,15 +8358,15 @@ impl serde::Serialize for SessionRecordingCompletedPayloadObject {
             "SessionRecordingCompletedPayloadObject",
             6 + usize::from(self.participant_audio_files.is_some())
                 + usize::from(self.participant_video_files.is_some()),
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.field("session_key", &self.session_key)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("timezone", &self.timezone)?;
-        fields.field("recording_files", &self.recording_files)?;
-        fields.optional("participant_audio_files", &self.participant_audio_files)?;
-        fields.optional("participant_video_files", &self.participant_video_files)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.field("session_key", &self.session_key);
+        fields.field("start_time", &self.start_time);
+        fields.field("timezone", &self.timezone);
+        fields.field("recording_files", &self.recording_files);
+        fields.optional("participant_audio_files", &self.participant_audio_files);
+        fields.optional("participant_video_files", &self.participant_video_files);
         fields.end()
     }
 }
@@ -8526,18 +8514,18 @@ impl serde::Serialize for SessionRecordingCompletedPayloadObjectRecordingFilesIt
                 + usize::from(self.download_url.is_some())
                 + usize::from(self.status.is_some())
                 + usize::from(self.recording_type.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("recording_start", &self.recording_start)?;
-        fields.optional("recording_end", &self.recording_end)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("download_url", &self.download_url)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("recording_start", &self.recording_start);
+        fields.optional("recording_end", &self.recording_end);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("file_path", &self.file_path);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("download_url", &self.download_url);
+        fields.optional("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
         fields.end()
     }
 }
@@ -8783,20 +8771,20 @@ for SessionRecordingCompletedPayloadObjectParticipantAudioFilesItem {
                 + usize::from(self.recording_type.is_some())
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_key.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("recording_start", &self.recording_start)?;
-        fields.optional("recording_end", &self.recording_end)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("download_url", &self.download_url)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_key", &self.user_key)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("recording_start", &self.recording_start);
+        fields.optional("recording_end", &self.recording_end);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("file_path", &self.file_path);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("download_url", &self.download_url);
+        fields.optional("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_key", &self.user_key);
         fields.end()
     }
 }
@@ -8953,20 +8941,20 @@ for SessionRecordingCompletedPayloadObjectParticipantVideoFilesItem {
                 + usize::from(self.recording_type.is_some())
                 + usize::from(self.user_id.is_some())
                 + usize::from(self.user_key.is_some()),
-        )?;
-        fields.optional("id", &self.id)?;
-        fields.optional("recording_start", &self.recording_start)?;
-        fields.optional("recording_end", &self.recording_end)?;
-        fields.optional("file_name", &self.file_name)?;
-        fields.optional("file_path", &self.file_path)?;
-        fields.optional("file_type", &self.file_type)?;
-        fields.optional("file_size", &self.file_size)?;
-        fields.optional("file_extension", &self.file_extension)?;
-        fields.optional("download_url", &self.download_url)?;
-        fields.optional("status", &self.status)?;
-        fields.optional("recording_type", &self.recording_type)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("user_key", &self.user_key)?;
+        );
+        fields.optional("id", &self.id);
+        fields.optional("recording_start", &self.recording_start);
+        fields.optional("recording_end", &self.recording_end);
+        fields.optional("file_name", &self.file_name);
+        fields.optional("file_path", &self.file_path);
+        fields.optional("file_type", &self.file_type);
+        fields.optional("file_size", &self.file_size);
+        fields.optional("file_extension", &self.file_extension);
+        fields.optional("download_url", &self.download_url);
+        fields.optional("status", &self.status);
+        fields.optional("recording_type", &self.recording_type);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("user_key", &self.user_key);
         fields.end()
     }
 }
@@ -9129,10 +9117,10 @@ impl serde::Serialize for SessionRecordingTranscriptFailed {
             serializer,
             "SessionRecordingTranscriptFailed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9229,9 +9217,9 @@ impl serde::Serialize for SessionRecordingTranscriptFailedPayload {
             serializer,
             "SessionRecordingTranscriptFailedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9289,10 +9277,10 @@ impl serde::Serialize for SessionRecordingTrashed {
             serializer,
             "SessionRecordingTrashed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9386,10 +9374,10 @@ impl __runtime::Object for SessionUserJoined {
 
 impl serde::Serialize for SessionUserJoined {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "SessionUserJoined", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "SessionUserJoined", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9482,9 +9470,9 @@ impl serde::Serialize for SessionUserJoinedPayload {
             serializer,
             "SessionUserJoinedPayload",
             2,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -9565,12 +9553,12 @@ impl serde::Serialize for SessionUserJoinedPayloadObject {
             serializer,
             "SessionUserJoinedPayloadObject",
             4 + usize::from(self.session_key.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("session_name", &self.session_name)?;
-        fields.optional("session_key", &self.session_key)?;
-        fields.field("user", &self.user)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("session_id", &self.session_id);
+        fields.field("session_name", &self.session_name);
+        fields.optional("session_key", &self.session_key);
+        fields.field("user", &self.user);
         fields.end()
     }
 }
@@ -9659,13 +9647,13 @@ impl serde::Serialize for SessionUserJoinedPayloadObjectUser {
             "SessionUserJoinedPayloadObjectUser",
             4 + usize::from(self.user_key.is_some())
                 + usize::from(self.phone_number.is_some()),
-        )?;
-        fields.field("id", &self.id)?;
-        fields.field("name", &self.name)?;
-        fields.field("join_time", &self.join_time)?;
-        fields.optional("user_key", &self.user_key)?;
-        fields.optional("phone_number", &self.phone_number)?;
-        fields.field("participant_uuid", &self.participant_uuid)?;
+        );
+        fields.field("id", &self.id);
+        fields.field("name", &self.name);
+        fields.field("join_time", &self.join_time);
+        fields.optional("user_key", &self.user_key);
+        fields.optional("phone_number", &self.phone_number);
+        fields.field("participant_uuid", &self.participant_uuid);
         fields.end()
     }
 }
@@ -9723,10 +9711,10 @@ impl serde::Serialize for SessionStreamIngestionStarted {
             serializer,
             "SessionStreamIngestionStarted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9826,10 +9814,10 @@ impl serde::Serialize for SessionStreamIngestionConnected {
             serializer,
             "SessionStreamIngestionConnected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -9929,10 +9917,10 @@ impl serde::Serialize for SessionStreamIngestionDisconnected {
             serializer,
             "SessionStreamIngestionDisconnected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10034,10 +10022,10 @@ impl serde::Serialize for SessionRecordingRecovered {
             serializer,
             "SessionRecordingRecovered",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10135,10 +10123,10 @@ impl serde::Serialize for SessionUserPhoneCalloutMissed {
             serializer,
             "SessionUserPhoneCalloutMissed",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10196,10 +10184,10 @@ impl serde::Serialize for SessionUserPhoneCalloutRejected {
             serializer,
             "SessionUserPhoneCalloutRejected",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10257,10 +10245,10 @@ impl serde::Serialize for SessionUserRoomSystemCalloutAccepted {
             serializer,
             "SessionUserRoomSystemCalloutAccepted",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -10318,10 +10306,10 @@ impl serde::Serialize for SessionRecordingStopped {
             serializer,
             "SessionRecordingStopped",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }

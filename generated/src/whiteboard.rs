@@ -596,10 +596,10 @@ impl __runtime::Object for WhiteboardShared {
 
 impl serde::Serialize for WhiteboardShared {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardShared", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardShared", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -666,10 +666,10 @@ impl serde::Serialize for WhiteboardSharedPayload {
             serializer,
             "WhiteboardSharedPayload",
             2 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -750,12 +750,12 @@ impl serde::Serialize for WhiteboardSharedPayloadObject {
             2 + usize::from(self.meeting_id.is_some())
                 + usize::from(self.meeting_uuid.is_some())
                 + usize::from(self.meeting_uuid_2.is_some()),
-        )?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
-        fields.optional("meeting_uuid", &self.meeting_uuid)?;
-        fields.field("collaborators", &self.collaborators)?;
-        fields.optional("meeting_ uuid", &self.meeting_uuid_2)?;
+        );
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.optional("meeting_id", &self.meeting_id);
+        fields.optional("meeting_uuid", &self.meeting_uuid);
+        fields.field("collaborators", &self.collaborators);
+        fields.optional("meeting_ uuid", &self.meeting_uuid_2);
         fields.end()
     }
 }
@@ -868,14 +868,14 @@ impl serde::Serialize for WhiteboardPayloadObjectCollaboratorsItem {
             3 + usize::from(self.collaborator_name.is_some())
                 + usize::from(self.user_id.is_some()) + usize::from(self.email.is_some())
                 + usize::from(self.channel_id.is_some()),
-        )?;
-        fields.field("collaborator_id", &self.collaborator_id)?;
-        fields.optional("collaborator_name", &self.collaborator_name)?;
-        fields.optional("user_id", &self.user_id)?;
-        fields.optional("email", &self.email)?;
-        fields.optional("channel_id", &self.channel_id)?;
-        fields.field("collaborator_type", &self.collaborator_type)?;
-        fields.field("role", &self.role)?;
+        );
+        fields.field("collaborator_id", &self.collaborator_id);
+        fields.optional("collaborator_name", &self.collaborator_name);
+        fields.optional("user_id", &self.user_id);
+        fields.optional("email", &self.email);
+        fields.optional("channel_id", &self.channel_id);
+        fields.field("collaborator_type", &self.collaborator_type);
+        fields.field("role", &self.role);
         fields.end()
     }
 }
@@ -1054,10 +1054,10 @@ impl serde::Serialize for WhiteboardSharingUpdated {
             serializer,
             "WhiteboardSharingUpdated",
             3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        );
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -1137,11 +1137,11 @@ impl serde::Serialize for WhiteboardSharingUpdatedPayload {
             serializer,
             "WhiteboardSharingUpdatedPayload",
             3 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
-        fields.field("operation_type", &self.operation_type)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id);
+        fields.field("operation_type", &self.operation_type);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -1246,9 +1246,9 @@ impl serde::Serialize for WhiteboardSharingUpdatedPayloadObject {
             serializer,
             "WhiteboardSharingUpdatedPayloadObject",
             2,
-        )?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("collaborators", &self.collaborators)?;
+        );
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("collaborators", &self.collaborators);
         fields.end()
     }
 }
@@ -1311,11 +1311,11 @@ impl __runtime::Object for WhiteboardShareSettingsUpdated {
 
 impl serde::Serialize for WhiteboardShareSettingsUpdated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -1390,12 +1390,12 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayload {
 
 impl serde::Serialize for WhiteboardShareSettingsUpdatedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -1452,10 +1452,10 @@ impl __runtime::Object for WhiteboardShareSettingsUpdatedPayloadObject {
 
 impl serde::Serialize for WhiteboardShareSettingsUpdatedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("settings", &self.settings)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("settings", &self.settings);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -1521,9 +1521,9 @@ impl serde::Serialize for WhiteboardShareSettingsUpdatedPayloadObjectSettings {
             "WhiteboardShareSettingsUpdatedPayloadObjectSettings",
             usize::from(self.share_link_setting.is_some())
                 + usize::from(self.advanced_share_setting.is_some()),
-        )?;
-        fields.optional("share_link_setting", &self.share_link_setting)?;
-        fields.optional("advanced_share_setting", &self.advanced_share_setting)?;
+        );
+        fields.optional("share_link_setting", &self.share_link_setting);
+        fields.optional("advanced_share_setting", &self.advanced_share_setting);
         fields.end()
     }
 }
@@ -1583,9 +1583,9 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting {
             "WhiteboardShareSettingsUpdatedPayloadObjectSettingsShareLinkSetting",
             usize::from(self.share_scope.is_some())
                 + usize::from(self.share_role.is_some()),
-        )?;
-        fields.optional("share_scope", &self.share_scope)?;
-        fields.optional("share_role", &self.share_role)?;
+        );
+        fields.optional("share_scope", &self.share_scope);
+        fields.optional("share_role", &self.share_role);
         fields.end()
     }
 }
@@ -1709,10 +1709,10 @@ for WhiteboardShareSettingsUpdatedPayloadObjectSettingsAdvancedShareSetting {
             usize::from(self.can_share.is_some())
                 + usize::from(self.share_to_external.is_some())
                 + usize::from(self.external_can_share.is_some()),
-        )?;
-        fields.optional("can_share", &self.can_share)?;
-        fields.optional("share_to_external", &self.share_to_external)?;
-        fields.optional("external_can_share", &self.external_can_share)?;
+        );
+        fields.optional("can_share", &self.can_share);
+        fields.optional("share_to_external", &self.share_to_external);
+        fields.optional("external_can_share", &self.external_can_share);
         fields.end()
     }
 }
@@ -1775,11 +1775,11 @@ impl __runtime::Object for WhiteboardArchiveAvailable {
 
 impl serde::Serialize for WhiteboardArchiveAvailable {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -1836,10 +1836,10 @@ impl __runtime::Object for WhiteboardArchiveAvailablePayload {
 
 impl serde::Serialize for WhiteboardArchiveAvailablePayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -1935,13 +1935,13 @@ impl serde::Serialize for WhiteboardArchiveAvailablePayloadObject {
             serializer,
             "WhiteboardArchiveAvailablePayloadObject",
             6,
-        )?;
-        fields.field("session_id", &self.session_id)?;
-        fields.field("start_time", &self.start_time)?;
-        fields.field("end_time", &self.end_time)?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("whiteboard_name", &self.whiteboard_name)?;
-        fields.field("expire_time", &self.expire_time)?;
+        );
+        fields.field("session_id", &self.session_id);
+        fields.field("start_time", &self.start_time);
+        fields.field("end_time", &self.end_time);
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("whiteboard_name", &self.whiteboard_name);
+        fields.field("expire_time", &self.expire_time);
         fields.end()
     }
 }
@@ -1995,10 +1995,10 @@ impl __runtime::Object for WhiteboardOpened {
 
 impl serde::Serialize for WhiteboardOpened {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardOpened", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardOpened", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2065,10 +2065,10 @@ impl serde::Serialize for WhiteboardOpenedPayload {
             serializer,
             "WhiteboardOpenedPayload",
             2 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2141,11 +2141,11 @@ impl serde::Serialize for WhiteboardOpenedPayloadObject {
             "WhiteboardOpenedPayloadObject",
             2 + usize::from(self.meeting_id.is_some())
                 + usize::from(self.meeting_uuid.is_some()),
-        )?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("whiteboard_name", &self.whiteboard_name)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
-        fields.optional("meeting_uuid", &self.meeting_uuid)?;
+        );
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("whiteboard_name", &self.whiteboard_name);
+        fields.optional("meeting_id", &self.meeting_id);
+        fields.optional("meeting_uuid", &self.meeting_uuid);
         fields.end()
     }
 }
@@ -2199,14 +2199,10 @@ impl __runtime::Object for WhiteboardFileAdded {
 
 impl serde::Serialize for WhiteboardFileAdded {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(
-            serializer,
-            "WhiteboardFileAdded",
-            3,
-        )?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardFileAdded", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2283,11 +2279,11 @@ impl serde::Serialize for WhiteboardFileAddedPayload {
             serializer,
             "WhiteboardFileAddedPayload",
             3 + usize::from(self.operator_id.is_some()),
-        )?;
-        fields.optional("operator_id", &self.operator_id)?;
-        fields.field("operator_collaborator_id", &self.operator_collaborator_id)?;
-        fields.field("operator_name", &self.operator_name)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.optional("operator_id", &self.operator_id);
+        fields.field("operator_collaborator_id", &self.operator_collaborator_id);
+        fields.field("operator_name", &self.operator_name);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2369,11 +2365,11 @@ impl serde::Serialize for WhiteboardFileAddedPayloadObject {
             serializer,
             "WhiteboardFileAddedPayloadObject",
             4,
-        )?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("whiteboard_name", &self.whiteboard_name)?;
-        fields.field("whiteboard_owner_name", &self.whiteboard_owner_name)?;
-        fields.field("whiteboard_file", &self.whiteboard_file)?;
+        );
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("whiteboard_name", &self.whiteboard_name);
+        fields.field("whiteboard_owner_name", &self.whiteboard_owner_name);
+        fields.field("whiteboard_file", &self.whiteboard_file);
         fields.end()
     }
 }
@@ -2453,12 +2449,12 @@ impl serde::Serialize for WhiteboardFileAddedPayloadObjectWhiteboardFile {
             serializer,
             "WhiteboardFileAddedPayloadObjectWhiteboardFile",
             5,
-        )?;
-        fields.field("file_id", &self.file_id)?;
-        fields.field("file_name", &self.file_name)?;
-        fields.field("file_size", &self.file_size)?;
-        fields.field("file_type", &self.file_type)?;
-        fields.field("uploaded_ts", &self.uploaded_ts)?;
+        );
+        fields.field("file_id", &self.file_id);
+        fields.field("file_name", &self.file_name);
+        fields.field("file_size", &self.file_size);
+        fields.field("file_type", &self.file_type);
+        fields.field("uploaded_ts", &self.uploaded_ts);
         fields.end()
     }
 }
@@ -2512,10 +2508,10 @@ impl __runtime::Object for WhiteboardCreated {
 
 impl serde::Serialize for WhiteboardCreated {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardCreated", 3)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
+        let mut fields = __runtime::Fields::closed(serializer, "WhiteboardCreated", 3);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
         fields.end()
     }
 }
@@ -2589,11 +2585,11 @@ impl serde::Serialize for WhiteboardCreatedPayload {
             serializer,
             "WhiteboardCreatedPayload",
             4,
-        )?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
+        );
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
         fields.end()
     }
 }
@@ -2684,13 +2680,13 @@ impl serde::Serialize for WhiteboardCreatedPayloadObject {
             "WhiteboardCreatedPayloadObject",
             4 + usize::from(self.meeting_id.is_some())
                 + usize::from(self.meeting_uuid.is_some()),
-        )?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("whiteboard_name", &self.whiteboard_name)?;
-        fields.field("whiteboard_type", &self.whiteboard_type)?;
-        fields.field("non_cloud", &self.non_cloud)?;
-        fields.optional("meeting_id", &self.meeting_id)?;
-        fields.optional("meeting_uuid", &self.meeting_uuid)?;
+        );
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("whiteboard_name", &self.whiteboard_name);
+        fields.field("whiteboard_type", &self.whiteboard_type);
+        fields.field("non_cloud", &self.non_cloud);
+        fields.optional("meeting_id", &self.meeting_id);
+        fields.optional("meeting_uuid", &self.meeting_uuid);
         fields.end()
     }
 }
@@ -2795,11 +2791,11 @@ impl __runtime::Object for WhiteboardDeleted {
 
 impl serde::Serialize for WhiteboardDeleted {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("event", &self.event)?;
-        fields.field("event_ts", &self.event_ts)?;
-        fields.field("payload", &self.payload)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("event", &self.event);
+        fields.field("event_ts", &self.event_ts);
+        fields.field("payload", &self.payload);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -2874,12 +2870,12 @@ impl __runtime::Object for WhiteboardDeletedPayload {
 
 impl serde::Serialize for WhiteboardDeletedPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("account_id", &self.account_id)?;
-        fields.field("operator", &self.operator)?;
-        fields.field("operator_id", &self.operator_id)?;
-        fields.field("object", &self.object)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("account_id", &self.account_id);
+        fields.field("operator", &self.operator);
+        fields.field("operator_id", &self.operator_id);
+        fields.field("object", &self.object);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }
@@ -2956,12 +2952,12 @@ impl __runtime::Object for WhiteboardDeletedPayloadObject {
 
 impl serde::Serialize for WhiteboardDeletedPayloadObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = __runtime::Fields::open(serializer)?;
-        fields.field("whiteboard_id", &self.whiteboard_id)?;
-        fields.field("whiteboard_name", &self.whiteboard_name)?;
-        fields.field("whiteboard_type", &self.whiteboard_type)?;
-        fields.field("non_cloud", &self.non_cloud)?;
-        fields.rest(&self.additional_properties)?;
+        let mut fields = __runtime::Fields::open(serializer);
+        fields.field("whiteboard_id", &self.whiteboard_id);
+        fields.field("whiteboard_name", &self.whiteboard_name);
+        fields.field("whiteboard_type", &self.whiteboard_type);
+        fields.field("non_cloud", &self.non_cloud);
+        fields.rest(&self.additional_properties);
         fields.end()
     }
 }

@@ -456,11 +456,12 @@ fn additional_field(module: &Module, additional: &AdditionalProperties) -> Token
 }
 
 /// A struct's `Serialize`: its fields in declaration order as serde's derive writes them (an optional
-/// one only when present), then an open struct's undeclared properties, through the runtime's `Fields`.
+/// one only when present), then an open struct's undeclared properties, through the runtime's `Fields`:
+/// one call per field and no `?`, since `Fields` keeps the serializer's first error for `end`.
 fn object_write(name: &str, fields: &[Field], additional: Option<&AdditionalProperties>) -> TokenStream {
     let ident = ident(name);
     let start = match additional {
-        Some(_) => quote!(__runtime::Fields::open(serializer)?),
+        Some(_) => quote!(__runtime::Fields::open(serializer)),
         None => {
             // The number of fields written: the required ones, and each optional one that is present.
             let always = fields.iter().filter(|field| field.required).count();
@@ -473,7 +474,7 @@ fn object_write(name: &str, fields: &[Field], additional: Option<&AdditionalProp
                 let field = self::ident(&field.name);
                 terms.push(quote!(usize::from(self.#field.is_some())));
             }
-            quote!(__runtime::Fields::closed(serializer, #name, #(#terms)+*)?)
+            quote!(__runtime::Fields::closed(serializer, #name, #(#terms)+*))
         }
     };
     let writes = fields.iter().map(|field| {
@@ -484,11 +485,11 @@ fn object_write(name: &str, fields: &[Field], additional: Option<&AdditionalProp
             (false, false) => quote!(optional),
             (false, true) => quote!(nullable),
         };
-        quote!(fields.#method(#json_name, &self.#field_ident)?;)
+        quote!(fields.#method(#json_name, &self.#field_ident);)
     });
     let rest = additional.map(|additional| {
         let extra = self::ident(&additional.name);
-        quote!(fields.rest(&self.#extra)?;)
+        quote!(fields.rest(&self.#extra);)
     });
     quote! {
         impl serde::Serialize for #ident {

@@ -151,60 +151,57 @@ pub fn keep<'de, A: MapAccess<'de>, M: Extend<(String, V)>, V: Deserialize<'de>>
 /// struct as a struct (`serialize_struct`, with the number of fields written), an open one as a map of
 /// its fields and then its undeclared properties (serde's `flatten`). Compiled once per serializer and
 /// field type, where the derive compiled its skipping and wrapping per field.
-pub enum Fields<S: Serializer> {
+///
+/// The first error the serializer gives is kept and every later write skipped, so that the generated
+/// body is one plain call per field, given by [`Fields::end`]: the serializer sees the same calls as
+/// with a `?` after each, and the compiler has no early return per field to check and lower.
+pub struct Fields<S: Serializer>(Writing<S>);
+
+/// Where the writing of a struct stands.
+enum Writing<S: Serializer> {
     /// A closed struct being written.
     Struct(S::SerializeStruct),
     /// An open struct being written, as a map.
     Map(S::SerializeMap),
+    /// The serializer failed; nothing more is written.
+    Failed(S::Error),
 }
 
 impl<S: Serializer> Fields<S> {
     /// Starts a closed struct `name` that writes `len` fields.
-    ///
-    /// # Errors
-    ///
-    /// The serializer's.
-    pub fn closed(serializer: S, name: &'static str, len: usize) -> Result<Self, S::Error> {
-        serializer.serialize_struct(name, len).map(Self::Struct)
+    pub fn closed(serializer: S, name: &'static str, len: usize) -> Self {
+        Self(match serializer.serialize_struct(name, len) {
+            Ok(fields) => Writing::Struct(fields),
+            Err(err) => Writing::Failed(err),
+        })
     }
 
     /// Starts an open struct.
-    ///
-    /// # Errors
-    ///
-    /// The serializer's.
-    pub fn open(serializer: S) -> Result<Self, S::Error> {
-        serializer.serialize_map(None).map(Self::Map)
+    pub fn open(serializer: S) -> Self {
+        Self(match serializer.serialize_map(None) {
+            Ok(entries) => Writing::Map(entries),
+            Err(err) => Writing::Failed(err),
+        })
     }
 
     /// Writes a field that is always written.
-    ///
-    /// # Errors
-    ///
-    /// The serializer's.
-    pub fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), S::Error> {
-        match self {
-            Self::Struct(fields) => fields.serialize_field(key, value),
-            Self::Map(entries) => entries.serialize_entry(key, value),
-        }
+    pub fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) {
+        let written = match &mut self.0 {
+            Writing::Struct(fields) => fields.serialize_field(key, value),
+            Writing::Map(entries) => entries.serialize_entry(key, value),
+            Writing::Failed(_) => return,
+        };
+        self.keep_error(written);
     }
 
     /// Writes an optional field, or skips it when it is `None` (an absent property).
-    ///
-    /// # Errors
-    ///
-    /// The serializer's.
-    pub fn optional<T: Serialize>(&mut self, key: &'static str, value: &Option<T>) -> Result<(), S::Error> {
+    pub fn optional<T: Serialize>(&mut self, key: &'static str, value: &Option<T>) {
         if value.is_some() { self.field(key, value) } else { self.skip(key) }
     }
 
     /// Writes an optional field that may be `null`: skipped when absent, `null` for `Some(None)`, the value
     /// itself for `Some(Some(value))`.
-    ///
-    /// # Errors
-    ///
-    /// The serializer's.
-    pub fn nullable<T: Serialize>(&mut self, key: &'static str, value: &Option<Option<T>>) -> Result<(), S::Error> {
+    pub fn nullable<T: Serialize>(&mut self, key: &'static str, value: &Option<Option<T>>) {
         match value {
             Some(value) => self.field(key, &Nullable(value)),
             None => self.skip(key),
@@ -212,35 +209,40 @@ impl<S: Serializer> Fields<S> {
     }
 
     /// Skips an absent field (a struct is told, a map writes nothing).
-    fn skip(&mut self, key: &'static str) -> Result<(), S::Error> {
-        match self {
-            Self::Struct(fields) => fields.skip_field(key),
-            Self::Map(_) => Ok(()),
+    fn skip(&mut self, key: &'static str) {
+        if let Writing::Struct(fields) = &mut self.0 {
+            let skipped = fields.skip_field(key);
+            self.keep_error(skipped);
         }
     }
 
     /// Writes the undeclared properties an open struct keeps, after its fields.
-    ///
-    /// # Errors
-    ///
-    /// The serializer's.
     pub fn rest<'a, K: Serialize + 'a, V: Serialize + 'a>(
         &mut self,
         entries: impl IntoIterator<Item = (&'a K, &'a V)>,
-    ) -> Result<(), S::Error> {
-        let Self::Map(map) = self else { return Ok(()) };
-        entries.into_iter().try_for_each(|(key, value)| map.serialize_entry(key, value))
+    ) {
+        let Writing::Map(map) = &mut self.0 else { return };
+        let written = entries.into_iter().try_for_each(|(key, value)| map.serialize_entry(key, value));
+        self.keep_error(written);
     }
 
     /// Ends the struct.
     ///
     /// # Errors
     ///
-    /// The serializer's.
+    /// The first error the serializer gave.
     pub fn end(self) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Struct(fields) => fields.end(),
-            Self::Map(entries) => entries.end(),
+        match self.0 {
+            Writing::Struct(fields) => fields.end(),
+            Writing::Map(entries) => entries.end(),
+            Writing::Failed(err) => Err(err),
+        }
+    }
+
+    /// Keeps a write's error, after which nothing more is written.
+    fn keep_error(&mut self, written: Result<(), S::Error>) {
+        if let Err(err) = written {
+            self.0 = Writing::Failed(err);
         }
     }
 }
@@ -361,18 +363,18 @@ mod tests {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let Self(value, open) = self;
                 let mut fields = if *open {
-                    Fields::open(serializer)?
+                    Fields::open(serializer)
                 } else {
                     Fields::closed(
                         serializer,
                         "Derived",
                         1 + usize::from(value.b.is_some()) + usize::from(value.c.is_some()),
-                    )?
+                    )
                 };
-                fields.field("a", &value.a)?;
-                fields.optional("b-b", &value.b)?;
-                fields.nullable("c", &value.c)?;
-                fields.rest(&value.rest)?;
+                fields.field("a", &value.a);
+                fields.optional("b-b", &value.b);
+                fields.nullable("c", &value.c);
+                fields.rest(&value.rest);
                 fields.end()
             }
         }
@@ -394,6 +396,59 @@ mod tests {
             serde_json::to_string(&Written(&value, true)).expect("writes"),
             r#"{"a":1,"c":null,"z":1,"y":[null]}"#
         );
+    }
+
+    /// A serializer's error stops the writing where serde's derive stops it: the same output up to the
+    /// failing field, nothing after it, and that error returned.
+    #[test]
+    fn the_first_error_ends_the_writing_as_in_serdes_derive() {
+        /// A value its serializer refuses.
+        struct Refused;
+
+        impl Serialize for Refused {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("refused"))
+            }
+        }
+
+        #[derive(serde::Serialize)]
+        struct Derived {
+            a: i32,
+            b: Refused,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            c: Option<i32>,
+        }
+
+        struct Written<'a>(&'a Derived, bool);
+
+        impl Serialize for Written<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let Self(value, open) = self;
+                let mut fields = if *open {
+                    Fields::open(serializer)
+                } else {
+                    Fields::closed(serializer, "Derived", 2 + usize::from(value.c.is_some()))
+                };
+                fields.field("a", &value.a);
+                fields.field("b", &value.b);
+                fields.optional("c", &value.c);
+                fields.end()
+            }
+        }
+
+        fn write(value: &impl Serialize) -> (String, String) {
+            let mut out = Vec::new();
+            let err = serde_json::to_writer(&mut out, value).expect_err("refused");
+            (String::from_utf8(out).expect("UTF-8"), err.to_string())
+        }
+
+        for c in [None, Some(3)] {
+            let value = Derived { a: 1, b: Refused, c };
+            let derived = write(&value);
+            assert_eq!(derived, (r#"{"a":1,"b":"#.to_owned(), "refused".to_owned()));
+            assert_eq!(write(&Written(&value, false)), derived);
+            assert_eq!(write(&Written(&value, true)), derived);
+        }
     }
 
     #[test]

@@ -249,9 +249,9 @@ impl serde::Serialize for EndpointCreatedEvent {
             serializer,
             "EndpointCreatedEvent",
             2,
-        )?;
-        fields.field("data", &self.data)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("data", &self.data);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
@@ -320,11 +320,11 @@ impl serde::Serialize for EndpointEventData {
             "EndpointEventData",
             2 + usize::from(self.app_uid.is_some())
                 + usize::from(self.endpoint_uid.is_some()),
-        )?;
-        fields.field("appId", &self.app_id)?;
-        fields.nullable("appUid", &self.app_uid)?;
-        fields.field("endpointId", &self.endpoint_id)?;
-        fields.nullable("endpointUid", &self.endpoint_uid)?;
+        );
+        fields.field("appId", &self.app_id);
+        fields.nullable("appUid", &self.app_uid);
+        fields.field("endpointId", &self.endpoint_id);
+        fields.nullable("endpointUid", &self.endpoint_uid);
         fields.end()
     }
 }
@@ -415,9 +415,9 @@ impl serde::Serialize for EndpointDeletedEvent {
             serializer,
             "EndpointDeletedEvent",
             2,
-        )?;
-        fields.field("data", &self.data)?;
-        fields.field("type", &self.type_)?;
+        );
+        fields.field("data", &self.data);
+        fields.field("type", &self.type_);
         fields.end()
     }
 }
