@@ -152,9 +152,9 @@ pub fn keep<'de, A: MapAccess<'de>, M: Extend<(String, V)>, V: Deserialize<'de>>
 /// its fields and then its undeclared properties (serde's `flatten`). Compiled once per serializer and
 /// field type, where the derive compiled its skipping and wrapping per field.
 ///
-/// The first error the serializer gives is kept and every later write skipped, so that the generated
-/// body is one plain call per field, given by [`Fields::end`]: the serializer sees the same calls as
-/// with a `?` after each, and the compiler has no early return per field to check and lower.
+/// The first error the serializer gives is kept, every later write skipped, and the error returned by
+/// [`Fields::end`]. So the generated body is one plain call per field: the serializer sees the same calls
+/// as with a `?` after each, and the compiler has no early return per field to check and lower.
 pub struct Fields<S: Serializer>(Writing<S>);
 
 /// Where the writing of a struct stands.
