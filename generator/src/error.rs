@@ -1,6 +1,6 @@
 //! Errors and warnings, each tied to the spec file and the JSON pointer of the node at fault.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::fmt;
 
 use crate::pointer::JsonPointer;

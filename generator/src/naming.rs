@@ -1,6 +1,6 @@
 //! The one place that turns names from specs into Rust identifiers.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 

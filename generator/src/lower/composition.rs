@@ -3,9 +3,9 @@
 //! alternative that parses the value and declares the most of its keys wins. Either way a value no
 //! alternative takes is kept in `Other(serde_json::Value)` rather than failing.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
-use indexmap::IndexMap;
+use super::IndexMap;
 use serde_json::{Map, Value};
 
 use super::schema::Open;
@@ -169,8 +169,8 @@ impl<'a> Lowerer<'a, '_> {
             let lowered = self.lower_schema(&pointer.push("allOf").index(0), only, wanted_name)?;
             return Ok(Lowered { nullable: nullable || lowered.nullable, ..lowered });
         }
-        let mut members: IndexMap<String, (JsonPointer, &'s Value)> = IndexMap::new();
-        let mut required: IndexMap<String, JsonPointer> = IndexMap::new();
+        let mut members: IndexMap<String, (JsonPointer, &'s Value)> = IndexMap::default();
+        let mut required: IndexMap<String, JsonPointer> = IndexMap::default();
         let mut seen = HashSet::new();
         let mut docs = self.description(schema);
         let mut open = None;

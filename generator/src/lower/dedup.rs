@@ -8,7 +8,7 @@
 //! redirected to it. Descriptions do not count as structure: copies of one object often word a field a
 //! little differently. Event payload types are never merged, so each event keeps its own type name.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fmt::Write;
 
 use super::Lowerer;
@@ -175,11 +175,9 @@ impl Lowerer<'_, '_> {
             TypeKind::Struct { fields, additional } => {
                 out.push_str("struct{");
                 for field in fields {
-                    let _ = write!(
-                        out,
-                        "{:?}:{}:{}:{}:{}:",
-                        field.json_name, field.name, field.required, field.nullable, field.boxed
-                    );
+                    push_text(out, &field.json_name);
+                    out.push_str(&field.name);
+                    push_flags(out, &[field.required, field.nullable, field.boxed]);
                     write_type_signature(&field.ty, class, out);
                     out.push(';');
                 }
@@ -195,7 +193,9 @@ impl Lowerer<'_, '_> {
                 out.push_str("string enum{");
                 for (i, variant) in variants.iter().enumerate() {
                     let separator = if i == 0 { "" } else { ";" };
-                    let _ = write!(out, "{separator}{:?}:{}", variant.value, variant.name);
+                    out.push_str(separator);
+                    push_text(out, &variant.value);
+                    out.push_str(&variant.name);
                 }
                 out.push('}');
             }
@@ -208,12 +208,21 @@ impl Lowerer<'_, '_> {
                 out.push('}');
             }
             TypeKind::OneOf { variants, tag } => {
-                let _ = write!(out, "one of {:?}{{", tag.as_ref().map(|tag| &tag.property));
+                out.push_str("one of ");
+                match tag {
+                    Some(tag) => push_text(out, &tag.property),
+                    None => out.push('-'),
+                }
+                out.push('{');
                 for (i, variant) in variants.iter().enumerate() {
                     let separator = if i == 0 { "" } else { ";" };
-                    let _ = write!(out, "{separator}{}:", variant.name);
+                    out.push_str(separator);
+                    out.push_str(&variant.name);
+                    out.push(':');
                     write_type_signature(&variant.ty, class, out);
-                    let _ = write!(out, ":{}:{:?}:{:?}", variant.boxed, variant.known_properties, variant.tag_values);
+                    push_flags(out, &[variant.boxed]);
+                    push_texts(out, &variant.known_properties);
+                    push_texts(out, &variant.tag_values);
                 }
                 out.push('}');
             }
@@ -224,6 +233,26 @@ impl Lowerer<'_, '_> {
             }
         }
     }
+}
+
+/// Writes `text` so that no other text writes the same, whatever it holds: its length, then itself.
+fn push_text(out: &mut String, text: &str) {
+    // Writing to a `String` cannot fail.
+    let _ = write!(out, "{}:", text.len());
+    out.push_str(text);
+}
+
+/// Writes each of `texts` as [`push_text`] does, after their number.
+fn push_texts(out: &mut String, texts: &[String]) {
+    let _ = write!(out, "[{}]", texts.len());
+    texts.iter().for_each(|text| push_text(out, text));
+}
+
+/// Writes `flags` as `:` then one digit each.
+fn push_flags(out: &mut String, flags: &[bool]) {
+    out.push(':');
+    out.extend(flags.iter().map(|&flag| if flag { '1' } else { '0' }));
+    out.push(':');
 }
 
 /// The class of `signature` in `interned`, a new one if it is new.
@@ -519,7 +548,7 @@ mod tests {
 
     #[test]
     fn relinks_only_generated_links() {
-        let renames = HashMap::from([("Old".to_owned(), "New".to_owned())]);
+        let renames: HashMap<String, String> = [("Old".to_owned(), "New".to_owned())].into_iter().collect();
         assert_eq!(
             relink("The `x` property of [`Old`]; [`Other`] \\[`Old`\\]", &renames),
             "The `x` property of [`New`]; [`Other`] \\[`Old`\\]"

@@ -9,7 +9,7 @@
 //!
 //! A spec's settings can name the property instead, or say there is none.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde_json::Value;
 

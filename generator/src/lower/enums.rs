@@ -1,7 +1,7 @@
 //! `enum` and `const` -> open enums. Vendors add values without notice, so every enum keeps values it
 //! does not list (`Other(String)` / `Other(i64)`) and writes them back unchanged.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value};
 

@@ -7,7 +7,7 @@
 //! of any JSON value, an optional field, an added field) and reported with the schema's JSON pointer and
 //! the example's.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use serde_json::{Map, Value};
 

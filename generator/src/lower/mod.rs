@@ -16,9 +16,9 @@ mod schema;
 mod sizes;
 
 use std::cell::OnceCell;
-use std::collections::{HashMap, HashSet};
 
-use indexmap::IndexMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
 use serde_json::{Map, Value};
 
 use crate::docs;
@@ -27,6 +27,10 @@ use crate::error::{Diagnostics, Error};
 use crate::ir::{Event, Module, TypeDef, TypeRef};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
+
+/// An insertion-ordered map with the hasher of the generator's other maps (see `foldhash` in the
+/// workspace manifest).
+type IndexMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
 
 /// What the caller decides about a module rather than the spec.
 #[derive(Debug, Clone)]
@@ -75,7 +79,7 @@ pub(crate) fn lower(doc: &Document, options: &ModuleOptions, diag: &mut Diagnost
         type_names: UniqueNames::with_reserved(naming::RESERVED_TYPE_NAMES),
         by_pointer: HashMap::new(),
         in_progress: HashSet::new(),
-        lowering: IndexMap::new(),
+        lowering: IndexMap::default(),
         unknown_properties: options.unknown_properties,
         required: options.required,
         descriptions: HashMap::new(),

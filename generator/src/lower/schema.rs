@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::ir::{AdditionalProperties, Field, TypeDef, TypeKind, TypeRef};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 /// How deeply schemas may nest while one is lowered (each `$ref`, property, array item, map value or
 /// composition member is a level). Real specs nest a few dozen levels at most; the limit keeps lowering,
