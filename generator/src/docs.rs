@@ -35,6 +35,9 @@ fn rustdoc_options() -> Options {
 /// every line is escaped instead, which leaves nothing but paragraphs.
 pub fn without_doctests(text: &str) -> String {
     let text = dedent(&normalize_controls(text));
+    if cannot_hold_code_block(&text) {
+        return text;
+    }
     match retag_fences(&text) {
         // Nothing to retag: the parse that looked for fences saw every code block of this very text.
         Some(Retagged::Unchanged { testable }) if !testable => return text,
@@ -42,6 +45,14 @@ pub fn without_doctests(text: &str) -> String {
         _ => {}
     }
     escape_every_line(&text)
+}
+
+/// Whether `text` holds no code block whatever else its Markdown says, so most doc text is not parsed: a
+/// fence opens with a run of three backticks or tildes, and an indented code block needs four columns of
+/// indentation inside its container (after any `>` or list marker, whose content column is counted in
+/// spaces), which takes a tab or four spaces in a row.
+fn cannot_hold_code_block(text: &str) -> bool {
+    !text.contains("```") && !text.contains("~~~") && !text.contains('\t') && !text.contains("    ")
 }
 
 /// Whether rustdoc would read a code block in `text` that is not a `text` fence (so might test it).
@@ -541,7 +552,10 @@ pub(crate) fn hostile_docs() -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{code_span, has_testable_code_block, hostile_docs, inline_text, sanitize, without_doctests};
+    use super::{
+        cannot_hold_code_block, code_span, has_testable_code_block, hostile_docs, inline_text, sanitize,
+        without_doctests,
+    };
 
     fn s(text: &str) -> String {
         sanitize(text).unwrap_or_default()
@@ -555,6 +569,36 @@ mod tests {
         assert_eq!(without_doctests("a\n\n```text\nlet x = 1;\n```"), "a\n\n```text\nlet x = 1;\n```");
         assert_eq!(without_doctests("a\n\n    let x = 1;"), "a\n\nlet x \\= 1\\;");
         assert_eq!(without_doctests("a\n\n```\nlet x = 1;\n```"), "a\n\n```text\nlet x = 1;\n```");
+    }
+
+    /// Every text of two lines built from container markers, indentation and the starts of fences
+    /// and code that the quick check lets through has no code block for rustdoc's parser either; and the
+    /// check lets none through that has one.
+    #[test]
+    fn text_the_quick_check_passes_has_no_code_block() {
+        let prefixes =
+            ["", " ", "  ", "   ", "> ", ">  ", ">   ", "- ", "-  ", "-   ", "1. ", "1.  ", "10)   ", "* > ", "> - "];
+        let bodies = ["code", "``", "~~", "`x`", "- x", "> x", "", "<pre>x</pre>", "  ", "[a]: b", "# h", "a |b"];
+        let lines: Vec<String> =
+            prefixes.iter().flat_map(|prefix| bodies.iter().map(move |body| format!("{prefix}{body}"))).collect();
+        let mut passed = 0;
+        for first in &lines {
+            for second in &lines {
+                for gap in ["\n", "\n\n"] {
+                    let text = format!("{first}{gap}{second}");
+                    if cannot_hold_code_block(&text) {
+                        passed += 1;
+                        assert!(!has_testable_code_block(&text), "{text:?}");
+                    }
+                }
+            }
+        }
+        assert!(passed > 10_000, "{passed}");
+        // Each thing the check looks for can start a code block.
+        for text in ["a\n\n```\nx\n```", "~~~\nx\n~~~", "a\n\n\tx", "a\n\n    x", "- a\n\n      x", ">     x"] {
+            assert!(!cannot_hold_code_block(text), "{text:?}");
+            assert!(has_testable_code_block(text), "{text:?}");
+        }
     }
 
     #[test]
