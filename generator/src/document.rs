@@ -4,6 +4,8 @@
 //! (a top-level `webhooks` map, or `x-webhooks` in 3.0 documents) and Zoom's form (webhooks under `paths`
 //! with keys such as `meeting.started`). Schemas stay as pointers into the document; `lower` reads them.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::error::{Diagnostics, Error};
@@ -179,12 +181,12 @@ impl Document {
     /// [`Self::deref`] for a node already in hand (`node` is what `pointer` designates): a walk that
     /// holds the node it is at need not resolve its pointer from the root again, which costs a lookup per
     /// level of the pointer. Only the targets of `$ref`s are resolved from the root.
-    pub(crate) fn deref_node<'a>(
+    pub(crate) fn deref_node<'a, 'p>(
         &'a self,
-        pointer: &JsonPointer,
+        pointer: &'p JsonPointer,
         node: &'a Value,
         diag: &Diagnostics,
-    ) -> Result<(JsonPointer, &'a Value), Error> {
+    ) -> Result<(Cow<'p, JsonPointer>, &'a Value), Error> {
         follow_refs(&self.root, pointer, node, diag)
     }
 }
@@ -193,17 +195,19 @@ fn deref<'a>(root: &'a Value, pointer: &JsonPointer, diag: &Diagnostics) -> Resu
     let Some(node) = pointer.resolve(root) else {
         return Err(diag.error(pointer, "no such node in the document"));
     };
-    follow_refs(root, pointer, node, diag)
+    let (target, node) = follow_refs(root, pointer, node, diag)?;
+    Ok((target.into_owned(), node))
 }
 
-/// Follows the `$ref` chain from `node`, found at `pointer`.
-fn follow_refs<'a>(
+/// Follows the `$ref` chain from `node`, found at `pointer`. Most nodes are no reference: their pointer is
+/// returned as it was given, not copied.
+fn follow_refs<'a, 'p>(
     root: &'a Value,
-    pointer: &JsonPointer,
+    pointer: &'p JsonPointer,
     mut node: &'a Value,
     diag: &Diagnostics,
-) -> Result<(JsonPointer, &'a Value), Error> {
-    let mut current = pointer.clone();
+) -> Result<(Cow<'p, JsonPointer>, &'a Value), Error> {
+    let mut current = Cow::Borrowed(pointer);
     for _ in 0..MAX_REF_HOPS {
         let Some(reference) = node.get("$ref") else {
             return Ok((current, node));
@@ -221,7 +225,7 @@ fn follow_refs<'a>(
         let Some(next) = target.resolve(root) else {
             return Err(diag.error(&ref_pointer(), format!("`$ref: {reference}` points to nothing in this document")));
         };
-        current = target;
+        current = Cow::Owned(target);
         node = next;
     }
     Err(diag.error(pointer, format!("`$ref` chain longer than {MAX_REF_HOPS} hops (a reference cycle?)")))

@@ -35,6 +35,7 @@ impl Lowerer<'_, '_> {
         for (i, alternative) in list.iter().enumerate() {
             let alternative_pointer = list_pointer.index(i);
             let (target, node) = self.doc.deref_node(&alternative_pointer, alternative, self.diag)?;
+            let target = target.into_owned();
             if node.get("type").and_then(Value::as_str) == Some("null") {
                 nullable = true;
             } else {
@@ -230,7 +231,8 @@ impl<'a> Lowerer<'a, '_> {
         }
         if let Some(list) = schema.get("allOf").and_then(Value::as_array) {
             for (i, member) in list.iter().enumerate() {
-                let (target, node) = self.doc.deref_node(&pointer.push("allOf").index(i), member, self.diag)?;
+                let member_pointer = pointer.push("allOf").index(i);
+                let (target, node) = self.doc.deref_node(&member_pointer, member, self.diag)?;
                 match node.as_object() {
                     Some(member) => self.collect_members(&target, member, members, required, seen, docs, open)?,
                     None => self.warn(&target, "an `allOf` member that is not a schema object; ignored"),

@@ -63,7 +63,7 @@ impl Lowerer<'_, '_> {
         // A schema from `components/schemas` is named after its component, wherever it is used.
         let component_name = component_schema_name(&target).map(|name| WantedName::given(&naming::type_name(&name)));
         let wanted_name = component_name.as_ref().unwrap_or(wanted_name);
-        if let Some(depth) = self.lowering.get_index_of(&target) {
+        if let Some(depth) = self.lowering.get_index_of(target.as_ref()) {
             // Back at a schema still being lowered that has no named type yet: give it one now, so the
             // inner occurrence can refer to it.
             let id = match self.lowering[depth] {
@@ -88,7 +88,7 @@ impl Lowerer<'_, '_> {
                 ),
             ));
         }
-        self.lowering.insert(target.clone(), None);
+        self.lowering.insert(target.clone().into_owned(), None);
         let lowered = self.lower_schema_body(&target, node, wanted_name);
         let reserved = self.lowering.pop().and_then(|(_, reserved)| reserved);
         let lowered = lowered?;
