@@ -411,7 +411,7 @@ impl DriftReport {
                 drift.drifted += 1;
             }
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         for difference in differences {
             if !seen.insert((difference.path.clone(), difference.kind)) {
                 continue;

@@ -19,7 +19,7 @@ pub struct SharedEventName {
 
 /// The webhook names declared by more than one of `modules` (in file order), in the order first met.
 pub fn shared_event_names(modules: &[&Module]) -> Vec<SharedEventName> {
-    let mut declared: indexmap::IndexMap<&str, Vec<String>> = indexmap::IndexMap::new();
+    let mut declared: crate::IndexMap<&str, Vec<String>> = crate::IndexMap::default();
     for module in modules {
         for event in &module.events {
             let declaring = declared.entry(event.name.as_str()).or_default();

@@ -66,6 +66,10 @@ pub use pointer::JsonPointer;
 
 use error::Diagnostics;
 
+/// An insertion-ordered map hashed as the generator's other maps and sets are, with foldhash (the reason is
+/// in the workspace manifest).
+type IndexMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
+
 /// A loaded spec and what loading it tolerated.
 #[derive(Debug)]
 pub struct Loaded {

@@ -16,8 +16,9 @@
 //! An overlay is input like a spec: every error names the overlay file and the JSON pointer of the part
 //! at fault, and the work is bounded (see [`MAX_TARGET_CHARS`] and the rules of [`Overlay::parse`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
+use foldhash::HashSet;
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 

@@ -5,7 +5,7 @@
 
 use foldhash::{HashSet, HashSetExt};
 
-use super::IndexMap;
+use crate::IndexMap;
 use serde_json::{Map, Value};
 
 use super::schema::Open;

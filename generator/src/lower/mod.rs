@@ -18,19 +18,15 @@ mod sizes;
 use std::cell::OnceCell;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-
 use serde_json::{Map, Value};
 
+use crate::IndexMap;
 use crate::docs;
 use crate::document::{Document, Webhook};
 use crate::error::{Diagnostics, Error};
 use crate::ir::{Event, Module, TypeDef, TypeRef};
 use crate::naming::{self, UniqueNames};
 use crate::pointer::JsonPointer;
-
-/// An insertion-ordered map with the hasher of the generator's other maps (see `foldhash` in the
-/// workspace manifest).
-type IndexMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
 
 /// What the caller decides about a module rather than the spec.
 #[derive(Debug, Clone)]
